@@ -1,0 +1,343 @@
+package asana
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// DefaultBaseURL is the root of Asana's REST API.
+const DefaultBaseURL = "https://app.asana.com/api/1.0"
+
+// Asana's per-token rate limits, in requests per minute.
+const (
+	FreeRequestsPerMinute = 150
+	PaidRequestsPerMinute = 1500
+)
+
+// MaxInFlight is Asana's limit of concurrent GET requests per token, and the
+// most a Client will ever have open at once.
+const MaxInFlight = 50
+
+// Defaults for the retry policy.
+const (
+	DefaultMaxRetries   = 4
+	DefaultRetryWaitMin = 500 * time.Millisecond
+	DefaultRetryWaitMax = 30 * time.Second
+)
+
+// maxBodyBytes bounds how much of a response the client reads; Asana's pages
+// of 100 goals with notes are far smaller.
+const maxBodyBytes = 32 << 20
+
+// Client talks to Asana's REST API with one access token. It limits its own
+// request rate to the domain's tier, keeps at most MaxInFlight requests open,
+// pauses every request when Asana answers 429, and retries what is worth
+// retrying. A Client is safe for concurrent use.
+type Client struct {
+	base      *url.URL
+	token     string
+	userAgent string
+	logger    *slog.Logger
+	http      *retryablehttp.Client
+	gate      *gate
+	stats     counters
+}
+
+// config collects what the options set before NewClient builds the Client.
+type config struct {
+	baseURL        string
+	httpClient     *http.Client
+	requestsPerMin int
+	maxInFlight    int
+	maxRetries     int
+	retryWaitMin   time.Duration
+	retryWaitMax   time.Duration
+	logger         *slog.Logger
+	userAgent      string
+}
+
+// Option configures a Client.
+type Option func(*config) error
+
+// WithBaseURL sets the API root (default DefaultBaseURL). A plain http://
+// URL is refused unless its host is a loopback address, so that the token
+// never travels in clear text.
+func WithBaseURL(u string) Option {
+	return func(c *config) error { c.baseURL = u; return nil }
+}
+
+// WithHTTPClient sets the underlying HTTP client (its Transport, timeouts,
+// proxies). The default is a pooled client with a 60-second timeout.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("asana: WithHTTPClient: nil *http.Client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithRequestsPerMinute sets the client-side rate limit: use
+// FreeRequestsPerMinute or PaidRequestsPerMinute (the default) for Asana's
+// tiers.
+func WithRequestsPerMinute(n int) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("asana: requests per minute must be positive, got %d", n)
+		}
+		c.requestsPerMin = n
+		return nil
+	}
+}
+
+// WithMaxInFlight bounds concurrent requests: 1 to MaxInFlight (default).
+func WithMaxInFlight(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > MaxInFlight {
+			return fmt.Errorf("asana: max in flight must be 1..%d, got %d", MaxInFlight, n)
+		}
+		c.maxInFlight = n
+		return nil
+	}
+}
+
+// WithMaxRetries sets how many times a failed request is retried (default
+// DefaultMaxRetries; 0 disables retries).
+func WithMaxRetries(n int) Option {
+	return func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("asana: max retries must not be negative, got %d", n)
+		}
+		c.maxRetries = n
+		return nil
+	}
+}
+
+// WithRetryWait sets the bounds of the exponential backoff between retries
+// that Asana gave no Retry-After for.
+func WithRetryWait(min, max time.Duration) Option {
+	return func(c *config) error {
+		if min <= 0 || max < min {
+			return fmt.Errorf("asana: retry wait needs 0 < min <= max, got %s, %s", min, max)
+		}
+		c.retryWaitMin, c.retryWaitMax = min, max
+		return nil
+	}
+}
+
+// WithLogger sets the logger for retries, rate-limit pauses and (at debug
+// level) each request. Log lines carry method and path, never the token or
+// the query string. The default discards everything.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("asana: WithLogger: nil *slog.Logger")
+		}
+		c.logger = l
+		return nil
+	}
+}
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option {
+	return func(c *config) error { c.userAgent = ua; return nil }
+}
+
+// NewClient returns a Client that authenticates with the given Personal
+// Access Token. An empty token, or a setting out of range, is an error; no
+// error message ever contains the token.
+func NewClient(token string, opts ...Option) (*Client, error) {
+	if strings.TrimSpace(token) == "" {
+		return nil, errors.New("asana: empty access token")
+	}
+	if strings.ContainsFunc(token, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return nil, errors.New("asana: access token contains white space or control characters")
+	}
+	cfg := config{
+		baseURL:        DefaultBaseURL,
+		requestsPerMin: PaidRequestsPerMinute,
+		maxInFlight:    MaxInFlight,
+		maxRetries:     DefaultMaxRetries,
+		retryWaitMin:   DefaultRetryWaitMin,
+		retryWaitMax:   DefaultRetryWaitMax,
+		logger:         slog.New(slog.DiscardHandler),
+		userAgent:      "asanagoals (+https://github.com/perfcopilot/asanagoals)",
+	}
+	for _, opt := range opts {
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	base, err := parseBaseURL(cfg.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		base:      base,
+		token:     token,
+		userAgent: cfg.userAgent,
+		logger:    cfg.logger,
+	}
+	c.gate = newGate(cfg.requestsPerMin, cfg.maxInFlight, cfg.logger, &c.stats)
+	c.http = c.newRetryClient(cfg)
+	return c, nil
+}
+
+// parseBaseURL checks that u is absolute and, unless it is a loopback
+// address, HTTPS.
+func parseBaseURL(u string) (*url.URL, error) {
+	base, err := url.Parse(strings.TrimRight(u, "/"))
+	if err != nil || base.Host == "" {
+		return nil, fmt.Errorf("asana: base URL %q is not an absolute URL", u)
+	}
+	switch base.Scheme {
+	case "https":
+	case "http":
+		if !isLoopback(base.Hostname()) {
+			return nil, fmt.Errorf("asana: base URL %q: plain http is only allowed to a loopback address; use https so the token is not sent in clear text", u)
+		}
+	default:
+		return nil, fmt.Errorf("asana: base URL %q: scheme must be https", u)
+	}
+	if base.RawQuery != "" || base.Fragment != "" || base.User != nil {
+		return nil, fmt.Errorf("asana: base URL %q must not carry a query, fragment or credentials", base.Redacted())
+	}
+	return base, nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
+	hc := cfg.httpClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	inner := hc.Transport
+	if inner == nil {
+		inner = http.DefaultTransport
+	}
+	// A copy, so the caller's *http.Client is left as they gave it.
+	wrapped := *hc
+	wrapped.Transport = &gatedTransport{next: inner, gate: c.gate, stats: &c.stats,
+		path: func(r *http.Request) string { return c.apiPath(r.URL) }}
+
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = &wrapped
+	rc.Logger = nil // the client logs for itself, without URLs' queries
+	rc.RetryMax = cfg.maxRetries
+	rc.RetryWaitMin = cfg.retryWaitMin
+	rc.RetryWaitMax = cfg.retryWaitMax
+	rc.CheckRetry = checkRetry
+	rc.Backoff = backoff
+	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
+		if n, ok := req.Context().Value(attemptsKey{}).(*int); ok {
+			*n = attempt + 1
+		}
+		if attempt > 0 {
+			c.stats.retries.Add(1)
+			c.logger.LogAttrs(req.Context(), slog.LevelWarn, "asana: retrying request",
+				slog.String("method", req.Method), slog.String("path", c.apiPath(req.URL)),
+				slog.Int("attempt", attempt+1))
+		}
+	}
+	return rc
+}
+
+// checkRetry retries connection errors, unreadable bodies, 429 and 5xx; it
+// never retries a cancelled request, an oversized body or another 4xx.
+func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctx.Err() != nil {
+		return false, ctx.Err()
+	}
+	if errors.Is(err, errBodyTooLarge) {
+		return false, err
+	}
+	return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+}
+
+// backoff waits exponentially with jitter between retries. A 429 that
+// carried Retry-After needs no wait here: the shared pause in the gate holds
+// every request, this one included, until Asana's time is up.
+func backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+		if _, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+			return 0
+		}
+	}
+	d := float64(min) * math.Pow(2, float64(attempt))
+	if d > float64(max) || math.IsInf(d, 0) {
+		d = float64(max)
+	}
+	// "Equal jitter": half fixed, half random, so retries of many workers
+	// spread out but none comes back at once.
+	half := d / 2
+	return time.Duration(half + rand.Float64()*half)
+}
+
+// Stats are counters since the Client was made. Take two snapshots and
+// subtract to measure one sync.
+type Stats struct {
+	// Requests is every HTTP request sent, retries included.
+	Requests int64 `json:"requests"`
+	// Retries is how many of those were retries.
+	Retries int64 `json:"retries"`
+	// RateLimited is how many answers were 429.
+	RateLimited int64 `json:"rate_limited"`
+	// RateLimitWait is the total time requests spent waiting on the
+	// client-side limiter and on Retry-After pauses.
+	RateLimitWait time.Duration `json:"rate_limit_wait"`
+}
+
+// Sub returns s - old, the counters of what happened in between.
+func (s Stats) Sub(old Stats) Stats {
+	return Stats{
+		Requests:      s.Requests - old.Requests,
+		Retries:       s.Retries - old.Retries,
+		RateLimited:   s.RateLimited - old.RateLimited,
+		RateLimitWait: s.RateLimitWait - old.RateLimitWait,
+	}
+}
+
+type counters struct {
+	requests, retries, rateLimited, waitNanos atomic.Int64
+}
+
+// Stats returns the client's counters so far.
+func (c *Client) Stats() Stats {
+	return Stats{
+		Requests:      c.stats.requests.Load(),
+		Retries:       c.stats.retries.Load(),
+		RateLimited:   c.stats.rateLimited.Load(),
+		RateLimitWait: time.Duration(c.stats.waitNanos.Load()),
+	}
+}
+
+// apiPath returns the request's path relative to the API root, the way
+// Asana's documentation names endpoints ("/goals/123"), without the query.
+func (c *Client) apiPath(u *url.URL) string {
+	p := strings.TrimPrefix(u.Path, c.base.Path)
+	if p == "" {
+		return "/"
+	}
+	return p
+}

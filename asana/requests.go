@@ -1,0 +1,250 @@
+package asana
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// PageSize is the page size the client asks for: Asana's maximum.
+const PageSize = 100
+
+// GoalFields are the goal fields every goal request asks for through
+// opt_fields. Asana answers with only gid, resource_type and the fields
+// named, so everything the library reads is listed, name included.
+var goalFields = strings.Join([]string{
+	"name", "html_notes", "due_on", "start_on",
+	"owner", "owner.name",
+	"current_status_update", "current_status_update.status_type",
+	"metric", "metric.unit", "metric.currency_code", "metric.precision",
+	"metric.initial_number_value", "metric.target_number_value",
+	"metric.current_number_value", "metric.current_display_value",
+	"metric.progress_source",
+}, ",")
+
+// GoalFields returns the opt_fields the client sends for goals.
+func GoalFields() string { return goalFields }
+
+type attemptsKey struct{}
+
+// get sends one GET (with retries) and decodes the JSON answer into v.
+func (c *Client) get(ctx context.Context, path string, query url.Values, v any) error {
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawPath = ""
+	u.RawQuery = query.Encode()
+	attempts := 0
+	ctx = context.WithValue(ctx, attemptsKey{}, &attempts)
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return fmt.Errorf("asana: GET %s: %w", path, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return c.requestError(ctx, path, attempts, err)
+	}
+	defer resp.Body.Close()
+	data, err := bodyBytes(resp)
+	if err != nil {
+		return fmt.Errorf("asana: GET %s: reading body: %w", path, err)
+	}
+	c.logger.DebugContext(ctx, "asana: request done", "method", http.MethodGet, "path", path,
+		"status", resp.StatusCode, "attempts", attempts)
+	if resp.StatusCode/100 != 2 {
+		e := newError(http.MethodGet, path, resp.StatusCode, resp.Header, data)
+		e.Attempts = attempts
+		return e
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return &Error{Method: http.MethodGet, Path: path, StatusCode: resp.StatusCode,
+			Excerpt: excerpt(data), Attempts: attempts, Err: fmt.Errorf("decoding JSON: %w", err)}
+	}
+	return nil
+}
+
+func bodyBytes(resp *http.Response) ([]byte, error) {
+	if b, ok := resp.Body.(bufferedBody); ok {
+		return b.data, nil
+	}
+	return readLimited(resp.Body)
+}
+
+// requestError turns what the HTTP stack returned into an error that names
+// the endpoint but not the query string, and that still matches
+// context.Canceled / DeadlineExceeded with errors.Is.
+func (c *Client) requestError(ctx context.Context, path string, attempts int, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("asana: GET %s: %w", path, ctxErr)
+	}
+	var be *bodyError
+	if errors.As(err, &be) {
+		return &Error{Method: http.MethodGet, Path: path, StatusCode: be.status,
+			Excerpt: be.excerpt, Attempts: attempts, Err: be.err}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // its message holds the full URL, query included
+	}
+	if attempts > 1 {
+		return fmt.Errorf("asana: GET %s: %w (after %d attempts)", path, err, attempts)
+	}
+	return fmt.Errorf("asana: GET %s: %w", path, err)
+}
+
+// list walks every page of a paginated GET, yielding items as each page
+// arrives. It stops at the first error, which it yields once.
+func list[T any](ctx context.Context, c *Client, path string, query url.Values) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		q := cloneValues(query)
+		q.Set("limit", fmt.Sprint(PageSize))
+		seen := make(map[string]struct{})
+		for {
+			var page listResponse[T]
+			if err := c.get(ctx, path, q, &page); err != nil {
+				yield(zero, err)
+				return
+			}
+			for _, item := range page.Data {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			if page.NextPage == nil || page.NextPage.Offset == "" {
+				return
+			}
+			off := page.NextPage.Offset
+			if _, dup := seen[off]; dup {
+				yield(zero, fmt.Errorf("asana: GET %s: %w: offset token returned twice; stopping instead of looping forever",
+					path, ErrMalformedResponse))
+				return
+			}
+			seen[off] = struct{}{}
+			q.Set("offset", off)
+		}
+	}
+}
+
+// collect gathers a paginated list into a slice.
+func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
+	var out []T
+	for item, err := range seq {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, item)
+	}
+	return out, nil
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v)+2)
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// ListGoalsOptions selects the goals [Client.Goals] lists.
+type ListGoalsOptions struct {
+	// Workspace is the workspace GID. Required: Asana refuses to list goals
+	// without a workspace, team, project or portfolio, and this library
+	// always scans a whole workspace.
+	Workspace string
+	// TimePeriods optionally restricts the list to goals of these time
+	// period GIDs.
+	TimePeriods []string
+}
+
+// Goals lists the goals of a workspace, every page of them, in Asana's
+// order, with the fields in GoalFields. Pages are fetched as the caller
+// ranges over the sequence; stopping the range stops the scan. An error ends
+// the sequence.
+func (c *Client) Goals(ctx context.Context, opts ListGoalsOptions) iter.Seq2[Goal, error] {
+	if strings.TrimSpace(opts.Workspace) == "" {
+		return func(yield func(Goal, error) bool) {
+			yield(Goal{}, errors.New("asana: Goals: ListGoalsOptions.Workspace is required"))
+		}
+	}
+	q := url.Values{"workspace": {opts.Workspace}, "opt_fields": {goalFields}}
+	if len(opts.TimePeriods) > 0 {
+		q.Set("time_periods", strings.Join(opts.TimePeriods, ","))
+	}
+	return list[Goal](ctx, c, "/goals", q)
+}
+
+// Goal fetches one goal by GID (GET /goals/{gid}).
+func (c *Client) Goal(ctx context.Context, gid string) (Goal, error) {
+	if err := checkGID("Goal", gid); err != nil {
+		return Goal{}, err
+	}
+	var resp itemResponse[Goal]
+	err := c.get(ctx, "/goals/"+url.PathEscape(gid), url.Values{"opt_fields": {goalFields}}, &resp)
+	return resp.Data, err
+}
+
+// Subgoals lists a goal's sub-goals through GET /goals/{gid}/subgoals, the
+// path the product spec names. Asana has retired it from its public API; a
+// 404 there (errors.Is(err, ErrNotFound)) means the path, not necessarily
+// the goal, is gone: see [Client.GoalRelationships].
+func (c *Client) Subgoals(ctx context.Context, gid string) ([]Goal, error) {
+	if err := checkGID("Subgoals", gid); err != nil {
+		return nil, err
+	}
+	return collect(list[Goal](ctx, c, "/goals/"+url.PathEscape(gid)+"/subgoals",
+		url.Values{"opt_fields": {goalFields}}))
+}
+
+// GoalRelationships lists the relationships of a supported goal, filtered to
+// one subtype (SubtypeSubgoal, SubtypeSupportingWork) unless subtype is "".
+// It is the documented way to find sub-goals today
+// (GET /goal_relationships?supported_goal=…&resource_subtype=subgoal).
+func (c *Client) GoalRelationships(ctx context.Context, supportedGoalGID, subtype string) ([]GoalRelationship, error) {
+	if err := checkGID("GoalRelationships", supportedGoalGID); err != nil {
+		return nil, err
+	}
+	q := url.Values{
+		"supported_goal": {supportedGoalGID},
+		"opt_fields":     {"resource_subtype,supporting_resource,supporting_resource.name,contribution_weight"},
+	}
+	if subtype != "" {
+		q.Set("resource_subtype", subtype)
+	}
+	return collect(list[GoalRelationship](ctx, c, "/goal_relationships", q))
+}
+
+// Me returns the user the token belongs to (GET /users/me): the cheapest
+// check that a token works.
+func (c *Client) Me(ctx context.Context) (User, error) {
+	var resp itemResponse[User]
+	err := c.get(ctx, "/users/me", url.Values{"opt_fields": {"name,email"}}, &resp)
+	return resp.Data, err
+}
+
+// WorkspaceUsers lists the users of a workspace with their names and
+// e-mail addresses (GET /users?workspace=…), every page of them.
+func (c *Client) WorkspaceUsers(ctx context.Context, workspaceGID string) iter.Seq2[User, error] {
+	if err := checkGID("WorkspaceUsers", workspaceGID); err != nil {
+		return func(yield func(User, error) bool) { yield(User{}, err) }
+	}
+	return list[User](ctx, c, "/users", url.Values{"workspace": {workspaceGID}, "opt_fields": {"name,email"}})
+}
+
+func checkGID(method, gid string) error {
+	if strings.TrimSpace(gid) == "" {
+		return fmt.Errorf("asana: %s: empty GID", method)
+	}
+	return nil
+}
