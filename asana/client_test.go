@@ -412,7 +412,9 @@ func TestRetriesTransientFailures(t *testing.T) {
 	}{
 		{"5xx", []func() (*http.Response, error){
 			func() (*http.Response, error) { return jsonResponse(503, `{"errors":[{"message":"down"}]}`), nil },
-			func() (*http.Response, error) { return jsonResponse(500, `{"errors":[{"message":"oops","phrase":"x"}]}`), nil },
+			func() (*http.Response, error) {
+				return jsonResponse(500, `{"errors":[{"message":"oops","phrase":"x"}]}`), nil
+			},
 		}},
 		{"connection error", []func() (*http.Response, error){
 			func() (*http.Response, error) { return nil, errors.New("connection reset by peer") },

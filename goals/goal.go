@@ -1,6 +1,7 @@
 package goals
 
 import (
+	"math"
 	"time"
 
 	"github.com/perfcopilot/asanagoals/asana"
@@ -61,11 +62,11 @@ type Progress struct {
 }
 
 // Fraction returns how far Current has gone from Initial towards Target,
-// clamped to [0, 1]. It reports false when Target equals Initial, where no
-// fraction is defined.
+// clamped to [0, 1]. It reports false when no fraction is defined: Target
+// equals Initial, or a value is not a finite number.
 func (p Progress) Fraction() (float64, bool) {
 	span := p.Target - p.Initial
-	if span == 0 {
+	if span == 0 || !isFinite(p.Initial) || !isFinite(p.Current) || !isFinite(p.Target) || !isFinite(span) {
 		return 0, false
 	}
 	f := (p.Current - p.Initial) / span
@@ -77,3 +78,5 @@ func (p Progress) Fraction() (float64, bool) {
 	}
 	return f, true
 }
+
+func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

@@ -1,0 +1,66 @@
+package asanagoals_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/prompt"
+)
+
+// mockedAsana answers like Asana for a tiny workspace: two goals owned by
+// user 501 (one with a sub-goal), one ownerless goal.
+func mockedAsana() *httpmock.MockTransport {
+	const root = "https://app.asana.com/api/1.0"
+	mt := httpmock.NewMockTransport()
+	mt.RegisterResponder("GET", root+"/goals", httpmock.NewStringResponder(200, `{"data":[
+		{"gid":"11","name":"Grow enterprise revenue","html_notes":"<body>Land <b>big</b> deals.</body>",
+		 "due_on":"2026-12-31","owner":{"gid":"501","name":"Ada"},
+		 "current_status_update":{"status_type":"at_risk"},
+		 "metric":{"unit":"none","initial_number_value":0,"target_number_value":10,"current_number_value":4}},
+		{"gid":"12","name":"Mentor two juniors","owner":{"gid":"501"},"current_status_update":null},
+		{"gid":"13","name":"Nobody's goal","owner":null}
+	],"next_page":null}`))
+	mt.RegisterResponder("GET", root+"/goals/11/subgoals", httpmock.NewStringResponder(200, `{"data":[
+		{"gid":"21","name":"Close the ACME deal","owner":{"gid":"502"},"current_status_update":{"status_type":"achieved"}}
+	],"next_page":null}`))
+	mt.RegisterResponder("GET", root+"/goals/12/subgoals", httpmock.NewStringResponder(200, `{"data":[],"next_page":null}`))
+	return mt
+}
+
+// The whole flow: Asana client → ingester → store → [GOALS] block.
+func Example() {
+	ctx := context.Background()
+	client, err := asana.NewClient("your-personal-access-token",
+		asana.WithHTTPClient(&http.Client{Transport: mockedAsana()}))
+	if err != nil {
+		panic(err)
+	}
+	store := goals.NewMemoryStore() // the host passes its own database here
+	ingester := goals.NewIngester(client, store, goals.Config{
+		WorkspaceGID: "1001",
+		Now:          func() time.Time { return time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC) },
+	})
+	report, err := ingester.Sync(ctx, []goals.Employee{
+		{ID: "emp-1", AsanaUserGID: "501", Name: "Ada"},
+		{ID: "emp-2"}, // not mapped to an Asana user yet
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("scanned %d goals, %d ownerless, unmapped employees %v\n",
+		report.WorkspaceGoalsScanned, report.OwnerlessGoals, report.UnmappedEmployees)
+	fmt.Print(prompt.Render(store.Goals("emp-1"), prompt.Options{}))
+	// Output:
+	// scanned 3 goals, 1 ownerless, unmapped employees [emp-2]
+	// [GOALS]
+	// - Goal: "Grow enterprise revenue" | status: at_risk | due: 2026-12-31 | progress: 40% (4/10)
+	//   - Key result: "Close the ACME deal" | status: completed
+	// - Goal: "Mentor two juniors" | status: on_track
+	// [/GOALS]
+}

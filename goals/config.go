@@ -1,0 +1,146 @@
+package goals
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Defaults applied to zero fields of Config.
+const (
+	// DefaultMaxGoalsPerEmployee is the spec's hard cap: only the first 200
+	// goals an employee owns, in Asana's order, are pulled.
+	DefaultMaxGoalsPerEmployee = 200
+	// DefaultDescriptionLimit is the spec's cap on a description, in runes.
+	DefaultDescriptionLimit = 1000
+	// DefaultConcurrency is how many sub-goal requests run at once. It
+	// leaves room under Asana's 50 in-flight requests for the page scan.
+	DefaultConcurrency = 40
+	// MaxConcurrency is Asana's limit of concurrent GET requests per token.
+	MaxConcurrency = 50
+)
+
+// Config is what one Sync needs besides its employees.
+type Config struct {
+	// WorkspaceGID is the numeric GID of the Asana workspace (from the
+	// workspace URL, or Admin Console → Workspace settings). Required:
+	// Asana's Goals endpoint needs a workspace parameter.
+	WorkspaceGID string
+	// MaxGoalsPerEmployee caps the goals kept per employee; 0 means
+	// DefaultMaxGoalsPerEmployee.
+	MaxGoalsPerEmployee int
+	// DescriptionLimit caps descriptions, in runes; 0 means
+	// DefaultDescriptionLimit.
+	DescriptionLimit int
+	// Concurrency bounds the sub-goal requests in flight, 1..MaxConcurrency;
+	// 0 means DefaultConcurrency.
+	Concurrency int
+	// Now is the clock stamped into Goal.SyncedAt; nil means time.Now.
+	Now func() time.Time
+	// Logger receives one line per sync and per failed employee; nil
+	// discards.
+	Logger *slog.Logger
+}
+
+// GoalsConfigError is a configuration (or employee list) that a sync cannot
+// run with. Sync returns it before making any request, so nothing is pulled
+// and nothing is written. Match it with errors.As.
+type GoalsConfigError struct {
+	// Field names what is wrong, e.g. "WorkspaceGID" or "employees[3].ID".
+	Field string
+	// Problem says why, in words an admin can act on.
+	Problem string
+}
+
+func (e *GoalsConfigError) Error() string {
+	return fmt.Sprintf("goals: configuration error: %s: %s", e.Field, e.Problem)
+}
+
+// withDefaults returns a copy of c with defaults filled in, or the first
+// problem found.
+func (c Config) withDefaults() (Config, error) {
+	switch {
+	case c.WorkspaceGID == "":
+		return c, &GoalsConfigError{Field: "WorkspaceGID", Problem: "the workspace GID is required: " +
+			"Asana's Goals endpoint needs a workspace parameter (find the numeric ID in your Asana workspace URL " +
+			"or in Admin Console → Workspace settings)"}
+	case !isGID(c.WorkspaceGID):
+		return c, &GoalsConfigError{Field: "WorkspaceGID", Problem: fmt.Sprintf(
+			"%q is not an Asana GID: a workspace GID is the numeric ID in your Asana workspace URL", clip(c.WorkspaceGID))}
+	case c.MaxGoalsPerEmployee < 0:
+		return c, &GoalsConfigError{Field: "MaxGoalsPerEmployee", Problem: fmt.Sprintf("must not be negative, got %d", c.MaxGoalsPerEmployee)}
+	case c.DescriptionLimit < 0:
+		return c, &GoalsConfigError{Field: "DescriptionLimit", Problem: fmt.Sprintf("must not be negative, got %d", c.DescriptionLimit)}
+	case c.Concurrency < 0 || c.Concurrency > MaxConcurrency:
+		return c, &GoalsConfigError{Field: "Concurrency", Problem: fmt.Sprintf("must be 1..%d (0 for the default), got %d", MaxConcurrency, c.Concurrency)}
+	}
+	if c.MaxGoalsPerEmployee == 0 {
+		c.MaxGoalsPerEmployee = DefaultMaxGoalsPerEmployee
+	}
+	if c.DescriptionLimit == 0 {
+		c.DescriptionLimit = DefaultDescriptionLimit
+	}
+	if c.Concurrency == 0 {
+		c.Concurrency = DefaultConcurrency
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+// checkEmployees refuses an employee list the sync could not route goals
+// through unambiguously.
+func checkEmployees(emps []Employee) error {
+	ids := make(map[string]int, len(emps))
+	gids := make(map[string]int, len(emps))
+	for i, e := range emps {
+		field := fmt.Sprintf("employees[%d]", i)
+		switch {
+		case e.ID == "":
+			return &GoalsConfigError{Field: field + ".ID", Problem: "the employee ID is empty"}
+		case e.AsanaUserGID != "" && !isGID(e.AsanaUserGID):
+			return &GoalsConfigError{Field: field + ".AsanaUserGID", Problem: fmt.Sprintf(
+				"%q is not an Asana user GID (a number)", clip(e.AsanaUserGID))}
+		}
+		if j, dup := ids[e.ID]; dup {
+			return &GoalsConfigError{Field: field + ".ID", Problem: fmt.Sprintf("employee ID %q is listed twice (also employees[%d])", clip(e.ID), j)}
+		}
+		ids[e.ID] = i
+		if e.AsanaUserGID == "" {
+			continue
+		}
+		if j, dup := gids[e.AsanaUserGID]; dup {
+			return &GoalsConfigError{Field: field + ".AsanaUserGID", Problem: fmt.Sprintf(
+				"Asana user %s is mapped to two employees (%q and %q); goals could not be routed", e.AsanaUserGID, clip(emps[j].ID), clip(e.ID))}
+		}
+		gids[e.AsanaUserGID] = i
+	}
+	return nil
+}
+
+// isGID reports whether s looks like an Asana GID: digits only.
+func isGID(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// clip keeps a bad value short enough to quote in an error.
+func clip(s string) string {
+	const max = 40
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	return string(r[:max]) + "…"
+}

@@ -1,0 +1,26 @@
+// Package goals is the ingester: it pulls each employee's Asana goals, turns
+// their sub-goals into Key Results, maps statuses, and writes the result
+// through the host's [Store].
+//
+// A host builds an [Ingester] from a [Source] (an *asana.Client), a [Store]
+// (its own database, or [MemoryStore]) and a [Config], then calls
+// [Ingester.Sync] with its employees. One sync:
+//
+//  1. checks the Config and the employees; a problem is a *[GoalsConfigError]
+//     and no request is made;
+//  2. scans GET /goals?workspace=… once, for every employee together, and
+//     routes each goal by owner.gid (ownerless goals and goals of unmapped
+//     owners are counted, then dropped);
+//  3. keeps each employee's first 200 goals in Asana's order (more sets
+//     the employee's Truncated);
+//  4. while the scan goes on, fetches each kept goal's sub-goals
+//     (GET /goals/{gid}/subgoals, or GET /goal_relationships where Asana has
+//     retired that path) as Key Results;
+//  5. writes each employee in one all-or-nothing Store call: complete when
+//     everything was fetched (goals Asana no longer has for them are
+//     removed), partial (upsert only) otherwise;
+//  6. returns a [Report].
+//
+// Nothing is lost: a failed, cancelled or partial sync never deletes, blanks
+// or downgrades what an earlier sync stored.
+package goals

@@ -1,0 +1,109 @@
+package goals
+
+import "time"
+
+// Sub-goal sources a Report can name.
+const (
+	// SourceSubgoals: Key Results came from GET /goals/{gid}/subgoals, the
+	// path the product spec names.
+	SourceSubgoals = "subgoals"
+	// SourceGoalRelationships: Asana answered that the subgoals path does
+	// not exist, so the sync switched to GET /goal_relationships
+	// (resource_subtype=subgoal), the path Asana documents today.
+	SourceGoalRelationships = "goal_relationships"
+	// SourceNone: no goal was kept, so no sub-goal was asked for.
+	SourceNone = "none"
+)
+
+// How an employee's goals were written.
+const (
+	// WrittenComplete: the store now equals Asana for this employee.
+	WrittenComplete = "complete"
+	// WrittenPartial: goals fetched whole were upserted; nothing was
+	// removed.
+	WrittenPartial = "partial"
+	// WrittenNone: nothing was written; stored goals are as they were.
+	WrittenNone = "none"
+)
+
+// maxOwnerExamples is how many unmapped owner GIDs a report quotes.
+const maxOwnerExamples = 10
+
+// Report says what one sync did. It is what an admin reads when goals are
+// missing. How to read it against the spec's Troubleshooting section:
+//
+//   - Zero goals after sync: WorkspaceGoalsScanned is 0 when the workspace
+//     GID is wrong or the token's user cannot see its goals. When it is not
+//     0, the goals went elsewhere: OwnerlessGoals never appear (a goal needs
+//     an owner), and UnmappedOwnerGoals belong to Asana users mapped to no
+//     employee; UnmappedOwnerExamples lists some of those users' GIDs to map.
+//     UnmappedEmployees have no Asana user GID yet.
+//   - Sub-goals missing: SubgoalSource says which Asana path was used. Only
+//     sub-goals linked through Asana's parent-goal relationship count, not a
+//     custom field.
+//   - "truncated": true on an employee: they own more than the per-employee
+//     cap (200) in this workspace; only the first 200 in Asana's order were
+//     pulled. GoalsOwned says how many they own.
+type Report struct {
+	WorkspaceGID string    `json:"workspace_gid"`
+	StartedAt    time.Time `json:"started_at"`
+	// DurationSeconds is the sync's wall time.
+	DurationSeconds float64 `json:"duration_seconds"`
+
+	// WorkspaceGoalsScanned counts every goal the workspace scan returned.
+	WorkspaceGoalsScanned int `json:"workspace_goals_scanned"`
+	// OwnerlessGoals counts goals with no owner; they are never pulled.
+	OwnerlessGoals int `json:"ownerless_goals"`
+	// UnmappedOwnerGoals counts goals whose owner is mapped to no employee.
+	UnmappedOwnerGoals int `json:"unmapped_owner_goals"`
+	// UnmappedOwnerExamples lists up to ten such owners' GIDs, in the order
+	// first seen, to help map people.
+	UnmappedOwnerExamples []string `json:"unmapped_owner_examples"`
+	// UnmappedEmployees lists the IDs of employees with no Asana user GID.
+	UnmappedEmployees []string `json:"unmapped_employees"`
+	// Employees has one entry for every mapped employee, in input order,
+	// those with no goals too.
+	Employees []EmployeeReport `json:"employees"`
+
+	// SubgoalSource is SourceSubgoals, SourceGoalRelationships or
+	// SourceNone.
+	SubgoalSource string `json:"subgoal_source"`
+	// Requests, Retries and RateLimited count HTTP requests sent (retries
+	// included), retries, and 429 answers, when the source reports them.
+	Requests    int64 `json:"requests"`
+	Retries     int64 `json:"retries"`
+	RateLimited int64 `json:"rate_limited"`
+
+	// Error is set when the sync failed as a whole (the workspace scan
+	// failed, or it was cancelled). Stored data was not removed.
+	Error string `json:"error,omitempty"`
+}
+
+// EmployeeReport is one mapped employee's part of a sync.
+type EmployeeReport struct {
+	EmployeeID   string `json:"employee_id"`
+	AsanaUserGID string `json:"asana_user_gid"`
+	// GoalsOwned counts the employee's goals in the workspace scan.
+	GoalsOwned int `json:"goals_owned"`
+	// GoalsKept counts the goals pulled (at most the cap).
+	GoalsKept int `json:"goals_kept"`
+	// KeyResults counts the Key Results of the kept goals.
+	KeyResults int `json:"key_results"`
+	// Truncated is true when GoalsOwned exceeded the cap.
+	Truncated bool `json:"truncated"`
+	// Written is WrittenComplete, WrittenPartial or WrittenNone.
+	Written string `json:"written"`
+	// Error says why the employee's goals could not all be synced.
+	Error string `json:"error,omitempty"`
+}
+
+// Failed returns the entries of employees whose sync had an error.
+func (r *Report) Failed() []EmployeeReport {
+	var out []EmployeeReport
+	for _, e := range r.Employees {
+		if e.Error != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}

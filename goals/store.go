@@ -1,0 +1,182 @@
+package goals
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// Store is where a sync writes goals: the host's own database. The ingester
+// calls WriteGoals once per employee per sync, possibly from several
+// goroutines for different employees.
+//
+// Contract, which every implementation must keep:
+//
+//   - A call is all-or-nothing: either every change in the Write is applied,
+//     or none is and an error is returned.
+//   - Each goal in Write.Goals is upserted by (employee ID, goal GID), and
+//     that goal's Key Results are replaced by the ones given (they were all
+//     fetched).
+//   - Only when Write.Complete is true may the store remove this employee's
+//     goals (with their Key Results): those whose GID is neither in
+//     Write.Goals nor in Write.Retain. When Complete is false the store must
+//     not remove or alter anything beyond the upserts.
+//   - Nothing of other employees is touched.
+type Store interface {
+	WriteGoals(ctx context.Context, w Write) error
+}
+
+// Write is one employee's result of a sync.
+type Write struct {
+	EmployeeID string
+	// Goals are upserted, in Asana's order, each with all its Key Results.
+	Goals []Goal
+	// Complete reports that Goals (plus Retain) is the employee's whole
+	// current set in Asana, so stored goals outside it may be removed. It is
+	// false when any part of the employee's fetch failed.
+	Complete bool
+	// Retain lists GIDs of goals Asana still has for this employee but that
+	// were not fetched (past the per-employee cap). A complete write must
+	// keep them: they were seen, only not pulled.
+	Retain []string
+}
+
+// validate checks the Write is internally consistent before a store applies
+// any of it.
+func (w Write) validate() error {
+	if w.EmployeeID == "" {
+		return errors.New("goals: write has no employee ID")
+	}
+	seen := make(map[string]bool, len(w.Goals))
+	for i, g := range w.Goals {
+		switch {
+		case g.GID == "":
+			return fmt.Errorf("goals: write for %q: goal %d has no GID", w.EmployeeID, i)
+		case g.EmployeeID != w.EmployeeID:
+			return fmt.Errorf("goals: write for %q: goal %s belongs to employee %q", w.EmployeeID, g.GID, g.EmployeeID)
+		case seen[g.GID]:
+			return fmt.Errorf("goals: write for %q: goal %s appears twice", w.EmployeeID, g.GID)
+		}
+		seen[g.GID] = true
+	}
+	return nil
+}
+
+// MemoryStore is an in-memory Store, safe for concurrent use: the reference
+// implementation of the Store contract, and the store of tests and of the
+// goalsync demo. The zero value is ready to use.
+type MemoryStore struct {
+	mu  sync.RWMutex
+	emp map[string][]Goal // per employee, in stored order
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{} }
+
+// WriteGoals applies w under the Store contract.
+func (s *MemoryStore) WriteGoals(ctx context.Context, w Write) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := w.validate(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.emp == nil {
+		s.emp = make(map[string][]Goal)
+	}
+	s.emp[w.EmployeeID] = merge(s.emp[w.EmployeeID], w)
+	return nil
+}
+
+// merge returns the employee's stored goals after w: written goals in w's
+// order, then the stored goals the write keeps, in their previous order.
+// For a partial write a stored goal keeps its position and new goals follow.
+func merge(old []Goal, w Write) []Goal {
+	written := make(map[string]int, len(w.Goals))
+	for i, g := range w.Goals {
+		written[g.GID] = i
+	}
+	if w.Complete {
+		retain := make(map[string]bool, len(w.Retain))
+		for _, gid := range w.Retain {
+			retain[gid] = true
+		}
+		out := make([]Goal, 0, len(w.Goals)+len(w.Retain))
+		for _, g := range w.Goals {
+			out = append(out, cloneGoal(g))
+		}
+		for _, g := range old {
+			if _, ok := written[g.GID]; !ok && retain[g.GID] {
+				out = append(out, g)
+			}
+		}
+		return out
+	}
+	out := make([]Goal, 0, len(old)+len(w.Goals))
+	for _, g := range old {
+		if i, ok := written[g.GID]; ok {
+			g = cloneGoal(w.Goals[i])
+			delete(written, g.GID)
+		}
+		out = append(out, g)
+	}
+	for _, g := range w.Goals {
+		if _, ok := written[g.GID]; ok {
+			out = append(out, cloneGoal(g))
+		}
+	}
+	return out
+}
+
+// Goals returns a copy of an employee's stored goals, in stored order.
+func (s *MemoryStore) Goals(employeeID string) []Goal {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	stored := s.emp[employeeID]
+	out := make([]Goal, len(stored))
+	for i, g := range stored {
+		out[i] = cloneGoal(g)
+	}
+	return out
+}
+
+// Employees returns the IDs of employees with stored goals, sorted.
+func (s *MemoryStore) Employees() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ids := make([]string, 0, len(s.emp))
+	for id, gs := range s.emp {
+		if len(gs) > 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// cloneGoal copies g deeply enough that the copy shares no mutable memory
+// with g.
+func cloneGoal(g Goal) Goal {
+	g.Progress = cloneProgress(g.Progress)
+	if g.KeyResults != nil {
+		krs := make([]KeyResult, len(g.KeyResults))
+		for i, kr := range g.KeyResults {
+			kr.Progress = cloneProgress(kr.Progress)
+			krs[i] = kr
+		}
+		g.KeyResults = krs
+	}
+	return g
+}
+
+func cloneProgress(p *Progress) *Progress {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	return &c
+}

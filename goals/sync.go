@@ -1,0 +1,469 @@
+package goals
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/internal/htmltext"
+	"github.com/perfcopilot/asanagoals/status"
+)
+
+// Source is where a sync reads Asana from. *asana.Client satisfies it; a
+// Source that also has a Stats() asana.Stats method gets its request counts
+// into the Report.
+type Source interface {
+	Goals(ctx context.Context, opts asana.ListGoalsOptions) iter.Seq2[asana.Goal, error]
+	Goal(ctx context.Context, gid string) (asana.Goal, error)
+	Subgoals(ctx context.Context, gid string) ([]asana.Goal, error)
+	GoalRelationships(ctx context.Context, supportedGoalGID, subtype string) ([]asana.GoalRelationship, error)
+}
+
+type statser interface{ Stats() asana.Stats }
+
+// Ingester syncs employees' Asana goals into a Store. It holds no state
+// between syncs; one Ingester may run several syncs, one after another or
+// at once (their request counts then mix in each Report).
+type Ingester struct {
+	src   Source
+	store Store
+	cfg   Config
+}
+
+// NewIngester returns an Ingester reading from src and writing to store.
+// The configuration is checked by Sync, before any request.
+func NewIngester(src Source, store Store, cfg Config) *Ingester {
+	return &Ingester{src: src, store: store, cfg: cfg}
+}
+
+// Sync pulls the goals of the given employees and writes them to the store.
+//
+// It scans the workspace's goals once for everyone, routes each goal to the
+// employee mapped to its owner, keeps each employee's first
+// MaxGoalsPerEmployee goals in Asana's order, fetches each kept goal's
+// sub-goals as Key Results while the scan goes on, and writes each
+// employee's goals in one Store call. An employee whose goals could not all
+// be fetched is written as partial (upsert only, nothing removed); the
+// others are written as complete.
+//
+// Sync returns a *GoalsConfigError, before any request, for an unusable
+// Config or employee list. It returns a non-nil error with the Report when
+// the sync failed as a whole: the workspace scan failed (goals fetched whole
+// before that are upserted, nothing is removed) or ctx was cancelled
+// (nothing is written; the error wraps ctx.Err()). Failures of single
+// employees are in the Report, not the error: see Report.Failed.
+func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, error) {
+	cfg, err := in.cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if in.src == nil {
+		return nil, &GoalsConfigError{Field: "source", Problem: "no Asana source (nil)"}
+	}
+	if in.store == nil {
+		return nil, &GoalsConfigError{Field: "store", Problem: "no store (nil)"}
+	}
+	if err := checkEmployees(employees); err != nil {
+		return nil, err
+	}
+	r := newRun(cfg, in.src, employees)
+	var before asana.Stats
+	st, hasStats := in.src.(statser)
+	if hasStats {
+		before = st.Stats()
+	}
+	syncErr := r.sync(ctx, in.store)
+	if hasStats {
+		d := st.Stats().Sub(before)
+		r.report.Requests, r.report.Retries, r.report.RateLimited = d.Requests, d.Retries, d.RateLimited
+	}
+	r.report.DurationSeconds = time.Since(r.report.StartedAt).Seconds()
+	if syncErr != nil {
+		r.report.Error = syncErr.Error()
+		cfg.Logger.LogAttrs(ctx, slog.LevelError, "goals: sync failed", slog.String("error", syncErr.Error()))
+	} else {
+		cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "goals: sync done",
+			slog.Int("goals_scanned", r.report.WorkspaceGoalsScanned),
+			slog.Int("employees", len(r.report.Employees)),
+			slog.Int("failed", len(r.report.Failed())),
+			slog.String("subgoal_source", r.report.SubgoalSource))
+	}
+	return r.report, syncErr
+}
+
+// Sub-goal source modes of a run.
+const (
+	modeUnknown int32 = iota
+	modeSubgoals
+	modeRelationships
+)
+
+// run is the state of one Sync.
+type run struct {
+	cfg      Config
+	src      Source
+	report   *Report
+	syncedAt time.Time
+	states   []*employeeState          // mapped employees, input order
+	byOwner  map[string]*employeeState // by Asana user GID
+
+	mode atomic.Int32
+	// seen holds sub-goal details of scanned goals while they may be needed:
+	// until the subgoals path is known to work, and for the rest of the sync
+	// once it is known not to (goal relationships carry only the sub-goal's
+	// GID and name). With the subgoals path working it is dropped, so memory
+	// stays bounded by the kept goals, not by the workspace.
+	seenMu sync.Mutex
+	seen   map[string]asana.Goal
+}
+
+type employeeState struct {
+	emp    Employee
+	owned  int
+	kept   []*keptGoal
+	beyond []string        // GIDs past the cap, seen but not pulled
+	gids   map[string]bool // every GID routed here, to drop duplicates
+}
+
+// errNotWalked marks a kept goal no walker has fetched yet, so that a goal
+// left behind can never be mistaken for one with no sub-goals.
+var errNotWalked = errors.New("sub-goals not fetched")
+
+// keptGoal is a goal being pulled. A walker fills krs or err; they are read
+// only after every walker has finished.
+type keptGoal struct {
+	goal Goal
+	krs  []KeyResult
+	err  error
+}
+
+func newRun(cfg Config, src Source, employees []Employee) *run {
+	r := &run{
+		cfg: cfg,
+		src: src,
+		report: &Report{
+			WorkspaceGID:          cfg.WorkspaceGID,
+			StartedAt:             time.Now(),
+			UnmappedOwnerExamples: []string{},
+			UnmappedEmployees:     []string{},
+			Employees:             []EmployeeReport{},
+			SubgoalSource:         SourceNone,
+		},
+		syncedAt: cfg.Now(),
+		byOwner:  make(map[string]*employeeState, len(employees)),
+		seen:     make(map[string]asana.Goal),
+	}
+	for _, e := range employees {
+		if e.AsanaUserGID == "" {
+			r.report.UnmappedEmployees = append(r.report.UnmappedEmployees, e.ID)
+			continue
+		}
+		st := &employeeState{emp: e, gids: make(map[string]bool)}
+		r.states = append(r.states, st)
+		r.byOwner[e.AsanaUserGID] = st
+	}
+	return r
+}
+
+// sync scans, walks sub-goals alongside, then writes.
+func (r *run) sync(ctx context.Context, store Store) error {
+	walkCtx, stopWalk := context.WithCancel(ctx)
+	defer stopWalk()
+	q := newQueue()
+	var wg sync.WaitGroup
+	for range r.cfg.Concurrency {
+		wg.Go(func() {
+			for kg := range q.drain(walkCtx) {
+				kg.krs, kg.err = r.keyResults(walkCtx, kg.goal.GID)
+			}
+		})
+	}
+	scanErr := r.scan(ctx, q)
+	q.close()
+	wg.Wait()
+
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("goals: sync cancelled; nothing was written: %w", err)
+	}
+	r.report.SubgoalSource = r.sourceName()
+	if scanErr != nil {
+		scanErr = fmt.Errorf("goals: workspace scan failed after %d goals; goals fetched whole were upserted, nothing was removed: %w",
+			r.report.WorkspaceGoalsScanned, scanErr)
+	}
+	r.write(ctx, store, scanErr)
+	return scanErr
+}
+
+// scan reads the workspace's goals once and routes each to its owner.
+func (r *run) scan(ctx context.Context, q *queue) error {
+	for g, err := range r.src.Goals(ctx, asana.ListGoalsOptions{Workspace: r.cfg.WorkspaceGID}) {
+		if err != nil {
+			return err
+		}
+		r.report.WorkspaceGoalsScanned++
+		r.remember(g)
+		owner := g.OwnerGID()
+		if owner == "" {
+			r.report.OwnerlessGoals++
+			continue
+		}
+		st := r.byOwner[owner]
+		if st == nil {
+			r.report.UnmappedOwnerGoals++
+			r.noteUnmappedOwner(owner)
+			continue
+		}
+		if g.GID == "" || st.gids[g.GID] {
+			// Asana's offsets can repeat an item when goals change during
+			// the scan; the first sighting wins.
+			continue
+		}
+		st.gids[g.GID] = true
+		st.owned++
+		if len(st.kept) >= r.cfg.MaxGoalsPerEmployee {
+			st.beyond = append(st.beyond, g.GID)
+			continue
+		}
+		kg := &keptGoal{goal: r.toGoal(st.emp.ID, g), err: errNotWalked}
+		st.kept = append(st.kept, kg)
+		q.push(kg)
+	}
+	return nil
+}
+
+func (r *run) noteUnmappedOwner(gid string) {
+	ex := r.report.UnmappedOwnerExamples
+	if len(ex) >= maxOwnerExamples {
+		return
+	}
+	for _, g := range ex {
+		if g == gid {
+			return
+		}
+	}
+	r.report.UnmappedOwnerExamples = append(ex, gid)
+}
+
+// remember keeps a scanned goal's sub-goal details while they may be needed.
+func (r *run) remember(g asana.Goal) {
+	if r.mode.Load() == modeSubgoals {
+		return
+	}
+	g.HTMLNotes = "" // a Key Result has no description
+	r.seenMu.Lock()
+	if r.seen != nil {
+		r.seen[g.GID] = g
+	}
+	r.seenMu.Unlock()
+}
+
+func (r *run) lookupSeen(gid string) (asana.Goal, bool) {
+	r.seenMu.Lock()
+	defer r.seenMu.Unlock()
+	g, ok := r.seen[gid]
+	return g, ok
+}
+
+func (r *run) sourceName() string {
+	switch r.mode.Load() {
+	case modeRelationships:
+		return SourceGoalRelationships
+	case modeSubgoals:
+		return SourceSubgoals
+	}
+	for _, st := range r.states {
+		if len(st.kept) > 0 {
+			return SourceSubgoals // tried, never answered
+		}
+	}
+	return SourceNone
+}
+
+// keyResults fetches a goal's sub-goals as Key Results, through the spec's
+// subgoals path until Asana says it does not exist, then through goal
+// relationships for the rest of the sync.
+func (r *run) keyResults(ctx context.Context, gid string) ([]KeyResult, error) {
+	if r.mode.Load() == modeRelationships {
+		rels, err := r.src.GoalRelationships(ctx, gid, asana.SubtypeSubgoal)
+		if err != nil {
+			return nil, fmt.Errorf("goal relationships of goal %s: %w", gid, err)
+		}
+		return r.keyResultsFromRelationships(ctx, gid, rels)
+	}
+	subs, err := r.src.Subgoals(ctx, gid)
+	if err == nil {
+		if r.mode.CompareAndSwap(modeUnknown, modeSubgoals) {
+			r.seenMu.Lock()
+			r.seen = nil
+			r.seenMu.Unlock()
+		}
+		return r.toKeyResults(gid, subs), nil
+	}
+	if !errors.Is(err, asana.ErrNotFound) {
+		return nil, fmt.Errorf("sub-goals of goal %s: %w", gid, err)
+	}
+	// A 404 for a goal the scan just returned: either the subgoals path is
+	// retired, or the goal was deleted meanwhile. goal_relationships for the
+	// same goal tells which.
+	rels, relErr := r.src.GoalRelationships(ctx, gid, asana.SubtypeSubgoal)
+	if relErr != nil {
+		if errors.Is(relErr, asana.ErrNotFound) {
+			return nil, fmt.Errorf("goal %s is no longer in Asana (deleted during the sync?): %w", gid, err)
+		}
+		return nil, fmt.Errorf("sub-goals of goal %s: subgoals path answered 404, goal relationships failed: %w", gid, relErr)
+	}
+	if r.mode.Swap(modeRelationships) != modeRelationships {
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn,
+			"goals: Asana has no GET /goals/{gid}/subgoals; using GET /goal_relationships for the rest of the sync")
+	}
+	return r.keyResultsFromRelationships(ctx, gid, rels)
+}
+
+// keyResultsFromRelationships turns a goal's sub-goal relationships into Key
+// Results, taking each sub-goal's details from the scan when it was seen and
+// from GET /goals/{gid} otherwise.
+func (r *run) keyResultsFromRelationships(ctx context.Context, gid string, rels []asana.GoalRelationship) ([]KeyResult, error) {
+	subs := make([]asana.Goal, 0, len(rels))
+	for _, rel := range rels {
+		res := rel.SupportingResource
+		if rel.ResourceSubtype != asana.SubtypeSubgoal || res == nil || res.GID == "" ||
+			(res.ResourceType != "" && res.ResourceType != "goal") {
+			continue
+		}
+		sub, ok := r.lookupSeen(res.GID)
+		if !ok {
+			var err error
+			sub, err = r.src.Goal(ctx, res.GID)
+			if errors.Is(err, asana.ErrNotFound) {
+				continue // the sub-goal was deleted: not a Key Result
+			}
+			if err != nil {
+				return nil, fmt.Errorf("sub-goal %s of goal %s: %w", res.GID, gid, err)
+			}
+		}
+		subs = append(subs, sub)
+	}
+	return r.toKeyResults(gid, subs), nil
+}
+
+// write stores each mapped employee's goals, in input order, and fills the
+// report. A scan error makes every write partial.
+func (r *run) write(ctx context.Context, store Store, scanErr error) {
+	for _, st := range r.states {
+		er, w := r.plan(st, scanErr)
+		if len(w.Goals) > 0 || w.Complete {
+			if err := store.WriteGoals(ctx, w); err != nil {
+				er.Written = WrittenNone
+				er.Error = joinReasons(er.Error, "store write failed; stored goals unchanged: "+err.Error())
+			}
+		}
+		if er.Error != "" {
+			r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "goals: employee not fully synced",
+				slog.String("employee_id", er.EmployeeID), slog.String("error", er.Error))
+		}
+		r.report.Employees = append(r.report.Employees, er)
+	}
+}
+
+// plan decides what to write for one employee.
+func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
+	er := EmployeeReport{
+		EmployeeID:   st.emp.ID,
+		AsanaUserGID: st.emp.AsanaUserGID,
+		GoalsOwned:   st.owned,
+		Truncated:    len(st.beyond) > 0,
+	}
+	w := Write{EmployeeID: st.emp.ID, Goals: make([]Goal, 0, len(st.kept))}
+	var failed []error
+	for _, kg := range st.kept {
+		if kg.err != nil {
+			failed = append(failed, kg.err)
+			continue
+		}
+		g := kg.goal
+		g.KeyResults = kg.krs
+		w.Goals = append(w.Goals, g)
+		er.KeyResults += len(kg.krs)
+	}
+	er.GoalsKept = len(w.Goals)
+	switch {
+	case scanErr != nil:
+		er.Error = "the workspace scan failed, so this employee's goal list may be incomplete; nothing was removed"
+	case len(failed) > 0:
+		er.Error = fmt.Sprintf("%d of %d goals could not be fetched whole and were left as stored; nothing was removed (first: %v)",
+			len(failed), len(st.kept), failed[0])
+	default:
+		w.Complete = true
+		w.Retain = st.beyond
+	}
+	switch {
+	case w.Complete:
+		er.Written = WrittenComplete
+	case len(w.Goals) > 0:
+		er.Written = WrittenPartial
+	default:
+		er.Written = WrittenNone
+	}
+	return er, w
+}
+
+func joinReasons(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// toGoal converts a scanned Asana goal into the employee's Goal row.
+func (r *run) toGoal(employeeID string, g asana.Goal) Goal {
+	raw := g.StatusType()
+	return Goal{
+		EmployeeID:  employeeID,
+		GID:         g.GID,
+		Name:        g.Name,
+		Description: htmltext.Description(g.HTMLNotes, r.cfg.DescriptionLimit),
+		StartOn:     g.StartOn,
+		DueOn:       g.DueOn,
+		Status:      status.Map(raw),
+		RawStatus:   raw,
+		Progress:    progressOf(g.Metric),
+		KeyResults:  []KeyResult{},
+		SyncedAt:    r.syncedAt,
+	}
+}
+
+func (r *run) toKeyResults(parentGID string, subs []asana.Goal) []KeyResult {
+	krs := make([]KeyResult, 0, len(subs))
+	for _, s := range subs {
+		raw := s.StatusType()
+		krs = append(krs, KeyResult{
+			GoalGID:   parentGID,
+			GID:       s.GID,
+			Name:      s.Name,
+			Status:    status.Map(raw),
+			RawStatus: raw,
+			DueOn:     s.DueOn,
+			Progress:  progressOf(s.Metric),
+		})
+	}
+	return krs
+}
+
+func progressOf(m *asana.Metric) *Progress {
+	if m == nil {
+		return nil
+	}
+	return &Progress{
+		Initial:      m.InitialNumberValue,
+		Current:      m.CurrentNumberValue,
+		Target:       m.TargetNumberValue,
+		Unit:         m.Unit,
+		CurrencyCode: m.CurrencyCode,
+	}
+}

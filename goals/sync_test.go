@@ -1,0 +1,766 @@
+package goals_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"go.uber.org/goleak"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/status"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+var syncTime = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+func testConfig() goals.Config {
+	return goals.Config{WorkspaceGID: wsGID, Now: func() time.Time { return syncTime }}
+}
+
+var (
+	ada   = goals.Employee{ID: "emp-ada", AsanaUserGID: "501", Name: "Ada"}
+	brian = goals.Employee{ID: "emp-brian", AsanaUserGID: "502"}
+	cleo  = goals.Employee{ID: "emp-cleo", AsanaUserGID: "503"}
+	dev   = goals.Employee{ID: "emp-dev"} // not mapped yet
+)
+
+func runSync(t *testing.T, m *mockAsana, store goals.Store, cfg goals.Config, emps ...goals.Employee) (*goals.Report, error) {
+	t.Helper()
+	rep, err := goals.NewIngester(m.newClient(t), store, cfg).Sync(context.Background(), emps)
+	if err != nil && strings.Contains(err.Error(), "do-not-leak") {
+		t.Fatalf("error leaks the token: %v", err)
+	}
+	if rep != nil {
+		b, _ := json.Marshal(rep)
+		if strings.Contains(string(b), "do-not-leak") {
+			t.Fatalf("report leaks the token: %s", b)
+		}
+	}
+	return rep, err
+}
+
+func employeeReport(t *testing.T, rep *goals.Report, id string) goals.EmployeeReport {
+	t.Helper()
+	for _, e := range rep.Employees {
+		if e.EmployeeID == id {
+			return e
+		}
+	}
+	t.Fatalf("no report entry for %s in %+v", id, rep.Employees)
+	return goals.EmployeeReport{}
+}
+
+func gidsOf(gs []goals.Goal) string {
+	var out []string
+	for _, g := range gs {
+		out = append(out, g.GID)
+	}
+	return strings.Join(out, ",")
+}
+
+func krGIDs(g goals.Goal) string {
+	var out []string
+	for _, kr := range g.KeyResults {
+		out = append(out, kr.GID)
+	}
+	return strings.Join(out, ",")
+}
+
+func TestConfigErrorsBeforeAnyRequest(t *testing.T) {
+	tests := []struct {
+		name  string
+		cfg   goals.Config
+		emps  []goals.Employee
+		field string
+	}{
+		{"no workspace", goals.Config{}, []goals.Employee{ada}, "WorkspaceGID"},
+		{"workspace not numeric", goals.Config{WorkspaceGID: "acme.asana.com"}, []goals.Employee{ada}, "WorkspaceGID"},
+		{"workspace with space", goals.Config{WorkspaceGID: " 1001"}, []goals.Employee{ada}, "WorkspaceGID"},
+		{"negative cap", goals.Config{WorkspaceGID: wsGID, MaxGoalsPerEmployee: -1}, nil, "MaxGoalsPerEmployee"},
+		{"negative description limit", goals.Config{WorkspaceGID: wsGID, DescriptionLimit: -5}, nil, "DescriptionLimit"},
+		{"too much concurrency", goals.Config{WorkspaceGID: wsGID, Concurrency: 51}, nil, "Concurrency"},
+		{"empty employee ID", goals.Config{WorkspaceGID: wsGID}, []goals.Employee{ada, {AsanaUserGID: "9"}}, "employees[1].ID"},
+		{"duplicate employee ID", goals.Config{WorkspaceGID: wsGID}, []goals.Employee{ada, {ID: ada.ID, AsanaUserGID: "9"}}, "employees[1].ID"},
+		{"user GID not numeric", goals.Config{WorkspaceGID: wsGID}, []goals.Employee{{ID: "x", AsanaUserGID: "ada@example.com"}}, "employees[0].AsanaUserGID"},
+		{"user GID mapped twice", goals.Config{WorkspaceGID: wsGID}, []goals.Employee{ada, {ID: "other", AsanaUserGID: ada.AsanaUserGID}}, "employees[1].AsanaUserGID"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t, wsGoal{gid: "1", name: "G", owner: "501"})
+			store := goals.NewMemoryStore()
+			rep, err := runSync(t, m, store, tc.cfg, tc.emps...)
+			var ce *goals.GoalsConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v (%T), want *GoalsConfigError", err, err)
+			}
+			if ce.Field != tc.field {
+				t.Errorf("Field = %q, want %q (%v)", ce.Field, tc.field, err)
+			}
+			if rep != nil {
+				t.Errorf("report = %+v, want nil", rep)
+			}
+			if n := m.total(); n != 0 {
+				t.Errorf("%d requests were made; a config error must make none", n)
+			}
+			if len(store.Employees()) != 0 {
+				t.Error("store was written")
+			}
+		})
+	}
+}
+
+func TestMissingWorkspaceMessage(t *testing.T) {
+	_, err := goals.NewIngester(nil, nil, goals.Config{}).Sync(context.Background(), nil)
+	if err == nil || !strings.Contains(err.Error(), "workspace GID is required") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// Rules 1 and 2: one scan for everyone, routed by owner.gid; ownerless
+// goals, unmapped owners and unmapped employees are counted, never stored.
+func TestSyncRoutesGoalsByOwner(t *testing.T) {
+	var ws []wsGoal
+	for i := 1; i <= 250; i++ {
+		owner := []string{"501", "502", "", "777", "778"}[i%5]
+		ws = append(ws, wsGoal{gid: fmt.Sprint(1000 + i), name: fmt.Sprintf("Goal %d", i), owner: owner})
+	}
+	m := newMock(t, ws...)
+	store := goals.NewMemoryStore()
+	rep, err := runSync(t, m, store, testConfig(), ada, brian, cleo, dev)
+	if err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	if got := m.count("pages"); got != 3 {
+		t.Errorf("goal list requests = %d, want 3 pages for 250 goals (one scan for all employees)", got)
+	}
+	if rep.WorkspaceGoalsScanned != 250 || rep.OwnerlessGoals != 50 || rep.UnmappedOwnerGoals != 100 {
+		t.Errorf("scanned/ownerless/unmapped = %d/%d/%d, want 250/50/100",
+			rep.WorkspaceGoalsScanned, rep.OwnerlessGoals, rep.UnmappedOwnerGoals)
+	}
+	if got := strings.Join(rep.UnmappedOwnerExamples, ","); got != "777,778" {
+		t.Errorf("unmapped owner examples = %q, want 777,778", got)
+	}
+	if got := strings.Join(rep.UnmappedEmployees, ","); got != "emp-dev" {
+		t.Errorf("unmapped employees = %q", got)
+	}
+	if len(rep.Employees) != 3 {
+		t.Fatalf("employee entries = %d, want 3 (every mapped employee, cleo with none too)", len(rep.Employees))
+	}
+	for _, e := range rep.Employees {
+		wantKept := map[string]int{"emp-ada": 50, "emp-brian": 50, "emp-cleo": 0}[e.EmployeeID]
+		if e.GoalsKept != wantKept || e.Written != goals.WrittenComplete || e.Error != "" || e.Truncated {
+			t.Errorf("%s: %+v, want %d kept, written complete", e.EmployeeID, e, wantKept)
+		}
+	}
+	adaGoals := store.Goals("emp-ada")
+	if len(adaGoals) != 50 {
+		t.Fatalf("ada has %d stored goals, want 50", len(adaGoals))
+	}
+	for i, g := range adaGoals {
+		if want := fmt.Sprint(1000 + 5*(i+1)); g.GID != want || g.EmployeeID != "emp-ada" {
+			t.Fatalf("ada goal %d = %s (%s), want %s in API order", i, g.GID, g.EmployeeID, want)
+		}
+	}
+	if ids := store.Employees(); !slices.Equal(ids, []string{"emp-ada", "emp-brian"}) {
+		t.Errorf("stored employees = %v; ownerless and unmapped goals must not be stored", ids)
+	}
+	if got := m.count("subgoals"); got != 100 {
+		t.Errorf("sub-goal requests = %d, want 100 (one per kept goal, none for the others)", got)
+	}
+}
+
+// Rule 3: the first 200 goals per employee in API order; truncated past it;
+// no sub-goal request for goals past the cap.
+func TestCapAndTruncated(t *testing.T) {
+	var ws []wsGoal
+	for i := 1; i <= 230; i++ {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(5000 + i), name: "G", owner: "501"})
+	}
+	ws = append(ws, wsGoal{gid: "9001", name: "Brian's", owner: "502"})
+	m := newMock(t, ws...)
+	store := goals.NewMemoryStore()
+	rep, err := runSync(t, m, store, testConfig(), ada, brian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := employeeReport(t, rep, "emp-ada")
+	if !a.Truncated || a.GoalsKept != 200 || a.GoalsOwned != 230 {
+		t.Errorf("ada = %+v, want truncated with 200 of 230 kept", a)
+	}
+	if b := employeeReport(t, rep, "emp-brian"); b.Truncated {
+		t.Errorf("brian truncated: %+v", b)
+	}
+	stored := store.Goals("emp-ada")
+	if len(stored) != 200 || stored[0].GID != "5001" || stored[199].GID != "5200" {
+		t.Errorf("stored %d goals %s..%s, want 5001..5200", len(stored), stored[0].GID, stored[len(stored)-1].GID)
+	}
+	if got := m.count("subgoals"); got != 201 {
+		t.Errorf("sub-goal requests = %d, want 201: none for goals past the cap", got)
+	}
+	b, _ := json.Marshal(a)
+	if !strings.Contains(string(b), `"truncated":true`) {
+		t.Errorf("employee report JSON %s lacks \"truncated\":true", b)
+	}
+
+	// A lower cap from the config works the same way.
+	cfg := testConfig()
+	cfg.MaxGoalsPerEmployee = 3
+	rep, err = runSync(t, newMock(t, ws...), goals.NewMemoryStore(), cfg, ada)
+	if err != nil || !employeeReport(t, rep, "emp-ada").Truncated || employeeReport(t, rep, "emp-ada").GoalsKept != 3 {
+		t.Errorf("cap 3: %+v, %v", rep, err)
+	}
+}
+
+// Rule 4: html_notes as plain text, capped at 1,000 runes.
+func TestDescriptionIsPlainTextCappedInRunes(t *testing.T) {
+	long := "<body>" + strings.Repeat("目標達成🎯", 400) + "</body>" // 2,000 runes
+	m := newMock(t,
+		wsGoal{gid: "1", name: "A", owner: "501", notes: "<body>Grow <strong>web</strong> traffic &amp; leads.<ul><li>SEO</li><li>Ads</li></ul>Q1<br>Q2</body>"},
+		wsGoal{gid: "2", name: "B", owner: "501", notes: long},
+		wsGoal{gid: "3", name: "C", owner: "501"},
+	)
+	store := goals.NewMemoryStore()
+	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	gs := store.Goals("emp-ada")
+	d := gs[0].Description
+	for _, want := range []string{"Grow web traffic & leads.", "SEO", "Ads", "Q1\nQ2"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("description %q lacks %q", d, want)
+		}
+	}
+	if strings.ContainsAny(d, "<>") || strings.Contains(d, "&amp;") {
+		t.Errorf("description %q keeps markup", d)
+	}
+	if !strings.Contains(d, "SEO\n") {
+		t.Errorf("list items are not on lines of their own: %q", d)
+	}
+	long2 := gs[1].Description
+	if n := utf8.RuneCountInString(long2); n != 1000 || !utf8.ValidString(long2) {
+		t.Errorf("long description: %d runes, valid UTF-8 %v; want exactly 1000", n, utf8.ValidString(long2))
+	}
+	if gs[2].Description != "" {
+		t.Errorf("empty notes gave %q", gs[2].Description)
+	}
+}
+
+// Rule 5: status from current_status_update.status_type, raw word kept.
+func TestStatusMappedAndRawKept(t *testing.T) {
+	words := map[string]status.Status{
+		"on_track": status.OnTrack, "at_risk": status.AtRisk, "off_track": status.OffTrack,
+		"achieved": status.Completed, "partial": status.AtRisk, "missed": status.OffTrack,
+		"dropped": status.OffTrack, "on_hold": status.OnTrack, "complete": status.OnTrack, "": status.OnTrack,
+	}
+	var ws []wsGoal
+	var order []string
+	for w := range words {
+		order = append(order, w)
+	}
+	slices.Sort(order)
+	for i, w := range order {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(i + 1), name: "G", owner: "501", statusType: w})
+	}
+	store := goals.NewMemoryStore()
+	if _, err := runSync(t, newMock(t, ws...), store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range store.Goals("emp-ada") {
+		w := order[i]
+		if g.Status != words[w] || g.RawStatus != w {
+			t.Errorf("status_type %q → %q (raw %q), want %q", w, g.Status, g.RawStatus, words[w])
+		}
+	}
+}
+
+// Rule 6: sub-goals become Key Results with their own statuses, fetched
+// while the scan is still paging.
+func TestSubgoalsBecomeKeyResults(t *testing.T) {
+	m := newMock(t,
+		wsGoal{gid: "10", name: "Parent", owner: "501", statusType: "on_track", subs: []string{"11", "12"}},
+		wsGoal{gid: "11", name: "KR one", owner: "502", statusType: "achieved", due: "2026-12-01",
+			metric: &asana.Metric{InitialNumberValue: 0, TargetNumberValue: 100, CurrentNumberValue: 40, Unit: "percentage"}},
+		wsGoal{gid: "12", name: "KR two", owner: "", statusType: "missed"},
+		wsGoal{gid: "20", name: "Custom-field linked only", owner: "501"},
+	)
+	store := goals.NewMemoryStore()
+	rep, err := runSync(t, m, store, testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := store.Goals("emp-ada")
+	if len(gs) != 2 || gs[0].GID != "10" || gs[1].GID != "20" {
+		t.Fatalf("stored goals %s", gidsOf(gs))
+	}
+	krs := gs[0].KeyResults
+	if len(krs) != 2 {
+		t.Fatalf("key results = %+v", krs)
+	}
+	if krs[0].GID != "11" || krs[0].GoalGID != "10" || krs[0].Name != "KR one" || krs[0].Status != status.Completed ||
+		krs[0].RawStatus != "achieved" || krs[0].DueOn.String() != "2026-12-01" {
+		t.Errorf("KR one = %+v", krs[0])
+	}
+	if p := krs[0].Progress; p == nil || p.Current != 40 || p.Target != 100 || p.Unit != "percentage" {
+		t.Errorf("KR one progress = %+v", p)
+	}
+	if krs[1].Status != status.OffTrack || krs[1].GID != "12" {
+		t.Errorf("KR two = %+v", krs[1])
+	}
+	if len(gs[1].KeyResults) != 0 {
+		t.Errorf("a goal with no sub-goals has KRs %+v", gs[1].KeyResults)
+	}
+	if rep.SubgoalSource != goals.SourceSubgoals {
+		t.Errorf("source = %q", rep.SubgoalSource)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.KeyResults != 2 {
+		t.Errorf("report key results = %d", e.KeyResults)
+	}
+}
+
+func TestSubgoalWalkRunsWhileScanPages(t *testing.T) {
+	var ws []wsGoal
+	for i := 1; i <= 150; i++ {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "G", owner: "501"})
+	}
+	m := newMock(t, ws...)
+	subgoalSeen := make(chan struct{})
+	var once sync.Once
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		switch {
+		case kind == "subgoals":
+			once.Do(func() { close(subgoalSeen) })
+		case kind == "pages" && req.URL.Query().Get("offset") != "":
+			// The second page is held back until a sub-goal request of a
+			// first-page goal has arrived: that happens only if the walk
+			// runs while the scan is still paging.
+			select {
+			case <-subgoalSeen:
+			case <-time.After(10 * time.Second):
+				t.Error("no sub-goal request arrived while the scan waited for page 2: the walk is not pipelined")
+			}
+		}
+		return nil, nil
+	}
+	if _, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Rule 6, fallback: the subgoals path is gone; goal relationships take over
+// for the rest of the sync, with details from the scan or GET /goals/{gid}.
+func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
+	var ws []wsGoal
+	for i := 1; i <= 120; i++ {
+		g := wsGoal{gid: fmt.Sprint(i), name: fmt.Sprintf("G%d", i), owner: "501", statusType: "on_track"}
+		if i%10 == 0 {
+			g.subs = []string{fmt.Sprint(i + 1000)}
+		}
+		ws = append(ws, g)
+	}
+	for i := 10; i <= 120; i += 10 {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(i + 1000), name: fmt.Sprintf("Sub of %d", i), owner: "", statusType: "at_risk"})
+	}
+	retired := newMock(t, ws...)
+	retired.retired = true
+	store := goals.NewMemoryStore()
+	cfg := testConfig()
+	cfg.Concurrency = 4
+	rep, err := runSync(t, retired, store, cfg, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.SubgoalSource != goals.SourceGoalRelationships {
+		t.Errorf("source = %q, want goal_relationships", rep.SubgoalSource)
+	}
+	if n := retired.count("subgoals"); n < 1 || n > cfg.Concurrency {
+		t.Errorf("subgoals path tried %d times; after the switch it must not be tried again (at most one per walker)", n)
+	}
+	if n := retired.count("relationships"); n != 120 {
+		t.Errorf("relationship requests = %d, want 120 (one per kept goal)", n)
+	}
+
+	// The same workspace through the working path gives the same rows.
+	want := goals.NewMemoryStore()
+	if _, err := runSync(t, newMock(t, ws...), want, cfg, ada); err != nil {
+		t.Fatal(err)
+	}
+	got, exp := store.Goals("emp-ada"), want.Goals("emp-ada")
+	if !jsonEqual(t, got, exp) {
+		t.Errorf("rows via goal relationships differ from rows via subgoals")
+	}
+	if kr := got[9].KeyResults; len(kr) != 1 || kr[0].GID != "1010" || kr[0].Status != status.AtRisk || kr[0].Name != "Sub of 10" {
+		t.Errorf("goal 10 KRs = %+v", kr)
+	}
+	// Sub-goals the scan had seen by then came from memory; the rest (and
+	// only those) from GET /goals/{gid}.
+	if n := retired.count("goal"); n > 12 {
+		t.Errorf("GET /goals/{gid} made %d times for 12 sub-goals", n)
+	}
+}
+
+func TestRelationshipSubgoalNotSeenInScanIsFetched(t *testing.T) {
+	m := newMock(t,
+		wsGoal{gid: "1", name: "P", owner: "501", subs: []string{"2"}},
+		wsGoal{gid: "2", name: "Elsewhere", statusType: "achieved"},
+	)
+	m.retired = true
+	m.pageSize = 1 // the sub-goal is on page 2, after its parent's walk began
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "pages" && req.URL.Query().Get("offset") != "" && m.count("relationships") == 0 {
+			time.Sleep(50 * time.Millisecond) // let the walk run first
+		}
+		return nil, nil
+	}
+	store := goals.NewMemoryStore()
+	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	gs := store.Goals("emp-ada")
+	if len(gs) != 1 || len(gs[0].KeyResults) != 1 || gs[0].KeyResults[0].Status != status.Completed {
+		t.Fatalf("goals = %+v", gs)
+	}
+}
+
+func jsonEqual(t *testing.T, a, b any) bool {
+	t.Helper()
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	if string(ja) != string(jb) {
+		t.Logf("got  %s\nwant %s", ja, jb)
+		return false
+	}
+	return true
+}
+
+func seed(t *testing.T, store *goals.MemoryStore, emp string, gs ...goals.Goal) {
+	t.Helper()
+	for i := range gs {
+		gs[i].EmployeeID = emp
+		if gs[i].KeyResults == nil {
+			gs[i].KeyResults = []goals.KeyResult{}
+		}
+	}
+	if err := store.WriteGoals(context.Background(), goals.Write{EmployeeID: emp, Goals: gs, Complete: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Rule 7: an employee whose goals could not all be fetched is written as
+// partial: fresh goals upserted, failed goals left as stored, nothing
+// removed; the other employees sync completely.
+func TestPartialEmployeeKeepsStoredData(t *testing.T) {
+	m := newMock(t,
+		wsGoal{gid: "1", name: "Fresh name", owner: "501", statusType: "achieved", subs: []string{"9"}},
+		wsGoal{gid: "2", name: "Breaks", owner: "501", subs: []string{"9"}},
+		wsGoal{gid: "3", name: "Brian's", owner: "502"},
+		wsGoal{gid: "9", name: "Sub"},
+	)
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "subgoals" && gid == "2" {
+			return asanaError(500, "Server Error"), nil
+		}
+		return nil, nil
+	}
+	store := goals.NewMemoryStore()
+	old := []goals.Goal{
+		{GID: "1", Name: "Old name", Status: status.OnTrack},
+		{GID: "2", Name: "Stored 2", Status: status.AtRisk, KeyResults: []goals.KeyResult{{GoalGID: "2", GID: "8", Name: "Old KR", Status: status.OnTrack}}},
+		{GID: "7", Name: "Gone from Asana"},
+	}
+	seed(t, store, "emp-ada", old...)
+	seed(t, store, "emp-brian", goals.Goal{GID: "66", Name: "Brian's stale goal"})
+
+	rep, err := runSync(t, m, store, testConfig(), ada, brian)
+	if err != nil {
+		t.Fatalf("Sync: %v (an employee's failure is not the sync's)", err)
+	}
+	a := employeeReport(t, rep, "emp-ada")
+	if a.Written != goals.WrittenPartial || !strings.Contains(a.Error, "1 of 2 goals") || !strings.Contains(a.Error, "500") {
+		t.Errorf("ada report = %+v", a)
+	}
+	if f := rep.Failed(); len(f) != 1 || f[0].EmployeeID != "emp-ada" {
+		t.Errorf("Failed() = %+v", f)
+	}
+	gs := store.Goals("emp-ada")
+	if gidsOf(gs) != "1,2,7" {
+		t.Fatalf("ada's stored goals = %s, want 1,2,7: nothing removed", gidsOf(gs))
+	}
+	if gs[0].Name != "Fresh name" || gs[0].Status != status.Completed || krGIDs(gs[0]) != "9" {
+		t.Errorf("goal 1 not upserted: %+v", gs[0])
+	}
+	if gs[1].Name != "Stored 2" || krGIDs(gs[1]) != "8" || gs[1].Status != status.AtRisk {
+		t.Errorf("goal 2 (failed) was changed: %+v", gs[1])
+	}
+	if gs[2].Name != "Gone from Asana" {
+		t.Errorf("goal 7 changed: %+v", gs[2])
+	}
+	if b := store.Goals("emp-brian"); gidsOf(b) != "3" || employeeReport(t, rep, "emp-brian").Written != goals.WrittenComplete {
+		t.Errorf("brian = %s; a complete sync must make the store equal Asana", gidsOf(b))
+	}
+}
+
+func TestScanFailureRemovesNothing(t *testing.T) {
+	var ws []wsGoal
+	for i := 1; i <= 150; i++ {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: fmt.Sprintf("New %d", i), owner: "501"})
+	}
+	m := newMock(t, ws...)
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "pages" && req.URL.Query().Get("offset") != "" {
+			return asanaError(503, "Service Unavailable"), nil
+		}
+		return nil, nil
+	}
+	store := goals.NewMemoryStore()
+	seed(t, store, "emp-ada", goals.Goal{GID: "1", Name: "Old 1"}, goals.Goal{GID: "140", Name: "Old 140"}, goals.Goal{GID: "999", Name: "Old 999"})
+	seed(t, store, "emp-brian", goals.Goal{GID: "50", Name: "Brian's"})
+	rep, err := runSync(t, m, store, testConfig(), ada, brian)
+	if err == nil || !strings.Contains(err.Error(), "workspace scan failed") || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("err = %v, want a scan failure", err)
+	}
+	if rep == nil || rep.Error == "" {
+		t.Fatalf("report = %+v, want Error set", rep)
+	}
+	gs := store.Goals("emp-ada")
+	if len(gs) != 102 {
+		t.Fatalf("ada has %d goals, want the 3 stored plus the 99 new from page 1", len(gs))
+	}
+	if gs[0].Name != "New 1" || gs[1].Name != "Old 140" || gs[2].Name != "Old 999" {
+		t.Errorf("stored goals changed wrongly: %s %s %s", gs[0].Name, gs[1].Name, gs[2].Name)
+	}
+	if b := store.Goals("emp-brian"); gidsOf(b) != "50" {
+		t.Errorf("brian's goals = %s; a failed scan must not remove any", gidsOf(b))
+	}
+	for _, e := range rep.Employees {
+		if e.Written == goals.WrittenComplete || e.Error == "" {
+			t.Errorf("%s: %+v, want partial or none with an error", e.EmployeeID, e)
+		}
+	}
+}
+
+// A complete sync makes the store equal Asana: reassigned and deleted
+// goals disappear; a truncated employee keeps what was seen past the cap.
+func TestCompleteSyncPrunesOnlyWhatAsanaNoLongerHas(t *testing.T) {
+	var ws []wsGoal
+	for i := 1; i <= 5; i++ {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "G", owner: "501"})
+	}
+	ws = append(ws, wsGoal{gid: "6", name: "Reassigned to Brian", owner: "502"})
+	m := newMock(t, ws...)
+	store := goals.NewMemoryStore()
+	seed(t, store, "emp-ada",
+		goals.Goal{GID: "4", Name: "Past the cap, still Ada's"},
+		goals.Goal{GID: "6", Name: "Was Ada's"},
+		goals.Goal{GID: "77", Name: "Deleted in Asana"})
+	cfg := testConfig()
+	cfg.MaxGoalsPerEmployee = 3
+	rep, err := runSync(t, m, store, cfg, ada, brian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := gidsOf(store.Goals("emp-ada")); got != "1,2,3,4" {
+		t.Errorf("ada = %s, want 1,2,3 kept and 4 (seen past the cap) retained; 6 and 77 removed", got)
+	}
+	if got := gidsOf(store.Goals("emp-brian")); got != "6" {
+		t.Errorf("brian = %s, want 6", got)
+	}
+	if !employeeReport(t, rep, "emp-ada").Truncated {
+		t.Error("ada not truncated")
+	}
+}
+
+// Rule 8: syncing twice with no change in Asana changes nothing.
+func TestSyncIsIdempotent(t *testing.T) {
+	ws := []wsGoal{
+		{gid: "1", name: "A", owner: "501", statusType: "at_risk", notes: "<p>x</p>", due: "2027-01-31", subs: []string{"3"},
+			metric: &asana.Metric{TargetNumberValue: 10, CurrentNumberValue: 2}},
+		{gid: "2", name: "B", owner: "502"},
+		{gid: "3", name: "C", owner: "501", statusType: "achieved"},
+	}
+	store := goals.NewMemoryStore()
+	snapshot := func() string {
+		b, err := json.Marshal(map[string][]goals.Goal{"ada": store.Goals("emp-ada"), "brian": store.Goals("emp-brian")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if _, err := runSync(t, newMock(t, ws...), store, testConfig(), ada, brian); err != nil {
+		t.Fatal(err)
+	}
+	first := snapshot()
+	if _, err := runSync(t, newMock(t, ws...), store, testConfig(), ada, brian); err != nil {
+		t.Fatal(err)
+	}
+	if second := snapshot(); second != first {
+		t.Errorf("second sync changed the store:\nfirst  %s\nsecond %s", first, second)
+	}
+}
+
+// Rule 9: cancelling stops promptly, wraps ctx.Err(), writes nothing and
+// leaves no goroutine (goleak checks the whole package in TestMain).
+func TestCancelledSyncWritesNothing(t *testing.T) {
+	var ws []wsGoal
+	for i := 1; i <= 300; i++ {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "New", owner: "501"})
+	}
+	m := newMock(t, ws...)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "subgoals" && gid == "20" {
+			cancel()
+		}
+		if kind == "subgoals" {
+			select {
+			case <-req.Context().Done():
+				return nil, req.Context().Err()
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+		return nil, nil
+	}
+	store := goals.NewMemoryStore()
+	seed(t, store, "emp-ada", goals.Goal{GID: "1", Name: "Old"}, goals.Goal{GID: "999", Name: "Old 999"})
+	start := time.Now()
+	rep, err := goals.NewIngester(m.newClient(t), store, testConfig()).Sync(ctx, []goals.Employee{ada})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("cancelled sync took %s to return", el)
+	}
+	if rep == nil || rep.Error == "" {
+		t.Errorf("report = %+v", rep)
+	}
+	if got := store.Goals("emp-ada"); gidsOf(got) != "1,999" || got[0].Name != "Old" {
+		t.Errorf("store changed by a cancelled sync: %+v", got)
+	}
+}
+
+type failingStore struct {
+	*goals.MemoryStore
+	failFor string
+}
+
+func (s failingStore) WriteGoals(ctx context.Context, w goals.Write) error {
+	if w.EmployeeID == s.failFor {
+		return errors.New("database is locked")
+	}
+	return s.MemoryStore.WriteGoals(ctx, w)
+}
+
+func TestStoreFailureIsPerEmployee(t *testing.T) {
+	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B", owner: "502"})
+	store := failingStore{MemoryStore: goals.NewMemoryStore(), failFor: "emp-ada"}
+	rep, err := runSync(t, m, store, testConfig(), ada, brian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := employeeReport(t, rep, "emp-ada")
+	if a.Written != goals.WrittenNone || !strings.Contains(a.Error, "database is locked") {
+		t.Errorf("ada = %+v", a)
+	}
+	if gidsOf(store.Goals("emp-brian")) != "2" {
+		t.Error("brian not written")
+	}
+}
+
+func TestReportJSONKeys(t *testing.T) {
+	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B"})
+	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada, dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{`"workspace_goals_scanned":2`, `"ownerless_goals":1`, `"unmapped_owner_goals":0`,
+		`"unmapped_owner_examples":[]`, `"unmapped_employees":["emp-dev"]`, `"goals_kept":1`, `"key_results":0`,
+		`"truncated":false`, `"requests":2`, `"retries":0`, `"rate_limited":0`, `"subgoal_source":"subgoals"`, `"duration_seconds":`} {
+		if !strings.Contains(string(b), key) {
+			t.Errorf("report JSON lacks %s:\n%s", key, b)
+		}
+	}
+}
+
+// The spec's Troubleshooting section, row by row.
+func TestTroubleshootingZeroGoals(t *testing.T) {
+	t.Run("wrong workspace GID", func(t *testing.T) {
+		store := goals.NewMemoryStore()
+		seed(t, store, "emp-ada", goals.Goal{GID: "1", Name: "Kept"})
+		cfg := testConfig()
+		cfg.WorkspaceGID = "424242"
+		rep, err := runSync(t, newMock(t, wsGoal{gid: "1", owner: "501"}), store, cfg, ada)
+		if !errors.Is(err, asana.ErrNotFound) || rep.WorkspaceGoalsScanned != 0 {
+			t.Fatalf("err = %v, scanned = %d", err, rep.WorkspaceGoalsScanned)
+		}
+		if gidsOf(store.Goals("emp-ada")) != "1" {
+			t.Error("stored goals removed after a failed scan")
+		}
+	})
+	t.Run("goals with no owner", func(t *testing.T) {
+		rep, err := runSync(t, newMock(t, wsGoal{gid: "1"}, wsGoal{gid: "2"}), goals.NewMemoryStore(), testConfig(), ada)
+		if err != nil || rep.OwnerlessGoals != 2 || employeeReport(t, rep, "emp-ada").GoalsKept != 0 {
+			t.Errorf("report = %+v, %v", rep, err)
+		}
+	})
+	t.Run("owner not mapped", func(t *testing.T) {
+		rep, err := runSync(t, newMock(t, wsGoal{gid: "1", owner: "888"}), goals.NewMemoryStore(), testConfig(), ada)
+		if err != nil || rep.UnmappedOwnerGoals != 1 || !slices.Equal(rep.UnmappedOwnerExamples, []string{"888"}) {
+			t.Errorf("report = %+v, %v", rep, err)
+		}
+	})
+	t.Run("token without access", func(t *testing.T) {
+		m := newMock(t, wsGoal{gid: "1", owner: "501"})
+		m.onRequest = func(string, string, *http.Request) (*http.Response, error) {
+			return asanaError(403, "Forbidden"), nil
+		}
+		_, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
+		if !errors.Is(err, asana.ErrForbidden) {
+			t.Errorf("err = %v", err)
+		}
+	})
+}
+
+func TestMemoryStoreRejectsInconsistentWrites(t *testing.T) {
+	s := goals.NewMemoryStore()
+	seed(t, s, "e", goals.Goal{GID: "1", Name: "keep"})
+	bad := []goals.Write{
+		{EmployeeID: "", Goals: nil},
+		{EmployeeID: "e", Goals: []goals.Goal{{EmployeeID: "other", GID: "2"}}, Complete: true},
+		{EmployeeID: "e", Goals: []goals.Goal{{EmployeeID: "e", GID: ""}}, Complete: true},
+		{EmployeeID: "e", Goals: []goals.Goal{{EmployeeID: "e", GID: "3"}, {EmployeeID: "e", GID: "3"}}, Complete: true},
+	}
+	for i, w := range bad {
+		if err := s.WriteGoals(context.Background(), w); err == nil {
+			t.Errorf("write %d accepted", i)
+		}
+	}
+	if got := s.Goals("e"); gidsOf(got) != "1" || got[0].Name != "keep" {
+		t.Errorf("a refused write changed the store: %+v", got)
+	}
+	// Callers cannot reach into the store through returned slices.
+	got := s.Goals("e")
+	got[0].Name = "mutated"
+	if s.Goals("e")[0].Name != "keep" {
+		t.Error("Goals returned shared memory")
+	}
+}
