@@ -764,3 +764,28 @@ func TestMemoryStoreRejectsInconsistentWrites(t *testing.T) {
 		t.Error("Goals returned shared memory")
 	}
 }
+
+func TestReportCountsRequestsRetriesAnd429s(t *testing.T) {
+	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B", owner: "501"})
+	var once sync.Once
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		var resp *http.Response
+		if kind == "subgoals" && gid == "2" {
+			once.Do(func() {
+				resp = asanaError(429, "You have made too many requests recently.")
+				resp.Header.Set("Retry-After", "0.01")
+			})
+		}
+		return resp, nil
+	}
+	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Requests != 4 || rep.Retries != 1 || rep.RateLimited != 1 {
+		t.Errorf("requests/retries/429s = %d/%d/%d, want 4/1/1", rep.Requests, rep.Retries, rep.RateLimited)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Error != "" || e.GoalsKept != 2 {
+		t.Errorf("a retried 429 must not fail the employee: %+v", e)
+	}
+}

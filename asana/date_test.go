@@ -1,0 +1,45 @@
+package asana_test
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+)
+
+func TestDateJSON(t *testing.T) {
+	var v struct {
+		Due   asana.Date `json:"due_on"`
+		Start asana.Date `json:"start_on"`
+		Empty asana.Date `json:"empty"`
+	}
+	if err := json.Unmarshal([]byte(`{"due_on":"2026-02-28","start_on":null,"empty":""}`), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.Due != (asana.Date{Year: 2026, Month: time.February, Day: 28}) || !v.Start.IsZero() || !v.Empty.IsZero() {
+		t.Errorf("decoded %+v", v)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), `{"due_on":"2026-02-28","start_on":null,"empty":null}`; got != want {
+		t.Errorf("marshal = %s, want %s", got, want)
+	}
+	for _, bad := range []string{`"2026-02-30"`, `"26-1-1"`, `"2026-01-01T00:00:00Z"`, `20260101`} {
+		var d asana.Date
+		if err := json.Unmarshal([]byte(bad), &d); err == nil {
+			t.Errorf("Unmarshal(%s) accepted as %v", bad, d)
+		}
+	}
+}
+
+func TestDateString(t *testing.T) {
+	if s := (asana.Date{}).String(); s != "" {
+		t.Errorf("zero Date = %q", s)
+	}
+	if s := asana.DateOf(time.Date(2027, 3, 4, 23, 0, 0, 0, time.UTC)).String(); s != "2027-03-04" {
+		t.Errorf("DateOf = %q", s)
+	}
+}
