@@ -40,6 +40,33 @@ type Config struct {
 	// Logger receives one line per sync and per failed employee; nil
 	// discards.
 	Logger *slog.Logger
+	// OnProgress, when set, is called as the sync goes: every
+	// ProgressEvery goals scanned, when the scan ends, and when the
+	// sub-goal walk ends. Calls come from one goroutine at a time and
+	// should return quickly.
+	OnProgress func(SyncProgress)
+}
+
+// ProgressEvery is how many scanned goals pass between OnProgress calls.
+const ProgressEvery = 100
+
+// SyncProgress is a sync's state for progress display.
+type SyncProgress struct {
+	// Phase is "scanning", "walking" (scan done, sub-goals still being
+	// fetched) or "done" (everything fetched; writes follow).
+	Phase        string
+	GoalsScanned int
+	GoalsKept    int
+	// KeyResultGoalsDone counts kept goals whose sub-goals were fetched.
+	KeyResultGoalsDone int
+}
+
+// Validate reports the first problem of the configuration as a
+// *GoalsConfigError, or nil. Sync calls it; a command-line front end can
+// call it first to fail before anything else.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
 }
 
 // GoalsConfigError is a configuration (or employee list) that a sync cannot

@@ -121,6 +121,8 @@ type run struct {
 	// stays bounded by the kept goals, not by the workspace.
 	seenMu sync.Mutex
 	seen   map[string]asana.Goal
+
+	kept, walked atomic.Int64 // for progress
 }
 
 type employeeState struct {
@@ -181,12 +183,15 @@ func (r *run) sync(ctx context.Context, store Store) error {
 		wg.Go(func() {
 			for kg := range q.drain(walkCtx) {
 				kg.krs, kg.err = r.keyResults(walkCtx, kg.goal.GID)
+				r.walked.Add(1)
 			}
 		})
 	}
 	scanErr := r.scan(ctx, q)
 	q.close()
+	r.progress("walking")
 	wg.Wait()
+	r.progress("done")
 
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("goals: sync cancelled; nothing was written: %w", err)
@@ -207,6 +212,9 @@ func (r *run) scan(ctx context.Context, q *queue) error {
 			return err
 		}
 		r.report.WorkspaceGoalsScanned++
+		if r.report.WorkspaceGoalsScanned%ProgressEvery == 0 {
+			r.progress("scanning")
+		}
 		r.remember(g)
 		owner := g.OwnerGID()
 		if owner == "" {
@@ -232,9 +240,22 @@ func (r *run) scan(ctx context.Context, q *queue) error {
 		}
 		kg := &keptGoal{goal: r.toGoal(st.emp.ID, g), err: errNotWalked}
 		st.kept = append(st.kept, kg)
+		r.kept.Add(1)
 		q.push(kg)
 	}
 	return nil
+}
+
+func (r *run) progress(phase string) {
+	if r.cfg.OnProgress == nil {
+		return
+	}
+	r.cfg.OnProgress(SyncProgress{
+		Phase:              phase,
+		GoalsScanned:       r.report.WorkspaceGoalsScanned,
+		GoalsKept:          int(r.kept.Load()),
+		KeyResultGoalsDone: int(r.walked.Load()),
+	})
 }
 
 func (r *run) noteUnmappedOwner(gid string) {

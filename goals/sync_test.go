@@ -789,3 +789,36 @@ func TestReportCountsRequestsRetriesAnd429s(t *testing.T) {
 		t.Errorf("a retried 429 must not fail the employee: %+v", e)
 	}
 }
+
+func TestProgressReports(t *testing.T) {
+	var ws []wsGoal
+	for i := 1; i <= 250; i++ {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "G", owner: []string{"501", ""}[i%2]})
+	}
+	var got []goals.SyncProgress
+	cfg := testConfig()
+	cfg.OnProgress = func(p goals.SyncProgress) { got = append(got, p) }
+	if _, err := runSync(t, newMock(t, ws...), goals.NewMemoryStore(), cfg, ada); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 {
+		t.Fatalf("progress calls = %+v, want 2 while scanning, then walking and done", got)
+	}
+	if got[0].Phase != "scanning" || got[0].GoalsScanned != 100 || got[1].GoalsScanned != 200 {
+		t.Errorf("scanning progress = %+v", got[:2])
+	}
+	last := got[3]
+	if last.Phase != "done" || last.GoalsScanned != 250 || last.GoalsKept != 125 || last.KeyResultGoalsDone != 125 {
+		t.Errorf("final progress = %+v", last)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	var ce *goals.GoalsConfigError
+	if err := (goals.Config{}).Validate(); !errors.As(err, &ce) || ce.Field != "WorkspaceGID" {
+		t.Errorf("Validate() = %v", err)
+	}
+	if err := (goals.Config{WorkspaceGID: "1"}).Validate(); err != nil {
+		t.Errorf("Validate() = %v for a good config", err)
+	}
+}
