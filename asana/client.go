@@ -306,6 +306,9 @@ type Stats struct {
 	// RateLimitWait is the total time requests spent waiting on the
 	// client-side limiter and on Retry-After pauses.
 	RateLimitWait time.Duration `json:"rate_limit_wait"`
+	// RequestsPerMinute is the client-side limiter's rate now: the
+	// configured tier, or less after 429s showed the real quota is lower.
+	RequestsPerMinute float64 `json:"requests_per_minute"`
 }
 
 // Sub returns s - old, the counters of what happened in between.
@@ -315,6 +318,8 @@ func (s Stats) Sub(old Stats) Stats {
 		Retries:       s.Retries - old.Retries,
 		RateLimited:   s.RateLimited - old.RateLimited,
 		RateLimitWait: s.RateLimitWait - old.RateLimitWait,
+		// A rate, not a counter: the newer value stands.
+		RequestsPerMinute: s.RequestsPerMinute,
 	}
 }
 
@@ -325,10 +330,11 @@ type counters struct {
 // Stats returns the client's counters so far.
 func (c *Client) Stats() Stats {
 	return Stats{
-		Requests:      c.stats.requests.Load(),
-		Retries:       c.stats.retries.Load(),
-		RateLimited:   c.stats.rateLimited.Load(),
-		RateLimitWait: time.Duration(c.stats.waitNanos.Load()),
+		Requests:          c.stats.requests.Load(),
+		Retries:           c.stats.retries.Load(),
+		RateLimited:       c.stats.rateLimited.Load(),
+		RateLimitWait:     time.Duration(c.stats.waitNanos.Load()),
+		RequestsPerMinute: c.gate.requestsPerMinute(),
 	}
 }
 

@@ -783,3 +783,65 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// slidingWindow answers 429 with Retry-After once more than quota requests
+// arrived in the last window, like Asana's per-minute limit (scaled down).
+type slidingWindow struct {
+	mu     sync.Mutex
+	quota  int
+	window time.Duration
+	times  []time.Time
+	served int
+	limits int
+}
+
+func (s *slidingWindow) respond(*http.Request) (*http.Response, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	for len(s.times) > 0 && now.Sub(s.times[0]) >= s.window {
+		s.times = s.times[1:]
+	}
+	if len(s.times) >= s.quota {
+		s.limits++
+		wait := s.window - now.Sub(s.times[0])
+		r := jsonResponse(429, `{"errors":[{"message":"Too many requests"}]}`)
+		r.Header.Set("Retry-After", fmt.Sprintf("%.3f", wait.Seconds()))
+		s.times = append(s.times, now) // rejected requests count too, as in Asana
+		return r, nil
+	}
+	s.times = append(s.times, now)
+	s.served++
+	return jsonResponse(200, `{"data":{"gid":"1"}}`), nil
+}
+
+// A client configured far faster than the real quota learns the quota from
+// the first 429 and stays under it, instead of meeting a 429 after every
+// pause.
+func TestRateAdaptsToTheRealQuota(t *testing.T) {
+	h := newHarness(t, asana.WithRequestsPerMinute(60_000), asana.WithMaxRetries(8)) // 1,000/s configured
+	sw := &slidingWindow{quota: 30, window: 300 * time.Millisecond}                  // 100/s real
+	h.mock.RegisterResponder("GET", apiRoot+"/users/me", sw.respond)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 20 {
+				if _, err := h.client.Me(context.Background()); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	s := h.client.Stats()
+	if sw.served != 160 {
+		t.Errorf("served %d, want 160", sw.served)
+	}
+	if s.RateLimited > 6 {
+		t.Errorf("%d 429s for 160 requests; after the first the client must stay under the quota", s.RateLimited)
+	}
+	if s.RequestsPerMinute > 100*60 || s.RequestsPerMinute < 100*60/4 {
+		t.Errorf("rate now %.0f/min, want just under the real 6000/min", s.RequestsPerMinute)
+	}
+}

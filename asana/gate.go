@@ -17,22 +17,59 @@ import (
 
 // gate is what every request passes before it is sent: the shared 429
 // pause, the client-side rate limiter and the in-flight bound.
+//
+// The limiter starts at the configured tier. A 429 is evidence that the
+// real quota is lower (a free domain configured as paid, or other users of
+// the same token): the gate then slows to an estimate of the quota it saw
+// honoured, and creeps back towards the configured rate after a quiet
+// period. Without that, a client configured ten times too fast would meet a
+// 429 after every pause.
 type gate struct {
 	limiter *rate.Limiter
+	maxRate rate.Limit
 	slots   chan struct{}
 	logger  *slog.Logger
 	stats   *counters
 
 	mu         sync.Mutex
 	pauseUntil time.Time
+	epoch      uint64    // bumped by every pause, to void turns taken before it
+	since      time.Time // start of the current 429-free stretch
+	answered   int64     // answers (not 429) in that stretch
+	lastChange time.Time // last change of the limiter's rate
+	calmUntil  time.Time // 429s before this belong to the last episode
 }
 
+// Tuning of the adaptive rate.
+const (
+	// recoverAfter is the quiet time after which the rate goes up again.
+	recoverAfter = 30 * time.Second
+	// recoverStep is how much it goes up each time (10%).
+	recoverStep = 1.1
+	// estimateMargin keeps the rate a little under the observed quota.
+	estimateMargin = 0.95
+	// minEstimateSample is how many answers make an estimate trustworthy;
+	// with fewer the rate is halved instead.
+	minEstimateSample = 10
+	// minEpisode is how long a 429 without Retry-After counts as one
+	// episode, so a burst of them slows the rate once, not once each.
+	minEpisode = time.Second
+	// minRateShare is the slowest the gate goes, as a share of the
+	// configured rate.
+	minRateShare = 50
+)
+
 func newGate(requestsPerMin, maxInFlight int, logger *slog.Logger, stats *counters) *gate {
+	r := limiterRate(requestsPerMin)
+	now := time.Now()
 	return &gate{
-		limiter: rate.NewLimiter(limiterRate(requestsPerMin), 1),
-		slots:   make(chan struct{}, maxInFlight),
-		logger:  logger,
-		stats:   stats,
+		limiter:    rate.NewLimiter(r, 1),
+		maxRate:    r,
+		slots:      make(chan struct{}, maxInFlight),
+		logger:     logger,
+		stats:      stats,
+		since:      now,
+		lastChange: now,
 	}
 }
 
@@ -52,18 +89,23 @@ func limiterRate(perMinute int) rate.Limit {
 // frees its in-flight slot.
 func (g *gate) enter(ctx context.Context) (release func(), err error) {
 	start := time.Now()
-	if err := g.waitPause(ctx); err != nil {
-		return nil, err
-	}
-	if err := g.limiter.Wait(ctx); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, ctxErr
+	for {
+		epoch, err := g.waitPause(ctx)
+		if err != nil {
+			return nil, err
 		}
-		return nil, err
-	}
-	// A 429 may have arrived while this request waited for its turn.
-	if err := g.waitPause(ctx); err != nil {
-		return nil, err
+		if err := g.limiter.Wait(ctx); err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, ctxErr
+			}
+			return nil, err
+		}
+		// A turn taken before a 429 arrived is void: queue again behind the
+		// pause, so the requests that waited do not all go at once when it
+		// ends.
+		if g.currentEpoch() == epoch {
+			break
+		}
 	}
 	g.stats.waitNanos.Add(int64(time.Since(start)))
 	select {
@@ -74,39 +116,95 @@ func (g *gate) enter(ctx context.Context) (release func(), err error) {
 	return func() { <-g.slots }, nil
 }
 
-// waitPause blocks while a Retry-After pause is in force.
-func (g *gate) waitPause(ctx context.Context) error {
+func (g *gate) currentEpoch() uint64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.epoch
+}
+
+// waitPause blocks while a Retry-After pause is in force, and returns the
+// pause epoch it saw last.
+func (g *gate) waitPause(ctx context.Context) (uint64, error) {
 	for {
 		g.mu.Lock()
 		d := time.Until(g.pauseUntil)
+		epoch := g.epoch
 		g.mu.Unlock()
 		if d <= 0 {
-			return nil
+			return epoch, nil
 		}
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return 0, ctx.Err()
 		case <-t.C:
 		}
 	}
 }
 
-// pause holds every request of the client for d (Asana's Retry-After). A
-// pause never shortens one already in force.
-func (g *gate) pause(ctx context.Context, d time.Duration, path string) {
-	until := time.Now().Add(d)
+// answered records an answer that was not a 429, and raises the rate again
+// after a quiet period.
+func (g *gate) answeredOK() {
+	now := time.Now()
 	g.mu.Lock()
-	extended := until.After(g.pauseUntil)
-	if extended {
-		g.pauseUntil = until
+	defer g.mu.Unlock()
+	g.answered++
+	cur := g.limiter.Limit()
+	if cur < g.maxRate && now.Sub(g.lastChange) >= recoverAfter && now.Sub(g.since) >= recoverAfter {
+		g.setRate(now, min(g.maxRate, cur*recoverStep))
 	}
-	g.mu.Unlock()
-	if extended {
-		g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: rate limited; pausing all requests",
-			slog.String("path", path), slog.Duration("retry_after", d))
+}
+
+// rateLimited records a 429. When Asana said how long to wait, every
+// request of the client pauses that long. The first 429 of an episode also
+// slows the rate: to just under the quota observed since the last 429
+// (answers in that stretch over its length plus the wait), or to half when
+// there is too little to go on.
+func (g *gate) rateLimited(ctx context.Context, retryAfter time.Duration, hasRetryAfter bool, path string) {
+	now := time.Now()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	newEpisode := !now.Before(g.pauseUntil) && !now.Before(g.calmUntil)
+	g.calmUntil = later(g.calmUntil, now.Add(max(retryAfter, minEpisode)))
+	if hasRetryAfter && now.Add(retryAfter).After(g.pauseUntil) {
+		g.pauseUntil = now.Add(retryAfter)
+		g.epoch++
 	}
+	if !newEpisode {
+		return
+	}
+	cur := g.limiter.Limit()
+	next := cur / 2
+	if span := now.Sub(g.since) + retryAfter; g.answered >= minEstimateSample && span > 0 {
+		if est := rate.Limit(float64(g.answered)/span.Seconds()) * estimateMargin; est < cur {
+			next = est
+		}
+	}
+	next = max(next, g.maxRate/minRateShare)
+	g.setRate(now, next)
+	g.since = now.Add(retryAfter)
+	g.answered = 0
+	g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: rate limited; pausing all requests and slowing down",
+		slog.String("path", path), slog.Duration("retry_after", retryAfter),
+		slog.Float64("requests_per_minute", float64(next)*60))
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func (g *gate) setRate(now time.Time, r rate.Limit) {
+	g.limiter.SetLimitAt(now, r)
+	g.lastChange = now
+}
+
+// requestsPerMinute is the limiter's current rate.
+func (g *gate) requestsPerMinute() float64 {
+	return float64(g.limiter.Limit()) * 60
 }
 
 // errBodyTooLarge is a response over maxBodyBytes; retrying will not help.
@@ -164,9 +262,10 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		t.stats.rateLimited.Add(1)
-		if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			t.gate.pause(req.Context(), d, t.path(req))
-		}
+		d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		t.gate.rateLimited(req.Context(), d, ok, t.path(req))
+	} else {
+		t.gate.answeredOK()
 	}
 	if resp.StatusCode/100 == 2 && !json.Valid(data) {
 		return nil, &bodyError{status: resp.StatusCode, excerpt: excerpt(data), err: errors.New("not valid JSON")}
