@@ -79,7 +79,9 @@ func WithBaseURL(u string) Option {
 }
 
 // WithHTTPClient sets the underlying HTTP client (its Transport, timeouts,
-// proxies). The default is a pooled client with a 60-second timeout.
+// proxies). The default has a 60-second timeout and keeps up to
+// MaxInFlight idle connections, so a sync reuses them. A Transport of your
+// own should keep as many (http.Transport.MaxIdleConnsPerHost).
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -229,7 +231,7 @@ func isLoopback(host string) bool {
 func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
 	hc := cfg.httpClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
+		hc = &http.Client{Timeout: 60 * time.Second, Transport: pooledTransport(cfg.maxInFlight)}
 	}
 	inner := hc.Transport
 	if inner == nil {
@@ -261,6 +263,19 @@ func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
 		}
 	}
 	return rc
+}
+
+// pooledTransport is http.DefaultTransport keeping as many idle connections
+// to Asana as requests may be in flight; the default keeps two, and a sync
+// would otherwise open and close connections all the time.
+func pooledTransport(maxInFlight int) http.RoundTripper {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t = t.Clone()
+	t.MaxIdleConnsPerHost = maxInFlight
+	return t
 }
 
 // checkRetry retries connection errors, unreadable bodies, 429 and 5xx; it
@@ -303,8 +318,9 @@ type Stats struct {
 	Retries int64 `json:"retries"`
 	// RateLimited is how many answers were 429.
 	RateLimited int64 `json:"rate_limited"`
-	// RateLimitWait is the total time requests spent waiting on the
-	// client-side limiter and on Retry-After pauses.
+	// RateLimitWait is the time requests spent waiting on the client-side
+	// limiter and on Retry-After pauses, summed over requests: ten requests
+	// waiting one second together count ten seconds.
 	RateLimitWait time.Duration `json:"rate_limit_wait"`
 	// RequestsPerMinute is the client-side limiter's rate now: the
 	// configured tier, or less after 429s showed the real quota is lower.

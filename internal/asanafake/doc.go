@@ -1,0 +1,33 @@
+// Package asanafake is a fake Asana REST API server for tests, the
+// command-line demo and benchmarks.
+//
+// A [Server] is an [net/http.Handler] that serves one [Workspace] at the root
+// of the server (no /api/1.0 prefix), the way Asana's API behaves:
+//
+//	GET /goals?workspace=…            goals of the workspace, in workspace order
+//	GET /goals/{gid}                  one goal
+//	GET /goals/{gid}/subgoals         the spec's (since retired) sub-goal path
+//	GET /goal_relationships?supported_goal=…&resource_subtype=subgoal
+//	GET /users/me, GET /users, GET /users/{gid}
+//
+// It checks bearer tokens, honours opt_fields the way Asana does (opt_fields
+// replaces the compact field set; dotted paths select sub-fields), paginates
+// with limit (1..100) and opaque offset tokens, answers errors with Asana's
+// error body, and can rate-limit (sliding window per token, Retry-After),
+// limit requests in flight, add latency and inject faults (5xx, connection
+// resets, truncated bodies, malformed JSON, HTML from a gateway). See
+// [Options].
+//
+// Typical use in a test:
+//
+//	ws := asanafake.Generate(1, asanafake.GenConfig{Goals: 500, Users: 20})
+//	srv := asanafake.NewServer(ws, asanafake.Options{Tokens: map[string]string{"tok": ws.Users[0].GID}})
+//	ts := httptest.NewServer(srv)
+//	defer ts.Close()
+//	// point the client at ts.URL with token "tok"; compare what it got with
+//	// ws.GoalsOwnedBy, ws.Subgoals, … (the known truth).
+//
+// Serving is O(page) per request: goals, users and relationships are looked
+// up by gid in maps built once by [NewServer] (or [Server.SetWorkspace]), and
+// the strings of each record are JSON-escaped once, up front.
+package asanafake

@@ -1,0 +1,258 @@
+package asanafake
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// GoalStatusTypes lists every status_type Asana allows on a goal's status
+// update, in Asana's order.
+var GoalStatusTypes = []string{"on_track", "at_risk", "off_track", "achieved", "partial", "missed", "dropped"}
+
+// Workspace is the data a [Server] serves: one Asana workspace with its users
+// and goals. A test can build one by hand or with [Generate].
+//
+// The accessors (Goal, User, GoalsOwnedBy, …) build an index on first use; do
+// not change a Workspace after calling one of them. To derive a changed
+// workspace, change a [Workspace.Clone]. A [Server] works on its own copy, so
+// a Workspace may be changed after [NewServer] (and passed to
+// [Server.SetWorkspace] to take effect).
+type Workspace struct {
+	// GID is the workspace's gid (a numeric string in real Asana).
+	GID string
+	// Name is the workspace's name.
+	Name string
+	// Users are the workspace's users, in the order GET /users lists them.
+	Users []User
+	// Goals are the workspace's goals, in the fixed order GET /goals lists
+	// them. Sub-goals are goals of this list too.
+	Goals []Goal
+
+	mu  sync.Mutex
+	idx *wsIndex
+}
+
+// User is an Asana user of the workspace.
+type User struct {
+	GID   string
+	Name  string
+	Email string
+}
+
+// Goal is an Asana goal.
+type Goal struct {
+	GID  string
+	Name string
+	// HTMLNotes is the description as Asana's rich text, usually wrapped in
+	// <body>…</body>; "" when the goal has none.
+	HTMLNotes string
+	// Notes is the plain-text description (optional; served as is).
+	Notes string
+	// DueOn and StartOn are dates as YYYY-MM-DD, or "" for none (served as
+	// null).
+	DueOn   string
+	StartOn string
+	// OwnerGID is the owner's user gid, or "" for an ownerless goal (served
+	// as "owner": null).
+	OwnerGID string
+	// StatusType is the status_type of the goal's current status update (one
+	// of [GoalStatusTypes]), or "" when the goal has no status update
+	// (served as "current_status_update": null).
+	StatusType string
+	// StatusTitle is the title of the current status update; when "" the
+	// server derives one from StatusType.
+	StatusTitle string
+	// Metric is the goal's metric, nil for none (served as "metric": null).
+	Metric *Metric
+	// SubgoalGIDs are the gids of this goal's sub-goals, in order. Each must
+	// be a goal of the same workspace.
+	SubgoalGIDs []string
+}
+
+// Metric is a goal's numeric metric (Asana's GoalMetricBase; resource_subtype
+// is always "number").
+type Metric struct {
+	// Unit is "none", "currency" or "percentage".
+	Unit string
+	// CurrencyCode is an ISO 4217 code when Unit is "currency" ("" otherwise;
+	// served as null).
+	CurrencyCode string
+	// Precision is the number of decimals shown, 0..6.
+	Precision int
+	// InitialNumberValue, TargetNumberValue and CurrentNumberValue are the
+	// start, target and current values.
+	InitialNumberValue float64
+	TargetNumberValue  float64
+	CurrentNumberValue float64
+	// ProgressSource is "manual", "subgoal_progress", … or "external"; ""
+	// is served as "manual".
+	ProgressSource string
+}
+
+// wsIndex is the lookup structure behind the Workspace accessors.
+type wsIndex struct {
+	goal    map[string]int
+	user    map[string]int
+	byOwner map[string][]int // "" key: ownerless goals
+}
+
+func (ws *Workspace) index() *wsIndex {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.idx == nil {
+		ix := &wsIndex{
+			goal:    make(map[string]int, len(ws.Goals)),
+			user:    make(map[string]int, len(ws.Users)),
+			byOwner: make(map[string][]int, len(ws.Users)+1),
+		}
+		for i := range ws.Users {
+			ix.user[ws.Users[i].GID] = i
+		}
+		for i := range ws.Goals {
+			g := &ws.Goals[i]
+			ix.goal[g.GID] = i
+			ix.byOwner[g.OwnerGID] = append(ix.byOwner[g.OwnerGID], i)
+		}
+		ws.idx = ix
+	}
+	return ws.idx
+}
+
+// Goal returns the goal with this gid.
+func (ws *Workspace) Goal(gid string) (Goal, bool) {
+	i, ok := ws.index().goal[gid]
+	if !ok {
+		return Goal{}, false
+	}
+	return ws.Goals[i], true
+}
+
+// User returns the user with this gid.
+func (ws *Workspace) User(gid string) (User, bool) {
+	i, ok := ws.index().user[gid]
+	if !ok {
+		return User{}, false
+	}
+	return ws.Users[i], true
+}
+
+// GoalsOwnedBy returns the goals owned by the user, in workspace (API) order.
+// GoalsOwnedBy("") returns the ownerless goals.
+func (ws *Workspace) GoalsOwnedBy(userGID string) []Goal {
+	idx := ws.index().byOwner[userGID]
+	out := make([]Goal, len(idx))
+	for k, i := range idx {
+		out[k] = ws.Goals[i]
+	}
+	return out
+}
+
+// OwnerCounts returns how many goals each user owns; the "" key counts the
+// ownerless goals. Users owning nothing are absent.
+func (ws *Workspace) OwnerCounts() map[string]int {
+	ix := ws.index()
+	out := make(map[string]int, len(ix.byOwner))
+	for owner, goals := range ix.byOwner {
+		out[owner] = len(goals)
+	}
+	return out
+}
+
+// Subgoals returns the sub-goals of the goal, in order (nil for an unknown
+// goal or one without sub-goals).
+func (ws *Workspace) Subgoals(gid string) []Goal {
+	ix := ws.index()
+	i, ok := ix.goal[gid]
+	if !ok || len(ws.Goals[i].SubgoalGIDs) == 0 {
+		return nil
+	}
+	subs := ws.Goals[i].SubgoalGIDs
+	out := make([]Goal, 0, len(subs))
+	for _, s := range subs {
+		if j, ok := ix.goal[s]; ok {
+			out = append(out, ws.Goals[j])
+		}
+	}
+	return out
+}
+
+// Clone returns a deep copy of the workspace that can be changed freely.
+func (ws *Workspace) Clone() *Workspace {
+	c := &Workspace{
+		GID:   ws.GID,
+		Name:  ws.Name,
+		Users: append([]User(nil), ws.Users...),
+		Goals: append([]Goal(nil), ws.Goals...),
+	}
+	for i := range c.Goals {
+		g := &c.Goals[i]
+		if g.Metric != nil {
+			m := *g.Metric
+			g.Metric = &m
+		}
+		if g.SubgoalGIDs != nil {
+			g.SubgoalGIDs = append([]string(nil), g.SubgoalGIDs...)
+		}
+	}
+	return c
+}
+
+// Validate checks that the workspace can be served: a GID, unique non-empty
+// user and goal gids, owners that are users of the workspace, sub-goals that
+// are goals of the workspace and listed once per parent, and no goal among
+// its own sub-goals. (Deeper cycles are not checked; Asana forbids them and
+// [Generate] never makes one.)
+func (ws *Workspace) Validate() error {
+	if ws == nil {
+		return errors.New("asanafake: nil workspace")
+	}
+	var errs []error
+	if ws.GID == "" {
+		errs = append(errs, errors.New("workspace has no GID"))
+	}
+	users := make(map[string]bool, len(ws.Users))
+	for i, u := range ws.Users {
+		switch {
+		case u.GID == "":
+			errs = append(errs, fmt.Errorf("user #%d has no GID", i))
+		case users[u.GID]:
+			errs = append(errs, fmt.Errorf("user gid %q appears twice", u.GID))
+		}
+		users[u.GID] = true
+	}
+	goals := make(map[string]bool, len(ws.Goals))
+	for i, g := range ws.Goals {
+		switch {
+		case g.GID == "":
+			errs = append(errs, fmt.Errorf("goal #%d has no GID", i))
+		case goals[g.GID]:
+			errs = append(errs, fmt.Errorf("goal gid %q appears twice", g.GID))
+		}
+		goals[g.GID] = true
+	}
+	for _, g := range ws.Goals {
+		if g.OwnerGID != "" && !users[g.OwnerGID] {
+			errs = append(errs, fmt.Errorf("goal %q: owner %q is not a user of the workspace", g.GID, g.OwnerGID))
+		}
+		seen := make(map[string]bool, len(g.SubgoalGIDs))
+		for _, s := range g.SubgoalGIDs {
+			switch {
+			case !goals[s]:
+				errs = append(errs, fmt.Errorf("goal %q: sub-goal %q is not a goal of the workspace", g.GID, s))
+			case s == g.GID:
+				errs = append(errs, fmt.Errorf("goal %q is its own sub-goal", g.GID))
+			case seen[s]:
+				errs = append(errs, fmt.Errorf("goal %q: sub-goal %q listed twice", g.GID, s))
+			}
+			seen[s] = true
+		}
+		if len(errs) > 20 {
+			break
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("asanafake: invalid workspace: %w", errors.Join(errs...))
+}

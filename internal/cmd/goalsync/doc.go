@@ -1,0 +1,62 @@
+// Command goalsync runs the library's main job: one sync of employees'
+// Asana goals (with their sub-goals as Key Results) into an in-memory store,
+// then the sync report and every employee's [GOALS] review-prompt block.
+//
+// Demo: with no flags and no ASANA_TOKEN in the environment, or with -demo,
+// it serves a small built-in fake Asana workspace on 127.0.0.1 and syncs
+// that, so a newcomer sees the whole product work with one command:
+//
+//	go run ./internal/cmd/goalsync
+//
+// Real run: any other invocation talks to Asana (or to -base-url) and needs
+// the token in ASANA_TOKEN, a -workspace and an -employees file; a missing
+// one is a configuration error (exit 2), never a fall back to the demo:
+//
+//	ASANA_TOKEN=… go run ./internal/cmd/goalsync -workspace 1201234567890 -employees people.csv
+//
+// The token is read from the environment variable ASANA_TOKEN only, never
+// from a flag, so that it stays out of shell history and process lists, and
+// it is never printed.
+//
+// Flags:
+//
+//	-demo             run the built-in demo (not with -base-url, -workspace or -employees)
+//	-base-url URL     Asana API root (default https://app.asana.com/api/1.0); https,
+//	                  or plain http to a loopback address only
+//	-workspace GID    Asana workspace GID
+//	-employees FILE   employee file, CSV or JSON
+//	-rate N           client-side limit in requests per minute (default 1500; 150 on
+//	                  Asana's free tier)
+//	-format text|json output format (default text)
+//	-timeout D        give up after D (default 30m; 0 for no limit)
+//	-progress         progress on stderr (pages scanned, goals kept, requests, waits on
+//	                  the rate limit); on by default when stderr is a terminal
+//	-h, -help         usage
+//
+// The employee file is JSON when its name ends in .json or its first
+// non-space character is '[', CSV otherwise. A CSV file has a header row
+// naming its columns in any order: employee_id and asana_user_gid
+// (required), name and email (optional); blank lines are skipped and an
+// unknown column is an error. A JSON file is an array of objects with the
+// same keys. An empty asana_user_gid marks an employee not mapped to Asana
+// yet.
+//
+// With -format json, stdout is one JSON object:
+//
+//	{"report": <goals.Report>,
+//	 "goals": [{"employee_id", "gid", "name", "description", "start_on", "due_on", "status",
+//	            "key_results": [{"gid", "name", "status", "due_on"}]}]}
+//
+// with dates as "YYYY-MM-DD" or null, goals ordered by employee_id and then
+// in Asana's order, Key Results in Asana's order.
+//
+// Exit status:
+//
+//	0  every employee synced
+//	1  the sync failed outright (for example Asana refused the token)
+//	2  usage or configuration error, such as a missing workspace; nothing
+//	   was requested from Asana
+//	3  some employees could not be synced; the report says which and why
+//
+// Errors are one line on stderr, prefixed "goalsync: ".
+package main

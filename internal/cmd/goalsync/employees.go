@@ -1,0 +1,300 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/perfcopilot/asanagoals/goals"
+)
+
+// Column names (CSV) and keys (JSON) of the employee file.
+const (
+	colEmployeeID   = "employee_id"
+	colAsanaUserGID = "asana_user_gid"
+	colName         = "name"
+	colEmail        = "email"
+)
+
+var (
+	requiredColumns = []string{colEmployeeID, colAsanaUserGID}
+	knownColumns    = []string{colEmployeeID, colAsanaUserGID, colName, colEmail}
+)
+
+// maxEmployeeFileSize bounds the file read into memory: far more than any
+// company's employee list.
+const maxEmployeeFileSize = 64 << 20
+
+// employeeList is the content of an employee file: the employees in file
+// order, and where each one was read, to point a later error (such as a
+// duplicate ID found by the ingester) at the right line.
+type employeeList struct {
+	employees []goals.Employee
+	where     []string // "people.csv:4", parallel to employees
+}
+
+// loadEmployees reads an employee file. It is JSON when its name ends in
+// ".json" or its first non-space character is '[', CSV otherwise. Errors name
+// the file and, when they can, the line.
+func loadEmployees(path string) (*employeeList, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("employee file: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxEmployeeFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("employee file %s: %w", path, err)
+	}
+	if len(data) > maxEmployeeFileSize {
+		return nil, fmt.Errorf("employee file %s: larger than %d MiB", path, maxEmployeeFileSize>>20)
+	}
+	return parseEmployees(path, data)
+}
+
+// parseEmployees parses the content of an employee file named name.
+func parseEmployees(name string, data []byte) (*employeeList, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff")) // spreadsheet exports often start with a BOM
+	var (
+		list *employeeList
+		err  error
+	)
+	if isJSON(name, data) {
+		list, err = parseEmployeesJSON(name, data)
+	} else {
+		list, err = parseEmployeesCSV(name, data)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(list.employees) == 0 {
+		return nil, fmt.Errorf("%s: no employees listed", name)
+	}
+	return list, nil
+}
+
+func isJSON(name string, data []byte) bool {
+	if strings.EqualFold(filepath.Ext(name), ".json") {
+		return true
+	}
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	return len(trimmed) > 0 && trimmed[0] == '['
+}
+
+// parseEmployeesCSV reads a CSV file with a header row.
+func parseEmployeesCSV(name string, data []byte) (*employeeList, error) {
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("%s: not UTF-8 text; save the CSV as UTF-8", name)
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1 // checked here, to name the line and skip blank rows
+	r.TrimLeadingSpace = true
+
+	var (
+		header map[string]int // column name → index
+		list   = &employeeList{}
+	)
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, fmt.Errorf("%s:%d: %v", name, pe.Line, pe.Err)
+			}
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		line, _ := r.FieldPos(0)
+		if blankRecord(rec) {
+			continue
+		}
+		if header == nil {
+			header, err = csvHeader(rec)
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: %w", name, line, err)
+			}
+			continue
+		}
+		if len(rec) != len(header) {
+			return nil, fmt.Errorf("%s:%d: %d fields, but the header has %d columns", name, line, len(rec), len(header))
+		}
+		field := func(col string) string {
+			if i, ok := header[col]; ok {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		e := goals.Employee{
+			ID:           field(colEmployeeID),
+			AsanaUserGID: field(colAsanaUserGID),
+			Name:         field(colName),
+			Email:        field(colEmail),
+		}
+		where := fmt.Sprintf("%s:%d", name, line)
+		if e.ID == "" {
+			return nil, fmt.Errorf("%s: empty %s", where, colEmployeeID)
+		}
+		list.employees = append(list.employees, e)
+		list.where = append(list.where, where)
+	}
+	if header == nil {
+		return nil, fmt.Errorf("%s: empty file; expected a header row with columns %s (and optionally %s, %s)",
+			name, strings.Join(requiredColumns, ","), colName, colEmail)
+	}
+	return list, nil
+}
+
+func blankRecord(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// csvHeader checks a header row and maps each column name to its index.
+func csvHeader(rec []string) (map[string]int, error) {
+	header := make(map[string]int, len(rec))
+	var unknown []string
+	for i, col := range rec {
+		col = strings.ToLower(strings.TrimSpace(col))
+		if _, dup := header[col]; dup {
+			return nil, fmt.Errorf("header names column %q twice", col)
+		}
+		if !slices.Contains(knownColumns, col) {
+			unknown = append(unknown, fmt.Sprintf("%q", col))
+		}
+		header[col] = i
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("unknown column(s) %s in the header; the columns are %s", strings.Join(unknown, ", "), strings.Join(knownColumns, ","))
+	}
+	if missing := missingKeys(header); len(missing) > 0 {
+		return nil, fmt.Errorf("the header has no %s column; expected a header row with columns %s (and optionally %s, %s)",
+			strings.Join(missing, " or "), strings.Join(requiredColumns, ","), colName, colEmail)
+	}
+	return header, nil
+}
+
+func missingKeys[V any](m map[string]V) []string {
+	var missing []string
+	for _, col := range requiredColumns {
+		if _, ok := m[col]; !ok {
+			missing = append(missing, col)
+		}
+	}
+	return missing
+}
+
+// parseEmployeesJSON reads a JSON array of objects.
+func parseEmployeesJSON(name string, data []byte) (*employeeList, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	at := func(offset int64) string { return fmt.Sprintf("%s:%d", name, lineAt(data, offset)) }
+	jsonErr := func(err error) error {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return fmt.Errorf("%s: invalid JSON: %v", at(se.Offset), se)
+		case errors.As(err, &te):
+			return fmt.Errorf("%s: invalid JSON: %v", at(te.Offset), te)
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return fmt.Errorf("%s: invalid JSON: unexpected end of file", name)
+		}
+		return fmt.Errorf("%s: invalid JSON: %v", name, err)
+	}
+
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, jsonErr(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return nil, fmt.Errorf("%s: expected a JSON array of employee objects, like [{\"%s\":\"emp-1\",\"%s\":\"1201234567890\"}]",
+			at(dec.InputOffset()), colEmployeeID, colAsanaUserGID)
+	}
+	list := &employeeList{}
+	for i := 0; dec.More(); i++ {
+		start := dec.InputOffset()
+		// InputOffset is just past the previous token (the '[' or the ','),
+		// so skip the space before the object for the line number.
+		for start < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[start]) >= 0 {
+			start++
+		}
+		where := fmt.Sprintf("%s: entry %d", at(start), i+1)
+		var obj map[string]json.RawMessage
+		if err := dec.Decode(&obj); err != nil {
+			var te *json.UnmarshalTypeError
+			if errors.As(err, &te) {
+				return nil, fmt.Errorf("%s: expected an object with keys %s, got %s", where, strings.Join(requiredColumns, ", "), te.Value)
+			}
+			return nil, jsonErr(err)
+		}
+		if obj == nil {
+			return nil, fmt.Errorf("%s: expected an object, got null", where)
+		}
+		var unknown []string
+		for k := range obj {
+			if !slices.Contains(knownColumns, k) {
+				unknown = append(unknown, fmt.Sprintf("%q", k))
+			}
+		}
+		if len(unknown) > 0 {
+			slices.Sort(unknown)
+			return nil, fmt.Errorf("%s: unknown key(s) %s; the keys are %s", where, strings.Join(unknown, ", "), strings.Join(knownColumns, ", "))
+		}
+		if missing := missingKeys(obj); len(missing) > 0 {
+			return nil, fmt.Errorf(`%s: no "%s" key (use "" for an employee not mapped to Asana yet)`, where, strings.Join(missing, `" or "`))
+		}
+		var e goals.Employee
+		for _, f := range []struct {
+			key string
+			dst *string
+		}{
+			{colEmployeeID, &e.ID},
+			{colAsanaUserGID, &e.AsanaUserGID},
+			{colName, &e.Name},
+			{colEmail, &e.Email},
+		} {
+			raw, ok := obj[f.key]
+			if !ok {
+				continue
+			}
+			var s *string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				return nil, fmt.Errorf("%s: %q must be a string", where, f.key)
+			}
+			if s != nil {
+				*f.dst = strings.TrimSpace(*s)
+			}
+		}
+		if e.ID == "" {
+			return nil, fmt.Errorf("%s: empty %s", where, colEmployeeID)
+		}
+		list.employees = append(list.employees, e)
+		list.where = append(list.where, where)
+	}
+	if _, err := dec.Token(); err != nil { // the closing ']'
+		return nil, jsonErr(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: unexpected content after the JSON array", at(dec.InputOffset()))
+	}
+	return list, nil
+}
+
+// lineAt returns the 1-based line of a byte offset in data.
+func lineAt(data []byte, offset int64) int {
+	offset = min(max(offset, 0), int64(len(data)))
+	return 1 + bytes.Count(data[:offset], []byte("\n"))
+}

@@ -1,0 +1,433 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0 // every employee synced
+	exitFailed  = 1 // the sync failed outright
+	exitUsage   = 2 // usage or configuration error; nothing was requested
+	exitPartial = 3 // some employees could not be synced; the report says which
+)
+
+// tokenEnv is the only place the access token is read from.
+const tokenEnv = "ASANA_TOKEN"
+
+const (
+	defaultTimeout = 30 * time.Minute
+	userAgent      = "asanagoals-goalsync (+https://github.com/perfcopilot/asanagoals)"
+)
+
+const usage = `Usage: goalsync [flags]
+
+goalsync syncs each employee's Asana goals, with their sub-goals as Key
+Results, into an in-memory store, then prints the sync report and every
+employee's [GOALS] block as a review prompt would show it.
+
+Demo: with no flags and no ASANA_TOKEN in the environment, or with -demo, it
+syncs a small built-in fake Asana workspace served on 127.0.0.1; nothing
+leaves the machine.
+
+Real run: any other invocation talks to Asana (or to -base-url) and needs
+  ASANA_TOKEN       environment variable: the Asana Personal Access Token
+                    (read from the environment only, never from a flag, so it
+                    stays out of shell history and process lists)
+  -workspace GID    the workspace GID
+  -employees FILE   the employees to sync
+A missing one is a configuration error, never a fall back to the demo.
+
+Flags:
+  -demo             run the built-in demo (not with -base-url, -workspace
+                    or -employees)
+  -base-url URL     Asana API root (default https://app.asana.com/api/1.0);
+                    https only, plain http only to a loopback address
+  -workspace GID    Asana workspace GID: the number in your workspace URL,
+                    or Admin Console > Workspace settings
+  -employees FILE   employee file, CSV or JSON (see below)
+  -rate N           client-side limit in requests per minute (default 1500,
+                    Asana's paid tier; use 150 on a free domain)
+  -format F         output: text (default) or json
+  -timeout D        give up after this long, e.g. 90s, 45m (default 30m;
+                    0 for no limit)
+  -progress         progress on stderr (pages scanned, goals kept, requests,
+                    waits on rate limit); on by default when stderr is a
+                    terminal
+  -h, -help         print this help
+
+Employee file:
+  JSON when the name ends in .json or the first non-space character is '[',
+  CSV otherwise (UTF-8).
+  CSV: a header row naming the columns, in any order: employee_id and
+    asana_user_gid (both required), name and email (optional); then one
+    employee per row. Blank lines are skipped; any other column is an error.
+      employee_id,asana_user_gid,name,email
+      emp-001,1201234567890,Ada Lovelace,ada@example.com
+      emp-002,,Grace Hopper,
+  JSON: an array of objects with the same keys:
+      [{"employee_id":"emp-001","asana_user_gid":"1201234567890","name":"Ada Lovelace"}]
+  An empty asana_user_gid means the employee is not mapped to Asana yet: the
+  report lists them under unmapped employees.
+
+Output (stdout):
+  text  a summary of the sync report, then for each employee, in ID order,
+        a header line and their [GOALS] block.
+  json  one object: {"report": <sync report>, "goals": [{"employee_id",
+        "gid", "name", "description", "start_on", "due_on", "status",
+        "key_results": [{"gid", "name", "status", "due_on"}]}]}, dates as
+        "YYYY-MM-DD" or null, goals ordered by employee_id then Asana's
+        order, Key Results in Asana's order.
+
+Exit status:
+  0  every employee synced
+  1  the sync failed outright (e.g. Asana refused the token); one line on
+     stderr says why
+  2  usage or configuration error; nothing was requested from Asana
+  3  some employees could not be synced; the report says which and why
+`
+
+// isTerminal reports whether w is a terminal. Tests replace it.
+var isTerminal = func(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// testClientOptions are added to the Asana client's options. Tests use
+// them to shorten retry waits; the command never sets them.
+var testClientOptions []asana.Option
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// options are the parsed flags.
+type options struct {
+	demo          bool
+	baseURL       string
+	workspace     string
+	employeesFile string
+	rate          int
+	format        string
+	timeout       time.Duration
+	progress      bool
+}
+
+// cli is one invocation: its options and where it writes.
+type cli struct {
+	opts   options
+	stdout io.Writer
+	stderr io.Writer
+	token  string // redacted from every error line, should one ever hold it
+}
+
+// run is the whole command: it parses args, reads the token through getenv,
+// writes the output to stdout and errors to stderr, and returns the exit
+// code.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	token := strings.TrimSpace(getenv(tokenEnv))
+	c := &cli{stdout: stdout, stderr: stderr, token: token}
+	if code, ok := c.parseFlags(args); !ok {
+		return code
+	}
+	if c.opts.demo || (len(args) == 0 && token == "") {
+		return c.runDemo(ctx)
+	}
+	return c.runReal(ctx)
+}
+
+// parseFlags fills c.opts. It returns ok=false with the exit code when the
+// command should stop (help, or a usage error).
+func (c *cli) parseFlags(args []string) (code int, ok bool) {
+	fs := flag.NewFlagSet("goalsync", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported here, on one line
+	fs.Usage = func() {}
+	o := &c.opts
+	fs.BoolVar(&o.demo, "demo", false, "run the built-in demo")
+	fs.StringVar(&o.baseURL, "base-url", asana.DefaultBaseURL, "Asana API root")
+	fs.StringVar(&o.workspace, "workspace", "", "Asana workspace GID")
+	fs.StringVar(&o.employeesFile, "employees", "", "employee file, CSV or JSON")
+	fs.IntVar(&o.rate, "rate", asana.PaidRequestsPerMinute, "requests per minute")
+	fs.StringVar(&o.format, "format", "text", "text or json")
+	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "give up after this long")
+	fs.BoolVar(&o.progress, "progress", false, "progress on stderr")
+
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(c.stdout, usage)
+			return exitOK, false
+		}
+		msg := err.Error()
+		if strings.HasPrefix(msg, "flag provided but not defined: -token") ||
+			strings.HasPrefix(msg, "flag provided but not defined: -asana-token") {
+			msg += "; the token is read from the environment variable " + tokenEnv + " only"
+		}
+		c.errorf("%s (goalsync -h for help)", msg)
+		return exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		c.errorf("unexpected argument %q: goalsync takes flags only (goalsync -h for help)", clip(fs.Arg(0)))
+		return exitUsage, false
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case o.format != "text" && o.format != "json":
+		c.errorf("-format must be text or json, not %q", clip(o.format))
+	case o.rate <= 0:
+		c.errorf("-rate must be a positive number of requests per minute (Asana allows %d on paid plans, %d on free ones), not %d",
+			asana.PaidRequestsPerMinute, asana.FreeRequestsPerMinute, o.rate)
+	case o.timeout < 0:
+		c.errorf("-timeout must not be negative (0 for no limit), not %s", o.timeout)
+	case o.demo && (set["base-url"] || set["workspace"] || set["employees"]):
+		c.errorf("-demo runs the built-in fake workspace; it cannot be combined with -base-url, -workspace or -employees")
+	default:
+		return exitOK, true
+	}
+	return exitUsage, false
+}
+
+// runReal syncs a real Asana (or whatever -base-url points at).
+func (c *cli) runReal(ctx context.Context) int {
+	cfg := goals.Config{WorkspaceGID: c.opts.workspace}
+	if err := cfg.Validate(); err != nil {
+		c.errorf("%v (set it with -workspace GID; run with -demo for the built-in demo)", err)
+		return exitUsage
+	}
+	if c.token == "" {
+		c.errorf("%s is not set: a real run reads the Asana Personal Access Token from the environment variable %s only "+
+			"(Asana: Profile > My Settings > Apps > Developer Apps > New Access Token); run with -demo for the built-in demo",
+			tokenEnv, tokenEnv)
+		return exitUsage
+	}
+	if c.opts.employeesFile == "" {
+		c.errorf("-employees FILE is required for a real run: a CSV or JSON file of employee_id,asana_user_gid (goalsync -h for the format)")
+		return exitUsage
+	}
+	list, err := loadEmployees(c.opts.employeesFile)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	client, closeIdle, err := c.newClient(c.token, c.opts.baseURL)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	defer closeIdle()
+	return c.sync(ctx, client, cfg, list, "")
+}
+
+// runDemo serves the demo workspace on loopback and syncs it.
+func (c *cli) runDemo(ctx context.Context) int {
+	ws := asanafake.DemoWorkspace()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		c.errorf("cannot start the demo's fake Asana server: %v", err)
+		return exitFailed
+	}
+	hs := &http.Server{
+		Handler:           asanafake.NewServer(ws, asanafake.DemoOptions()),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := hs.Shutdown(sctx); err != nil {
+			hs.Close()
+		}
+		<-served
+	}()
+
+	client, closeIdle, err := c.newClient(asanafake.DemoToken, "http://"+ln.Addr().String())
+	if err != nil {
+		c.errorf("%v", err)
+		return exitFailed
+	}
+	defer closeIdle()
+	list := demoEmployees()
+	note := fmt.Sprintf("Demo: the built-in fake Asana workspace %q, served on 127.0.0.1, with %d employees.\n"+
+		"For a real workspace: ASANA_TOKEN=… goalsync -workspace GID -employees FILE (goalsync -h).\n\n",
+		ws.Name, len(list.employees))
+	return c.sync(ctx, client, goals.Config{WorkspaceGID: ws.GID}, list, note)
+}
+
+// demoEmployees returns the demo company's employees. When the demo maps
+// every employee, one more is added who is not mapped yet (the Asana user
+// no employee maps to), so that the report shows both sides of an
+// unfinished mapping: an unmapped employee, and goals of an unmapped owner.
+func demoEmployees() *employeeList {
+	list := &employeeList{}
+	unmapped := false
+	for _, e := range asanafake.DemoEmployees() {
+		list.employees = append(list.employees, goals.Employee{ID: e.ID, AsanaUserGID: e.AsanaUserGID, Name: e.Name, Email: e.Email})
+		list.where = append(list.where, "demo employee "+e.ID)
+		unmapped = unmapped || e.AsanaUserGID == ""
+	}
+	if !unmapped {
+		id := fmt.Sprintf("emp-%03d", len(list.employees)+1)
+		list.employees = append(list.employees, goals.Employee{ID: id, Name: "Margaret Hamilton", Email: "margaret@acme.example"})
+		list.where = append(list.where, "demo employee "+id)
+	}
+	return list
+}
+
+// newClient builds the Asana client. Its transport keeps enough idle
+// connections for the sub-goal walk's parallel requests; closeIdle releases
+// them at the end.
+func (c *cli) newClient(token, baseURL string) (client *asana.Client, closeIdle func(), err error) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = asana.MaxInFlight
+	opts := []asana.Option{
+		asana.WithBaseURL(baseURL),
+		asana.WithRequestsPerMinute(c.opts.rate),
+		asana.WithHTTPClient(&http.Client{Transport: tr, Timeout: 60 * time.Second}),
+		asana.WithUserAgent(userAgent),
+	}
+	client, err = asana.NewClient(token, append(opts, testClientOptions...)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, tr.CloseIdleConnections, nil
+}
+
+// errTimeout is the cause of a sync stopped by -timeout.
+var errTimeout = errors.New("timeout")
+
+// sync runs one sync, prints its output and returns the exit code. note,
+// when not empty, opens the text output.
+func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, list *employeeList, note string) int {
+	if c.opts.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, c.opts.timeout, errTimeout)
+		defer cancel()
+	}
+	var prog *progress
+	if tty := isTerminal(c.stderr); c.opts.progress || tty {
+		prog = newProgress(c.stderr, client.Stats, tty)
+		cfg.OnProgress = prog.update
+	}
+	store := goals.NewMemoryStore()
+	report, err := goals.NewIngester(client, store, cfg).Sync(ctx, list.employees)
+	prog.finish()
+
+	var ce *goals.GoalsConfigError
+	if errors.As(err, &ce) {
+		c.errorf("%s%v", list.locate(ce), err)
+		return exitUsage
+	}
+	if report != nil {
+		out, werr := render(c.opts.format, report, store, list, note)
+		if werr != nil {
+			c.errorf("cannot write the %s output: %v", c.opts.format, werr)
+			return exitFailed
+		}
+		if _, werr := c.stdout.Write(out); werr != nil && err == nil {
+			c.errorf("cannot write the output: %v", werr)
+			return exitFailed
+		}
+	}
+	if err != nil {
+		msg := err.Error()
+		switch {
+		case errors.Is(context.Cause(ctx), errTimeout):
+			msg += fmt.Sprintf(" (the -timeout of %s ran out)", c.opts.timeout)
+		case errors.Is(err, context.Canceled):
+			msg += " (interrupted)"
+		}
+		c.errorf("sync failed: %s", msg)
+		return exitFailed
+	}
+	if failed := report.Failed(); len(failed) > 0 {
+		const shown = 10
+		var ids []string
+		for _, f := range failed[:min(len(failed), shown)] {
+			ids = append(ids, f.EmployeeID)
+		}
+		if len(failed) > shown {
+			ids = append(ids, fmt.Sprintf("and %d more", len(failed)-shown))
+		}
+		c.errorf("%d of %d employees not fully synced (%s); the report says why",
+			len(failed), len(report.Employees), strings.Join(ids, ", "))
+		return exitPartial
+	}
+	return exitOK
+}
+
+var employeeIndex = regexp.MustCompile(`^employees\[(\d+)\]`)
+
+// locate returns "where: " for a configuration error about one employee of
+// the list, or "".
+func (l *employeeList) locate(ce *goals.GoalsConfigError) string {
+	m := employeeIndex.FindStringSubmatch(ce.Field)
+	if m == nil {
+		return ""
+	}
+	i, err := strconv.Atoi(m[1])
+	if err != nil || i < 0 || i >= len(l.where) {
+		return ""
+	}
+	return l.where[i] + ": "
+}
+
+// minRedactLen is the shortest token errorf redacts.
+const minRedactLen = 8
+
+// errorf writes one line to stderr, prefixed with the command's name, with
+// line breaks and control characters flattened and the token redacted.
+func (c *cli) errorf(format string, args ...any) {
+	msg := oneLine(fmt.Sprintf(format, args...))
+	// Defence in depth: no error is known to carry the token. A very short
+	// "token" is not redacted, since it would blank out ordinary words.
+	if len(c.token) >= minRedactLen {
+		msg = strings.ReplaceAll(msg, c.token, "[redacted]")
+	}
+	fmt.Fprintf(c.stderr, "goalsync: %s\n", msg)
+}
+
+// oneLine replaces line breaks and other control characters with spaces,
+// so that text from Asana or from a file cannot span lines or drive a
+// terminal.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || (r >= 0x7f && r < 0xa0) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+}
+
+// clip keeps a value the user typed short enough to quote.
+func clip(s string) string {
+	const max = 40
+	if r := []rune(s); len(r) > max {
+		return string(r[:max]) + "…"
+	}
+	return s
+}

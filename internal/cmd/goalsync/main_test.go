@@ -1,0 +1,881 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
+	"github.com/perfcopilot/asanagoals/status"
+)
+
+// Tokens used by the tests. None may ever appear in the command's output.
+const (
+	testToken  = "1/1200000000000042:goalsync0test0token0secret"
+	wrongToken = "1/1200000000000042:goalsync0wrong0token0secret"
+)
+
+var secrets = []string{testToken, wrongToken, asanafake.DemoToken}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// runCmd runs the command with args and env, and checks that no token shows
+// in its output.
+func runCmd(t *testing.T, env map[string]string, args ...string) result {
+	t.Helper()
+	return runCmdCtx(t, context.Background(), env, args...)
+}
+
+func runCmdCtx(t *testing.T, ctx context.Context, env map[string]string, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, args, func(k string) string { return env[k] }, &stdout, &stderr)
+	res := result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+	for _, s := range secrets {
+		if strings.Contains(res.stdout, s) || strings.Contains(res.stderr, s) {
+			t.Errorf("goalsync %q printed a token:\nstdout:\n%s\nstderr:\n%s", args, res.stdout, res.stderr)
+		}
+	}
+	for _, s := range []string{"goroutine ", "panic:"} {
+		if strings.Contains(res.stderr, s) {
+			t.Errorf("goalsync %q: stderr looks like a stack trace:\n%s", args, res.stderr)
+		}
+	}
+	return res
+}
+
+func (r result) wantCode(t *testing.T, code int) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
+	}
+}
+
+// wantOneErrorLine checks stderr is exactly one "goalsync: " line holding
+// every part.
+func (r result) wantOneErrorLine(t *testing.T, parts ...string) {
+	t.Helper()
+	if !strings.HasPrefix(r.stderr, "goalsync: ") || !strings.HasSuffix(r.stderr, "\n") || strings.Count(r.stderr, "\n") != 1 {
+		t.Fatalf("stderr is not one goalsync: line:\n%q", r.stderr)
+	}
+	for _, p := range parts {
+		if !strings.Contains(r.stderr, p) {
+			t.Errorf("stderr %q does not contain %q", r.stderr, p)
+		}
+	}
+}
+
+// fake serves ws over httptest, accepting testToken as the workspace's
+// first user.
+func fake(t *testing.T, ws *asanafake.Workspace, opts asanafake.Options) (*asanafake.Server, string) {
+	t.Helper()
+	if opts.Tokens == nil {
+		opts.Tokens = map[string]string{testToken: ws.Users[0].GID}
+	}
+	srv := asanafake.NewServer(ws, opts)
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return srv, ts.URL
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// demoEmployeesCSV is the demo's employees as an employee file.
+func demoEmployeesCSV(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("employee_id,asana_user_gid,name,email\n")
+	for _, e := range demoEmployees().employees {
+		fmt.Fprintf(&b, "%s,%s,%s,%s\n", e.ID, e.AsanaUserGID, e.Name, e.Email)
+	}
+	return writeFile(t, "employees.csv", b.String())
+}
+
+func tokenEnvMap(tok string) map[string]string { return map[string]string{tokenEnv: tok} }
+
+// ---- the demo ----
+
+func TestDemoNoFlags(t *testing.T) {
+	res := runCmd(t, nil)
+	res.wantCode(t, exitOK)
+	if res.stderr != "" {
+		t.Errorf("stderr not empty: %q", res.stderr)
+	}
+	for _, want := range []string{
+		"Demo: ", "Asana goals sync of workspace " + asanafake.DemoWorkspaceGID,
+		"goals scanned       11", "ownerless goals     1", asanafake.DemoUnmappedUserGID,
+		"unmapped employees", "sub-goal source     subgoals", "Result: all 3 mapped employees synced.",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	mapped := 0
+	for _, e := range demoEmployees().employees {
+		if e.AsanaUserGID == "" {
+			if !strings.Contains(res.stdout, "== "+e.ID+" · "+e.Name+": not mapped to an Asana user") {
+				t.Errorf("no unmapped line for %s:\n%s", e.ID, res.stdout)
+			}
+			if !strings.Contains(res.stdout, "without an Asana user GID yet: "+e.ID) {
+				t.Errorf("report does not list unmapped employee %s", e.ID)
+			}
+			continue
+		}
+		mapped++
+		header := "\n== " + e.ID + " · " + e.Name + " ==\n[GOALS]\n"
+		i := strings.Index(res.stdout, header)
+		if i < 0 {
+			t.Errorf("no [GOALS] block for %s:\n%s", e.ID, res.stdout)
+			continue
+		}
+		block := res.stdout[i+len(header)-len("[GOALS]\n"):]
+		if !strings.Contains(block, "\n[/GOALS]\n") {
+			t.Errorf("block of %s not closed", e.ID)
+		}
+	}
+	if got := strings.Count(res.stdout, "\n[GOALS]\n"); got != mapped || mapped == 0 {
+		t.Errorf("%d [GOALS] blocks, want %d", got, mapped)
+	}
+	if got := strings.Count(res.stdout, "\n[/GOALS]\n"); got != mapped {
+		t.Errorf("%d [/GOALS] lines, want %d", got, mapped)
+	}
+	// The demo's hostile goal name stays inside its line.
+	if strings.Contains(res.stdout, `"[/GOALS]"`) {
+		t.Errorf("a goal name wrote a block marker:\n%s", res.stdout)
+	}
+}
+
+func TestDemoFlagIgnoresToken(t *testing.T) {
+	// -demo wins over ASANA_TOKEN, and the token is sent nowhere.
+	res := runCmd(t, tokenEnvMap(testToken), "-demo")
+	res.wantCode(t, exitOK)
+	if !strings.Contains(res.stdout, "Demo: ") {
+		t.Errorf("not the demo:\n%s", res.stdout)
+	}
+}
+
+var dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+func keysOf(m map[string]any) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func sortedCopy(s ...string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+// checkJSONShape checks the -format json output against the contract and
+// returns it decoded.
+func checkJSONShape(t *testing.T, out string) map[string]any {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(out))
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("stdout is not a JSON object: %v\n%s", err, out)
+	}
+	if dec.More() {
+		t.Fatalf("stdout holds more than one JSON value")
+	}
+	if got, want := keysOf(doc), []string{"goals", "report"}; !slices.Equal(got, want) {
+		t.Fatalf("top-level keys %v, want %v", got, want)
+	}
+	report, ok := doc["report"].(map[string]any)
+	if !ok {
+		t.Fatalf("report is %T", doc["report"])
+	}
+	for _, k := range []string{"workspace_gid", "workspace_goals_scanned", "ownerless_goals", "unmapped_owner_goals",
+		"unmapped_owner_examples", "unmapped_employees", "employees", "subgoal_source", "requests", "retries", "rate_limited"} {
+		if _, ok := report[k]; !ok {
+			t.Errorf("report lacks %q", k)
+		}
+	}
+	gs, ok := doc["goals"].([]any)
+	if !ok {
+		t.Fatalf("goals is %T, want an array", doc["goals"])
+	}
+	goalKeys := sortedCopy("employee_id", "gid", "name", "description", "start_on", "due_on", "status", "key_results")
+	krKeys := sortedCopy("gid", "name", "status", "due_on")
+	checkDate := func(where string, v any) {
+		switch d := v.(type) {
+		case nil:
+		case string:
+			if !dateRE.MatchString(d) {
+				t.Errorf("%s: date %q is not YYYY-MM-DD", where, d)
+			}
+		default:
+			t.Errorf("%s: date is %T", where, v)
+		}
+	}
+	checkStatus := func(where string, v any) {
+		s, _ := v.(string)
+		if !status.Status(s).Valid() {
+			t.Errorf("%s: status %v is not one of the four", where, v)
+		}
+	}
+	prev := ""
+	for i, g := range gs {
+		gm, ok := g.(map[string]any)
+		if !ok {
+			t.Fatalf("goals[%d] is %T", i, g)
+		}
+		where := fmt.Sprintf("goals[%d]", i)
+		if got := keysOf(gm); !slices.Equal(got, goalKeys) {
+			t.Errorf("%s keys %v, want %v", where, got, goalKeys)
+		}
+		checkDate(where+".start_on", gm["start_on"])
+		checkDate(where+".due_on", gm["due_on"])
+		checkStatus(where, gm["status"])
+		id, _ := gm["employee_id"].(string)
+		if id < prev {
+			t.Errorf("%s: employee_id %q after %q: not ordered by employee_id", where, id, prev)
+		}
+		prev = id
+		krs, ok := gm["key_results"].([]any)
+		if !ok {
+			t.Errorf("%s.key_results is %T, want an array (never null)", where, gm["key_results"])
+			continue
+		}
+		for j, kr := range krs {
+			km, _ := kr.(map[string]any)
+			if got := keysOf(km); !slices.Equal(got, krKeys) {
+				t.Errorf("%s.key_results[%d] keys %v, want %v", where, j, got, krKeys)
+			}
+			checkDate(fmt.Sprintf("%s.key_results[%d].due_on", where, j), km["due_on"])
+			checkStatus(fmt.Sprintf("%s.key_results[%d]", where, j), km["status"])
+		}
+	}
+	return doc
+}
+
+// typed is the JSON output decoded into the command's own structs.
+type typed struct {
+	Report goals.Report `json:"report"`
+	Goals  []jsonGoal   `json:"goals"`
+}
+
+func decodeTyped(t *testing.T, out string) typed {
+	t.Helper()
+	var v typed
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// checkAgainstWorkspace checks that the goals output is exactly each mapped
+// employee's goals of ws, in Asana's order, with Key Results in order.
+func checkAgainstWorkspace(t *testing.T, ws *asanafake.Workspace, emps []goals.Employee, got []jsonGoal) {
+	t.Helper()
+	sorted := slices.Clone(emps)
+	slices.SortFunc(sorted, func(a, b goals.Employee) int { return strings.Compare(a.ID, b.ID) })
+	var want []jsonGoal
+	for _, e := range sorted {
+		if e.AsanaUserGID == "" {
+			continue
+		}
+		owned := ws.GoalsOwnedBy(e.AsanaUserGID)
+		if len(owned) > goals.DefaultMaxGoalsPerEmployee {
+			owned = owned[:goals.DefaultMaxGoalsPerEmployee]
+		}
+		for _, g := range owned {
+			jg := jsonGoal{EmployeeID: e.ID, GID: g.GID, Name: g.Name, StartOn: mustDate(t, g.StartOn), DueOn: mustDate(t, g.DueOn),
+				Status: status.Map(g.StatusType), KeyResults: []jsonKeyResult{}}
+			for _, s := range ws.Subgoals(g.GID) {
+				jg.KeyResults = append(jg.KeyResults, jsonKeyResult{GID: s.GID, Name: s.Name, Status: status.Map(s.StatusType), DueOn: mustDate(t, s.DueOn)})
+			}
+			want = append(want, jg)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d goals in the output, want %d", len(got), len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		g.Description = "" // checked by the goals package
+		if g.EmployeeID != w.EmployeeID || g.GID != w.GID || g.Name != w.Name || g.StartOn != w.StartOn ||
+			g.DueOn != w.DueOn || g.Status != w.Status || !slices.Equal(g.KeyResults, w.KeyResults) {
+			t.Fatalf("goals[%d] =\n%+v\nwant\n%+v", i, g, w)
+		}
+	}
+}
+
+func mustDate(t *testing.T, s string) asana.Date {
+	t.Helper()
+	d, err := asana.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestDemoJSON(t *testing.T) {
+	res := runCmd(t, nil, "-demo", "-format", "json")
+	res.wantCode(t, exitOK)
+	if res.stderr != "" {
+		t.Errorf("stderr not empty: %q", res.stderr)
+	}
+	doc := checkJSONShape(t, res.stdout)
+	if n := len(doc["goals"].([]any)); n == 0 {
+		t.Fatal("no goals in the demo's JSON")
+	}
+	v := decodeTyped(t, res.stdout)
+	list := demoEmployees()
+	checkAgainstWorkspace(t, asanafake.DemoWorkspace(), list.employees, v.Goals)
+	if v.Report.WorkspaceGID != asanafake.DemoWorkspaceGID || v.Report.OwnerlessGoals != 1 ||
+		!slices.Contains(v.Report.UnmappedOwnerExamples, asanafake.DemoUnmappedUserGID) || len(v.Report.UnmappedEmployees) == 0 {
+		t.Errorf("report = %+v", v.Report)
+	}
+	// Some demo goal has no start date: it is null, not "".
+	if !strings.Contains(res.stdout, `"start_on": null`) {
+		t.Errorf("no null date in the demo's JSON")
+	}
+}
+
+// ---- configuration and usage errors ----
+
+func TestTokenWithoutWorkspaceIsConfigError(t *testing.T) {
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	emps := demoEmployeesCSV(t)
+	for _, args := range [][]string{
+		{"-base-url", url},
+		{"-base-url", url, "-employees", emps},
+		{"-base-url", url, "-employees", emps, "-format", "json"},
+		{},
+	} {
+		res := runCmd(t, tokenEnvMap(testToken), args...)
+		res.wantCode(t, exitUsage)
+		res.wantOneErrorLine(t, "goals: configuration error: WorkspaceGID", "the workspace GID is required", "-workspace")
+		if res.stdout != "" {
+			t.Errorf("%q: stdout not empty:\n%s", args, res.stdout)
+		}
+	}
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Asana, want none", n)
+	}
+}
+
+func TestWorkspaceWithoutTokenIsConfigError(t *testing.T) {
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	emps := demoEmployeesCSV(t)
+	for _, env := range []map[string]string{nil, tokenEnvMap(""), tokenEnvMap("  \n")} {
+		res := runCmd(t, env, "-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", emps)
+		res.wantCode(t, exitUsage)
+		res.wantOneErrorLine(t, "ASANA_TOKEN is not set")
+		if res.stdout != "" {
+			t.Errorf("stdout not empty (a fall back to the demo?):\n%s", res.stdout)
+		}
+	}
+	// Any flag but -demo makes a real run, which needs the token.
+	res := runCmd(t, nil, "-format", "json", "-workspace", "123", "-employees", emps)
+	res.wantCode(t, exitUsage)
+	res.wantOneErrorLine(t, "ASANA_TOKEN is not set")
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Asana, want none", n)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	emps := demoEmployeesCSV(t)
+	real := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", emps}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"bad format", append(slices.Clone(real), "-format", "yaml"), `-format must be text or json, not "yaml"`},
+		{"bad format in demo", []string{"-demo", "-format", "xml"}, "-format must be text or json"},
+		{"zero rate", append(slices.Clone(real), "-rate", "0"), "-rate must be a positive"},
+		{"negative rate", append(slices.Clone(real), "-rate", "-5"), "-rate must be a positive"},
+		{"rate not a number", append(slices.Clone(real), "-rate", "fast"), `invalid value "fast" for flag -rate`},
+		{"negative timeout", append(slices.Clone(real), "-timeout", "-1s"), "-timeout must not be negative"},
+		{"unknown flag", append(slices.Clone(real), "-verbose"), "flag provided but not defined: -verbose"},
+		{"token flag", append(slices.Clone(real), "-token", "abc"), "read from the environment variable ASANA_TOKEN only"},
+		{"positional argument", append(slices.Clone(real), "sync"), `unexpected argument "sync"`},
+		{"demo with workspace", []string{"-demo", "-workspace", "123"}, "-demo runs the built-in fake workspace"},
+		{"demo with base url", []string{"-demo", "-base-url", url}, "cannot be combined"},
+		{"missing employees", real[:4], "-employees FILE is required"},
+		{"employees file not found", []string{"-base-url", url, "-workspace", "123", "-employees", filepath.Join(t.TempDir(), "nope.csv")}, "nope.csv"},
+		{"workspace not a GID", []string{"-base-url", url, "-workspace", "acme", "-employees", emps}, `"acme" is not an Asana GID`},
+		{"http base URL off loopback", []string{"-base-url", "http://asana.example.com/api/1.0", "-workspace", "123", "-employees", emps}, "plain http is only allowed to a loopback address"},
+		{"base URL not absolute", []string{"-base-url", "app.asana.com", "-workspace", "123", "-employees", emps}, "not an absolute URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runCmd(t, tokenEnvMap(testToken), tc.args...)
+			res.wantCode(t, exitUsage)
+			res.wantOneErrorLine(t, tc.want)
+			if res.stdout != "" {
+				t.Errorf("stdout not empty:\n%s", res.stdout)
+			}
+		})
+	}
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Asana, want none", n)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		res := runCmd(t, tokenEnvMap(testToken), arg)
+		res.wantCode(t, exitOK)
+		for _, want := range []string{"Usage: goalsync", "ASANA_TOKEN", "-workspace GID", "-employees FILE", "-base-url URL",
+			"-rate N", "-format", "-timeout", "-progress", "-demo", "employee_id", "asana_user_gid", "Exit status"} {
+			if !strings.Contains(res.stdout, want) {
+				t.Errorf("%s: usage lacks %q", arg, want)
+			}
+		}
+		if res.stderr != "" {
+			t.Errorf("%s: stderr %q", arg, res.stderr)
+		}
+	}
+}
+
+func TestDuplicateEmployeeIsConfigError(t *testing.T) {
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	for _, tc := range []struct{ name, content, want string }{
+		{"dup.csv", "employee_id,asana_user_gid\nemp-1,1209000000000101\n\nemp-1,1209000000000102\n", "dup.csv:4: "},
+		{"dup.json", `[{"employee_id":"emp-1","asana_user_gid":"1209000000000101"},
+ {"employee_id":"emp-1","asana_user_gid":"1209000000000102"}]`, "dup.json:2: entry 2: "},
+		{"gid-twice.csv", "employee_id,asana_user_gid\nemp-1,1209000000000101\nemp-2,1209000000000101\n", "gid-twice.csv:3: "},
+		{"bad-gid.csv", "employee_id,asana_user_gid\nemp-1,ada@example.com\n", "bad-gid.csv:2: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeFile(t, tc.name, tc.content)
+			res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", path)
+			res.wantCode(t, exitUsage)
+			res.wantOneErrorLine(t, tc.want, "goals: configuration error: employees[")
+		})
+	}
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Asana, want none", n)
+	}
+}
+
+// ---- employee files ----
+
+func TestParseEmployeesGood(t *testing.T) {
+	want := []goals.Employee{
+		{ID: "emp-1", AsanaUserGID: "1201", Name: "Ada Lovelace", Email: "ada@example.com"},
+		{ID: "emp-2", AsanaUserGID: "", Name: "Grace, \"Amazing\" Hopper"},
+		{ID: "emp-3", AsanaUserGID: "1203"},
+	}
+	for _, tc := range []struct{ name, content string }{
+		{"people.csv", "employee_id,asana_user_gid,name,email\nemp-1,1201,Ada Lovelace,ada@example.com\nemp-2,,\"Grace, \"\"Amazing\"\" Hopper\",\nemp-3,1203,,\n"},
+		{"reordered.csv", "\ufeffEmail , Name,asana_user_gid,employee_id\r\n\r\nada@example.com,Ada Lovelace,1201,emp-1\r\n , \"Grace, \"\"Amazing\"\" Hopper\", ,emp-2\r\n  ,  ,  ,  \r\n,,1203, emp-3 \r\n"},
+		{"minimal.txt", "asana_user_gid,employee_id\n1201,emp-1\n,emp-2\n1203,emp-3\n"},
+		{"people.json", `[
+  {"employee_id": "emp-1", "asana_user_gid": "1201", "name": "Ada Lovelace", "email": "ada@example.com"},
+  {"employee_id": "emp-2", "asana_user_gid": null, "name": "Grace, \"Amazing\" Hopper"},
+  {"asana_user_gid": "1203", "employee_id": "emp-3", "email": null}
+]`},
+		{"people.txt", "  \n[" + `{"employee_id":"emp-1","asana_user_gid":"1201","name":"Ada Lovelace","email":"ada@example.com"},{"employee_id":"emp-2","asana_user_gid":"","name":"Grace, \"Amazing\" Hopper"},{"employee_id":"emp-3","asana_user_gid":"1203"}]` + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			list, err := parseEmployees(tc.name, []byte(tc.content))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := list.employees
+			w := want
+			if tc.name == "minimal.txt" {
+				w = []goals.Employee{{ID: "emp-1", AsanaUserGID: "1201"}, {ID: "emp-2"}, {ID: "emp-3", AsanaUserGID: "1203"}}
+			}
+			if !slices.Equal(got, w) {
+				t.Errorf("got  %+v\nwant %+v", got, w)
+			}
+			if len(list.where) != len(got) || !strings.HasPrefix(list.where[0], tc.name+":") {
+				t.Errorf("where = %q", list.where)
+			}
+		})
+	}
+}
+
+func TestParseEmployeesErrors(t *testing.T) {
+	for _, tc := range []struct{ name, content, want string }{
+		{"missing.csv", "employee_id,name\nemp-1,Ada\n", `missing.csv:1: the header has no asana_user_gid column`},
+		{"missing-both.csv", "name\nAda\n", `no employee_id or asana_user_gid column`},
+		{"unknown.csv", "employee_id,asana_user_gid,team,Manager\nemp-1,1201,x,y\n", `unknown.csv:1: unknown column(s) "team", "manager"`},
+		{"dupcol.csv", "employee_id,asana_user_gid,employee_id\n", `dupcol.csv:1: header names column "employee_id" twice`},
+		{"fields.csv", "employee_id,asana_user_gid\nemp-1,1201\nemp-2,1202,extra\n", "fields.csv:3: 3 fields, but the header has 2 columns"},
+		{"short.csv", "employee_id,asana_user_gid,name\nemp-1,1201\n", "short.csv:2: 2 fields"},
+		{"quote.csv", "employee_id,asana_user_gid\nemp-1,\"1201\n", "quote.csv:"},
+		{"noid.csv", "employee_id,asana_user_gid\nemp-1,1201\n ,1202\n", "noid.csv:3: empty employee_id"},
+		{"empty.csv", "", "empty.csv: empty file"},
+		{"blank.csv", "\n \n", "blank.csv: empty file"},
+		{"header-only.csv", "employee_id,asana_user_gid\n", "header-only.csv: no employees listed"},
+		{"latin1.csv", "employee_id,asana_user_gid,name\nemp-1,1201,Ren\xe9\n", "latin1.csv: not UTF-8"},
+		{"syntax.json", "[\n {\"employee_id\": \"emp-1\", \"asana_user_gid\": \"1201\"},\n {\"employee_id\": \"emp-2\" \"asana_user_gid\": \"1202\"}\n]", "syntax.json:3: invalid JSON"},
+		{"truncated.json", `[{"employee_id": "emp-1", "asana_user_gid": "1201"}`, "truncated.json: invalid JSON: unexpected end of file"},
+		{"object.json", `{"employee_id": "emp-1", "asana_user_gid": "1201"}`, "object.json:1: expected a JSON array of employee objects"},
+		{"empty.json", "", "empty.json: invalid JSON"},
+		{"emptyarray.json", "[]", "emptyarray.json: no employees listed"},
+		{"unknown.json", "[\n{\"employee_id\":\"e\",\"asana_user_gid\":\"1\"},\n{\"employee_id\":\"f\",\"asana_user_gid\":\"2\",\"team\":\"x\",\"Email\":\"y\"}]", `unknown.json:3: entry 2: unknown key(s) "Email", "team"`},
+		{"missing.json", `[{"employee_id":"e"}]`, `missing.json:1: entry 1: no "asana_user_gid" key`},
+		{"number.json", `[{"employee_id":42,"asana_user_gid":"1"}]`, `number.json:1: entry 1: "employee_id" must be a string`},
+		{"gidnumber.json", `[{"employee_id":"e","asana_user_gid":1201}]`, `"asana_user_gid" must be a string`},
+		{"notobject.json", `["emp-1"]`, "notobject.json:1: entry 1: expected an object"},
+		{"null.json", `[null]`, "null.json:1: entry 1: expected an object, got null"},
+		{"noid.json", `[{"employee_id":"","asana_user_gid":"1"}]`, "noid.json:1: entry 1: empty employee_id"},
+		{"trailing.json", `[{"employee_id":"e","asana_user_gid":"1"}] []`, "trailing.json:1: unexpected content after the JSON array"},
+		{"csv-in.json", "employee_id,asana_user_gid\ne,1\n", "csv-in.json:1: invalid JSON"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			list, err := parseEmployees(tc.name, []byte(tc.content))
+			if err == nil {
+				t.Fatalf("no error; got %+v", list.employees)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q\nwant it to contain %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error spans lines: %q", err)
+			}
+		})
+	}
+}
+
+func TestEmployeeFileErrorExitsTwo(t *testing.T) {
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	path := writeFile(t, "people.csv", "employee_id,asana_user_gid,team\ne,1,x\n")
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", "123", "-employees", path)
+	res.wantCode(t, exitUsage)
+	res.wantOneErrorLine(t, "people.csv:1: unknown column(s) \"team\"")
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Asana, want none", n)
+	}
+}
+
+// ---- real runs against the fake ----
+
+// generated returns a generated workspace and an employee list mapping
+// all but its last user (who stays unmapped), plus one employee with no
+// Asana user.
+func generated(t *testing.T) (*asanafake.Workspace, []goals.Employee) {
+	t.Helper()
+	ws := asanafake.Generate(7, asanafake.GenConfig{
+		Goals: 320, Users: 6, OwnerlessShare: 0.05, SubgoalShare: 0.3, MaxSubgoals: 3,
+		NoStatusShare: 0.1, NoDatesShare: 0.2, MetricShare: 0.3, HostileNameShare: 0.05,
+	})
+	var emps []goals.Employee
+	for i, u := range ws.Users[:len(ws.Users)-1] {
+		emps = append(emps, goals.Employee{ID: fmt.Sprintf("e%02d", 10-i), AsanaUserGID: u.GID, Name: fmt.Sprintf("Person %d", i)})
+	}
+	emps = append(emps, goals.Employee{ID: "e99", Name: "Not mapped"})
+	return ws, emps
+}
+
+func employeesJSON(t *testing.T, emps []goals.Employee) string {
+	t.Helper()
+	b, err := json.Marshal(emps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeFile(t, "employees.json", string(b))
+}
+
+func TestRealRunJSON(t *testing.T) {
+	ws, emps := generated(t)
+	srv, url := fake(t, ws, asanafake.Options{})
+	path := employeesJSON(t, emps)
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-employees", path,
+		"-format", "json", "-rate", "600000")
+	res.wantCode(t, exitOK)
+	if res.stderr != "" {
+		t.Errorf("stderr not empty: %q", res.stderr)
+	}
+	checkJSONShape(t, res.stdout)
+	v := decodeTyped(t, res.stdout)
+	checkAgainstWorkspace(t, ws, emps, v.Goals)
+	r := v.Report
+	if r.WorkspaceGoalsScanned != len(ws.Goals) || len(r.Employees) != len(emps)-1 ||
+		!slices.Equal(r.UnmappedEmployees, []string{"e99"}) || r.UnmappedOwnerGoals == 0 ||
+		r.Requests != srv.Stats().Requests || len(r.Failed()) != 0 {
+		t.Errorf("report = %+v (server saw %d requests)", r, srv.Stats().Requests)
+	}
+}
+
+func TestRealRunText(t *testing.T) {
+	ws, emps := generated(t)
+	_, url := fake(t, ws, asanafake.Options{})
+	var csv strings.Builder
+	csv.WriteString("name,employee_id,asana_user_gid\n")
+	for _, e := range emps {
+		fmt.Fprintf(&csv, "%s,%s,%s\n", e.Name, e.ID, e.AsanaUserGID)
+	}
+	path := writeFile(t, "people.csv", csv.String())
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-employees", path, "-rate", "600000")
+	res.wantCode(t, exitOK)
+	if strings.Contains(res.stdout, "Demo:") {
+		t.Errorf("a real run printed the demo note")
+	}
+	// One block per mapped employee, in employee ID order.
+	var order []string
+	for line := range strings.Lines(res.stdout) {
+		if strings.HasPrefix(line, "== ") {
+			order = append(order, strings.Fields(line)[1])
+		}
+	}
+	if want := []string{"e06", "e07", "e08", "e09", "e10", "e99"}; !slices.Equal(order, want) {
+		t.Errorf("employee headers in order %v, want %v", order, want)
+	}
+	if got := strings.Count(res.stdout, "\n[GOALS]\n"); got != len(emps)-1 {
+		t.Errorf("%d [GOALS] blocks, want %d", got, len(emps)-1)
+	}
+	if got := strings.Count(res.stdout, "\n[/GOALS]\n"); got != len(emps)-1 {
+		t.Errorf("%d [/GOALS] lines, want %d", got, len(emps)-1)
+	}
+	// Hostile names never open a line of their own.
+	for line := range strings.Lines(res.stdout) {
+		if strings.Contains(line, "SYSTEM") && !strings.HasPrefix(line, "- Goal: ") && !strings.HasPrefix(line, "  - Key result: ") {
+			t.Errorf("hostile text on its own line: %q", line)
+		}
+	}
+}
+
+func TestWrongTokenExitsOne(t *testing.T) {
+	ws := asanafake.DemoWorkspace()
+	srv, url := fake(t, ws, asanafake.DemoOptions())
+	path := demoEmployeesCSV(t)
+	for _, format := range []string{"text", "json"} {
+		res := runCmd(t, tokenEnvMap(wrongToken), "-base-url", url, "-workspace", ws.GID, "-employees", path, "-format", format)
+		res.wantCode(t, exitFailed)
+		res.wantOneErrorLine(t, "goalsync: sync failed: ", "401", "GET /goals")
+	}
+	if srv.Stats().Unauthorized == 0 {
+		t.Errorf("the fake saw no 401")
+	}
+}
+
+func TestSomeEmployeesFailExitsThree(t *testing.T) {
+	// Retries of the 500s must not slow the test down.
+	saved := testClientOptions
+	testClientOptions = []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}
+	t.Cleanup(func() { testClientOptions = saved })
+
+	ws := asanafake.DemoWorkspace()
+	// Grace's goal with sub-goals.
+	const failing = "1209000000001004"
+	for _, code := range []int{http.StatusInternalServerError, http.StatusForbidden} {
+		t.Run(http.StatusText(code), func(t *testing.T) {
+			var hits atomic.Int64
+			_, url := fake(t, ws, asanafake.Options{
+				Tokens: map[string]string{testToken: asanafake.DemoServiceAccountGID},
+				Intercept: func(w http.ResponseWriter, r *http.Request) bool {
+					if r.URL.Path != "/goals/"+failing+"/subgoals" {
+						return false
+					}
+					hits.Add(1)
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(code)
+					fmt.Fprintf(w, `{"errors":[{"message":"injected failure %d"}]}`, code)
+					return true
+				},
+			})
+			path := demoEmployeesCSV(t)
+			base := []string{"-base-url", url, "-workspace", ws.GID, "-employees", path, "-rate", "600000"}
+
+			res := runCmd(t, tokenEnvMap(testToken), append(base, "-format", "json")...)
+			res.wantCode(t, exitPartial)
+			res.wantOneErrorLine(t, "1 of 3 employees not fully synced (emp-002)")
+			checkJSONShape(t, res.stdout)
+			v := decodeTyped(t, res.stdout)
+			failed := v.Report.Failed()
+			if len(failed) != 1 || failed[0].EmployeeID != "emp-002" || failed[0].Written != goals.WrittenPartial ||
+				!strings.Contains(failed[0].Error, failing) {
+				t.Errorf("failed = %+v", failed)
+			}
+			for _, g := range v.Goals {
+				if g.GID == failing {
+					t.Errorf("goal %s, whose sub-goals failed, was written", failing)
+				}
+			}
+
+			res = runCmd(t, tokenEnvMap(testToken), base...)
+			res.wantCode(t, exitPartial)
+			for _, want := range []string{"errors:\n    emp-002: ", "== emp-002 · Grace Hopper (written: partial; see the report) ==",
+				"Result: 1 of 3 mapped employees not fully synced"} {
+				if !strings.Contains(res.stdout, want) {
+					t.Errorf("text output lacks %q:\n%s", want, res.stdout)
+				}
+			}
+			if code == http.StatusInternalServerError && hits.Load() < 2*int64(1+asana.DefaultMaxRetries) {
+				t.Errorf("the failing path was hit %d times: not retried?", hits.Load())
+			}
+		})
+	}
+}
+
+func TestTimeoutExitsOne(t *testing.T) {
+	ws := asanafake.DemoWorkspace()
+	_, url := fake(t, ws, asanafake.Options{Latency: 5 * time.Second})
+	path := demoEmployeesCSV(t)
+	start := time.Now()
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-employees", path, "-timeout", "100ms")
+	res.wantCode(t, exitFailed)
+	res.wantOneErrorLine(t, "sync failed", "-timeout of 100ms ran out")
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("the timeout took %s", d)
+	}
+	for _, want := range []string{"SYNC FAILED: goals: sync cancelled", "== emp-001 · Ada Lovelace: not synced, the sync failed ==",
+		"== emp-004 · Margaret Hamilton: not mapped to an Asana user"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	if strings.Contains(res.stdout, "[GOALS]") {
+		t.Errorf("a cancelled sync printed [GOALS] blocks:\n%s", res.stdout)
+	}
+}
+
+func TestScanFailureExitsOne(t *testing.T) {
+	saved := testClientOptions
+	testClientOptions = []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}
+	t.Cleanup(func() { testClientOptions = saved })
+
+	ws, emps := generated(t)
+	_, url := fake(t, ws, asanafake.Options{
+		// Every page of the goal list after the first fails.
+		Intercept: func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path != "/goals" || r.URL.Query().Get("offset") == "" {
+				return false
+			}
+			w.WriteHeader(http.StatusBadGateway)
+			io.WriteString(w, "<html><body>502 Bad Gateway</body></html>")
+			return true
+		},
+	})
+	path := employeesJSON(t, emps)
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-employees", path, "-rate", "600000", "-format", "json")
+	res.wantCode(t, exitFailed)
+	res.wantOneErrorLine(t, "goalsync: sync failed: goals: workspace scan failed after 100 goals", "502")
+	checkJSONShape(t, res.stdout)
+	v := decodeTyped(t, res.stdout)
+	if v.Report.Error == "" || len(v.Report.Failed()) != len(emps)-1 {
+		t.Errorf("report = %+v", v.Report)
+	}
+	// Goals of the first page that were fetched whole were stored.
+	if len(v.Goals) == 0 {
+		t.Errorf("no goal of the first page in the output")
+	}
+}
+
+func TestErrorfRedactsToken(t *testing.T) {
+	var stderr bytes.Buffer
+	c := &cli{stderr: &stderr, token: testToken}
+	c.errorf("bad %s\nthing", testToken)
+	if got := stderr.String(); got != "goalsync: bad [redacted] thing\n" {
+		t.Errorf("errorf wrote %q", got)
+	}
+	stderr.Reset()
+	c.token = "x"
+	c.errorf("context deadline exceeded")
+	if got := stderr.String(); got != "goalsync: context deadline exceeded\n" {
+		t.Errorf("errorf wrote %q", got)
+	}
+}
+
+func TestCancelExitsOne(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res := runCmdCtx(t, ctx, nil)
+	res.wantCode(t, exitFailed)
+	res.wantOneErrorLine(t, "sync failed", "(interrupted)")
+}
+
+// ---- progress ----
+
+func TestProgress(t *testing.T) {
+	ws, emps := generated(t)
+	_, url := fake(t, ws, asanafake.Options{})
+	path := employeesJSON(t, emps)
+	args := []string{"-base-url", url, "-workspace", ws.GID, "-employees", path, "-rate", "600000", "-format", "json"}
+
+	res := runCmd(t, tokenEnvMap(testToken), append(args, "-progress")...)
+	res.wantCode(t, exitOK)
+	lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
+	// 320 goals: three "scanning" calls, then the scan's and the walk's ends.
+	if len(lines) < 5 {
+		t.Fatalf("%d progress lines, want at least 5:\n%s", len(lines), res.stderr)
+	}
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "goalsync: ") || !strings.Contains(l, "scanned") || !strings.Contains(l, " request") ||
+			!strings.Contains(l, "rate-limit waits") {
+			t.Errorf("odd progress line %q", l)
+		}
+	}
+	if !strings.Contains(res.stderr, "goalsync: scanning: 1 page (100 goals) scanned") ||
+		!strings.Contains(res.stderr, "4 pages (320 goals) scanned") {
+		t.Errorf("progress lacks page counts:\n%s", res.stderr)
+	}
+	checkJSONShape(t, res.stdout) // progress stays off stdout
+
+	res = runCmd(t, tokenEnvMap(testToken), args...)
+	res.wantCode(t, exitOK)
+	if res.stderr != "" {
+		t.Errorf("progress without -progress and no terminal: %q", res.stderr)
+	}
+}
+
+func TestProgressOnTerminal(t *testing.T) {
+	saved := isTerminal
+	isTerminal = func(io.Writer) bool { return true }
+	t.Cleanup(func() { isTerminal = saved })
+
+	res := runCmd(t, nil)
+	res.wantCode(t, exitOK)
+	if !strings.HasPrefix(res.stderr, "\rgoalsync: ") || !strings.HasSuffix(res.stderr, "\n") ||
+		strings.Count(res.stderr, "\n") != 1 {
+		t.Errorf("terminal progress = %q", res.stderr)
+	}
+}
+
+func TestIsTerminal(t *testing.T) {
+	if isTerminal(&bytes.Buffer{}) {
+		t.Error("a buffer is a terminal")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if isTerminal(f) {
+		t.Error("a regular file is a terminal")
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	if got := oneLine("a\nb\r\tc\x1b[31m\u2028d\xff"); got != "a b  c [31m d\ufffd" {
+		t.Errorf("oneLine = %q", got)
+	}
+}

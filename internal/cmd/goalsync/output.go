@@ -1,0 +1,231 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/prompt"
+	"github.com/perfcopilot/asanagoals/status"
+)
+
+// render returns the output of a sync in the given format.
+func render(format string, r *goals.Report, store *goals.MemoryStore, list *employeeList, note string) ([]byte, error) {
+	if format == "json" {
+		return jsonOutput(r, store, list)
+	}
+	return textOutput(r, store, list, note), nil
+}
+
+// sortedEmployees returns the employees ordered by ID.
+func sortedEmployees(list *employeeList) []goals.Employee {
+	emps := slices.Clone(list.employees)
+	slices.SortStableFunc(emps, func(a, b goals.Employee) int { return strings.Compare(a.ID, b.ID) })
+	return emps
+}
+
+// The -format json output. The keys are a documented contract: change them
+// only with the README and the tests.
+type jsonOut struct {
+	Report *goals.Report `json:"report"`
+	Goals  []jsonGoal    `json:"goals"`
+}
+
+type jsonGoal struct {
+	EmployeeID  string          `json:"employee_id"`
+	GID         string          `json:"gid"`
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	StartOn     asana.Date      `json:"start_on"`
+	DueOn       asana.Date      `json:"due_on"`
+	Status      status.Status   `json:"status"`
+	KeyResults  []jsonKeyResult `json:"key_results"`
+}
+
+type jsonKeyResult struct {
+	GID    string        `json:"gid"`
+	Name   string        `json:"name"`
+	Status status.Status `json:"status"`
+	DueOn  asana.Date    `json:"due_on"`
+}
+
+// shownStatus is the status as stored, or, should a store hold a word that
+// is not one of the four, the mapping of Asana's raw word (as prompt.Render
+// does).
+func shownStatus(s status.Status, raw string) status.Status {
+	if s.Valid() {
+		return s
+	}
+	return status.Map(raw)
+}
+
+func jsonOutput(r *goals.Report, store *goals.MemoryStore, list *employeeList) ([]byte, error) {
+	out := jsonOut{Report: r, Goals: []jsonGoal{}}
+	for _, e := range sortedEmployees(list) {
+		for _, g := range store.Goals(e.ID) {
+			jg := jsonGoal{
+				EmployeeID:  g.EmployeeID,
+				GID:         g.GID,
+				Name:        g.Name,
+				Description: g.Description,
+				StartOn:     g.StartOn,
+				DueOn:       g.DueOn,
+				Status:      shownStatus(g.Status, g.RawStatus),
+				KeyResults:  make([]jsonKeyResult, 0, len(g.KeyResults)),
+			}
+			for _, kr := range g.KeyResults {
+				jg.KeyResults = append(jg.KeyResults, jsonKeyResult{
+					GID:    kr.GID,
+					Name:   kr.Name,
+					Status: shownStatus(kr.Status, kr.RawStatus),
+					DueOn:  kr.DueOn,
+				})
+			}
+			out.Goals = append(out.Goals, jg)
+		}
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// textOutput is the human summary of the report followed by each
+// employee's [GOALS] block. Apart from the duration it is deterministic.
+func textOutput(r *goals.Report, store *goals.MemoryStore, list *employeeList, note string) []byte {
+	var b bytes.Buffer
+	b.WriteString(note)
+	fmt.Fprintf(&b, "Asana goals sync of workspace %s\n", oneLine(r.WorkspaceGID))
+	if r.Error != "" {
+		fmt.Fprintf(&b, "SYNC FAILED: %s\n", oneLine(r.Error))
+	}
+
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	row := func(label, format string, args ...any) {
+		fmt.Fprintf(tw, "  %s\t%s\n", label, oneLine(fmt.Sprintf(format, args...)))
+	}
+	row("goals scanned", "%d", r.WorkspaceGoalsScanned)
+	row("ownerless goals", "%d%s", r.OwnerlessGoals, ifNonZero(r.OwnerlessGoals, " (never pulled: a goal needs an owner in Asana)"))
+	if r.UnmappedOwnerGoals > 0 {
+		eg := "e.g."
+		if len(r.UnmappedOwnerExamples) < r.UnmappedOwnerGoals && len(r.UnmappedOwnerExamples) >= 10 {
+			eg = "first ten:"
+		}
+		row("unmapped owners", "%s owned by Asana users mapped to no employee; map them (%s %s)",
+			plural(r.UnmappedOwnerGoals, "goal"), eg, strings.Join(r.UnmappedOwnerExamples, ", "))
+	} else {
+		row("unmapped owners", "0 goals")
+	}
+	if n := len(r.UnmappedEmployees); n > 0 {
+		row("unmapped employees", "%d without an Asana user GID yet: %s", n, strings.Join(r.UnmappedEmployees, ", "))
+	} else {
+		row("unmapped employees", "0")
+	}
+	row("sub-goal source", "%s", describeSource(r.SubgoalSource))
+	row("requests", "%d (%s, %d answered 429 Too Many Requests)", r.Requests, plural(int(r.Retries), "retry"), r.RateLimited)
+	row("duration", "%s", (time.Duration(r.DurationSeconds * float64(time.Second))).Round(time.Millisecond))
+	tw.Flush()
+
+	names := make(map[string]string, len(list.employees))
+	for _, e := range list.employees {
+		names[e.ID] = e.Name
+	}
+	if len(r.Employees) > 0 {
+		b.WriteString("\n")
+		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  EMPLOYEE\tNAME\tASANA USER\tOWNED\tKEPT\tKEY RESULTS\tTRUNCATED\tWRITTEN")
+		for _, e := range r.Employees {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n",
+				oneLine(e.EmployeeID), clip(oneLine(names[e.EmployeeID])), oneLine(e.AsanaUserGID),
+				e.GoalsOwned, e.GoalsKept, e.KeyResults, yesNo(e.Truncated), e.Written)
+		}
+		tw.Flush()
+	}
+	failed := r.Failed()
+	if len(failed) > 0 {
+		b.WriteString("\n  errors:\n")
+		for _, e := range failed {
+			fmt.Fprintf(&b, "    %s: %s\n", oneLine(e.EmployeeID), oneLine(e.Error))
+		}
+	}
+	b.WriteString("\n")
+	switch {
+	case r.Error != "":
+		b.WriteString("Result: the sync failed; goals fetched whole were stored, nothing was removed.\n")
+	case len(failed) > 0:
+		fmt.Fprintf(&b, "Result: %d of %d mapped employees not fully synced (their stored goals were kept).\n", len(failed), len(r.Employees))
+	default:
+		fmt.Fprintf(&b, "Result: all %s synced.\n", plural(len(r.Employees), "mapped employee"))
+	}
+
+	reports := make(map[string]goals.EmployeeReport, len(r.Employees))
+	for _, e := range r.Employees {
+		reports[e.EmployeeID] = e
+	}
+	for _, e := range sortedEmployees(list) {
+		header := oneLine(e.ID)
+		if e.Name != "" {
+			header += " · " + oneLine(e.Name)
+		}
+		er, synced := reports[e.ID]
+		switch {
+		case e.AsanaUserGID == "":
+			fmt.Fprintf(&b, "\n== %s: not mapped to an Asana user, no goals synced ==\n", header)
+			continue
+		case !synced:
+			fmt.Fprintf(&b, "\n== %s: not synced, the sync failed ==\n", header)
+			continue
+		case er.Written != goals.WrittenComplete:
+			header += fmt.Sprintf(" (written: %s; see the report)", er.Written)
+		}
+		fmt.Fprintf(&b, "\n== %s ==\n", header)
+		b.WriteString(prompt.Render(store.Goals(e.ID), prompt.Options{}))
+	}
+	return b.Bytes()
+}
+
+func describeSource(s string) string {
+	switch s {
+	case goals.SourceSubgoals:
+		return "subgoals (GET /goals/{gid}/subgoals, the spec's path)"
+	case goals.SourceGoalRelationships:
+		return "goal_relationships (Asana has retired GET /goals/{gid}/subgoals)"
+	case goals.SourceNone:
+		return "none (no goal was kept, so no sub-goal was asked for)"
+	}
+	return s
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") {
+		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func ifNonZero(n int, s string) string {
+	if n == 0 {
+		return ""
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}

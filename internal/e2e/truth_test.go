@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
+	"github.com/perfcopilot/asanagoals/internal/htmltext"
+	"github.com/perfcopilot/asanagoals/status"
+)
+
+const token = "e2e-token-never-printed"
+
+var syncedAt = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+
+// employeesFor maps every user of ws to an employee, except every skip-th
+// user, who stays unmapped in Asana terms (an owner no employee maps to).
+func employeesFor(ws *asanafake.Workspace, skip int) []goals.Employee {
+	var emps []goals.Employee
+	for i, u := range ws.Users {
+		if skip > 0 && i%skip == skip-1 {
+			continue
+		}
+		emps = append(emps, goals.Employee{ID: fmt.Sprintf("emp-%05d", i), AsanaUserGID: u.GID, Name: u.Name})
+	}
+	return emps
+}
+
+// expected is what the spec says the store must hold for one employee,
+// derived from the generated workspace alone.
+func expected(ws *asanafake.Workspace, emp goals.Employee, capN int) (gs []goals.Goal, truncated bool) {
+	owned := ws.GoalsOwnedBy(emp.AsanaUserGID)
+	truncated = len(owned) > capN
+	if truncated {
+		owned = owned[:capN]
+	}
+	gs = []goals.Goal{}
+	for _, g := range owned {
+		due, _ := asana.ParseDate(g.DueOn)
+		start, _ := asana.ParseDate(g.StartOn)
+		goal := goals.Goal{
+			EmployeeID:  emp.ID,
+			GID:         g.GID,
+			Name:        g.Name,
+			Description: htmltext.Description(g.HTMLNotes, goals.DefaultDescriptionLimit),
+			StartOn:     start,
+			DueOn:       due,
+			Status:      status.Map(g.StatusType),
+			RawStatus:   g.StatusType,
+			Progress:    progress(g.Metric),
+			KeyResults:  []goals.KeyResult{},
+			SyncedAt:    syncedAt,
+		}
+		for _, s := range ws.Subgoals(g.GID) {
+			sdue, _ := asana.ParseDate(s.DueOn)
+			goal.KeyResults = append(goal.KeyResults, goals.KeyResult{
+				GoalGID: g.GID, GID: s.GID, Name: s.Name,
+				Status: status.Map(s.StatusType), RawStatus: s.StatusType,
+				DueOn: sdue, Progress: progress(s.Metric),
+			})
+		}
+		gs = append(gs, goal)
+	}
+	return gs, truncated
+}
+
+func progress(m *asanafake.Metric) *goals.Progress {
+	if m == nil {
+		return nil
+	}
+	return &goals.Progress{Initial: m.InitialNumberValue, Current: m.CurrentNumberValue, Target: m.TargetNumberValue,
+		Unit: m.Unit, CurrencyCode: m.CurrencyCode}
+}
+
+// startFake serves ws on loopback and returns a client for it.
+func startFake(tb testing.TB, ws *asanafake.Workspace, opts asanafake.Options, clientOpts ...asana.Option) (*asanafake.Server, *asana.Client) {
+	tb.Helper()
+	if opts.Tokens == nil {
+		opts.Tokens = map[string]string{token: ws.Users[0].GID}
+	}
+	fake := asanafake.NewServer(ws, opts)
+	srv := httptest.NewServer(fake)
+	tb.Cleanup(srv.Close)
+	base := []asana.Option{
+		asana.WithBaseURL(srv.URL),
+		asana.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}),
+	}
+	client, err := asana.NewClient(token, append(base, clientOpts...)...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return fake, client
+}
+
+func TestSyncMatchesGeneratedTruth(t *testing.T) {
+	cfg := asanafake.DefaultGenConfig(2000, 80)
+	cfg.OwnersAboveCap = 2
+	cfg.MaxSubgoals = 5
+	ws := asanafake.Generate(7, cfg)
+	emps := employeesFor(ws, 10)
+
+	tests := []struct {
+		name   string
+		opts   asanafake.Options
+		source string
+	}{
+		{"subgoals path", asanafake.Options{}, goals.SourceSubgoals},
+		{"subgoals path retired", asanafake.Options{SubgoalsRetired: true}, goals.SourceGoalRelationships},
+		{"faults on every kind of request", asanafake.Options{Seed: 3, Faults: asanafake.Faults{
+			ServerError: 0.02, ConnReset: 0.01, TruncatedBody: 0.01, MalformedJSON: 0.01, GatewayHTML: 0.01,
+		}}, goals.SourceSubgoals},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			fake, client := startFake(t, ws, tc.opts,
+				asana.WithMaxRetries(10), asana.WithRetryWait(time.Millisecond, 20*time.Millisecond),
+				asana.WithRequestsPerMinute(6_000_000))
+			store := goals.NewMemoryStore()
+			ing := goals.NewIngester(client, store, goals.Config{WorkspaceGID: ws.GID, Now: func() time.Time { return syncedAt }})
+			rep, err := ing.Sync(context.Background(), emps)
+			if err != nil {
+				t.Fatalf("Sync: %v", err)
+			}
+			if f := rep.Failed(); len(f) > 0 {
+				t.Fatalf("failed employees: %+v", f)
+			}
+			checkReport(t, ws, emps, rep, tc.source)
+			checkStore(t, ws, emps, rep, store)
+			if tc.opts.Faults != (asanafake.Faults{}) && fake.Stats().FaultsInjected == 0 {
+				t.Error("no fault was injected; the test proves nothing about retries")
+			}
+			if rep.Requests < fake.Stats().Requests-int64(fake.Stats().Faults.ConnResets) {
+				// net/http may resend a reset request on its own; every other
+				// request the fake saw, the client counted.
+				t.Errorf("report counts %d requests, the fake saw %d", rep.Requests, fake.Stats().Requests)
+			}
+		})
+	}
+}
+
+func checkReport(t *testing.T, ws *asanafake.Workspace, emps []goals.Employee, rep *goals.Report, source string) {
+	t.Helper()
+	mapped := map[string]bool{}
+	for _, e := range emps {
+		mapped[e.AsanaUserGID] = true
+	}
+	var ownerless, unmapped int
+	for _, g := range ws.Goals {
+		switch {
+		case g.OwnerGID == "":
+			ownerless++
+		case !mapped[g.OwnerGID]:
+			unmapped++
+		}
+	}
+	if rep.WorkspaceGoalsScanned != len(ws.Goals) || rep.OwnerlessGoals != ownerless || rep.UnmappedOwnerGoals != unmapped {
+		t.Errorf("scanned/ownerless/unmapped = %d/%d/%d, want %d/%d/%d", rep.WorkspaceGoalsScanned, rep.OwnerlessGoals,
+			rep.UnmappedOwnerGoals, len(ws.Goals), ownerless, unmapped)
+	}
+	if ownerless == 0 || unmapped == 0 {
+		t.Error("the generated workspace lacks ownerless goals or unmapped owners; the test is too easy")
+	}
+	if rep.SubgoalSource != source {
+		t.Errorf("sub-goal source = %q, want %q", rep.SubgoalSource, source)
+	}
+	if len(rep.Employees) != len(emps) {
+		t.Errorf("%d employee entries, want %d", len(rep.Employees), len(emps))
+	}
+}
+
+func checkStore(t *testing.T, ws *asanafake.Workspace, emps []goals.Employee, rep *goals.Report, store *goals.MemoryStore) {
+	t.Helper()
+	truncated := 0
+	krs := 0
+	for i, emp := range emps {
+		want, wantTrunc := expected(ws, emp, goals.DefaultMaxGoalsPerEmployee)
+		got := store.Goals(emp.ID)
+		if !sameJSON(t, got, want) {
+			t.Errorf("employee %s: stored goals differ from Asana's truth", emp.ID)
+			continue
+		}
+		er := rep.Employees[i]
+		if er.EmployeeID != emp.ID || er.Truncated != wantTrunc || er.GoalsKept != len(want) || er.Written != goals.WrittenComplete {
+			t.Errorf("report entry %+v, want truncated=%v kept=%d", er, wantTrunc, len(want))
+		}
+		if wantTrunc {
+			truncated++
+		}
+		for _, g := range want {
+			krs += len(g.KeyResults)
+		}
+	}
+	if truncated == 0 || krs == 0 {
+		t.Errorf("truncated employees %d, key results %d: the workspace must exercise both", truncated, krs)
+	}
+}
+
+func sameJSON(t *testing.T, got, want any) bool {
+	t.Helper()
+	a, err1 := json.Marshal(got)
+	b, err2 := json.Marshal(want)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("marshal: %v %v", err1, err2)
+	}
+	if slices.Equal(a, b) {
+		return true
+	}
+	t.Logf("got:  %.600s\nwant: %.600s", a, b)
+	return false
+}
