@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"testing"
@@ -89,11 +88,7 @@ func startFake(tb testing.TB, ws *asanafake.Workspace, opts asanafake.Options, c
 	fake := asanafake.NewServer(ws, opts)
 	srv := httptest.NewServer(fake)
 	tb.Cleanup(srv.Close)
-	base := []asana.Option{
-		asana.WithBaseURL(srv.URL),
-		asana.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}),
-	}
-	client, err := asana.NewClient(token, append(base, clientOpts...)...)
+	client, err := asana.NewClient(token, append([]asana.Option{asana.WithBaseURL(srv.URL)}, clientOpts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -176,7 +171,7 @@ func checkReport(t *testing.T, ws *asanafake.Workspace, emps []goals.Employee, r
 	}
 }
 
-func checkStore(t *testing.T, ws *asanafake.Workspace, emps []goals.Employee, rep *goals.Report, store *goals.MemoryStore) {
+func checkStore(t testing.TB, ws *asanafake.Workspace, emps []goals.Employee, rep *goals.Report, store *goals.MemoryStore) {
 	t.Helper()
 	truncated := 0
 	krs := 0
@@ -203,7 +198,7 @@ func checkStore(t *testing.T, ws *asanafake.Workspace, emps []goals.Employee, re
 	}
 }
 
-func sameJSON(t *testing.T, got, want any) bool {
+func sameJSON(t testing.TB, got, want any) bool {
 	t.Helper()
 	a, err1 := json.Marshal(got)
 	b, err2 := json.Marshal(want)

@@ -1,0 +1,200 @@
+package e2e
+
+import (
+	"context"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
+)
+
+// minimumRequests is what any correct sync of ws for emps must send: every
+// page of the workspace scan plus one sub-goal request per kept goal.
+func minimumRequests(ws *asanafake.Workspace, emps []goals.Employee) (pages, kept int) {
+	pages = (len(ws.Goals) + asana.PageSize - 1) / asana.PageSize
+	for _, e := range emps {
+		kept += min(len(ws.GoalsOwnedBy(e.AsanaUserGID)), goals.DefaultMaxGoalsPerEmployee)
+	}
+	return pages, kept
+}
+
+// syncOnce runs one sync of ws against a fake with the given options and
+// returns the report, the fake's counters and the wall time of the sync.
+func syncOnce(b *testing.B, ws *asanafake.Workspace, emps []goals.Employee, opts asanafake.Options,
+	clientPerMinute int) (*goals.Report, asanafake.Stats, time.Duration, *goals.MemoryStore) {
+	b.StopTimer()
+	fake, client := startFake(b, ws, opts, asana.WithRequestsPerMinute(clientPerMinute), asana.WithMaxRetries(10))
+	store := goals.NewMemoryStore()
+	ing := goals.NewIngester(client, store, goals.Config{WorkspaceGID: ws.GID, Now: func() time.Time { return syncedAt }})
+	b.StartTimer()
+	start := time.Now()
+	rep, err := ing.Sync(context.Background(), emps)
+	wall := time.Since(start)
+	b.StopTimer()
+	if err != nil {
+		b.Fatalf("Sync: %v", err)
+	}
+	if f := rep.Failed(); len(f) > 0 {
+		b.Fatalf("%d employees failed, first: %+v", len(f), f[0])
+	}
+	return rep, fake.Stats(), wall, store
+}
+
+// BenchmarkSync5000Goals syncs 5,000 goals for 300 employees from a fake
+// with 20 ms of latency and a rate limit the client is configured to match,
+// and compares the wall time with the physical floor: the larger of
+// (minimum requests ÷ rate) and the chain of sequential page fetches.
+//
+// Targets: requests/sync == min-requests/sync, wall/floor <= 1.05,
+// 429s/sync == 0.
+func BenchmarkSync5000Goals(b *testing.B) {
+	const (
+		perSecond = 1000
+		latency   = 20 * time.Millisecond
+		// The fake counts over a 2-second window (Asana: a minute), so the
+		// quota binds within a run of a few seconds.
+		window = 2 * time.Second
+	)
+	cfg := asanafake.DefaultGenConfig(5000, 300)
+	cfg.OwnerlessShare = 0.10
+	cfg.OwnersAboveCap = 3
+	cfg.MaxSubgoals = 5
+	ws := asanafake.Generate(42, cfg)
+	emps := employeesFor(ws, 0)
+	pages, kept := minimumRequests(ws, emps)
+	minReq := pages + kept
+	floor := max(time.Duration(float64(minReq)/perSecond*float64(time.Second)), time.Duration(pages)*latency)
+	opts := asanafake.Options{Latency: latency, RequestsPerMinute: int(perSecond * window.Seconds()), RateWindow: window,
+		MaxInFlight: asana.MaxInFlight}
+
+	var requests, limited int64
+	var wall time.Duration
+	for range b.N {
+		rep, st, w, _ := syncOnce(b, ws, emps, opts, perSecond*60)
+		if rep.WorkspaceGoalsScanned != len(ws.Goals) {
+			b.Fatalf("scanned %d of %d goals", rep.WorkspaceGoalsScanned, len(ws.Goals))
+		}
+		requests += st.Requests
+		limited += st.RateLimited
+		wall += w
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(requests)/n, "requests/sync")
+	b.ReportMetric(float64(minReq), "min-requests/sync")
+	b.ReportMetric(float64(limited)/n, "429s/sync")
+	b.ReportMetric(floor.Seconds(), "floor-s")
+	b.ReportMetric(wall.Seconds()/n, "wall-s")
+	b.ReportMetric(wall.Seconds()/n/floor.Seconds(), "wall/floor")
+}
+
+// BenchmarkSyncTenthOfQuota syncs against a fake that allows a tenth of
+// the rate the client is configured for (a free domain configured as paid).
+// The sync must still complete with correct data, with at most a handful
+// of 429s per minute of run.
+func BenchmarkSyncTenthOfQuota(b *testing.B) {
+	const (
+		realPerSecond   = 100
+		clientPerSecond = 10 * realPerSecond
+	)
+	cfg := asanafake.DefaultGenConfig(1000, 60)
+	cfg.OwnersAboveCap = 1
+	ws := asanafake.Generate(11, cfg)
+	emps := employeesFor(ws, 0)
+	const window = 2 * time.Second
+	opts := asanafake.Options{Latency: 20 * time.Millisecond, RequestsPerMinute: int(realPerSecond * window.Seconds()),
+		RateWindow: window, MaxInFlight: asana.MaxInFlight}
+
+	var limited int64
+	var wall time.Duration
+	for range b.N {
+		rep, st, w, store := syncOnce(b, ws, emps, opts, clientPerSecond*60)
+		checkStore(b, ws, emps, rep, store)
+		limited += st.RateLimited
+		wall += w
+	}
+	b.ReportMetric(float64(limited)/float64(b.N), "429s/sync")
+	b.ReportMetric(float64(limited)/wall.Minutes(), "429s/min")
+	b.ReportMetric(wall.Seconds()/float64(b.N), "wall-s")
+}
+
+// BenchmarkScan50000Goals scans a 50,000-goal workspace of which few goals
+// are kept, and reports allocation per scanned goal and the peak growth of
+// the live heap during the sync: memory must follow the kept goals, not the
+// workspace's size (peak-live-growth-B/scanned-goal stays far below what
+// holding every scanned goal would take, about 1 KB each).
+func BenchmarkScan50000Goals(b *testing.B) {
+	cfg := asanafake.DefaultGenConfig(50_000, 2000)
+	ws := asanafake.Generate(5, cfg)
+	emps := employeesFor(ws, 0)[:20]
+	_, kept := minimumRequests(ws, emps)
+
+	var allocated, peakGrowth uint64
+	for range b.N {
+		b.StopTimer()
+		fake, client := startFake(b, ws, asanafake.Options{}, asana.WithRequestsPerMinute(60_000_000))
+		ing := goals.NewIngester(client, goals.NewMemoryStore(), goals.Config{WorkspaceGID: ws.GID})
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		baseline := liveHeap()
+		stop := sampleLiveHeap()
+		b.StartTimer()
+		rep, err := ing.Sync(context.Background(), emps)
+		b.StopTimer()
+		peak := stop()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		if err != nil || rep.WorkspaceGoalsScanned != len(ws.Goals) {
+			b.Fatalf("Sync: %v, scanned %d", err, rep.WorkspaceGoalsScanned)
+		}
+		_ = fake
+		allocated += after.TotalAlloc - before.TotalAlloc
+		if peak > baseline {
+			peakGrowth = max(peakGrowth, peak-baseline)
+		}
+	}
+	b.ReportMetric(float64(allocated)/float64(b.N)/float64(len(ws.Goals)), "alloc-B/scanned-goal")
+	b.ReportMetric(float64(peakGrowth)/float64(1<<20), "peak-live-heap-growth-MiB")
+	b.ReportMetric(float64(peakGrowth)/float64(kept), "peak-live-growth-B/kept-goal")
+	b.ReportMetric(float64(peakGrowth)/float64(len(ws.Goals)), "peak-live-growth-B/scanned-goal")
+}
+
+// sampleLiveHeap samples the live heap (as measured by the latest garbage
+// collection, so garbage not yet collected does not count) every
+// millisecond until the returned function is called, which returns the
+// largest value seen. The numbers include the fake server's own work, which
+// runs in the same process.
+func sampleLiveHeap() func() uint64 {
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				peak.Store(max(peak.Load(), liveHeap()))
+			}
+		}
+	})
+	return func() uint64 {
+		close(done)
+		wg.Wait()
+		return max(peak.Load(), liveHeap())
+	}
+}
+
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
