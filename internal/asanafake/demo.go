@@ -24,13 +24,16 @@ type DemoEmployee struct {
 	AsanaUserGID string
 }
 
-// DemoEmployees returns the demo's employees, each mapped to a user of
-// [DemoWorkspace].
+// DemoEmployees returns the demo's employees: three mapped to users of
+// [DemoWorkspace], and one the admin has not mapped yet (no AsanaUserGID;
+// in Asana she is [DemoUnmappedUserGID]), so the demo's report shows both
+// sides of an unfinished mapping.
 func DemoEmployees() []DemoEmployee {
 	return []DemoEmployee{
 		{ID: "emp-001", Name: "Ada Lovelace", Email: "ada@acme.example", AsanaUserGID: "1209000000000101"},
 		{ID: "emp-002", Name: "Grace Hopper", Email: "grace@acme.example", AsanaUserGID: "1209000000000102"},
 		{ID: "emp-003", Name: "Alan Turing", Email: "alan@acme.example", AsanaUserGID: "1209000000000103"},
+		{ID: "emp-004", Name: "Margaret Hamilton", Email: "margaret@acme.example"},
 	}
 }
 

@@ -278,22 +278,12 @@ func (c *cli) runDemo(ctx context.Context) int {
 	return c.sync(ctx, client, goals.Config{WorkspaceGID: ws.GID}, list, note)
 }
 
-// demoEmployees returns the demo company's employees. When the demo maps
-// every employee, one more is added who is not mapped yet (the Asana user
-// no employee maps to), so that the report shows both sides of an
-// unfinished mapping: an unmapped employee, and goals of an unmapped owner.
+// demoEmployees returns the demo company's employees.
 func demoEmployees() *employeeList {
 	list := &employeeList{}
-	unmapped := false
 	for _, e := range asanafake.DemoEmployees() {
 		list.employees = append(list.employees, goals.Employee{ID: e.ID, AsanaUserGID: e.AsanaUserGID, Name: e.Name, Email: e.Email})
 		list.where = append(list.where, "demo employee "+e.ID)
-		unmapped = unmapped || e.AsanaUserGID == ""
-	}
-	if !unmapped {
-		id := fmt.Sprintf("emp-%03d", len(list.employees)+1)
-		list.employees = append(list.employees, goals.Employee{ID: id, Name: "Margaret Hamilton", Email: "margaret@acme.example"})
-		list.where = append(list.where, "demo employee "+id)
 	}
 	return list
 }
