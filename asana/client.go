@@ -239,7 +239,7 @@ func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
 	}
 	// A copy, so the caller's *http.Client is left as they gave it.
 	wrapped := *hc
-	wrapped.Transport = &gatedTransport{next: inner, gate: c.gate, stats: &c.stats,
+	wrapped.Transport = &gatedTransport{next: inner, gate: c.gate, stats: &c.stats, maxBody: maxBodyBytes,
 		path: func(r *http.Request) string { return c.apiPath(r.URL) }}
 
 	rc := retryablehttp.NewClient()

@@ -238,10 +238,11 @@ func (bufferedBody) Close() error { return nil }
 // gatedTransport sends each attempt (retries included) through the gate and
 // reads the body in full before letting go of the slot.
 type gatedTransport struct {
-	next  http.RoundTripper
-	gate  *gate
-	stats *counters
-	path  func(*http.Request) string
+	next    http.RoundTripper
+	gate    *gate
+	stats   *counters
+	path    func(*http.Request) string
+	maxBody int // bytes of a body read at most; maxBodyBytes
 }
 
 func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -255,7 +256,7 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := readLimited(resp.Body)
+	data, err := readLimited(resp.Body, t.maxBody)
 	resp.Body.Close()
 	if err != nil {
 		return nil, &bodyError{status: resp.StatusCode, excerpt: excerpt(data), err: err}
@@ -275,16 +276,16 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
-func readLimited(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxBodyBytes+1))
+func readLimited(r io.Reader, limit int) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
 		return data, fmt.Errorf("body cut short: %w", err)
 	}
-	if len(data) > maxBodyBytes {
-		return data[:512], fmt.Errorf("%w (over %d bytes)", errBodyTooLarge, maxBodyBytes)
+	if len(data) > limit {
+		return data[:min(len(data), 512)], fmt.Errorf("%w (over %d bytes)", errBodyTooLarge, limit)
 	}
 	return data, nil
 }

@@ -78,7 +78,7 @@ func bodyBytes(resp *http.Response) ([]byte, error) {
 	if b, ok := resp.Body.(bufferedBody); ok {
 		return b.data, nil
 	}
-	return readLimited(resp.Body)
+	return readLimited(resp.Body, maxBodyBytes)
 }
 
 // requestError turns what the HTTP stack returned into an error that names

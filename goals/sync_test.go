@@ -822,3 +822,47 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("Validate() = %v for a good config", err)
 	}
 }
+
+// Troubleshooting, "Sub-goals missing": only sub-goals linked through
+// Asana's parent-goal relationship become Key Results, and the report names
+// the path used. A goal that merely names a parent in a custom field is not
+// one: Asana lists it under no goal's sub-goals.
+func TestTroubleshootingSubgoalsMissing(t *testing.T) {
+	m := newMock(t,
+		wsGoal{gid: "1", name: "Parent", owner: "501", subs: []string{"2"}},
+		wsGoal{gid: "2", name: "Linked sub-goal", owner: "502"},
+		wsGoal{gid: "3", name: "Names 'Parent' in a custom field", owner: "502"},
+	)
+	store := goals.NewMemoryStore()
+	rep, err := runSync(t, m, store, testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := krGIDs(store.Goals("emp-ada")[0]); got != "2" {
+		t.Errorf("Key Results = %q, want only the linked sub-goal 2", got)
+	}
+	if rep.SubgoalSource != goals.SourceSubgoals {
+		t.Errorf("subgoal_source = %q", rep.SubgoalSource)
+	}
+}
+
+// Troubleshooting, "Sync hits truncated: true": an employee owning more
+// than 200 goals gets exactly the first 200, and the report says so.
+func TestTroubleshootingTruncated(t *testing.T) {
+	var ws []wsGoal
+	for i := 1; i <= 201; i++ {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "G", owner: "501"})
+	}
+	store := goals.NewMemoryStore()
+	rep, err := runSync(t, newMock(t, ws...), store, testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(rep)
+	if !strings.Contains(string(b), `"goals_owned":201,"goals_kept":200,"key_results":0,"truncated":true`) {
+		t.Errorf("report %s does not say 200 of 201 kept, truncated", b)
+	}
+	if gs := store.Goals("emp-ada"); len(gs) != 200 || gs[199].GID != "200" {
+		t.Errorf("stored %d goals", len(gs))
+	}
+}

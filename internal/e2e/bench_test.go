@@ -46,6 +46,18 @@ func syncOnce(b *testing.B, ws *asanafake.Workspace, emps []goals.Employee, opts
 	return rep, fake.Stats(), wall, store
 }
 
+// benchWorkspace is the workspace of BenchmarkSync5000Goals: 5,000 goals,
+// 300 employees all mapped, three of them over the 200 cap, 10% ownerless
+// goals, up to 5 sub-goals per goal.
+func benchWorkspace() (*asanafake.Workspace, []goals.Employee) {
+	cfg := asanafake.DefaultGenConfig(5000, 300)
+	cfg.OwnerlessShare = 0.10
+	cfg.OwnersAboveCap = 3
+	cfg.MaxSubgoals = 5
+	ws := asanafake.Generate(42, cfg)
+	return ws, employeesFor(ws, 0)
+}
+
 // BenchmarkSync5000Goals syncs 5,000 goals for 300 employees from a fake
 // with 20 ms of latency and a rate limit the client is configured to match,
 // and compares the wall time with the physical floor: the larger of
@@ -61,12 +73,7 @@ func BenchmarkSync5000Goals(b *testing.B) {
 		// quota binds within a run of a few seconds.
 		window = 2 * time.Second
 	)
-	cfg := asanafake.DefaultGenConfig(5000, 300)
-	cfg.OwnerlessShare = 0.10
-	cfg.OwnersAboveCap = 3
-	cfg.MaxSubgoals = 5
-	ws := asanafake.Generate(42, cfg)
-	emps := employeesFor(ws, 0)
+	ws, emps := benchWorkspace()
 	pages, kept := minimumRequests(ws, emps)
 	minReq := pages + kept
 	floor := max(time.Duration(float64(minReq)/perSecond*float64(time.Second)), time.Duration(pages)*latency)
