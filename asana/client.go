@@ -239,6 +239,7 @@ func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
 	}
 	// A copy, so the caller's *http.Client is left as they gave it.
 	wrapped := *hc
+	wrapped.CheckRedirect = refuseInsecureRedirect(hc.CheckRedirect)
 	wrapped.Transport = &gatedTransport{next: inner, gate: c.gate, stats: &c.stats, maxBody: maxBodyBytes,
 		path: func(r *http.Request) string { return c.apiPath(r.URL) }}
 
@@ -265,6 +266,35 @@ func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
 	return rc
 }
 
+// errInsecureRedirect is a redirect that would carry the token in clear
+// text. net/http drops the Authorization header on a redirect to another
+// host, but keeps it for the same host on plain http.
+var errInsecureRedirect = errors.New("refusing a redirect to plain http: it would send the token in clear text")
+
+func refuseInsecureRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
+			return errInsecureRedirect
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+}
+
+// String describes the client without its token, so printing a *Client
+// (with %v, %+v or a logger) cannot leak it.
+func (c *Client) String() string {
+	return fmt.Sprintf("asana.Client{base: %s, token: [redacted]}", c.base.Redacted())
+}
+
+// GoString is String for %#v.
+func (c *Client) GoString() string { return c.String() }
+
 // pooledTransport is http.DefaultTransport keeping as many idle connections
 // to Asana as requests may be in flight; the default keeps two, and a sync
 // would otherwise open and close connections all the time.
@@ -284,7 +314,7 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
-	if errors.Is(err, errBodyTooLarge) {
+	if errors.Is(err, errBodyTooLarge) || errors.Is(err, errInsecureRedirect) {
 		return false, err
 	}
 	return retryablehttp.DefaultRetryPolicy(ctx, resp, err)

@@ -845,3 +845,42 @@ func TestRateAdaptsToTheRealQuota(t *testing.T) {
 		t.Errorf("rate now %.0f/min, want just under the real 6000/min", s.RequestsPerMinute)
 	}
 }
+
+func TestRedirectToPlainHTTPIsRefused(t *testing.T) {
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+		r := httpmock.NewStringResponse(http.StatusFound, "")
+		r.Header.Set("Location", "http://app.asana.com/api/1.0/users/me")
+		return r, nil
+	})
+	var leaked atomic.Int32
+	h.mock.RegisterResponder("GET", "http://app.asana.com/api/1.0/users/me", func(*http.Request) (*http.Response, error) {
+		leaked.Add(1)
+		return jsonResponse(200, `{"data":{"gid":"1"}}`), nil
+	})
+	_, err := h.client.Me(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "refusing a redirect to plain http") {
+		t.Fatalf("err = %v, want the redirect refused", err)
+	}
+	if leaked.Load() != 0 {
+		t.Error("the token was sent over plain http")
+	}
+	if n := h.mock.GetTotalCallCount(); n != 1 {
+		t.Errorf("%d requests; a refused redirect must not be retried", n)
+	}
+	checkNoToken(t, err)
+}
+
+func TestPrintingTheClientHidesTheToken(t *testing.T) {
+	h := newHarness(t)
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		if s := fmt.Sprintf(format, h.client); strings.Contains(s, "supersecret") || !strings.Contains(s, "redacted") {
+			t.Errorf("Sprintf(%q, client) = %s", format, s)
+		}
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("client", "c", h.client)
+	if strings.Contains(buf.String(), "supersecret") {
+		t.Errorf("slog output leaks the token: %s", buf.String())
+	}
+}
