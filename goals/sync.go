@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,6 +132,9 @@ type employeeState struct {
 	kept   []*keptGoal
 	beyond []string        // GIDs past the cap, seen but not pulled
 	gids   map[string]bool // every GID routed here, to drop duplicates
+	// problems are reasons the employee's list cannot be trusted whole
+	// beyond the goals themselves (a record without a GID).
+	problems []error
 }
 
 // errNotWalked marks a kept goal no walker has fetched yet, so that a goal
@@ -227,7 +231,13 @@ func (r *run) scan(ctx context.Context, q *queue) error {
 			r.noteUnmappedOwner(owner)
 			continue
 		}
-		if g.GID == "" || st.gids[g.GID] {
+		if g.GID == "" {
+			// A record Asana cannot have meant: the employee's list is not
+			// trustworthy, so nothing of theirs may be removed.
+			st.problems = append(st.problems, errors.New("Asana listed a goal of theirs without a GID"))
+			continue
+		}
+		if st.gids[g.GID] {
 			// Asana's offsets can repeat an item when goals change during
 			// the scan; the first sighting wins.
 			continue
@@ -241,6 +251,11 @@ func (r *run) scan(ctx context.Context, q *queue) error {
 		kg := &keptGoal{goal: r.toGoal(st.emp.ID, g), err: errNotWalked}
 		st.kept = append(st.kept, kg)
 		r.kept.Add(1)
+		if g.Name == "" {
+			// Asana requires a name; storing none would blank the row.
+			kg.err = fmt.Errorf("Asana returned goal %s without a name", g.GID)
+			continue
+		}
 		q.push(kg)
 	}
 	return nil
@@ -324,7 +339,7 @@ func (r *run) keyResults(ctx context.Context, gid string) ([]KeyResult, error) {
 			r.seen = nil
 			r.seenMu.Unlock()
 		}
-		return r.toKeyResults(gid, subs), nil
+		return r.toKeyResults(gid, subs)
 	}
 	if !errors.Is(err, asana.ErrNotFound) {
 		return nil, fmt.Errorf("sub-goals of goal %s: %w", gid, err)
@@ -353,8 +368,13 @@ func (r *run) keyResultsFromRelationships(ctx context.Context, gid string, rels 
 	subs := make([]asana.Goal, 0, len(rels))
 	for _, rel := range rels {
 		res := rel.SupportingResource
-		if rel.ResourceSubtype != asana.SubtypeSubgoal || res == nil || res.GID == "" ||
-			(res.ResourceType != "" && res.ResourceType != "goal") {
+		if rel.ResourceSubtype != asana.SubtypeSubgoal {
+			continue
+		}
+		if res == nil || res.GID == "" {
+			return nil, fmt.Errorf("goal relationships of goal %s: relationship %q has no supporting resource", gid, rel.GID)
+		}
+		if res.ResourceType != "" && res.ResourceType != "goal" {
 			continue
 		}
 		sub, ok := r.lookupSeen(res.GID)
@@ -370,7 +390,7 @@ func (r *run) keyResultsFromRelationships(ctx context.Context, gid string, rels 
 		}
 		subs = append(subs, sub)
 	}
-	return r.toKeyResults(gid, subs), nil
+	return r.toKeyResults(gid, subs)
 }
 
 // write stores each mapped employee's goals, in input order, and fills the
@@ -416,9 +436,16 @@ func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 	switch {
 	case scanErr != nil:
 		er.Error = "the workspace scan failed, so this employee's goal list may be incomplete; nothing was removed"
-	case len(failed) > 0:
-		er.Error = fmt.Sprintf("%d of %d goals could not be fetched whole and were left as stored; nothing was removed (first: %v)",
-			len(failed), len(st.kept), failed[0])
+	case len(failed) > 0 || len(st.problems) > 0:
+		var reasons []string
+		if len(failed) > 0 {
+			reasons = append(reasons, fmt.Sprintf("%d of %d goals could not be fetched whole and were left as stored (first: %v)",
+				len(failed), len(st.kept), failed[0]))
+		}
+		for _, p := range st.problems {
+			reasons = append(reasons, p.Error())
+		}
+		er.Error = strings.Join(reasons, "; ") + "; nothing was removed"
 	default:
 		w.Complete = true
 		w.Retain = st.beyond
@@ -459,9 +486,14 @@ func (r *run) toGoal(employeeID string, g asana.Goal) Goal {
 	}
 }
 
-func (r *run) toKeyResults(parentGID string, subs []asana.Goal) []KeyResult {
+// toKeyResults converts a goal's sub-goals. A sub-goal without a GID or a
+// name is a broken answer, and the goal is then not written at all.
+func (r *run) toKeyResults(parentGID string, subs []asana.Goal) ([]KeyResult, error) {
 	krs := make([]KeyResult, 0, len(subs))
 	for _, s := range subs {
+		if s.GID == "" || s.Name == "" {
+			return nil, fmt.Errorf("sub-goals of goal %s: Asana returned a sub-goal without a GID or a name (gid %q)", parentGID, s.GID)
+		}
 		raw := s.StatusType()
 		krs = append(krs, KeyResult{
 			GoalGID:   parentGID,
@@ -473,7 +505,7 @@ func (r *run) toKeyResults(parentGID string, subs []asana.Goal) []KeyResult {
 			Progress:  progressOf(s.Metric),
 		})
 	}
-	return krs
+	return krs, nil
 }
 
 func progressOf(m *asana.Metric) *Progress {

@@ -866,3 +866,38 @@ func TestTroubleshootingTruncated(t *testing.T) {
 		t.Errorf("stored %d goals", len(gs))
 	}
 }
+
+// Records Asana cannot have meant (no GID, no name) never blank stored rows
+// or make a write complete.
+func TestBrokenRecordsDoNotBlankStoredData(t *testing.T) {
+	tests := []struct {
+		name string
+		ws   []wsGoal
+		want string
+	}{
+		{"goal without a name", []wsGoal{{gid: "1", name: "Fresh", owner: "501"}, {gid: "2", name: "", owner: "501"}},
+			"goal 2 without a name"},
+		{"goal without a GID", []wsGoal{{gid: "1", name: "Fresh", owner: "501"}, {gid: "", name: "Ghost", owner: "501"}},
+			"without a GID"},
+		{"sub-goal without a name", []wsGoal{{gid: "1", name: "Fresh", owner: "501"}, {gid: "2", name: "Two", owner: "501", subs: []string{"9"}},
+			{gid: "9", name: ""}}, "sub-goal without a GID or a name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			store := goals.NewMemoryStore()
+			seed(t, store, "emp-ada", goals.Goal{GID: "2", Name: "Stored two", Status: status.AtRisk}, goals.Goal{GID: "5", Name: "Stored five"})
+			rep, err := runSync(t, newMock(t, tc.ws...), store, testConfig(), ada)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := employeeReport(t, rep, "emp-ada")
+			if e.Written != goals.WrittenPartial || !strings.Contains(e.Error, tc.want) {
+				t.Errorf("report = %+v, want partial with %q", e, tc.want)
+			}
+			gs := store.Goals("emp-ada")
+			if gidsOf(gs) != "2,5,1" || gs[0].Name != "Stored two" || gs[2].Name != "Fresh" {
+				t.Errorf("store = %+v; goal 2 must keep its stored row, 5 must stay, 1 must be upserted", gs)
+			}
+		})
+	}
+}
