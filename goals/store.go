@@ -43,9 +43,11 @@ type Write struct {
 	Retain []string
 }
 
-// validate checks the Write is internally consistent before a store applies
-// any of it.
-func (w Write) validate() error {
+// Validate checks that w is consistent: an employee ID, and goals that all
+// belong to that employee, each with a GID, none twice, and Key Results
+// that belong to their goal, each with a GID, none twice in a goal. Stores
+// call it before applying anything, so a bad write changes nothing.
+func (w Write) Validate() error {
 	if w.EmployeeID == "" {
 		return errors.New("goals: write has no employee ID")
 	}
@@ -60,6 +62,25 @@ func (w Write) validate() error {
 			return fmt.Errorf("goals: write for %q: goal %s appears twice", w.EmployeeID, g.GID)
 		}
 		seen[g.GID] = true
+		if err := validateKeyResults(g); err != nil {
+			return fmt.Errorf("goals: write for %q: %w", w.EmployeeID, err)
+		}
+	}
+	return nil
+}
+
+func validateKeyResults(g Goal) error {
+	seen := make(map[string]bool, len(g.KeyResults))
+	for i, kr := range g.KeyResults {
+		switch {
+		case kr.GID == "":
+			return fmt.Errorf("goal %s: key result %d has no GID", g.GID, i)
+		case kr.GoalGID != g.GID:
+			return fmt.Errorf("goal %s: key result %s belongs to goal %q", g.GID, kr.GID, kr.GoalGID)
+		case seen[kr.GID]:
+			return fmt.Errorf("goal %s: key result %s appears twice", g.GID, kr.GID)
+		}
+		seen[kr.GID] = true
 	}
 	return nil
 }
@@ -80,7 +101,7 @@ func (s *MemoryStore) WriteGoals(ctx context.Context, w Write) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := w.validate(); err != nil {
+	if err := w.Validate(); err != nil {
 		return err
 	}
 	s.mu.Lock()

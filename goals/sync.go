@@ -486,14 +486,20 @@ func (r *run) toGoal(employeeID string, g asana.Goal) Goal {
 	}
 }
 
-// toKeyResults converts a goal's sub-goals. A sub-goal without a GID or a
-// name is a broken answer, and the goal is then not written at all.
+// toKeyResults converts a goal's sub-goals, in order, each once. A sub-goal
+// without a GID or a name is a broken answer, and the goal is then not
+// written at all.
 func (r *run) toKeyResults(parentGID string, subs []asana.Goal) ([]KeyResult, error) {
 	krs := make([]KeyResult, 0, len(subs))
+	seen := make(map[string]bool, len(subs))
 	for _, s := range subs {
 		if s.GID == "" || s.Name == "" {
 			return nil, fmt.Errorf("sub-goals of goal %s: Asana returned a sub-goal without a GID or a name (gid %q)", parentGID, s.GID)
 		}
+		if seen[s.GID] {
+			continue // a page boundary shifted under the listing; the first wins
+		}
+		seen[s.GID] = true
 		raw := s.StatusType()
 		krs = append(krs, KeyResult{
 			GoalGID:   parentGID,

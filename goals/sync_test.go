@@ -901,3 +901,15 @@ func TestBrokenRecordsDoNotBlankStoredData(t *testing.T) {
 		})
 	}
 }
+
+func TestRepeatedSubgoalIsOneKeyResult(t *testing.T) {
+	m := newMock(t, wsGoal{gid: "1", name: "P", owner: "501", subs: []string{"9", "8", "9"}},
+		wsGoal{gid: "9", name: "Nine"}, wsGoal{gid: "8", name: "Eight"})
+	store := goals.NewMemoryStore()
+	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	if got := krGIDs(store.Goals("emp-ada")[0]); got != "9,8" {
+		t.Errorf("Key Results = %s, want 9,8", got)
+	}
+}

@@ -226,6 +226,11 @@ func sameJSON(t testing.TB, got, want any) bool {
 	if slices.Equal(a, b) {
 		return true
 	}
-	t.Logf("got:  %.600s\nwant: %.600s", a, b)
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(0, i-300)
+	t.Logf("first difference at byte %d:\ngot:  …%.600s\nwant: …%.600s", i, a[from:], b[from:])
 	return false
 }

@@ -1,0 +1,437 @@
+// Package sqlstore is a goals.Store on a SQL database through database/sql:
+// PostgreSQL (with github.com/jackc/pgx/v5/stdlib) or SQLite (with
+// modernc.org/sqlite). It keeps the store contract of goals.Store: each
+// WriteGoals is one transaction, so an employee's goals change all at once
+// or not at all.
+//
+// Two tables hold the spec's Goal and GoalKeyResult rows:
+//
+//	asana_goals              (employee_id, gid) primary key
+//	asana_goal_key_results   (employee_id, goal_gid, gid) primary key,
+//	                         removed with their goal
+//
+// Use [Store.Migrate] to create them (idempotent), or create them with the
+// statements of [Store.Schema] in your own migrations.
+//
+// For SQLite, open the database with a busy timeout and immediate
+// transactions, so that concurrent writers wait instead of failing:
+//
+//	sql.Open("sqlite", "file:goals.db?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate")
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/status"
+)
+
+// Dialect is the SQL flavour of the database.
+type Dialect int
+
+// The supported dialects.
+const (
+	Postgres Dialect = iota + 1
+	SQLite
+)
+
+func (d Dialect) String() string {
+	switch d {
+	case Postgres:
+		return "postgres"
+	case SQLite:
+		return "sqlite"
+	}
+	return fmt.Sprintf("Dialect(%d)", int(d))
+}
+
+// Store is a goals.Store on a *sql.DB. It is safe for concurrent use.
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+}
+
+// New returns a Store on db, which speaks dialect. The tables must exist:
+// call Migrate once.
+func New(db *sql.DB, dialect Dialect) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("sqlstore: nil *sql.DB")
+	}
+	if dialect != Postgres && dialect != SQLite {
+		return nil, fmt.Errorf("sqlstore: unknown dialect %v", dialect)
+	}
+	return &Store{db: db, dialect: dialect}, nil
+}
+
+// DB returns the database the store writes to.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Schema returns the statements that create the store's tables, for a
+// host's own migrations.
+func (s *Store) Schema() []string {
+	real, ts := "DOUBLE PRECISION", "TIMESTAMPTZ"
+	if s.dialect == SQLite {
+		real, ts = "REAL", "TIMESTAMP"
+	}
+	return []string{
+		`CREATE TABLE IF NOT EXISTS asana_goals (
+	employee_id       TEXT NOT NULL,
+	gid               TEXT NOT NULL,
+	position          INTEGER NOT NULL,
+	name              TEXT NOT NULL,
+	description       TEXT NOT NULL,
+	start_on          TEXT,
+	due_on            TEXT,
+	status            TEXT NOT NULL CHECK (status IN ('completed', 'at_risk', 'off_track', 'on_track')),
+	raw_status        TEXT NOT NULL,
+	progress_initial  ` + real + `,
+	progress_current  ` + real + `,
+	progress_target   ` + real + `,
+	progress_unit     TEXT,
+	progress_currency TEXT,
+	synced_at         ` + ts + ` NOT NULL,
+	PRIMARY KEY (employee_id, gid)
+)`,
+		`CREATE TABLE IF NOT EXISTS asana_goal_key_results (
+	employee_id       TEXT NOT NULL,
+	goal_gid          TEXT NOT NULL,
+	gid               TEXT NOT NULL,
+	position          INTEGER NOT NULL,
+	name              TEXT NOT NULL,
+	status            TEXT NOT NULL CHECK (status IN ('completed', 'at_risk', 'off_track', 'on_track')),
+	raw_status        TEXT NOT NULL,
+	due_on            TEXT,
+	progress_initial  ` + real + `,
+	progress_current  ` + real + `,
+	progress_target   ` + real + `,
+	progress_unit     TEXT,
+	progress_currency TEXT,
+	PRIMARY KEY (employee_id, goal_gid, gid),
+	FOREIGN KEY (employee_id, goal_gid) REFERENCES asana_goals (employee_id, gid) ON DELETE CASCADE
+)`,
+	}
+}
+
+// Migrate creates the store's tables if they do not exist.
+func (s *Store) Migrate(ctx context.Context) error {
+	for _, stmt := range s.Schema() {
+		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("sqlstore: migrate: %w", err)
+		}
+	}
+	return nil
+}
+
+// WriteGoals applies one employee's sync result in one transaction, under
+// the goals.Store contract.
+func (s *Store) WriteGoals(ctx context.Context, w goals.Write) (err error) {
+	if err := w.Validate(); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := s.lockEmployee(ctx, tx, w.EmployeeID); err != nil {
+		return err
+	}
+	stored, err := storedOrder(ctx, tx, w.EmployeeID)
+	if err != nil {
+		return err
+	}
+	plan := planWrite(stored, w)
+	for _, gid := range plan.remove {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM asana_goals WHERE employee_id = $1 AND gid = $2`, w.EmployeeID, gid); err != nil {
+			return fmt.Errorf("sqlstore: remove goal %s: %w", gid, err)
+		}
+	}
+	for gid, pos := range plan.moved {
+		if _, err := tx.ExecContext(ctx, `UPDATE asana_goals SET position = $3 WHERE employee_id = $1 AND gid = $2`,
+			w.EmployeeID, gid, pos); err != nil {
+			return fmt.Errorf("sqlstore: reorder goal %s: %w", gid, err)
+		}
+	}
+	for i, g := range w.Goals {
+		if s.dialect == Postgres {
+			g = withoutNUL(g)
+		}
+		if err := upsertGoal(ctx, tx, g, plan.position[i]); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	return nil
+}
+
+// lockEmployee serialises writes of one employee on PostgreSQL (SQLite
+// serialises every write transaction already).
+func (s *Store) lockEmployee(ctx context.Context, tx *sql.Tx, employeeID string) error {
+	if s.dialect != Postgres {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "asanagoals:"+employeeID); err != nil {
+		return fmt.Errorf("sqlstore: lock employee: %w", err)
+	}
+	return nil
+}
+
+// storedOrder returns the employee's stored goal GIDs in stored order.
+func storedOrder(ctx context.Context, tx *sql.Tx, employeeID string) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT gid FROM asana_goals WHERE employee_id = $1 ORDER BY position, gid`, employeeID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
+	}
+	defer rows.Close()
+	var gids []string
+	for rows.Next() {
+		var gid string
+		if err := rows.Scan(&gid); err != nil {
+			return nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
+		}
+		gids = append(gids, gid)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
+	}
+	return gids, nil
+}
+
+// writePlan is what a write does to the stored order.
+type writePlan struct {
+	position []int          // position of each written goal
+	moved    map[string]int // stored goals kept, with their new position
+	remove   []string       // stored goals to remove
+}
+
+// planWrite keeps the order goals.MemoryStore keeps: after a complete
+// write, written goals in order then retained ones in their previous order;
+// after a partial write, stored goals keep their places and new ones follow.
+func planWrite(stored []string, w goals.Write) writePlan {
+	p := writePlan{position: make([]int, len(w.Goals)), moved: map[string]int{}}
+	written := make(map[string]int, len(w.Goals))
+	for i, g := range w.Goals {
+		written[g.GID] = i
+	}
+	if w.Complete {
+		retain := make(map[string]bool, len(w.Retain))
+		for _, gid := range w.Retain {
+			retain[gid] = true
+		}
+		for i := range w.Goals {
+			p.position[i] = i
+		}
+		next := len(w.Goals)
+		for _, gid := range stored {
+			switch _, isWritten := written[gid]; {
+			case isWritten:
+			case retain[gid]:
+				p.moved[gid] = next
+				next++
+			default:
+				p.remove = append(p.remove, gid)
+			}
+		}
+		return p
+	}
+	pos := 0
+	for _, gid := range stored {
+		if i, ok := written[gid]; ok {
+			p.position[i] = pos
+			delete(written, gid)
+		} else {
+			p.moved[gid] = pos
+		}
+		pos++
+	}
+	for i, g := range w.Goals {
+		if _, isNew := written[g.GID]; isNew {
+			p.position[i] = pos
+			pos++
+		}
+	}
+	return p
+}
+
+// upsertGoal writes a goal row and replaces its Key Results.
+func upsertGoal(ctx context.Context, tx *sql.Tx, g goals.Goal, position int) error {
+	pi, pc, pt, pu, pcur := progressColumns(g.Progress)
+	_, err := tx.ExecContext(ctx, `INSERT INTO asana_goals (employee_id, gid, position, name, description, start_on, due_on,
+		status, raw_status, progress_initial, progress_current, progress_target, progress_unit, progress_currency, synced_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+	ON CONFLICT (employee_id, gid) DO UPDATE SET position = excluded.position, name = excluded.name,
+		description = excluded.description, start_on = excluded.start_on, due_on = excluded.due_on,
+		status = excluded.status, raw_status = excluded.raw_status, progress_initial = excluded.progress_initial,
+		progress_current = excluded.progress_current, progress_target = excluded.progress_target,
+		progress_unit = excluded.progress_unit, progress_currency = excluded.progress_currency, synced_at = excluded.synced_at`,
+		g.EmployeeID, g.GID, position, g.Name, g.Description, date(g.StartOn), date(g.DueOn),
+		string(validStatus(g.Status, g.RawStatus)), g.RawStatus, pi, pc, pt, pu, pcur, g.SyncedAt.UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return fmt.Errorf("sqlstore: write goal %s: %w", g.GID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM asana_goal_key_results WHERE employee_id = $1 AND goal_gid = $2`,
+		g.EmployeeID, g.GID); err != nil {
+		return fmt.Errorf("sqlstore: replace key results of goal %s: %w", g.GID, err)
+	}
+	for i, kr := range g.KeyResults {
+		pi, pc, pt, pu, pcur := progressColumns(kr.Progress)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO asana_goal_key_results (employee_id, goal_gid, gid, position, name,
+			status, raw_status, due_on, progress_initial, progress_current, progress_target, progress_unit, progress_currency)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			g.EmployeeID, g.GID, kr.GID, i, kr.Name, string(validStatus(kr.Status, kr.RawStatus)), kr.RawStatus,
+			date(kr.DueOn), pi, pc, pt, pu, pcur); err != nil {
+			return fmt.Errorf("sqlstore: write key result %s of goal %s: %w", kr.GID, g.GID, err)
+		}
+	}
+	return nil
+}
+
+// withoutNUL returns g with NUL characters in its text replaced by U+FFFD:
+// PostgreSQL's text type cannot hold them, and refusing the whole employee
+// for one odd character in a name would be worse.
+func withoutNUL(g goals.Goal) goals.Goal {
+	g.Name, g.Description, g.RawStatus = noNUL(g.Name), noNUL(g.Description), noNUL(g.RawStatus)
+	krs := make([]goals.KeyResult, len(g.KeyResults))
+	for i, kr := range g.KeyResults {
+		kr.Name, kr.RawStatus = noNUL(kr.Name), noNUL(kr.RawStatus)
+		krs[i] = kr
+	}
+	g.KeyResults = krs
+	return g
+}
+
+func noNUL(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
+}
+
+// validStatus is s, or the mapping of raw when s is not one of the four
+// words (a zero Status), so that the CHECK constraint always holds.
+func validStatus(s status.Status, raw string) status.Status {
+	if s.Valid() {
+		return s
+	}
+	return status.Map(raw)
+}
+
+func date(d asana.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d.String()
+}
+
+func progressColumns(p *goals.Progress) (initial, current, target, unit, currency any) {
+	if p == nil {
+		return nil, nil, nil, nil, nil
+	}
+	return p.Initial, p.Current, p.Target, p.Unit, p.CurrencyCode
+}
+
+// Goals returns an employee's stored goals with their Key Results, in
+// stored order (Asana's order as of the last complete write).
+func (s *Store) Goals(ctx context.Context, employeeID string) ([]goals.Goal, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT gid, name, description, start_on, due_on, status, raw_status,
+		progress_initial, progress_current, progress_target, progress_unit, progress_currency, synced_at
+	FROM asana_goals WHERE employee_id = $1 ORDER BY position, gid`, employeeID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
+	}
+	defer rows.Close()
+	out := []goals.Goal{}
+	byGID := map[string]int{}
+	for rows.Next() {
+		g := goals.Goal{EmployeeID: employeeID, KeyResults: []goals.KeyResult{}}
+		var start, due sql.NullString
+		var st string
+		var p progressRow
+		if err := rows.Scan(&g.GID, &g.Name, &g.Description, &start, &due, &st, &g.RawStatus,
+			&p.initial, &p.current, &p.target, &p.unit, &p.currency, &g.SyncedAt); err != nil {
+			return nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
+		}
+		if g.StartOn, err = asana.ParseDate(start.String); err != nil {
+			return nil, fmt.Errorf("sqlstore: goal %s: start_on: %w", g.GID, err)
+		}
+		if g.DueOn, err = asana.ParseDate(due.String); err != nil {
+			return nil, fmt.Errorf("sqlstore: goal %s: due_on: %w", g.GID, err)
+		}
+		if g.Status, err = status.Parse(st); err != nil {
+			return nil, fmt.Errorf("sqlstore: goal %s: %w", g.GID, err)
+		}
+		g.Progress = p.progress()
+		g.SyncedAt = g.SyncedAt.UTC()
+		byGID[g.GID] = len(out)
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
+	}
+	if err := s.readKeyResults(ctx, employeeID, out, byGID); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) readKeyResults(ctx context.Context, employeeID string, out []goals.Goal, byGID map[string]int) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT goal_gid, gid, name, status, raw_status, due_on,
+		progress_initial, progress_current, progress_target, progress_unit, progress_currency
+	FROM asana_goal_key_results WHERE employee_id = $1 ORDER BY goal_gid, position`, employeeID)
+	if err != nil {
+		return fmt.Errorf("sqlstore: read key results of %s: %w", employeeID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kr goals.KeyResult
+		var due sql.NullString
+		var st string
+		var p progressRow
+		if err := rows.Scan(&kr.GoalGID, &kr.GID, &kr.Name, &st, &kr.RawStatus, &due,
+			&p.initial, &p.current, &p.target, &p.unit, &p.currency); err != nil {
+			return fmt.Errorf("sqlstore: read key results of %s: %w", employeeID, err)
+		}
+		if kr.DueOn, err = asana.ParseDate(due.String); err != nil {
+			return fmt.Errorf("sqlstore: key result %s: due_on: %w", kr.GID, err)
+		}
+		if kr.Status, err = status.Parse(st); err != nil {
+			return fmt.Errorf("sqlstore: key result %s: %w", kr.GID, err)
+		}
+		kr.Progress = p.progress()
+		if i, ok := byGID[kr.GoalGID]; ok {
+			out[i].KeyResults = append(out[i].KeyResults, kr)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: read key results of %s: %w", employeeID, err)
+	}
+	return nil
+}
+
+type progressRow struct {
+	initial, current, target sql.NullFloat64
+	unit, currency           sql.NullString
+}
+
+func (p progressRow) progress() *goals.Progress {
+	if !p.initial.Valid || !p.current.Valid || !p.target.Valid {
+		return nil
+	}
+	return &goals.Progress{Initial: p.initial.Float64, Current: p.current.Float64, Target: p.target.Float64,
+		Unit: p.unit.String, CurrencyCode: p.currency.String}
+}

@@ -1,0 +1,164 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/goals/sqlstore"
+	"github.com/perfcopilot/asanagoals/goals/storetest"
+)
+
+func openSQLite(t *testing.T) *sqlstore.Store {
+	t.Helper()
+	dsn := "file:" + filepath.Join(t.TempDir(), "goals.db") +
+		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return migrated(t, db, sqlstore.SQLite)
+}
+
+func migrated(t *testing.T, db *sql.DB, d sqlstore.Dialect) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlstore.New(db, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // Migrate is idempotent
+		if err := s.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s
+}
+
+func TestSQLite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store { return openSQLite(t) })
+}
+
+// postgresDSNEnv names the PostgreSQL server the tests use; .ci/run starts
+// one and sets it.
+const postgresDSNEnv = "ASANAGOALS_POSTGRES_DSN"
+
+var schemaSeq atomic.Int64
+
+// openPostgres returns a store in a schema of its own on the test server.
+func openPostgres(t *testing.T) *sqlstore.Store {
+	t.Helper()
+	dsn := os.Getenv(postgresDSNEnv)
+	if dsn == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not set: CI must run the PostgreSQL tests (.ci/run starts a server)", postgresDSNEnv)
+		}
+		t.Skipf("%s is not set; .ci/run starts a PostgreSQL server and sets it", postgresDSNEnv)
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	schema := fmt.Sprintf("storetest_%d_%d", os.Getpid(), schemaSeq.Add(1))
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	db, err := sql.Open("pgx", dsn+sep+"search_path="+schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return migrated(t, db, sqlstore.Postgres)
+}
+
+func TestPostgres(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store { return openPostgres(t) })
+}
+
+// PostgreSQL's text cannot hold NUL; the store writes U+FFFD there instead
+// of failing the whole employee. SQLite keeps the text as it is.
+func TestNULCharacters(t *testing.T) {
+	stores := map[string]struct {
+		open      func(*testing.T) *sqlstore.Store
+		name, krs string
+	}{
+		"sqlite":   {openSQLite, "bad\x00name", "\x00"},
+		"postgres": {openPostgres, "bad\uFFFDname", "\uFFFD"},
+	}
+	for name, tc := range stores {
+		t.Run(name, func(t *testing.T) {
+			open := tc.open
+			s := open(t)
+			g := storetest.Goal("e1", "1", 1)
+			g.Name = "bad\x00name"
+			g.KeyResults[0].Name = "\x00"
+			if err := s.WriteGoals(context.Background(), goals.Write{EmployeeID: "e1", Goals: []goals.Goal{g}, Complete: true}); err != nil {
+				t.Fatal(err)
+			}
+			gs, err := s.Goals(context.Background(), "e1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gs[0].Name != tc.name || gs[0].KeyResults[0].Name != tc.krs {
+				t.Errorf("names = %q, %q", gs[0].Name, gs[0].KeyResults[0].Name)
+			}
+		})
+	}
+}
+
+func TestNewRefusesBadArguments(t *testing.T) {
+	if _, err := sqlstore.New(nil, sqlstore.SQLite); err == nil {
+		t.Error("nil db accepted")
+	}
+	db, _ := sql.Open("sqlite", ":memory:")
+	defer db.Close()
+	if _, err := sqlstore.New(db, sqlstore.Dialect(9)); err == nil {
+		t.Error("unknown dialect accepted")
+	}
+}
+
+// A write that fails half-way (here a trigger refuses one Key Result)
+// changes nothing: not the goals upserted before it, not the removals.
+func TestFailedWriteRollsBack(t *testing.T) {
+	s := openSQLite(t)
+	ctx := context.Background()
+	old := []goals.Goal{storetest.Goal("e1", "1", 1), storetest.Goal("e1", "2", 0)}
+	if err := s.WriteGoals(ctx, goals.Write{EmployeeID: "e1", Goals: old, Complete: true}); err != nil {
+		t.Fatal(err)
+	}
+	db := s.DB()
+	if _, err := db.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON asana_goal_key_results
+		WHEN NEW.name = 'explode' BEGIN SELECT RAISE(ABORT, 'refused'); END`); err != nil {
+		t.Fatal(err)
+	}
+	renamed := storetest.Goal("e1", "1", 0)
+	renamed.Name = "Renamed"
+	bomb := storetest.Goal("e1", "3", 1)
+	bomb.KeyResults[0].Name = "explode"
+	err := s.WriteGoals(ctx, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{renamed, bomb}, Complete: true})
+	if err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Fatalf("err = %v, want the trigger's refusal", err)
+	}
+	gs, err := s.Goals(ctx, "e1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gs) != 2 || gs[0].Name != old[0].Name || len(gs[0].KeyResults) != 1 || gs[1].GID != "2" {
+		t.Errorf("store after a failed write = %+v, want it as before", gs)
+	}
+}

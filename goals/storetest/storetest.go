@@ -1,0 +1,298 @@
+// Package storetest checks that an implementation of goals.Store keeps the
+// contract documented on that interface, the way testing/fstest checks a
+// file system. A host that writes its own store runs it from a test:
+//
+//	func TestMyStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) storetest.Store { return newEmptyStore(t) })
+//	}
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/status"
+)
+
+// Store is a goals.Store that can also read back what it holds.
+type Store interface {
+	goals.Store
+	// Goals returns an employee's stored goals, with their Key Results, in
+	// stored order (see Run), or none.
+	Goals(ctx context.Context, employeeID string) ([]goals.Goal, error)
+}
+
+// Run checks the store contract against stores made by newStore, which must
+// return a new, empty store for each call. It checks, beyond the Store
+// interface's doc comment, that:
+//
+//   - every field of a Goal and a KeyResult reads back as written (SyncedAt
+//     to the microsecond, in UTC; dates as written; a nil Progress as nil);
+//   - stored order is: after a complete write, the written goals in order,
+//     then the retained ones in their previous order; after a partial
+//     write, stored goals keep their places and new ones follow in order;
+//   - writes for different employees may run at once.
+func Run(t *testing.T, newStore func(t *testing.T) Store) {
+	t.Helper()
+	for _, c := range []struct {
+		name string
+		fn   func(*testing.T, Store)
+	}{
+		{"RoundTrip", testRoundTrip},
+		{"CompleteWriteRemovesTheRest", testCompleteRemoves},
+		{"CompleteWriteKeepsRetained", testCompleteRetains},
+		{"PartialWriteOnlyUpserts", testPartialUpserts},
+		{"KeyResultsReplacedPerWrittenGoal", testKeyResultsReplaced},
+		{"InvalidWriteChangesNothing", testInvalidWrite},
+		{"OtherEmployeesUntouched", testOtherEmployees},
+		{"SameWriteTwiceIsIdempotent", testIdempotent},
+		{"CancelledContextWritesNothing", testCancelled},
+		{"ConcurrentEmployees", testConcurrent},
+		{"EmptyCompleteWriteClearsEmployee", testEmptyComplete},
+	} {
+		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
+	}
+}
+
+// SyncedAt is the time the goals made by Goal carry: in UTC, whole
+// microseconds, as every store must keep it.
+var SyncedAt = time.Date(2026, 11, 26, 14, 30, 15, 123456000, time.UTC)
+
+// Goal returns a goal of employee emp with every field set, and n Key
+// Results.
+func Goal(emp, gid string, n int) goals.Goal {
+	g := goals.Goal{
+		EmployeeID:  emp,
+		GID:         gid,
+		Name:        "Goal " + gid + " — 目標 🎯",
+		Description: "Line one\nLine two: \"quoted\" & <escaped>",
+		StartOn:     asana.Date{Year: 2026, Month: time.January, Day: 2},
+		DueOn:       asana.Date{Year: 2026, Month: time.December, Day: 31},
+		Status:      status.AtRisk,
+		RawStatus:   "partial",
+		Progress:    &goals.Progress{Initial: 0.5, Current: 12.25, Target: 100, Unit: "currency", CurrencyCode: "EUR"},
+		KeyResults:  []goals.KeyResult{},
+		SyncedAt:    SyncedAt,
+	}
+	for i := range n {
+		kr := goals.KeyResult{
+			GoalGID: gid, GID: fmt.Sprintf("%s%d", gid, 900+i), Name: fmt.Sprintf("KR %d of %s", i, gid),
+			Status: status.Completed, RawStatus: "achieved", DueOn: asana.Date{Year: 2027, Month: time.March, Day: i + 1},
+		}
+		if i%2 == 1 {
+			kr.Progress = &goals.Progress{Initial: 0, Current: float64(i), Target: 10, Unit: "none"}
+			kr.Status, kr.RawStatus, kr.DueOn = status.OnTrack, "", asana.Date{}
+		}
+		g.KeyResults = append(g.KeyResults, kr)
+	}
+	return g
+}
+
+// bare returns a goal with only what a goal must have.
+func bare(emp, gid string) goals.Goal {
+	return goals.Goal{EmployeeID: emp, GID: gid, Name: "Bare " + gid, Status: status.OnTrack,
+		KeyResults: []goals.KeyResult{}, SyncedAt: SyncedAt}
+}
+
+func withKeyResults(g goals.Goal, gids ...string) goals.Goal {
+	for _, gid := range gids {
+		g.KeyResults = append(g.KeyResults, goals.KeyResult{GoalGID: g.GID, GID: gid, Name: "KR", Status: status.OnTrack})
+	}
+	return g
+}
+
+func write(t *testing.T, s Store, w goals.Write) {
+	t.Helper()
+	if err := s.WriteGoals(context.Background(), w); err != nil {
+		t.Fatalf("WriteGoals(%s, complete=%v, %d goals): %v", w.EmployeeID, w.Complete, len(w.Goals), err)
+	}
+}
+
+func read(t *testing.T, s Store, emp string) []goals.Goal {
+	t.Helper()
+	gs, err := s.Goals(context.Background(), emp)
+	if err != nil {
+		t.Fatalf("Goals(%s): %v", emp, err)
+	}
+	return gs
+}
+
+func gids(gs []goals.Goal) string {
+	var out []string
+	for _, g := range gs {
+		out = append(out, g.GID)
+	}
+	return strings.Join(out, ",")
+}
+
+func expectGIDs(t *testing.T, s Store, emp, want string) []goals.Goal {
+	t.Helper()
+	gs := read(t, s, emp)
+	if got := gids(gs); got != want {
+		t.Fatalf("%s's goals = [%s], want [%s]", emp, got, want)
+	}
+	return gs
+}
+
+// same reports whether two goals are equal field by field, times compared
+// as instants.
+func same(t *testing.T, got, want goals.Goal) {
+	t.Helper()
+	if !got.SyncedAt.Equal(want.SyncedAt) {
+		t.Errorf("goal %s: SyncedAt = %v, want %v", want.GID, got.SyncedAt, want.SyncedAt)
+	}
+	got.SyncedAt, want.SyncedAt = time.Time{}, time.Time{}
+	if len(got.KeyResults) == 0 && len(want.KeyResults) == 0 {
+		got.KeyResults, want.KeyResults = nil, nil
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("goal %s reads back as\n%+v\nwant\n%+v", want.GID, got, want)
+	}
+}
+
+func testRoundTrip(t *testing.T, s Store) {
+	want := []goals.Goal{Goal("e1", "11", 3), bare("e1", "12"), Goal("e1", "10", 0)}
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: want, Complete: true})
+	got := expectGIDs(t, s, "e1", "11,12,10")
+	for i := range want {
+		same(t, got[i], want[i])
+	}
+	if gs := read(t, s, "nobody"); len(gs) != 0 {
+		t.Errorf("unknown employee has goals %s", gids(gs))
+	}
+}
+
+func testCompleteRemoves(t *testing.T, s Store) {
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 2), Goal("e1", "2", 2), Goal("e1", "3", 1)}, Complete: true})
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "3", 0), Goal("e1", "4", 1)}, Complete: true})
+	gs := expectGIDs(t, s, "e1", "3,4")
+	if len(gs[0].KeyResults) != 0 {
+		t.Errorf("goal 3 keeps Key Results %+v after a write without them", gs[0].KeyResults)
+	}
+}
+
+func testCompleteRetains(t *testing.T, s Store) {
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1), Goal("e1", "2", 0), Goal("e1", "3", 2), Goal("e1", "4", 0)}, Complete: true})
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5")}, Complete: true, Retain: []string{"3", "1", "99"}})
+	gs := expectGIDs(t, s, "e1", "5,1,3")
+	same(t, gs[1], Goal("e1", "1", 1))
+	same(t, gs[2], Goal("e1", "3", 2))
+}
+
+func testPartialUpserts(t *testing.T, s Store) {
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1), Goal("e1", "2", 2), Goal("e1", "3", 0)}, Complete: true})
+	fresh := bare("e1", "2")
+	fresh.Name = "Renamed"
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "7"), fresh, bare("e1", "6")}})
+	gs := expectGIDs(t, s, "e1", "1,2,3,7,6")
+	same(t, gs[0], Goal("e1", "1", 1))
+	same(t, gs[1], fresh)
+	same(t, gs[2], Goal("e1", "3", 0))
+}
+
+func testKeyResultsReplaced(t *testing.T, s Store) {
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 3), Goal("e1", "2", 2)}, Complete: true})
+	g1 := Goal("e1", "1", 3)
+	g1.KeyResults = []goals.KeyResult{g1.KeyResults[2], g1.KeyResults[0]} // one gone, order changed
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{g1}})
+	gs := expectGIDs(t, s, "e1", "1,2")
+	same(t, gs[0], g1)
+	same(t, gs[1], Goal("e1", "2", 2))
+}
+
+func testInvalidWrite(t *testing.T, s Store) {
+	before := []goals.Goal{Goal("e1", "1", 1)}
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: before, Complete: true})
+	bad := []goals.Write{
+		{EmployeeID: "", Goals: []goals.Goal{bare("", "1")}, Complete: true},
+		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), bare("e2", "6")}, Complete: true},
+		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), bare("e1", "")}, Complete: true},
+		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), bare("e1", "5")}, Complete: true},
+		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), withKeyResults(bare("e1", "6"), "61", "61")}, Complete: true},
+		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), withKeyResults(bare("e1", "6"), "")}, Complete: true},
+	}
+	for i, w := range bad {
+		if err := s.WriteGoals(context.Background(), w); err == nil {
+			t.Errorf("invalid write %d accepted", i)
+		}
+	}
+	gs := expectGIDs(t, s, "e1", "1")
+	same(t, gs[0], before[0])
+	if gs := read(t, s, "e2"); len(gs) != 0 {
+		t.Errorf("a refused write stored %s for e2", gids(gs))
+	}
+}
+
+func testOtherEmployees(t *testing.T, s Store) {
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1)}, Complete: true})
+	write(t, s, goals.Write{EmployeeID: "e2", Goals: []goals.Goal{Goal("e2", "1", 2), bare("e2", "2")}, Complete: true})
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: nil, Complete: true})
+	expectGIDs(t, s, "e1", "")
+	gs := expectGIDs(t, s, "e2", "1,2")
+	same(t, gs[0], Goal("e2", "1", 2))
+}
+
+func testIdempotent(t *testing.T, s Store) {
+	w := goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 2), Goal("e1", "2", 0)}, Complete: true, Retain: []string{"3"}}
+	write(t, s, w)
+	first := read(t, s, "e1")
+	write(t, s, w)
+	second := read(t, s, "e1")
+	if !reflect.DeepEqual(first, second) {
+		t.Errorf("the same write twice changed the store:\n%+v\n%+v", first, second)
+	}
+}
+
+func testCancelled(t *testing.T, s Store) {
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1)}, Complete: true})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := s.WriteGoals(ctx, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "2")}, Complete: true})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("write with a cancelled context: err = %v, want context.Canceled", err)
+	}
+	expectGIDs(t, s, "e1", "1")
+}
+
+func testConcurrent(t *testing.T, s Store) {
+	const employees = 8
+	var wg sync.WaitGroup
+	errs := make(chan error, employees*3)
+	for e := range employees {
+		wg.Go(func() {
+			emp := fmt.Sprintf("e%d", e)
+			for round := range 3 {
+				gs := []goals.Goal{Goal(emp, "1", round), Goal(emp, fmt.Sprint(10+round), 1)}
+				if err := s.WriteGoals(context.Background(), goals.Write{EmployeeID: emp, Goals: gs, Complete: true}); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("concurrent write: %v", err)
+	}
+	for e := range employees {
+		emp := fmt.Sprintf("e%d", e)
+		gs := expectGIDs(t, s, emp, "1,12")
+		same(t, gs[0], Goal(emp, "1", 2))
+	}
+}
+
+func testEmptyComplete(t *testing.T, s Store) {
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1), Goal("e1", "2", 1)}, Complete: true})
+	write(t, s, goals.Write{EmployeeID: "e1", Complete: false})
+	expectGIDs(t, s, "e1", "1,2")
+	write(t, s, goals.Write{EmployeeID: "e1", Complete: true})
+	expectGIDs(t, s, "e1", "")
+}
