@@ -161,7 +161,9 @@ func newRun(cfg Config, src Source, employees []Employee) *run {
 			Employees:             []EmployeeReport{},
 			SubgoalSource:         SourceNone,
 		},
-		syncedAt: cfg.Now(),
+		// UTC and whole microseconds: what every store keeps (storetest),
+		// so a row reads back exactly as written.
+		syncedAt: cfg.Now().UTC().Truncate(time.Microsecond),
 		byOwner:  make(map[string]*employeeState, len(employees)),
 		seen:     make(map[string]asana.Goal),
 	}

@@ -913,3 +913,15 @@ func TestRepeatedSubgoalIsOneKeyResult(t *testing.T) {
 		t.Errorf("Key Results = %s, want 9,8", got)
 	}
 }
+
+func TestSyncedAtIsUTCMicroseconds(t *testing.T) {
+	store := goals.NewMemoryStore()
+	before := time.Now().Add(-time.Second)
+	if _, err := runSync(t, newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}), store, goals.Config{WorkspaceGID: wsGID}, ada); err != nil {
+		t.Fatal(err)
+	}
+	at := store.Goals("emp-ada")[0].SyncedAt
+	if at.Location() != time.UTC || at.Nanosecond()%1000 != 0 || at.Before(before) || at.After(time.Now()) {
+		t.Errorf("SyncedAt = %v, want now, in UTC, whole microseconds", at)
+	}
+}
