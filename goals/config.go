@@ -79,6 +79,7 @@ type GoalsConfigError struct {
 	Problem string
 }
 
+// Error reads "goals: configuration error: <Field>: <Problem>".
 func (e *GoalsConfigError) Error() string {
 	return fmt.Sprintf("goals: configuration error: %s: %s", e.Field, e.Problem)
 }
