@@ -114,10 +114,6 @@ var isTerminal = func(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// testClientOptions are added to the Asana client's options. Tests use
-// them to shorten retry waits; the command never sets them.
-var testClientOptions []asana.Option
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
@@ -143,14 +139,22 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	token  string // redacted from every error line, should one ever hold it
+	// clientOpts are added to the Asana client's options; tests use them
+	// to shorten retry waits.
+	clientOpts []asana.Option
 }
 
 // run is the whole command: it parses args, reads the token through getenv,
 // writes the output to stdout and errors to stderr, and returns the exit
 // code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	return runWith(ctx, args, getenv, stdout, stderr, nil)
+}
+
+// runWith is run with extra options for the Asana client.
+func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, clientOpts []asana.Option) int {
 	token := strings.TrimSpace(getenv(tokenEnv))
-	c := &cli{stdout: stdout, stderr: stderr, token: token}
+	c := &cli{stdout: stdout, stderr: stderr, token: token, clientOpts: clientOpts}
 	if code, ok := c.parseFlags(args); !ok {
 		return code
 	}
@@ -300,7 +304,7 @@ func (c *cli) newClient(token, baseURL string) (client *asana.Client, closeIdle 
 		asana.WithHTTPClient(&http.Client{Transport: tr, Timeout: 60 * time.Second}),
 		asana.WithUserAgent(userAgent),
 	}
-	client, err = asana.NewClient(token, append(opts, testClientOptions...)...)
+	client, err = asana.NewClient(token, append(opts, c.clientOpts...)...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -45,8 +45,14 @@ func runCmd(t *testing.T, env map[string]string, args ...string) result {
 
 func runCmdCtx(t *testing.T, ctx context.Context, env map[string]string, args ...string) result {
 	t.Helper()
+	return runCmdWith(t, ctx, env, nil, args...)
+}
+
+// runCmdWith is runCmdCtx with extra options for the Asana client.
+func runCmdWith(t *testing.T, ctx context.Context, env map[string]string, opts []asana.Option, args ...string) result {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, args, func(k string) string { return env[k] }, &stdout, &stderr)
+	code := runWith(ctx, args, func(k string) string { return env[k] }, &stdout, &stderr, opts)
 	res := result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 	for _, s := range secrets {
 		if strings.Contains(res.stdout, s) || strings.Contains(res.stderr, s) {
@@ -679,9 +685,7 @@ func TestWrongTokenExitsOne(t *testing.T) {
 
 func TestSomeEmployeesFailExitsThree(t *testing.T) {
 	// Retries of the 500s must not slow the test down.
-	saved := testClientOptions
-	testClientOptions = []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}
-	t.Cleanup(func() { testClientOptions = saved })
+	fast := []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}
 
 	ws := asanafake.DemoWorkspace()
 	// Grace's goal with sub-goals.
@@ -705,7 +709,7 @@ func TestSomeEmployeesFailExitsThree(t *testing.T) {
 			path := demoEmployeesCSV(t)
 			base := []string{"-base-url", url, "-workspace", ws.GID, "-employees", path, "-rate", "600000"}
 
-			res := runCmd(t, tokenEnvMap(testToken), append(base, "-format", "json")...)
+			res := runCmdWith(t, context.Background(), tokenEnvMap(testToken), fast, append(base, "-format", "json")...)
 			res.wantCode(t, exitPartial)
 			res.wantOneErrorLine(t, "1 of 3 employees not fully synced (emp-002)")
 			checkJSONShape(t, res.stdout)
@@ -721,7 +725,7 @@ func TestSomeEmployeesFailExitsThree(t *testing.T) {
 				}
 			}
 
-			res = runCmd(t, tokenEnvMap(testToken), base...)
+			res = runCmdWith(t, context.Background(), tokenEnvMap(testToken), fast, base...)
 			res.wantCode(t, exitPartial)
 			for _, want := range []string{"errors:\n    emp-002: ", "== emp-002 · Grace Hopper (written: partial; see the report) ==",
 				"Result: 1 of 3 mapped employees not fully synced"} {
@@ -759,9 +763,7 @@ func TestTimeoutExitsOne(t *testing.T) {
 }
 
 func TestScanFailureExitsOne(t *testing.T) {
-	saved := testClientOptions
-	testClientOptions = []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}
-	t.Cleanup(func() { testClientOptions = saved })
+	fast := []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}
 
 	ws, emps := generated(t)
 	_, url := fake(t, ws, asanafake.Options{
@@ -776,7 +778,8 @@ func TestScanFailureExitsOne(t *testing.T) {
 		},
 	})
 	path := employeesJSON(t, emps)
-	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-employees", path, "-rate", "600000", "-format", "json")
+	res := runCmdWith(t, context.Background(), tokenEnvMap(testToken), fast,
+		"-base-url", url, "-workspace", ws.GID, "-employees", path, "-rate", "600000", "-format", "json")
 	res.wantCode(t, exitFailed)
 	res.wantOneErrorLine(t, "goalsync: sync failed: goals: workspace scan failed after 100 goals", "502")
 	checkJSONShape(t, res.stdout)
