@@ -104,8 +104,8 @@ Exit status:
   3  some employees could not be synced; the report says which and why
 `
 
-// isTerminal reports whether w is a terminal. Tests replace it.
-var isTerminal = func(w io.Writer) bool {
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false
@@ -139,22 +139,32 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	token  string // redacted from every error line, should one ever hold it
-	// clientOpts are added to the Asana client's options; tests use them
-	// to shorten retry waits.
+	hooks  hooks
+}
+
+// hooks are what tests change about the command's surroundings.
+type hooks struct {
+	// clientOpts are added to the Asana client's options (tests shorten
+	// retry waits).
 	clientOpts []asana.Option
+	// isTerminal says whether a writer is a terminal; nil means isTerminal.
+	isTerminal func(io.Writer) bool
 }
 
 // run is the whole command: it parses args, reads the token through getenv,
 // writes the output to stdout and errors to stderr, and returns the exit
 // code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	return runWith(ctx, args, getenv, stdout, stderr, nil)
+	return runWith(ctx, args, getenv, stdout, stderr, hooks{})
 }
 
-// runWith is run with extra options for the Asana client.
-func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, clientOpts []asana.Option) int {
+// runWith is run with test hooks.
+func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, h hooks) int {
 	token := strings.TrimSpace(getenv(tokenEnv))
-	c := &cli{stdout: stdout, stderr: stderr, token: token, clientOpts: clientOpts}
+	if h.isTerminal == nil {
+		h.isTerminal = isTerminal
+	}
+	c := &cli{stdout: stdout, stderr: stderr, token: token, hooks: h}
 	if code, ok := c.parseFlags(args); !ok {
 		return code
 	}
@@ -304,7 +314,7 @@ func (c *cli) newClient(token, baseURL string) (client *asana.Client, closeIdle 
 		asana.WithHTTPClient(&http.Client{Transport: tr, Timeout: 60 * time.Second}),
 		asana.WithUserAgent(userAgent),
 	}
-	client, err = asana.NewClient(token, append(opts, c.clientOpts...)...)
+	client, err = asana.NewClient(token, append(opts, c.hooks.clientOpts...)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -323,7 +333,7 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		defer cancel()
 	}
 	var prog *progress
-	if tty := isTerminal(c.stderr); c.opts.progress || tty {
+	if tty := c.hooks.isTerminal(c.stderr); c.opts.progress || tty {
 		prog = newProgress(c.stderr, client.Stats, tty)
 		cfg.OnProgress = prog.update
 	}

@@ -45,14 +45,14 @@ func runCmd(t *testing.T, env map[string]string, args ...string) result {
 
 func runCmdCtx(t *testing.T, ctx context.Context, env map[string]string, args ...string) result {
 	t.Helper()
-	return runCmdWith(t, ctx, env, nil, args...)
+	return runCmdWith(t, ctx, env, hooks{}, args...)
 }
 
-// runCmdWith is runCmdCtx with extra options for the Asana client.
-func runCmdWith(t *testing.T, ctx context.Context, env map[string]string, opts []asana.Option, args ...string) result {
+// runCmdWith is runCmdCtx with test hooks.
+func runCmdWith(t *testing.T, ctx context.Context, env map[string]string, h hooks, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := runWith(ctx, args, func(k string) string { return env[k] }, &stdout, &stderr, opts)
+	code := runWith(ctx, args, func(k string) string { return env[k] }, &stdout, &stderr, h)
 	res := result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 	for _, s := range secrets {
 		if strings.Contains(res.stdout, s) || strings.Contains(res.stderr, s) {
@@ -685,7 +685,7 @@ func TestWrongTokenExitsOne(t *testing.T) {
 
 func TestSomeEmployeesFailExitsThree(t *testing.T) {
 	// Retries of the 500s must not slow the test down.
-	fast := []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}
+	fast := hooks{clientOpts: []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}}
 
 	ws := asanafake.DemoWorkspace()
 	// Grace's goal with sub-goals.
@@ -763,7 +763,7 @@ func TestTimeoutExitsOne(t *testing.T) {
 }
 
 func TestScanFailureExitsOne(t *testing.T) {
-	fast := []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}
+	fast := hooks{clientOpts: []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}}
 
 	ws, emps := generated(t)
 	_, url := fake(t, ws, asanafake.Options{
@@ -851,11 +851,7 @@ func TestProgress(t *testing.T) {
 }
 
 func TestProgressOnTerminal(t *testing.T) {
-	saved := isTerminal
-	isTerminal = func(io.Writer) bool { return true }
-	t.Cleanup(func() { isTerminal = saved })
-
-	res := runCmd(t, nil)
+	res := runCmdWith(t, context.Background(), nil, hooks{isTerminal: func(io.Writer) bool { return true }})
 	res.wantCode(t, exitOK)
 	if !strings.HasPrefix(res.stderr, "\rgoalsync: ") || !strings.HasSuffix(res.stderr, "\n") ||
 		strings.Count(res.stderr, "\n") != 1 {
