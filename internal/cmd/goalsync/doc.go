@@ -29,6 +29,10 @@
 //	                  Asana's free tier)
 //	-format text|json output format (default text)
 //	-timeout D        give up after D (default 30m; 0 for no limit)
+//	-check            only check the connection: the token works and its user can
+//	                  read the workspace's goals (no -employees needed)
+//	-suggest          only suggest Asana users for employees without one, by e-mail
+//	                  then by a name unique on both sides (CSV, or JSON)
 //	-progress         progress on stderr (pages scanned, goals kept, requests, waits on
 //	                  the rate limit); on by default when stderr is a terminal
 //	-h, -help         usage

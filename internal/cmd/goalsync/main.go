@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -68,6 +70,12 @@ Flags:
   -format F         output: text (default) or json
   -timeout D        give up after this long, e.g. 90s, 45m (default 30m;
                     0 for no limit)
+  -check            only check the connection: the token works and its user
+                    can read the workspace's goals (needs no -employees)
+  -suggest          only suggest Asana users for the employees of
+                    -employees that have no asana_user_gid, by e-mail, then
+                    by a name unique on both sides; prints CSV (or JSON with
+                    -format json) to confirm and add to the employee file
   -progress         progress on stderr (pages scanned, goals kept, requests,
                     waits on rate limit); on by default when stderr is a
                     terminal
@@ -131,6 +139,8 @@ type options struct {
 	format        string
 	timeout       time.Duration
 	progress      bool
+	check         bool
+	suggest       bool
 }
 
 // cli is one invocation: its options and where it writes.
@@ -189,6 +199,8 @@ func (c *cli) parseFlags(args []string) (code int, ok bool) {
 	fs.StringVar(&o.format, "format", "text", "text or json")
 	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "give up after this long")
 	fs.BoolVar(&o.progress, "progress", false, "progress on stderr")
+	fs.BoolVar(&o.check, "check", false, "only check the connection")
+	fs.BoolVar(&o.suggest, "suggest", false, "only suggest mappings")
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -217,8 +229,10 @@ func (c *cli) parseFlags(args []string) (code int, ok bool) {
 			asana.PaidRequestsPerMinute, asana.FreeRequestsPerMinute, o.rate)
 	case o.timeout < 0:
 		c.errorf("-timeout must not be negative (0 for no limit), not %s", o.timeout)
-	case o.demo && (set["base-url"] || set["workspace"] || set["employees"]):
-		c.errorf("-demo runs the built-in fake workspace; it cannot be combined with -base-url, -workspace or -employees")
+	case o.demo && (set["base-url"] || set["workspace"] || set["employees"] || o.check || o.suggest):
+		c.errorf("-demo runs the built-in fake workspace; it cannot be combined with -base-url, -workspace, -employees, -check or -suggest")
+	case o.check && o.suggest:
+		c.errorf("-check and -suggest are separate steps; give one of them")
 	default:
 		return exitOK, true
 	}
@@ -238,6 +252,9 @@ func (c *cli) runReal(ctx context.Context) int {
 			tokenEnv, tokenEnv)
 		return exitUsage
 	}
+	if c.opts.check {
+		return c.runCheck(ctx)
+	}
 	if c.opts.employeesFile == "" {
 		c.errorf("-employees FILE is required for a real run: a CSV or JSON file of employee_id,asana_user_gid (goalsync -h for the format)")
 		return exitUsage
@@ -253,7 +270,69 @@ func (c *cli) runReal(ctx context.Context) int {
 		return exitUsage
 	}
 	defer closeIdle()
+	if c.opts.suggest {
+		return c.suggestMappings(ctx, client, list)
+	}
 	return c.sync(ctx, client, cfg, list, "")
+}
+
+// runCheck checks the token and the workspace, the spec's Connecting steps.
+func (c *cli) runCheck(ctx context.Context) int {
+	client, closeIdle, err := c.newClient(c.token, c.opts.baseURL)
+	if err != nil {
+		c.errorf("%v", err)
+		return exitUsage
+	}
+	defer closeIdle()
+	conn, err := goals.CheckConnection(ctx, client, c.opts.workspace)
+	if err != nil {
+		c.errorf("check failed: %v", err)
+		return exitFailed
+	}
+	seen := "no goal is visible yet (an empty workspace, or goals the token's user cannot see)"
+	if conn.GoalsVisible {
+		seen = "its goals are readable"
+	}
+	fmt.Fprintf(c.stdout, "OK: the token belongs to %s (Asana user %s); workspace %s: %s.\n",
+		oneLine(conn.User.Name), conn.User.GID, c.opts.workspace, seen)
+	return exitOK
+}
+
+// suggestMappings prints proposed Asana users for unmapped employees.
+func (c *cli) suggestMappings(ctx context.Context, client *asana.Client, list *employeeList) int {
+	sugg, err := goals.SuggestMappings(ctx, client, c.opts.workspace, list.employees)
+	var ce *goals.GoalsConfigError
+	switch {
+	case errors.As(err, &ce):
+		c.errorf("%v", err)
+		return exitUsage
+	case err != nil:
+		c.errorf("suggest failed: %v", err)
+		return exitFailed
+	}
+	if c.opts.format == "json" {
+		if sugg == nil {
+			sugg = []goals.Suggestion{}
+		}
+		out, err := json.MarshalIndent(sugg, "", "  ")
+		if err != nil {
+			c.errorf("cannot write the json output: %v", err)
+			return exitFailed
+		}
+		fmt.Fprintf(c.stdout, "%s\n", out)
+		return exitOK
+	}
+	w := csv.NewWriter(c.stdout)
+	_ = w.Write([]string{"employee_id", "asana_user_gid", "asana_name", "matched_by"})
+	for _, s := range sugg {
+		_ = w.Write([]string{s.EmployeeID, s.AsanaUserGID, oneLine(s.AsanaName), s.By})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		c.errorf("cannot write the output: %v", err)
+		return exitFailed
+	}
+	return exitOK
 }
 
 // runDemo serves the demo workspace on loopback and syncs it.

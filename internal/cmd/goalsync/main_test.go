@@ -431,6 +431,9 @@ func TestUsageErrors(t *testing.T) {
 		{"positional argument", append(slices.Clone(real), "sync"), `unexpected argument "sync"`},
 		{"demo with workspace", []string{"-demo", "-workspace", "123"}, "-demo runs the built-in fake workspace"},
 		{"demo with base url", []string{"-demo", "-base-url", url}, "cannot be combined"},
+		{"demo with check", []string{"-demo", "-check"}, "cannot be combined"},
+		{"check and suggest", append(slices.Clone(real), "-check", "-suggest"), "separate steps"},
+		{"check without workspace", []string{"-base-url", url, "-check"}, "workspace GID is required"},
 		{"missing employees", real[:4], "-employees FILE is required"},
 		{"employees file not found", []string{"-base-url", url, "-workspace", "123", "-employees", filepath.Join(t.TempDir(), "nope.csv")}, "nope.csv"},
 		{"workspace not a GID", []string{"-base-url", url, "-workspace", "acme", "-employees", emps}, `"acme" is not an Asana GID`},
@@ -876,5 +879,58 @@ func TestIsTerminal(t *testing.T) {
 func TestOneLine(t *testing.T) {
 	if got := oneLine("a\nb\r\tc\x1b[31m\u2028d\xff"); got != "a b  c [31m d\ufffd" {
 		t.Errorf("oneLine = %q", got)
+	}
+}
+
+// ---- -check and -suggest ----
+
+func TestCheck(t *testing.T) {
+	ws := asanafake.DemoWorkspace()
+	srv, url := fake(t, ws, asanafake.Options{})
+	args := []string{"-base-url", url, "-workspace", ws.GID, "-check"}
+
+	res := runCmd(t, tokenEnvMap(testToken), args...)
+	res.wantCode(t, exitOK)
+	if want := "OK: the token belongs to " + ws.Users[0].Name + " (Asana user " + ws.Users[0].GID + "); workspace " +
+		ws.GID + ": its goals are readable."; strings.TrimSpace(res.stdout) != want {
+		t.Errorf("stdout = %q, want %q", res.stdout, want)
+	}
+	if n := srv.Stats().Requests; n != 2 {
+		t.Errorf("-check made %d requests, want 2", n)
+	}
+
+	srv.SetPaymentRequired(true)
+	res = runCmd(t, tokenEnvMap(testToken), args...)
+	res.wantCode(t, exitFailed)
+	res.wantOneErrorLine(t, "goalsync: check failed: ", "need a paid Asana plan")
+
+	res = runCmd(t, tokenEnvMap("wrong-token-value"), args...)
+	res.wantCode(t, exitFailed)
+	res.wantOneErrorLine(t, "goalsync: check failed: ", "New Access Token")
+}
+
+func TestSuggest(t *testing.T) {
+	ws := asanafake.DemoWorkspace()
+	_, url := fake(t, ws, asanafake.Options{})
+	// The demo's employees: emp-004 has no Asana user yet, but her e-mail
+	// is that of an Asana user no one is mapped to.
+	args := []string{"-base-url", url, "-workspace", ws.GID, "-employees", demoEmployeesCSV(t), "-suggest"}
+	unmapped, ok := ws.User(asanafake.DemoUnmappedUserGID)
+	if !ok {
+		t.Fatal("the demo has no unmapped user")
+	}
+
+	res := runCmd(t, tokenEnvMap(testToken), args...)
+	res.wantCode(t, exitOK)
+	want := "employee_id,asana_user_gid,asana_name,matched_by\nemp-004," + unmapped.GID + "," + unmapped.Name + ",email\n"
+	if res.stdout != want {
+		t.Errorf("stdout = %q, want %q", res.stdout, want)
+	}
+
+	res = runCmd(t, tokenEnvMap(testToken), append(args, "-format", "json")...)
+	res.wantCode(t, exitOK)
+	var got []goals.Suggestion
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil || len(got) != 1 || got[0].EmployeeID != "emp-004" {
+		t.Errorf("json = %s (%v)", res.stdout, err)
 	}
 }
