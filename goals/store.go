@@ -85,6 +85,51 @@ func validateKeyResults(g Goal) error {
 	return nil
 }
 
+// Order applies w to an employee's stored goal GIDs (in stored order) and
+// returns the GIDs stored after it, in stored order, and the stored GIDs it
+// removes. It defines the order every store keeps: after a complete write,
+// the written goals in w's order, then the retained ones in their previous
+// order; after a partial write, stored goals keep their places and new ones
+// follow in w's order. w must be valid (see Validate).
+func (w Write) Order(stored []string) (after, removed []string) {
+	written := make(map[string]bool, len(w.Goals))
+	for _, g := range w.Goals {
+		written[g.GID] = true
+	}
+	if w.Complete {
+		retain := make(map[string]bool, len(w.Retain))
+		for _, gid := range w.Retain {
+			retain[gid] = true
+		}
+		after = make([]string, 0, len(w.Goals)+len(w.Retain))
+		for _, g := range w.Goals {
+			after = append(after, g.GID)
+		}
+		for _, gid := range stored {
+			switch {
+			case written[gid]:
+			case retain[gid]:
+				after = append(after, gid)
+			default:
+				removed = append(removed, gid)
+			}
+		}
+		return after, removed
+	}
+	after = make([]string, 0, len(stored)+len(w.Goals))
+	kept := make(map[string]bool, len(stored))
+	for _, gid := range stored {
+		after = append(after, gid)
+		kept[gid] = true
+	}
+	for _, g := range w.Goals {
+		if !kept[g.GID] {
+			after = append(after, g.GID)
+		}
+	}
+	return after, nil
+}
+
 // MemoryStore is an in-memory Store, safe for concurrent use: the reference
 // implementation of the Store contract, and the store of tests and of the
 // goalsync demo. The zero value is ready to use.
@@ -113,42 +158,22 @@ func (s *MemoryStore) WriteGoals(ctx context.Context, w Write) error {
 	return nil
 }
 
-// merge returns the employee's stored goals after w: written goals in w's
-// order, then the stored goals the write keeps, in their previous order.
-// For a partial write a stored goal keeps its position and new goals follow.
+// merge returns the employee's stored goals after w, in the order
+// Write.Order gives.
 func merge(old []Goal, w Write) []Goal {
-	written := make(map[string]int, len(w.Goals))
-	for i, g := range w.Goals {
-		written[g.GID] = i
-	}
-	if w.Complete {
-		retain := make(map[string]bool, len(w.Retain))
-		for _, gid := range w.Retain {
-			retain[gid] = true
-		}
-		out := make([]Goal, 0, len(w.Goals)+len(w.Retain))
-		for _, g := range w.Goals {
-			out = append(out, cloneGoal(g))
-		}
-		for _, g := range old {
-			if _, ok := written[g.GID]; !ok && retain[g.GID] {
-				out = append(out, g)
-			}
-		}
-		return out
-	}
-	out := make([]Goal, 0, len(old)+len(w.Goals))
-	for _, g := range old {
-		if i, ok := written[g.GID]; ok {
-			g = cloneGoal(w.Goals[i])
-			delete(written, g.GID)
-		}
-		out = append(out, g)
+	byGID := make(map[string]Goal, len(old)+len(w.Goals))
+	stored := make([]string, len(old))
+	for i, g := range old {
+		byGID[g.GID] = g
+		stored[i] = g.GID
 	}
 	for _, g := range w.Goals {
-		if _, ok := written[g.GID]; ok {
-			out = append(out, cloneGoal(g))
-		}
+		byGID[g.GID] = cloneGoal(g)
+	}
+	after, _ := w.Order(stored)
+	out := make([]Goal, len(after))
+	for i, gid := range after {
+		out[i] = byGID[gid]
 	}
 	return out
 }

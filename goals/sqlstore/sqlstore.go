@@ -150,27 +150,37 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) (err error) {
 	if err := s.lockEmployee(ctx, tx, w.EmployeeID); err != nil {
 		return err
 	}
-	stored, err := storedOrder(ctx, tx, w.EmployeeID)
+	stored, storedPos, err := storedOrder(ctx, tx, w.EmployeeID)
 	if err != nil {
 		return err
 	}
-	plan := planWrite(stored, w)
-	for _, gid := range plan.remove {
+	after, removed := w.Order(stored)
+	for _, gid := range removed {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM asana_goals WHERE employee_id = $1 AND gid = $2`, w.EmployeeID, gid); err != nil {
 			return fmt.Errorf("sqlstore: remove goal %s: %w", gid, err)
 		}
 	}
-	for gid, pos := range plan.moved {
-		if _, err := tx.ExecContext(ctx, `UPDATE asana_goals SET position = $3 WHERE employee_id = $1 AND gid = $2`,
-			w.EmployeeID, gid, pos); err != nil {
-			return fmt.Errorf("sqlstore: reorder goal %s: %w", gid, err)
+	position := make(map[string]int, len(after))
+	for i, gid := range after {
+		position[gid] = i
+	}
+	written := make(map[string]bool, len(w.Goals))
+	for _, g := range w.Goals {
+		written[g.GID] = true
+	}
+	for i, gid := range stored {
+		if pos, kept := position[gid]; kept && !written[gid] && pos != storedPos[i] {
+			if _, err := tx.ExecContext(ctx, `UPDATE asana_goals SET position = $3 WHERE employee_id = $1 AND gid = $2`,
+				w.EmployeeID, gid, pos); err != nil {
+				return fmt.Errorf("sqlstore: reorder goal %s: %w", gid, err)
+			}
 		}
 	}
-	for i, g := range w.Goals {
+	for _, g := range w.Goals {
 		if s.dialect == Postgres {
 			g = withoutNUL(g)
 		}
-		if err := upsertGoal(ctx, tx, g, plan.position[i]); err != nil {
+		if err := upsertGoal(ctx, tx, g, position[g.GID]); err != nil {
 			return err
 		}
 	}
@@ -192,81 +202,27 @@ func (s *Store) lockEmployee(ctx context.Context, tx *sql.Tx, employeeID string)
 	return nil
 }
 
-// storedOrder returns the employee's stored goal GIDs in stored order.
-func storedOrder(ctx context.Context, tx *sql.Tx, employeeID string) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT gid FROM asana_goals WHERE employee_id = $1 ORDER BY position, gid`, employeeID)
+// storedOrder returns the employee's stored goal GIDs in stored order, with
+// their positions.
+func storedOrder(ctx context.Context, tx *sql.Tx, employeeID string) (gids []string, positions []int, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT gid, position FROM asana_goals WHERE employee_id = $1 ORDER BY position, gid`, employeeID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
+		return nil, nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
 	}
 	defer rows.Close()
-	var gids []string
 	for rows.Next() {
 		var gid string
-		if err := rows.Scan(&gid); err != nil {
-			return nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
+		var pos int
+		if err := rows.Scan(&gid, &pos); err != nil {
+			return nil, nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
 		}
 		gids = append(gids, gid)
+		positions = append(positions, pos)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
+		return nil, nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
 	}
-	return gids, nil
-}
-
-// writePlan is what a write does to the stored order.
-type writePlan struct {
-	position []int          // position of each written goal
-	moved    map[string]int // stored goals kept, with their new position
-	remove   []string       // stored goals to remove
-}
-
-// planWrite keeps the order goals.MemoryStore keeps: after a complete
-// write, written goals in order then retained ones in their previous order;
-// after a partial write, stored goals keep their places and new ones follow.
-func planWrite(stored []string, w goals.Write) writePlan {
-	p := writePlan{position: make([]int, len(w.Goals)), moved: map[string]int{}}
-	written := make(map[string]int, len(w.Goals))
-	for i, g := range w.Goals {
-		written[g.GID] = i
-	}
-	if w.Complete {
-		retain := make(map[string]bool, len(w.Retain))
-		for _, gid := range w.Retain {
-			retain[gid] = true
-		}
-		for i := range w.Goals {
-			p.position[i] = i
-		}
-		next := len(w.Goals)
-		for _, gid := range stored {
-			switch _, isWritten := written[gid]; {
-			case isWritten:
-			case retain[gid]:
-				p.moved[gid] = next
-				next++
-			default:
-				p.remove = append(p.remove, gid)
-			}
-		}
-		return p
-	}
-	pos := 0
-	for _, gid := range stored {
-		if i, ok := written[gid]; ok {
-			p.position[i] = pos
-			delete(written, gid)
-		} else {
-			p.moved[gid] = pos
-		}
-		pos++
-	}
-	for i, g := range w.Goals {
-		if _, isNew := written[g.GID]; isNew {
-			p.position[i] = pos
-			pos++
-		}
-	}
-	return p
+	return gids, positions, nil
 }
 
 // upsertGoal writes a goal row and replaces its Key Results.
