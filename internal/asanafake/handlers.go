@@ -144,33 +144,32 @@ func userProjection(c *call, def userProj) userProj {
 // GET /users/me
 func (s *Server) getMe(c *call) reply {
 	gid := c.tok.userGID
-	var i int32
 	if gid == "" { // open mode: the first user
 		if len(c.snap.users) == 0 {
 			return unknownObject("user", "me")
 		}
-	} else {
-		var found bool
-		if i, found = c.snap.userIdx[gid]; !found {
-			return unknownObject("user", gid)
-		}
+		return userReply(c, 0)
 	}
-	proj := userProjection(c, fullUser)
-	b := append(c.buf, `{"data":`...)
-	b = c.snap.appendUser(b, &c.snap.users[i], proj)
-	return okReply(append(b, '}'))
+	return s.userByGID(c, gid)
 }
 
 // GET /users/{gid}
 func (s *Server) getUser(c *call) reply {
-	gid := c.r.PathValue("gid")
+	return s.userByGID(c, c.r.PathValue("gid"))
+}
+
+func (s *Server) userByGID(c *call, gid string) reply {
 	i, found := c.snap.userIdx[gid]
 	if !found {
 		return unknownObject("user", gid)
 	}
-	proj := userProjection(c, fullUser)
+	return userReply(c, i)
+}
+
+// userReply answers {"data": user i}, projected by the call's opt_fields.
+func userReply(c *call, i int32) reply {
 	b := append(c.buf, `{"data":`...)
-	b = c.snap.appendUser(b, &c.snap.users[i], proj)
+	b = c.snap.appendUser(b, &c.snap.users[i], userProjection(c, fullUser))
 	return okReply(append(b, '}'))
 }
 
