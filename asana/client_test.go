@@ -884,3 +884,27 @@ func TestPrintingTheClientHidesTheToken(t *testing.T) {
 		t.Errorf("slog output leaks the token: %s", buf.String())
 	}
 }
+
+// A lone 429 while the client ran at about its configured rate (a late
+// request, a neighbour on the token) slows it a little, not by half.
+func TestLone429EasesOffALittle(t *testing.T) {
+	h := newHarness(t, asana.WithRequestsPerMinute(6000)) // 100/s
+	var n atomic.Int32
+	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+		if n.Add(1) == 31 {
+			r := jsonResponse(429, `{"errors":[{"message":"Too many"}]}`)
+			r.Header.Set("Retry-After", "0.01")
+			return r, nil
+		}
+		return jsonResponse(200, `{"data":{"gid":"1"}}`), nil
+	})
+	for range 32 {
+		if _, err := h.client.Me(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	configured := 6000 * 0.99
+	if got := h.client.Stats().RequestsPerMinute; got < configured*0.9 || got > configured*0.99 {
+		t.Errorf("rate after one 429 = %.0f/min, want a little under %.0f", got, configured)
+	}
+}

@@ -48,6 +48,10 @@ const (
 	recoverStep = 1.1
 	// estimateMargin keeps the rate a little under the observed quota.
 	estimateMargin = 0.95
+	// nearQuota: an estimate above this share of the current rate means the
+	// rate is about right, and easeOff is how much it then slows.
+	nearQuota = 0.75
+	easeOff   = 0.97
 	// minEstimateSample is how many answers make an estimate trustworthy;
 	// with fewer the rate is halved instead.
 	minEstimateSample = 10
@@ -74,11 +78,11 @@ func newGate(requestsPerMin, maxInFlight int, logger *slog.Logger, stats *counte
 }
 
 // limiterRate turns a per-minute quota into the limiter's per-second rate,
-// keeping 0.5% (at least one request a minute) of headroom: Asana counts
-// over a sliding minute, and a request that arrives a little late must not
-// push the next minute over the quota.
+// keeping 1% (at least one request a minute) of headroom: Asana counts over
+// a sliding minute, and a request that arrives a little late must not push
+// the next minute over the quota.
 func limiterRate(perMinute int) rate.Limit {
-	headroom := max(1, float64(perMinute)/200)
+	headroom := max(1, float64(perMinute)/100)
 	if float64(perMinute) <= headroom {
 		return rate.Limit(float64(perMinute) / 60)
 	}
@@ -177,8 +181,14 @@ func (g *gate) rateLimited(ctx context.Context, retryAfter time.Duration, hasRet
 	cur := g.limiter.Limit()
 	next := cur / 2
 	if span := now.Sub(g.since) + retryAfter; g.answered >= minEstimateSample && span > 0 {
-		if est := rate.Limit(float64(g.answered)/span.Seconds()) * estimateMargin; est < cur {
-			next = est
+		switch est := rate.Limit(float64(g.answered) / span.Seconds()); {
+		case est >= cur*nearQuota:
+			// Answered at about the current rate: this 429 came from a late
+			// request or a neighbour on the same token, not from a quota far
+			// below ours. Ease off a little.
+			next = cur * easeOff
+		default:
+			next = est * estimateMargin
 		}
 	}
 	next = max(next, g.maxRate/minRateShare)

@@ -69,9 +69,9 @@ func BenchmarkSync5000Goals(b *testing.B) {
 	const (
 		perSecond = 1000
 		latency   = 20 * time.Millisecond
-		// The fake counts over a 2-second window (Asana: a minute), so the
+		// The fake counts over a 3-second window (Asana: a minute), so the
 		// quota binds within a run of a few seconds.
-		window = 2 * time.Second
+		window = 3 * time.Second
 	)
 	ws, emps := benchWorkspace()
 	pages, kept := minimumRequests(ws, emps)
