@@ -21,6 +21,11 @@
 //     prompt, deterministic, bounded and safe against text that tries to
 //     break out of the block.
 //
+// Two packages serve the host's side of the Store: goals/sqlstore stores
+// goals in PostgreSQL or SQLite, and goals/storetest checks any Store
+// against the contract. goals.CheckConnection and goals.SuggestMappings
+// help an admin through the spec's Connecting steps.
+//
 // Data flows one way: asana → goals (with status) → the host's Store →
 // prompt. Nothing that fails part-way deletes or downgrades what an earlier
 // sync stored, and the access token never appears in an error, a log line, a

@@ -23,4 +23,9 @@
 //
 // Nothing is lost: a failed, cancelled or partial sync never deletes, blanks
 // or downgrades what an earlier sync stored.
+//
+// Before the first sync, [CheckConnection] checks the token and the
+// workspace, and [SuggestMappings] proposes Asana users for employees not
+// mapped yet. Package goals/sqlstore is a Store on PostgreSQL or SQLite;
+// package goals/storetest checks any Store against the contract.
 package goals
