@@ -55,7 +55,12 @@ func Example() {
 	}
 	fmt.Printf("scanned %d goals, %d ownerless, unmapped employees %v\n",
 		report.WorkspaceGoalsScanned, report.OwnerlessGoals, report.UnmappedEmployees)
-	fmt.Print(prompt.Render(store.Goals("emp-1"), prompt.Options{}))
+	// The host renders the block from what it stored, through goals.Reader.
+	stored, err := store.Goals(ctx, "emp-1")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(prompt.Render(stored, prompt.Options{}))
 	// Output:
 	// scanned 3 goals, 1 ownerless, unmapped employees [emp-2]
 	// [GOALS]

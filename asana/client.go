@@ -48,6 +48,7 @@ const maxBodyBytes = 32 << 20
 type Client struct {
 	base      *url.URL
 	token     string
+	redact    redactor
 	userAgent string
 	logger    *slog.Logger
 	http      *retryablehttp.Client
@@ -190,6 +191,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 	c := &Client{
 		base:      base,
 		token:     token,
+		redact:    newRedactor(token),
 		userAgent: cfg.userAgent,
 		logger:    cfg.logger,
 	}
@@ -240,7 +242,7 @@ func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
 	// A copy, so the caller's *http.Client is left as they gave it.
 	wrapped := *hc
 	wrapped.CheckRedirect = refuseInsecureRedirect(hc.CheckRedirect)
-	wrapped.Transport = &gatedTransport{next: inner, gate: c.gate, stats: &c.stats, maxBody: maxBodyBytes,
+	wrapped.Transport = &gatedTransport{next: inner, gate: c.gate, stats: &c.stats, maxBody: maxBodyBytes, redact: c.redact,
 		path: func(r *http.Request) string { return c.apiPath(r.URL) }}
 
 	rc := retryablehttp.NewClient()

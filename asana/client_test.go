@@ -374,7 +374,11 @@ func TestNonJSONBodies(t *testing.T) {
 		{"html with 200", 200, func() *http.Response { return httpmock.NewStringResponse(200, html) }, asana.ErrMalformedResponse,
 			[]string{"GET /goals/5", "200", "not valid JSON", "Bad Gateway"}},
 		{"wrong JSON shape", 200, func() *http.Response { return httpmock.NewStringResponse(200, `{"data":[1,2]}`) }, asana.ErrMalformedResponse,
+			[]string{"GET /goals/5", `"data" is not an object`, "after 3 attempts"}},
+		{"wrong field type", 200, func() *http.Response { return httpmock.NewStringResponse(200, `{"data":{"gid":5}}`) }, asana.ErrMalformedResponse,
 			[]string{"GET /goals/5", "decoding JSON"}},
+		{"no data", 200, func() *http.Response { return httpmock.NewStringResponse(200, `{"errors":[{"message":"x"}]}`) }, asana.ErrMalformedResponse,
+			[]string{"GET /goals/5", `no "data" object`, "after 3 attempts"}},
 		{"truncated body", 200, func() *http.Response {
 			r := httpmock.NewStringResponse(200, "")
 			r.Body = io.NopCloser(io.MultiReader(strings.NewReader(`{"data":{"gid":"5","na`), errReader{io.ErrUnexpectedEOF}))

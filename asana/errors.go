@@ -130,16 +130,23 @@ func (e *Error) sentinel() error {
 // maxExcerpt is how many runes of a non-JSON body an Error quotes.
 const maxExcerpt = 120
 
-// newError builds the Error for a response with a non-2xx status.
-func newError(method, path string, status int, header http.Header, body []byte) *Error {
+// newError builds the Error for a response with a non-2xx status. Nothing
+// of the body is kept before red has removed the token from it.
+func newError(method, path string, status int, header http.Header, body []byte, red redactor) *Error {
 	e := &Error{Method: method, Path: path, StatusCode: status}
 	if header != nil {
 		e.RetryAfter, _ = parseRetryAfter(header.Get("Retry-After"), time.Now())
 	}
+	body = red.bytes(body)
 	var parsed struct {
 		Errors []ErrorDetail `json:"errors"`
 	}
 	if err := json.Unmarshal(body, &parsed); err == nil && len(parsed.Errors) > 0 {
+		// Again after decoding: JSON escapes can spell the token so that the
+		// raw body does not contain it.
+		for i, d := range parsed.Errors {
+			parsed.Errors[i] = ErrorDetail{Message: red.string(d.Message), Help: red.string(d.Help), Phrase: red.string(d.Phrase)}
+		}
 		e.Errors = parsed.Errors
 		return e
 	}

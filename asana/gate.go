@@ -252,7 +252,8 @@ type gatedTransport struct {
 	gate    *gate
 	stats   *counters
 	path    func(*http.Request) string
-	maxBody int // bytes of a body read at most; maxBodyBytes
+	maxBody int      // bytes of a body read at most; maxBodyBytes
+	redact  redactor // applied to every excerpt kept from a body
 }
 
 func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -269,7 +270,7 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	data, err := readLimited(resp.Body, t.maxBody)
 	resp.Body.Close()
 	if err != nil {
-		return nil, &bodyError{status: resp.StatusCode, excerpt: excerpt(data), err: err}
+		return nil, &bodyError{status: resp.StatusCode, excerpt: excerpt(t.redact.bytes(data)), err: err}
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		t.stats.rateLimited.Add(1)
@@ -278,8 +279,10 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		t.gate.answeredOK()
 	}
-	if resp.StatusCode/100 == 2 && !json.Valid(data) {
-		return nil, &bodyError{status: resp.StatusCode, excerpt: excerpt(data), err: errors.New("not valid JSON")}
+	if resp.StatusCode/100 == 2 {
+		if err := checkShape(req.Context(), data); err != nil {
+			return nil, &bodyError{status: resp.StatusCode, excerpt: excerpt(t.redact.bytes(data)), err: err}
+		}
 	}
 	resp.Body = bufferedBody{Reader: bytes.NewReader(data), data: data}
 	resp.ContentLength = int64(len(data))
@@ -298,4 +301,60 @@ func readLimited(r io.Reader, limit int) ([]byte, error) {
 		return data[:min(len(data), 512)], fmt.Errorf("%w (over %d bytes)", errBodyTooLarge, limit)
 	}
 	return data, nil
+}
+
+// shapeKey is the context key of the shape a request's 2xx answer must
+// have; the transport checks it so that a wrong shape is retried like any
+// other malformed body.
+type shapeKey struct{}
+
+// The shapes of Asana's answers: {"data": [...]} for a list, {"data": {...}}
+// for one object.
+const (
+	shapeList byte = '['
+	shapeItem byte = '{'
+)
+
+// dataProbe records the first byte of the "data" value without copying it.
+type dataProbe byte
+
+func (p *dataProbe) UnmarshalJSON(b []byte) error {
+	*p = dataProbe(b[0]) // never empty: the decoder hands over a whole value
+	return nil
+}
+
+// checkShape checks that a 2xx body is JSON and, when the request's context
+// names a shape, that its "data" is a list or an object as wanted. An
+// answer whose "data" is missing, null or of the other kind is malformed: a
+// proxy's {} or Asana's {"errors": …} with a 200 must never read as an
+// empty list, which would look like "no goals" and remove stored ones.
+func checkShape(ctx context.Context, body []byte) error {
+	want, _ := ctx.Value(shapeKey{}).(byte)
+	if want == 0 {
+		if !json.Valid(body) {
+			return errors.New("not valid JSON")
+		}
+		return nil
+	}
+	var top struct {
+		Data *dataProbe `json:"data"`
+	}
+	if err := json.Unmarshal(body, &top); err != nil {
+		var ute *json.UnmarshalTypeError
+		if errors.As(err, &ute) {
+			return errors.New("the answer is not a JSON object with a \"data\" field")
+		}
+		return errors.New("not valid JSON")
+	}
+	noun, article := "list", "a"
+	if want == shapeItem {
+		noun, article = "object", "an"
+	}
+	switch {
+	case top.Data == nil:
+		return fmt.Errorf("the answer has no \"data\" %s (missing or null)", noun)
+	case byte(*top.Data) != want:
+		return fmt.Errorf("the answer's \"data\" is not %s %s", article, noun)
+	}
+	return nil
 }

@@ -63,13 +63,13 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, v any) 
 	c.logger.DebugContext(ctx, "asana: request done", "method", http.MethodGet, "path", path,
 		"status", resp.StatusCode, "attempts", attempts)
 	if resp.StatusCode/100 != 2 {
-		e := newError(http.MethodGet, path, resp.StatusCode, resp.Header, data)
+		e := newError(http.MethodGet, path, resp.StatusCode, resp.Header, data, c.redact)
 		e.Attempts = attempts
 		return e
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return &Error{Method: http.MethodGet, Path: path, StatusCode: resp.StatusCode,
-			Excerpt: excerpt(data), Attempts: attempts, Err: fmt.Errorf("decoding JSON: %w", err)}
+			Excerpt: excerpt(c.redact.bytes(data)), Attempts: attempts, Err: fmt.Errorf("decoding JSON: %w", err)}
 	}
 	return nil
 }
@@ -103,15 +103,32 @@ func (c *Client) requestError(ctx context.Context, path string, attempts int, er
 	return fmt.Errorf("asana: GET %s: %w", path, err)
 }
 
+// Bounds on a listing, so that a server that never ends a list (fresh
+// offsets forever) is stopped with an error instead of followed until the
+// context's deadline. No real listing comes near either.
+const (
+	// MaxPages is the most pages one listing follows: ten million goals at
+	// 100 a page, hundreds of times more than the largest workspaces hold.
+	MaxPages = 100_000
+	// MaxEmptyPages is the most pages in a row without an item that a
+	// listing follows. Asana can answer an empty page with a next_page
+	// (items removed while a listing runs); a run of them this long is a
+	// server going round in circles.
+	MaxEmptyPages = 20
+)
+
 // list walks every page of a paginated GET, yielding items as each page
-// arrives. It stops at the first error, which it yields once.
-func list[T any](ctx context.Context, c *Client, path string, query url.Values) iter.Seq2[T, error] {
+// arrives. It stops at the first error, which it yields once. onPage, when
+// not nil, hears of each page before its items are yielded.
+func list[T any](ctx context.Context, c *Client, path string, query url.Values, onPage func(page, items int)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		q := cloneValues(query)
 		q.Set("limit", fmt.Sprint(PageSize))
 		seen := make(map[string]struct{})
-		for {
+		ctx := withShape(ctx, shapeList)
+		empty := 0
+		for pages := 1; ; pages++ {
 			var page listResponse[T]
 			if err := c.get(ctx, path, q, &page); err != nil {
 				yield(zero, err)
@@ -122,19 +139,39 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values) 
 					return
 				}
 			}
+			if onPage != nil {
+				onPage(pages, len(page.Data))
+			}
 			if page.NextPage == nil || page.NextPage.Offset == "" {
 				return
 			}
-			off := page.NextPage.Offset
-			if _, dup := seen[off]; dup {
-				yield(zero, fmt.Errorf("asana: GET %s: %w: offset token returned twice; stopping instead of looping forever",
-					path, ErrMalformedResponse))
+			if empty = empty + 1; len(page.Data) > 0 {
+				empty = 0
+			}
+			var stop string
+			switch off := page.NextPage.Offset; {
+			case pages >= MaxPages:
+				stop = fmt.Sprintf("still more pages after %d (%d items); no real listing is that long, stopping", pages, pages*PageSize)
+			case empty >= MaxEmptyPages:
+				stop = fmt.Sprintf("%d empty pages in a row, each with another next_page; stopping instead of following the server round in circles", empty)
+			default:
+				if _, dup := seen[off]; dup {
+					stop = "offset token returned twice; stopping instead of looping forever"
+					break
+				}
+				seen[off] = struct{}{}
+				q.Set("offset", off)
+			}
+			if stop != "" {
+				yield(zero, fmt.Errorf("asana: GET %s: %w: %s", path, ErrMalformedResponse, stop))
 				return
 			}
-			seen[off] = struct{}{}
-			q.Set("offset", off)
 		}
 	}
+}
+
+func withShape(ctx context.Context, shape byte) context.Context {
+	return context.WithValue(ctx, shapeKey{}, shape)
 }
 
 // collect gathers a paginated list into a slice.
@@ -166,6 +203,11 @@ type ListGoalsOptions struct {
 	// TimePeriods optionally restricts the list to goals of these time
 	// period GIDs.
 	TimePeriods []string
+	// OnPage, when set, is called after each page's goals were yielded,
+	// with the page's number (from 1) and how many goals it
+	// holds. Empty pages are counted too, so a caller can show that a long
+	// scan is moving.
+	OnPage func(page, items int)
 }
 
 // Goals lists the goals of a workspace, every page of them, in Asana's
@@ -182,7 +224,7 @@ func (c *Client) Goals(ctx context.Context, opts ListGoalsOptions) iter.Seq2[Goa
 	if len(opts.TimePeriods) > 0 {
 		q.Set("time_periods", strings.Join(opts.TimePeriods, ","))
 	}
-	return list[Goal](ctx, c, "/goals", q)
+	return list[Goal](ctx, c, "/goals", q, opts.OnPage)
 }
 
 // Goal fetches one goal by GID (GET /goals/{gid}).
@@ -191,7 +233,7 @@ func (c *Client) Goal(ctx context.Context, gid string) (Goal, error) {
 		return Goal{}, err
 	}
 	var resp itemResponse[Goal]
-	err := c.get(ctx, "/goals/"+url.PathEscape(gid), url.Values{"opt_fields": {goalFields}}, &resp)
+	err := c.get(withShape(ctx, shapeItem), "/goals/"+url.PathEscape(gid), url.Values{"opt_fields": {goalFields}}, &resp)
 	return resp.Data, err
 }
 
@@ -204,7 +246,7 @@ func (c *Client) Subgoals(ctx context.Context, gid string) ([]Goal, error) {
 		return nil, err
 	}
 	return collect(list[Goal](ctx, c, "/goals/"+url.PathEscape(gid)+"/subgoals",
-		url.Values{"opt_fields": {goalFields}}))
+		url.Values{"opt_fields": {goalFields}}, nil))
 }
 
 // GoalRelationships lists the relationships of a supported goal, filtered to
@@ -222,14 +264,14 @@ func (c *Client) GoalRelationships(ctx context.Context, supportedGoalGID, subtyp
 	if subtype != "" {
 		q.Set("resource_subtype", subtype)
 	}
-	return collect(list[GoalRelationship](ctx, c, "/goal_relationships", q))
+	return collect(list[GoalRelationship](ctx, c, "/goal_relationships", q, nil))
 }
 
 // Me returns the user the token belongs to (GET /users/me): the cheapest
 // check that a token works.
 func (c *Client) Me(ctx context.Context) (User, error) {
 	var resp itemResponse[User]
-	err := c.get(ctx, "/users/me", url.Values{"opt_fields": {"name,email"}}, &resp)
+	err := c.get(withShape(ctx, shapeItem), "/users/me", url.Values{"opt_fields": {"name,email"}}, &resp)
 	return resp.Data, err
 }
 
@@ -239,7 +281,7 @@ func (c *Client) WorkspaceUsers(ctx context.Context, workspaceGID string) iter.S
 	if err := checkGID("WorkspaceUsers", workspaceGID); err != nil {
 		return func(yield func(User, error) bool) { yield(User{}, err) }
 	}
-	return list[User](ctx, c, "/users", url.Values{"workspace": {workspaceGID}, "opt_fields": {"name,email"}})
+	return list[User](ctx, c, "/users", url.Values{"workspace": {workspaceGID}, "opt_fields": {"name,email"}}, nil)
 }
 
 func checkGID(method, gid string) error {

@@ -18,6 +18,13 @@ const (
 	DefaultConcurrency = 40
 	// MaxConcurrency is Asana's limit of concurrent GET requests per token.
 	MaxConcurrency = 50
+	// DefaultRemovalThreshold is the largest share of the goals stored for
+	// a sync's employees that it removes without confirmation: one fifth.
+	DefaultRemovalThreshold = 0.2
+	// MinRemovalsHeld is the fewest removals the guard ever holds back:
+	// fewer are applied whatever their share, so that one goal deleted in
+	// Asana, or all three of a small team's, goes through.
+	MinRemovalsHeld = 10
 )
 
 // Config is what one Sync needs besides its employees.
@@ -40,21 +47,41 @@ type Config struct {
 	// Logger receives one line per sync and per failed employee; nil
 	// discards.
 	Logger *slog.Logger
-	// OnProgress, when set, is called as the sync goes: every
-	// ProgressEvery goals scanned, when the scan ends, and when the
-	// sub-goal walk ends. Calls come from one goroutine at a time and
-	// should return quickly.
+	// OnProgress, when set, is called as the sync goes: after every page
+	// of the workspace scan, when the scan ends, when the sub-goal walk
+	// ends, and when the writes end. Calls come from one goroutine at a
+	// time and should return quickly.
 	OnProgress func(SyncProgress)
-}
 
-// ProgressEvery is how many scanned goals pass between OnProgress calls.
-const ProgressEvery = 100
+	// RemovalThreshold guards against mass removals. A complete sync makes
+	// the store equal to what the token sees; a token whose user lost
+	// visibility (moved team, goals made private, a service account with
+	// less access) sees fewer goals, and Asana's answers look exactly like
+	// goals deleted there. So when the complete writes of a sync would
+	// remove more than this share of the goals stored for its employees,
+	// and at least MinRemovalsHeld goals, the sync removes nothing: every
+	// write becomes upsert-only and Report.RemovalsHeld says how many
+	// removals were held back. 0 means DefaultRemovalThreshold; 1 turns
+	// the guard off.
+	//
+	// The guard reads the stored goals before writing, so the Store must
+	// also be a Reader unless the threshold is 1.
+	RemovalThreshold float64
+	// ConfirmRemovals applies this sync's removals whatever their share:
+	// an admin's confirmation, after checking that the goals did leave
+	// Asana. Set it for one sync, not for good.
+	ConfirmRemovals bool
+}
 
 // SyncProgress is a sync's state for progress display.
 type SyncProgress struct {
 	// Phase is "scanning", "walking" (scan done, sub-goals still being
-	// fetched) or "done" (everything fetched; writes follow).
-	Phase        string
+	// fetched), "writing" (everything fetched; writes under way) or
+	// "done" (writes ended).
+	Phase string
+	// PagesScanned counts the workspace scan's pages so far, empty ones
+	// too, so that a scan that finds nothing still shows it moves.
+	PagesScanned int
 	GoalsScanned int
 	GoalsKept    int
 	// KeyResultGoalsDone counts kept goals whose sub-goals were fetched.
@@ -101,6 +128,12 @@ func (c Config) withDefaults() (Config, error) {
 		return c, &GoalsConfigError{Field: "DescriptionLimit", Problem: fmt.Sprintf("must not be negative, got %d", c.DescriptionLimit)}
 	case c.Concurrency < 0 || c.Concurrency > MaxConcurrency:
 		return c, &GoalsConfigError{Field: "Concurrency", Problem: fmt.Sprintf("must be 1..%d (0 for the default), got %d", MaxConcurrency, c.Concurrency)}
+	case !(c.RemovalThreshold >= 0 && c.RemovalThreshold <= 1): // NaN too
+		return c, &GoalsConfigError{Field: "RemovalThreshold", Problem: fmt.Sprintf(
+			"must be a share from 0 to 1 (0 for the default %.2f, 1 to turn the guard off), got %v", DefaultRemovalThreshold, c.RemovalThreshold)}
+	}
+	if c.RemovalThreshold == 0 {
+		c.RemovalThreshold = DefaultRemovalThreshold
 	}
 	if c.MaxGoalsPerEmployee == 0 {
 		c.MaxGoalsPerEmployee = DefaultMaxGoalsPerEmployee

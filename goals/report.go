@@ -61,6 +61,11 @@ type Report struct {
 	UnmappedOwnerExamples []string `json:"unmapped_owner_examples"`
 	// UnmappedEmployees lists the IDs of employees with no Asana user GID.
 	UnmappedEmployees []string `json:"unmapped_employees"`
+	// MalformedRecords counts scanned records Asana cannot have meant: a
+	// goal without a GID, an owner object without a GID. One is enough to
+	// make every employee's write partial: the goal might have been
+	// anyone's, so nobody's list is known whole.
+	MalformedRecords int `json:"malformed_records"`
 	// Employees has one entry for every mapped employee, in input order,
 	// those with no goals too.
 	Employees []EmployeeReport `json:"employees"`
@@ -73,6 +78,14 @@ type Report struct {
 	Requests    int64 `json:"requests"`
 	Retries     int64 `json:"retries"`
 	RateLimited int64 `json:"rate_limited"`
+
+	// RemovalsHeld counts the stored goals that complete writes would have
+	// removed but the mass-removal guard held back (see
+	// Config.RemovalThreshold); the writes were upsert-only.
+	// RemovalsHeldReason says why, with the numbers. Both are zero when
+	// the removals were applied or there were none.
+	RemovalsHeld       int    `json:"removals_held"`
+	RemovalsHeldReason string `json:"removals_held_reason,omitempty"`
 
 	// Error is set when the sync failed as a whole (the workspace scan
 	// failed, or it was cancelled). Stored data was not removed.
@@ -93,6 +106,9 @@ type EmployeeReport struct {
 	Truncated bool `json:"truncated"`
 	// Written is WrittenComplete, WrittenPartial or WrittenNone.
 	Written string `json:"written"`
+	// RemovalsHeld counts this employee's stored goals that the
+	// mass-removal guard kept although Asana no longer lists them.
+	RemovalsHeld int `json:"removals_held,omitempty"`
 	// Error says why the employee's goals could not all be synced.
 	Error string `json:"error,omitempty"`
 }

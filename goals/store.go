@@ -28,6 +28,17 @@ type Store interface {
 	WriteGoals(ctx context.Context, w Write) error
 }
 
+// Reader reads back what a Store holds. A sync needs it to see, before it
+// writes, how much a complete write would remove (see
+// Config.RemovalThreshold); a host renders the [GOALS] block from it.
+//
+// Goals returns an employee's stored goals with their Key Results, in
+// stored order (see Write.Order); an employee with none has an empty
+// slice, not an error.
+type Reader interface {
+	Goals(ctx context.Context, employeeID string) ([]Goal, error)
+}
+
 // Write is one employee's result of a sync.
 type Write struct {
 	EmployeeID string
@@ -178,8 +189,12 @@ func merge(old []Goal, w Write) []Goal {
 	return out
 }
 
-// Goals returns a copy of an employee's stored goals, in stored order.
-func (s *MemoryStore) Goals(employeeID string) []Goal {
+// Goals returns a copy of an employee's stored goals, in stored order. It
+// implements Reader; its only error is ctx's.
+func (s *MemoryStore) Goals(ctx context.Context, employeeID string) ([]Goal, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	stored := s.emp[employeeID]
@@ -187,7 +202,7 @@ func (s *MemoryStore) Goals(employeeID string) []Goal {
 	for i, g := range stored {
 		out[i] = cloneGoal(g)
 	}
-	return out
+	return out, nil
 }
 
 // Employees returns the IDs of employees with stored goals, sorted.

@@ -53,12 +53,26 @@ func NewIngester(src Source, store Store, cfg Config) *Ingester {
 // be fetched is written as partial (upsert only, nothing removed); the
 // others are written as complete.
 //
+// Before writing, it reads what is stored (the store must also be a Reader)
+// and holds back every removal when they would be a mass removal: see
+// Config.RemovalThreshold.
+//
 // Sync returns a *GoalsConfigError, before any request, for an unusable
 // Config or employee list. It returns a non-nil error with the Report when
-// the sync failed as a whole: the workspace scan failed (goals fetched whole
-// before that are upserted, nothing is removed) or ctx was cancelled
-// (nothing is written; the error wraps ctx.Err()). Failures of single
-// employees are in the Report, not the error: see Report.Failed.
+// the sync failed as a whole:
+//
+//   - the workspace scan failed: goals fetched whole before that are
+//     upserted, nothing is removed;
+//   - Asana refused the token (401) or the plan (402), on any request: the
+//     sync stops at once, sends no further request and writes nothing; the
+//     error matches asana.ErrUnauthorized or asana.ErrPaymentRequired;
+//   - ctx was cancelled: before the writes, nothing is written; during
+//     them, the employees written so far keep their (atomic) writes, the
+//     rest are untouched, and Report.Employees says which is which. The
+//     error wraps ctx.Err().
+//
+// Failures of single employees are in the Report, not the error: see
+// Report.Failed.
 func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, error) {
 	cfg, err := in.cfg.withDefaults()
 	if err != nil {
@@ -70,16 +84,24 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 	if in.store == nil {
 		return nil, &GoalsConfigError{Field: "store", Problem: "no store (nil)"}
 	}
+	reader, _ := in.store.(Reader)
+	if reader == nil && cfg.RemovalThreshold < 1 && !cfg.ConfirmRemovals {
+		return nil, &GoalsConfigError{Field: "store", Problem: fmt.Sprintf(
+			"%T does not implement goals.Reader, which the mass-removal guard needs to count what a sync would remove; "+
+				"implement Goals(ctx, employeeID), or set Config.RemovalThreshold to 1 to turn the guard off", in.store)}
+	}
 	if err := checkEmployees(employees); err != nil {
 		return nil, err
 	}
 	r := newRun(cfg, in.src, employees)
+	r.reader = reader
 	var before asana.Stats
 	st, hasStats := in.src.(statser)
 	if hasStats {
 		before = st.Stats()
 	}
 	syncErr := r.sync(ctx, in.store)
+	r.progress("done")
 	if hasStats {
 		d := st.Stats().Sub(before)
 		r.report.Requests, r.report.Retries, r.report.RateLimited = d.Requests, d.Retries, d.RateLimited
@@ -111,8 +133,15 @@ type run struct {
 	src      Source
 	report   *Report
 	syncedAt time.Time
+	reader   Reader                    // nil when the removal guard is off
 	states   []*employeeState          // mapped employees, input order
 	byOwner  map[string]*employeeState // by Asana user GID
+
+	// stop ends the fetch phase at once with a cause; fatal is the first
+	// answer that made it (401, 402), nil otherwise.
+	stop    context.CancelCauseFunc
+	fatalMu sync.Mutex
+	fatal   error
 
 	mode atomic.Int32
 	// seen holds sub-goal details of scanned goals while they may be needed:
@@ -124,6 +153,7 @@ type run struct {
 	seen   map[string]asana.Goal
 
 	kept, walked atomic.Int64 // for progress
+	pages        int          // scan pages so far; the scan's goroutine only
 }
 
 type employeeState struct {
@@ -132,9 +162,6 @@ type employeeState struct {
 	kept   []*keptGoal
 	beyond []string        // GIDs past the cap, seen but not pulled
 	gids   map[string]bool // every GID routed here, to drop duplicates
-	// problems are reasons the employee's list cannot be trusted whole
-	// beyond the goals themselves (a record without a GID).
-	problems []error
 }
 
 // errNotWalked marks a kept goal no walker has fetched yet, so that a goal
@@ -181,45 +208,81 @@ func newRun(cfg Config, src Source, employees []Employee) *run {
 
 // sync scans, walks sub-goals alongside, then writes.
 func (r *run) sync(ctx context.Context, store Store) error {
-	walkCtx, stopWalk := context.WithCancel(ctx)
-	defer stopWalk()
+	fetchCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	r.stop = stop
 	q := newQueue()
 	var wg sync.WaitGroup
 	for range r.cfg.Concurrency {
 		wg.Go(func() {
-			for kg := range q.drain(walkCtx) {
-				kg.krs, kg.err = r.keyResults(walkCtx, kg.goal.GID)
+			for kg := range q.drain(fetchCtx) {
+				kg.krs, kg.err = r.keyResults(fetchCtx, kg.goal.GID)
+				r.stopIfRefused(kg.err)
 				r.walked.Add(1)
 			}
 		})
 	}
-	scanErr := r.scan(ctx, q)
+	scanErr := r.scan(fetchCtx, q)
+	r.stopIfRefused(scanErr)
 	q.close()
 	r.progress("walking")
 	wg.Wait()
-	r.progress("done")
 
+	r.report.SubgoalSource = r.sourceName()
+	if err := r.refused(); err != nil {
+		return fmt.Errorf("goals: sync stopped: Asana refused a request, so no further one was sent and nothing was written: %w", err)
+	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("goals: sync cancelled; nothing was written: %w", err)
 	}
-	r.report.SubgoalSource = r.sourceName()
 	if scanErr != nil {
 		scanErr = fmt.Errorf("goals: workspace scan failed after %d goals; goals fetched whole were upserted, nothing was removed: %w",
 			r.report.WorkspaceGoalsScanned, scanErr)
 	}
-	r.write(ctx, store, scanErr)
+	r.progress("writing")
+	if err := r.write(ctx, store, scanErr); err != nil {
+		return err
+	}
 	return scanErr
+}
+
+// stopIfRefused stops the fetch phase when err says Asana refused the
+// token or the workspace's plan: every further request would be refused
+// too, and a revoked token must not be hammered once per goal.
+func (r *run) stopIfRefused(err error) {
+	if !errors.Is(err, asana.ErrUnauthorized) && !errors.Is(err, asana.ErrPaymentRequired) {
+		return
+	}
+	r.fatalMu.Lock()
+	if r.fatal == nil {
+		r.fatal = err
+	}
+	r.fatalMu.Unlock()
+	r.stop(err)
+}
+
+func (r *run) refused() error {
+	r.fatalMu.Lock()
+	defer r.fatalMu.Unlock()
+	return r.fatal
 }
 
 // scan reads the workspace's goals once and routes each to its owner.
 func (r *run) scan(ctx context.Context, q *queue) error {
-	for g, err := range r.src.Goals(ctx, asana.ListGoalsOptions{Workspace: r.cfg.WorkspaceGID}) {
+	opts := asana.ListGoalsOptions{Workspace: r.cfg.WorkspaceGID, OnPage: func(page, _ int) {
+		r.pages = page
+		r.progress("scanning")
+	}}
+	for g, err := range r.src.Goals(ctx, opts) {
 		if err != nil {
 			return err
 		}
 		r.report.WorkspaceGoalsScanned++
-		if r.report.WorkspaceGoalsScanned%ProgressEvery == 0 {
-			r.progress("scanning")
+		if g.GID == "" || (g.Owner != nil && g.Owner.GID == "") {
+			// A record Asana cannot have meant: it might be anyone's goal,
+			// so no employee's list is known whole (see plan).
+			r.report.MalformedRecords++
+			continue
 		}
 		r.remember(g)
 		owner := g.OwnerGID()
@@ -231,12 +294,6 @@ func (r *run) scan(ctx context.Context, q *queue) error {
 		if st == nil {
 			r.report.UnmappedOwnerGoals++
 			r.noteUnmappedOwner(owner)
-			continue
-		}
-		if g.GID == "" {
-			// A record Asana cannot have meant: the employee's list is not
-			// trustworthy, so nothing of theirs may be removed.
-			st.problems = append(st.problems, errors.New("Asana listed a goal of theirs without a GID"))
 			continue
 		}
 		if st.gids[g.GID] {
@@ -269,6 +326,7 @@ func (r *run) progress(phase string) {
 	}
 	r.cfg.OnProgress(SyncProgress{
 		Phase:              phase,
+		PagesScanned:       r.pages,
 		GoalsScanned:       r.report.WorkspaceGoalsScanned,
 		GoalsKept:          int(r.kept.Load()),
 		KeyResultGoalsDone: int(r.walked.Load()),
@@ -396,22 +454,121 @@ func (r *run) keyResultsFromRelationships(ctx context.Context, gid string, rels 
 }
 
 // write stores each mapped employee's goals, in input order, and fills the
-// report. A scan error makes every write partial.
-func (r *run) write(ctx context.Context, store Store, scanErr error) {
-	for _, st := range r.states {
-		er, w := r.plan(st, scanErr)
+// report. A scan error makes every write partial; a mass removal is held
+// back (see holdMassRemovals). It returns an error only when ctx ends
+// before every employee was written.
+func (r *run) write(ctx context.Context, store Store, scanErr error) error {
+	plans := make([]employeePlan, len(r.states))
+	for i, st := range r.states {
+		plans[i].er, plans[i].w = r.plan(st, scanErr)
+	}
+	if err := r.holdMassRemovals(ctx, plans); err != nil {
+		return r.cancelledWhileWriting(ctx, plans, 0, err)
+	}
+	for i := range plans {
+		er, w := &plans[i].er, plans[i].w
+		if err := ctx.Err(); err != nil {
+			return r.cancelledWhileWriting(ctx, plans, i, err)
+		}
 		if len(w.Goals) > 0 || w.Complete {
 			if err := store.WriteGoals(ctx, w); err != nil {
+				if ctx.Err() != nil {
+					return r.cancelledWhileWriting(ctx, plans, i, ctx.Err())
+				}
 				er.Written = WrittenNone
 				er.Error = joinReasons(er.Error, "store write failed; stored goals unchanged: "+err.Error())
 			}
 		}
-		if er.Error != "" {
-			r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "goals: employee not fully synced",
-				slog.String("employee_id", er.EmployeeID), slog.String("error", er.Error))
-		}
-		r.report.Employees = append(r.report.Employees, er)
+		r.finish(ctx, *er)
 	}
+	return nil
+}
+
+// employeePlan is what write will do for one employee.
+type employeePlan struct {
+	er EmployeeReport
+	w  Write
+}
+
+// finish logs an employee's outcome and adds it to the report.
+func (r *run) finish(ctx context.Context, er EmployeeReport) {
+	if er.Error != "" {
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "goals: employee not fully synced",
+			slog.String("employee_id", er.EmployeeID), slog.String("error", er.Error))
+	}
+	r.report.Employees = append(r.report.Employees, er)
+}
+
+// cancelledWhileWriting reports plans[from:] as not written and returns the
+// sync's error: the writes before stay, each atomic.
+func (r *run) cancelledWhileWriting(ctx context.Context, plans []employeePlan, from int, cause error) error {
+	for _, p := range plans[from:] {
+		p.er.Written = WrittenNone
+		p.er.RemovalsHeld = 0
+		p.er.Error = joinReasons(p.er.Error, "the sync was cancelled before this employee was written; stored goals unchanged")
+		r.finish(ctx, p.er)
+	}
+	return fmt.Errorf("goals: sync cancelled while writing: %d of %d employees written, the others left as stored: %w",
+		from, len(plans), cause)
+}
+
+// holdMassRemovals counts what the complete writes would remove from the
+// store, and when that is a mass removal (Config.RemovalThreshold), turns
+// those writes into upsert-only ones and says so in the report. Only
+// employees written complete count, removals and stored goals alike: they
+// are the ones a healthy-looking answer with too little in it would empty.
+func (r *run) holdMassRemovals(ctx context.Context, plans []employeePlan) error {
+	if r.reader == nil || r.cfg.ConfirmRemovals {
+		return nil
+	}
+	removals := make([]int, len(plans))
+	total, storedTotal := 0, 0
+	for i, p := range plans {
+		if !p.w.Complete {
+			continue
+		}
+		stored, err := r.reader.Goals(ctx, p.w.EmployeeID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// Without the stored list the removals cannot be weighed: keep
+			// everything of this employee.
+			plans[i].w.Complete, plans[i].w.Retain = false, nil
+			plans[i].er.Written = writtenFor(plans[i].w)
+			plans[i].er.Error = joinReasons(plans[i].er.Error,
+				"could not read the stored goals to check removals, so nothing was removed: "+err.Error())
+			continue
+		}
+		gids := make([]string, len(stored))
+		for j, g := range stored {
+			gids[j] = g.GID
+		}
+		_, removed := p.w.Order(gids)
+		removals[i] = len(removed)
+		total += len(removed)
+		storedTotal += len(stored)
+	}
+	if total < MinRemovalsHeld || float64(total) <= r.cfg.RemovalThreshold*float64(storedTotal) {
+		return nil
+	}
+	for i := range plans {
+		if removals[i] == 0 {
+			continue
+		}
+		plans[i].w.Complete, plans[i].w.Retain = false, nil
+		plans[i].er.Written = writtenFor(plans[i].w)
+		plans[i].er.RemovalsHeld = removals[i]
+	}
+	r.report.RemovalsHeld = total
+	r.report.RemovalsHeldReason = fmt.Sprintf(
+		"this sync would remove %d of the %d goals stored for the employees it read whole (more than %.0f%%); "+
+			"a token that lost visibility looks exactly like goals deleted in Asana, so nothing was removed. "+
+			"If the goals did leave Asana, confirm the removal (Config.ConfirmRemovals) or raise Config.RemovalThreshold",
+		total, storedTotal, r.cfg.RemovalThreshold*100)
+	r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "goals: mass removal held back",
+		slog.Int("removals", total), slog.Int("stored", storedTotal))
+	return nil
 }
 
 // plan decides what to write for one employee.
@@ -438,29 +595,34 @@ func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 	switch {
 	case scanErr != nil:
 		er.Error = "the workspace scan failed, so this employee's goal list may be incomplete; nothing was removed"
-	case len(failed) > 0 || len(st.problems) > 0:
+	case len(failed) > 0 || r.report.MalformedRecords > 0:
 		var reasons []string
 		if len(failed) > 0 {
 			reasons = append(reasons, fmt.Sprintf("%d of %d goals could not be fetched whole and were left as stored (first: %v)",
 				len(failed), len(st.kept), failed[0]))
 		}
-		for _, p := range st.problems {
-			reasons = append(reasons, p.Error())
+		if n := r.report.MalformedRecords; n > 0 {
+			reasons = append(reasons, fmt.Sprintf(
+				"the workspace scan returned %d record(s) Asana cannot have meant (a goal or an owner without a GID), any of which might be theirs", n))
 		}
 		er.Error = strings.Join(reasons, "; ") + "; nothing was removed"
 	default:
 		w.Complete = true
 		w.Retain = st.beyond
 	}
+	er.Written = writtenFor(w)
+	return er, w
+}
+
+// writtenFor says how a write, once applied, leaves the employee.
+func writtenFor(w Write) string {
 	switch {
 	case w.Complete:
-		er.Written = WrittenComplete
+		return WrittenComplete
 	case len(w.Goals) > 0:
-		er.Written = WrittenPartial
-	default:
-		er.Written = WrittenNone
+		return WrittenPartial
 	}
-	return er, w
+	return WrittenNone
 }
 
 func joinReasons(a, b string) string {

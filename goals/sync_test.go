@@ -165,7 +165,7 @@ func TestSyncRoutesGoalsByOwner(t *testing.T) {
 			t.Errorf("%s: %+v, want %d kept, written complete", e.EmployeeID, e, wantKept)
 		}
 	}
-	adaGoals := store.Goals("emp-ada")
+	adaGoals := stored(t, store, "emp-ada")
 	if len(adaGoals) != 50 {
 		t.Fatalf("ada has %d stored goals, want 50", len(adaGoals))
 	}
@@ -203,7 +203,7 @@ func TestCapAndTruncated(t *testing.T) {
 	if b := employeeReport(t, rep, "emp-brian"); b.Truncated {
 		t.Errorf("brian truncated: %+v", b)
 	}
-	stored := store.Goals("emp-ada")
+	stored := stored(t, store, "emp-ada")
 	if len(stored) != 200 || stored[0].GID != "5001" || stored[199].GID != "5200" {
 		t.Errorf("stored %d goals %s..%s, want 5001..5200", len(stored), stored[0].GID, stored[len(stored)-1].GID)
 	}
@@ -236,7 +236,7 @@ func TestDescriptionIsPlainTextCappedInRunes(t *testing.T) {
 	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
 		t.Fatal(err)
 	}
-	gs := store.Goals("emp-ada")
+	gs := stored(t, store, "emp-ada")
 	d := gs[0].Description
 	for _, want := range []string{"Grow web traffic & leads.", "SEO", "Ads", "Q1\nQ2"} {
 		if !strings.Contains(d, want) {
@@ -278,7 +278,7 @@ func TestStatusMappedAndRawKept(t *testing.T) {
 	if _, err := runSync(t, newMock(t, ws...), store, testConfig(), ada); err != nil {
 		t.Fatal(err)
 	}
-	for i, g := range store.Goals("emp-ada") {
+	for i, g := range stored(t, store, "emp-ada") {
 		w := order[i]
 		if g.Status != words[w] || g.RawStatus != w {
 			t.Errorf("status_type %q → %q (raw %q), want %q", w, g.Status, g.RawStatus, words[w])
@@ -301,7 +301,7 @@ func TestSubgoalsBecomeKeyResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs := store.Goals("emp-ada")
+	gs := stored(t, store, "emp-ada")
 	if len(gs) != 2 || gs[0].GID != "10" || gs[1].GID != "20" {
 		t.Fatalf("stored goals %s", gidsOf(gs))
 	}
@@ -397,7 +397,7 @@ func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
 	if _, err := runSync(t, newMock(t, ws...), want, cfg, ada); err != nil {
 		t.Fatal(err)
 	}
-	got, exp := store.Goals("emp-ada"), want.Goals("emp-ada")
+	got, exp := stored(t, store, "emp-ada"), stored(t, want, "emp-ada")
 	if !jsonEqual(t, got, exp) {
 		t.Errorf("rows via goal relationships differ from rows via subgoals")
 	}
@@ -428,7 +428,7 @@ func TestRelationshipSubgoalNotSeenInScanIsFetched(t *testing.T) {
 	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
 		t.Fatal(err)
 	}
-	gs := store.Goals("emp-ada")
+	gs := stored(t, store, "emp-ada")
 	if len(gs) != 1 || len(gs[0].KeyResults) != 1 || gs[0].KeyResults[0].Status != status.Completed {
 		t.Fatalf("goals = %+v", gs)
 	}
@@ -497,7 +497,7 @@ func TestPartialEmployeeKeepsStoredData(t *testing.T) {
 	if f := rep.Failed(); len(f) != 1 || f[0].EmployeeID != "emp-ada" {
 		t.Errorf("Failed() = %+v", f)
 	}
-	gs := store.Goals("emp-ada")
+	gs := stored(t, store, "emp-ada")
 	if gidsOf(gs) != "1,2,7" {
 		t.Fatalf("ada's stored goals = %s, want 1,2,7: nothing removed", gidsOf(gs))
 	}
@@ -510,7 +510,7 @@ func TestPartialEmployeeKeepsStoredData(t *testing.T) {
 	if gs[2].Name != "Gone from Asana" {
 		t.Errorf("goal 7 changed: %+v", gs[2])
 	}
-	if b := store.Goals("emp-brian"); gidsOf(b) != "3" || employeeReport(t, rep, "emp-brian").Written != goals.WrittenComplete {
+	if b := stored(t, store, "emp-brian"); gidsOf(b) != "3" || employeeReport(t, rep, "emp-brian").Written != goals.WrittenComplete {
 		t.Errorf("brian = %s; a complete sync must make the store equal Asana", gidsOf(b))
 	}
 }
@@ -537,14 +537,14 @@ func TestScanFailureRemovesNothing(t *testing.T) {
 	if rep == nil || rep.Error == "" {
 		t.Fatalf("report = %+v, want Error set", rep)
 	}
-	gs := store.Goals("emp-ada")
+	gs := stored(t, store, "emp-ada")
 	if len(gs) != 102 {
 		t.Fatalf("ada has %d goals, want the 3 stored plus the 99 new from page 1", len(gs))
 	}
 	if gs[0].Name != "New 1" || gs[1].Name != "Old 140" || gs[2].Name != "Old 999" {
 		t.Errorf("stored goals changed wrongly: %s %s %s", gs[0].Name, gs[1].Name, gs[2].Name)
 	}
-	if b := store.Goals("emp-brian"); gidsOf(b) != "50" {
+	if b := stored(t, store, "emp-brian"); gidsOf(b) != "50" {
 		t.Errorf("brian's goals = %s; a failed scan must not remove any", gidsOf(b))
 	}
 	for _, e := range rep.Employees {
@@ -574,10 +574,10 @@ func TestCompleteSyncPrunesOnlyWhatAsanaNoLongerHas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := gidsOf(store.Goals("emp-ada")); got != "1,2,3,4" {
+	if got := gidsOf(stored(t, store, "emp-ada")); got != "1,2,3,4" {
 		t.Errorf("ada = %s, want 1,2,3 kept and 4 (seen past the cap) retained; 6 and 77 removed", got)
 	}
-	if got := gidsOf(store.Goals("emp-brian")); got != "6" {
+	if got := gidsOf(stored(t, store, "emp-brian")); got != "6" {
 		t.Errorf("brian = %s, want 6", got)
 	}
 	if !employeeReport(t, rep, "emp-ada").Truncated {
@@ -595,7 +595,7 @@ func TestSyncIsIdempotent(t *testing.T) {
 	}
 	store := goals.NewMemoryStore()
 	snapshot := func() string {
-		b, err := json.Marshal(map[string][]goals.Goal{"ada": store.Goals("emp-ada"), "brian": store.Goals("emp-brian")})
+		b, err := json.Marshal(map[string][]goals.Goal{"ada": stored(t, store, "emp-ada"), "brian": stored(t, store, "emp-brian")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -649,7 +649,7 @@ func TestCancelledSyncWritesNothing(t *testing.T) {
 	if rep == nil || rep.Error == "" {
 		t.Errorf("report = %+v", rep)
 	}
-	if got := store.Goals("emp-ada"); gidsOf(got) != "1,999" || got[0].Name != "Old" {
+	if got := stored(t, store, "emp-ada"); gidsOf(got) != "1,999" || got[0].Name != "Old" {
 		t.Errorf("store changed by a cancelled sync: %+v", got)
 	}
 }
@@ -677,7 +677,7 @@ func TestStoreFailureIsPerEmployee(t *testing.T) {
 	if a.Written != goals.WrittenNone || !strings.Contains(a.Error, "database is locked") {
 		t.Errorf("ada = %+v", a)
 	}
-	if gidsOf(store.Goals("emp-brian")) != "2" {
+	if gidsOf(stored(t, store, "emp-brian")) != "2" {
 		t.Error("brian not written")
 	}
 }
@@ -712,7 +712,7 @@ func TestTroubleshootingZeroGoals(t *testing.T) {
 		if !errors.Is(err, asana.ErrNotFound) || rep.WorkspaceGoalsScanned != 0 {
 			t.Fatalf("err = %v, scanned = %d", err, rep.WorkspaceGoalsScanned)
 		}
-		if gidsOf(store.Goals("emp-ada")) != "1" {
+		if gidsOf(stored(t, store, "emp-ada")) != "1" {
 			t.Error("stored goals removed after a failed scan")
 		}
 	})
@@ -754,13 +754,13 @@ func TestMemoryStoreRejectsInconsistentWrites(t *testing.T) {
 			t.Errorf("write %d accepted", i)
 		}
 	}
-	if got := s.Goals("e"); gidsOf(got) != "1" || got[0].Name != "keep" {
+	if got := stored(t, s, "e"); gidsOf(got) != "1" || got[0].Name != "keep" {
 		t.Errorf("a refused write changed the store: %+v", got)
 	}
 	// Callers cannot reach into the store through returned slices.
-	got := s.Goals("e")
+	got := stored(t, s, "e")
 	got[0].Name = "mutated"
-	if s.Goals("e")[0].Name != "keep" {
+	if stored(t, s, "e")[0].Name != "keep" {
 		t.Error("Goals returned shared memory")
 	}
 }
@@ -801,14 +801,20 @@ func TestProgressReports(t *testing.T) {
 	if _, err := runSync(t, newMock(t, ws...), goals.NewMemoryStore(), cfg, ada); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 4 {
-		t.Fatalf("progress calls = %+v, want 2 while scanning, then walking and done", got)
+	var phases []string
+	for _, p := range got {
+		phases = append(phases, p.Phase)
 	}
-	if got[0].Phase != "scanning" || got[0].GoalsScanned != 100 || got[1].GoalsScanned != 200 {
-		t.Errorf("scanning progress = %+v", got[:2])
+	if want := "scanning,scanning,scanning,walking,writing,done"; strings.Join(phases, ",") != want {
+		t.Fatalf("progress phases = %v, want %s (one per page, then walking, writing, done)", phases, want)
 	}
-	last := got[3]
-	if last.Phase != "done" || last.GoalsScanned != 250 || last.GoalsKept != 125 || last.KeyResultGoalsDone != 125 {
+	for i, want := range []int{100, 200, 250} {
+		if got[i].PagesScanned != i+1 || got[i].GoalsScanned != want {
+			t.Errorf("after page %d: progress = %+v, want %d pages and %d goals scanned", i+1, got[i], i+1, want)
+		}
+	}
+	last := got[5]
+	if last.GoalsScanned != 250 || last.GoalsKept != 125 || last.KeyResultGoalsDone != 125 || last.PagesScanned != 3 {
 		t.Errorf("final progress = %+v", last)
 	}
 }
@@ -838,7 +844,7 @@ func TestTroubleshootingSubgoalsMissing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := krGIDs(store.Goals("emp-ada")[0]); got != "2" {
+	if got := krGIDs(stored(t, store, "emp-ada")[0]); got != "2" {
 		t.Errorf("Key Results = %q, want only the linked sub-goal 2", got)
 	}
 	if rep.SubgoalSource != goals.SourceSubgoals {
@@ -862,7 +868,7 @@ func TestTroubleshootingTruncated(t *testing.T) {
 	if !strings.Contains(string(b), `"goals_owned":201,"goals_kept":200,"key_results":0,"truncated":true`) {
 		t.Errorf("report %s does not say 200 of 201 kept, truncated", b)
 	}
-	if gs := store.Goals("emp-ada"); len(gs) != 200 || gs[199].GID != "200" {
+	if gs := stored(t, store, "emp-ada"); len(gs) != 200 || gs[199].GID != "200" {
 		t.Errorf("stored %d goals", len(gs))
 	}
 }
@@ -894,7 +900,7 @@ func TestBrokenRecordsDoNotBlankStoredData(t *testing.T) {
 			if e.Written != goals.WrittenPartial || !strings.Contains(e.Error, tc.want) {
 				t.Errorf("report = %+v, want partial with %q", e, tc.want)
 			}
-			gs := store.Goals("emp-ada")
+			gs := stored(t, store, "emp-ada")
 			if gidsOf(gs) != "2,5,1" || gs[0].Name != "Stored two" || gs[2].Name != "Fresh" {
 				t.Errorf("store = %+v; goal 2 must keep its stored row, 5 must stay, 1 must be upserted", gs)
 			}
@@ -909,7 +915,7 @@ func TestRepeatedSubgoalIsOneKeyResult(t *testing.T) {
 	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
 		t.Fatal(err)
 	}
-	if got := krGIDs(store.Goals("emp-ada")[0]); got != "9,8" {
+	if got := krGIDs(stored(t, store, "emp-ada")[0]); got != "9,8" {
 		t.Errorf("Key Results = %s, want 9,8", got)
 	}
 }
@@ -920,8 +926,18 @@ func TestSyncedAtIsUTCMicroseconds(t *testing.T) {
 	if _, err := runSync(t, newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}), store, goals.Config{WorkspaceGID: wsGID}, ada); err != nil {
 		t.Fatal(err)
 	}
-	at := store.Goals("emp-ada")[0].SyncedAt
+	at := stored(t, store, "emp-ada")[0].SyncedAt
 	if at.Location() != time.UTC || at.Nanosecond()%1000 != 0 || at.Before(before) || at.After(time.Now()) {
 		t.Errorf("SyncedAt = %v, want now, in UTC, whole microseconds", at)
 	}
+}
+
+// stored reads an employee's stored goals, failing the test on an error.
+func stored(t *testing.T, r goals.Reader, employeeID string) []goals.Goal {
+	t.Helper()
+	gs, err := r.Goals(context.Background(), employeeID)
+	if err != nil {
+		t.Fatalf("Goals(%s): %v", employeeID, err)
+	}
+	return gs
 }

@@ -22,12 +22,11 @@ import (
 	"github.com/perfcopilot/asanagoals/status"
 )
 
-// Store is a goals.Store that can also read back what it holds.
+// Store is a goals.Store that can also read back what it holds through
+// goals.Reader.
 type Store interface {
 	goals.Store
-	// Goals returns an employee's stored goals, with their Key Results, in
-	// stored order (see Run), or none.
-	Goals(ctx context.Context, employeeID string) ([]goals.Goal, error)
+	goals.Reader
 }
 
 // Run checks the store contract against stores made by newStore, which must

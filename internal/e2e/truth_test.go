@@ -195,7 +195,10 @@ func checkStore(t testing.TB, ws *asanafake.Workspace, emps []goals.Employee, re
 	krs := 0
 	for i, emp := range emps {
 		want, wantTrunc := expected(ws, emp, goals.DefaultMaxGoalsPerEmployee)
-		got := store.Goals(emp.ID)
+		got, err := store.Goals(context.Background(), emp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if !sameJSON(t, got, want) {
 			t.Errorf("employee %s: stored goals differ from Asana's truth", emp.ID)
 			continue

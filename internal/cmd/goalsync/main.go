@@ -426,7 +426,9 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		return exitUsage
 	}
 	if report != nil {
-		out, werr := render(c.opts.format, report, store, list, note)
+		// Read back without the sync's deadline: the output must show what is
+		// stored even when the sync ran out of time.
+		out, werr := render(context.WithoutCancel(ctx), c.opts.format, report, store, list, note)
 		if werr != nil {
 			c.errorf("cannot write the %s output: %v", c.opts.format, werr)
 			return exitFailed

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -16,11 +17,13 @@ import (
 )
 
 // render returns the output of a sync in the given format.
-func render(format string, r *goals.Report, store *goals.MemoryStore, list *employeeList, note string) ([]byte, error) {
+// It reads each employee's goals back from store, so it shows what is
+// stored, not what was fetched.
+func render(ctx context.Context, format string, r *goals.Report, store goals.Reader, list *employeeList, note string) ([]byte, error) {
 	if format == "json" {
-		return jsonOutput(r, store, list)
+		return jsonOutput(ctx, r, store, list)
 	}
-	return textOutput(r, store, list, note), nil
+	return textOutput(ctx, r, store, list, note)
 }
 
 // sortedEmployees returns the employees ordered by ID.
@@ -65,10 +68,14 @@ func shownStatus(s status.Status, raw string) status.Status {
 	return status.Map(raw)
 }
 
-func jsonOutput(r *goals.Report, store *goals.MemoryStore, list *employeeList) ([]byte, error) {
+func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *employeeList) ([]byte, error) {
 	out := jsonOut{Report: r, Goals: []jsonGoal{}}
 	for _, e := range sortedEmployees(list) {
-		for _, g := range store.Goals(e.ID) {
+		stored, err := store.Goals(ctx, e.ID)
+		if err != nil {
+			return nil, fmt.Errorf("reading the stored goals of %s: %w", e.ID, err)
+		}
+		for _, g := range stored {
 			jg := jsonGoal{
 				EmployeeID:  g.EmployeeID,
 				GID:         g.GID,
@@ -102,7 +109,7 @@ func jsonOutput(r *goals.Report, store *goals.MemoryStore, list *employeeList) (
 
 // textOutput is the human summary of the report followed by each
 // employee's [GOALS] block. Apart from the duration it is deterministic.
-func textOutput(r *goals.Report, store *goals.MemoryStore, list *employeeList, note string) []byte {
+func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *employeeList, note string) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(note)
 	fmt.Fprintf(&b, "Asana goals sync of workspace %s\n", oneLine(r.WorkspaceGID))
@@ -189,9 +196,13 @@ func textOutput(r *goals.Report, store *goals.MemoryStore, list *employeeList, n
 			header += fmt.Sprintf(" (written: %s; see the report)", er.Written)
 		}
 		fmt.Fprintf(&b, "\n== %s ==\n", header)
-		b.WriteString(prompt.Render(store.Goals(e.ID), prompt.Options{}))
+		stored, err := store.Goals(ctx, e.ID)
+		if err != nil {
+			return nil, fmt.Errorf("reading the stored goals of %s: %w", e.ID, err)
+		}
+		b.WriteString(prompt.Render(stored, prompt.Options{}))
 	}
-	return b.Bytes()
+	return b.Bytes(), nil
 }
 
 func describeSource(s string) string {
