@@ -418,9 +418,19 @@ func TestRelationshipSubgoalNotSeenInScanIsFetched(t *testing.T) {
 	)
 	m.retired = true
 	m.pageSize = 1 // the sub-goal is on page 2, after its parent's walk began
+	fetched := make(chan struct{})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
-		if kind == "pages" && req.URL.Query().Get("offset") != "" && m.count("relationships") == 0 {
-			time.Sleep(50 * time.Millisecond) // let the walk run first
+		switch {
+		case kind == "goal" && gid == "2":
+			close(fetched)
+		case kind == "pages" && req.URL.Query().Get("offset") != "":
+			// Page 2 waits until the walk of goal 1 has asked for its
+			// sub-goal, which the scan has not seen yet.
+			select {
+			case <-fetched:
+			case <-time.After(10 * time.Second):
+				t.Error("the walk never fetched the sub-goal the scan had not seen")
+			}
 		}
 		return nil, nil
 	}
@@ -431,6 +441,9 @@ func TestRelationshipSubgoalNotSeenInScanIsFetched(t *testing.T) {
 	gs := stored(t, store, "emp-ada")
 	if len(gs) != 1 || len(gs[0].KeyResults) != 1 || gs[0].KeyResults[0].Status != status.Completed {
 		t.Fatalf("goals = %+v", gs)
+	}
+	if n := m.count("goal"); n != 1 {
+		t.Errorf("GET /goals/{gid} made %d times, want 1", n)
 	}
 }
 
