@@ -3,7 +3,8 @@
 // through the host's [Store].
 //
 // A host builds an [Ingester] from a [Source] (an *asana.Client), a [Store]
-// (its own database, or [MemoryStore]) and a [Config], then calls
+// that is also a [Reader] (its own database, or [MemoryStore]) and a
+// [Config], then calls
 // [Ingester.Sync] with its employees. One sync:
 //
 //  1. checks the Config and the employees; a problem is a *[GoalsConfigError]
@@ -18,11 +19,17 @@
 //     retired that path) as Key Results;
 //  5. writes each employee in one all-or-nothing Store call: complete when
 //     everything was fetched (goals Asana no longer has for them are
-//     removed), partial (upsert only) otherwise;
+//     removed), partial (upsert only) otherwise; when the complete writes
+//     together would remove more than a fifth of what is stored (and at
+//     least ten goals), every write is upsert-only until an admin confirms
+//     (Config.RemovalThreshold, Config.ConfirmRemovals);
 //  6. returns a [Report].
 //
 // Nothing is lost: a failed, cancelled or partial sync never deletes, blanks
-// or downgrades what an earlier sync stored.
+// or downgrades what an earlier sync stored. An answer that is not what
+// Asana sends (a 200 without its data list, a goal or owner without a GID)
+// never reads as "no goals"; a refused token or plan (401, 402) stops the
+// whole sync before anything is written.
 //
 // Before the first sync, [CheckConnection] checks the token and the
 // workspace, and [SuggestMappings] proposes Asana users for employees not

@@ -577,3 +577,28 @@ func TestProgressCountsEmptyPages(t *testing.T) {
 		t.Errorf("stored = %s: goals after empty pages must arrive", got)
 	}
 }
+
+// Asana's own words can carry the token (a gateway echoing the request's
+// headers): neither the error nor the report may. runSync checks both for
+// the token; this test makes sure there is one to find.
+func TestEchoedTokenStaysOutOfReport(t *testing.T) {
+	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B", owner: "501"})
+	echo := "Authorization: Bearer " + testToken
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		switch {
+		case kind == "subgoals" && gid == "1":
+			return asanaError(500, "upstream said: "+echo), nil
+		case kind == "subgoals" && gid == "2":
+			return httpmock.NewStringResponse(502, "<html><body><pre>"+echo+"</pre></body></html>"), nil
+		}
+		return nil, nil
+	}
+	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := employeeReport(t, rep, "emp-ada")
+	if !strings.Contains(e.Error, "upstream said: Authorization: Bearer [redacted]") {
+		t.Errorf("ada's error = %q, want Asana's words with the token redacted", e.Error)
+	}
+}
