@@ -707,7 +707,7 @@ func TestReportJSONKeys(t *testing.T) {
 	}
 	for _, key := range []string{`"workspace_goals_scanned":2`, `"ownerless_goals":1`, `"unmapped_owner_goals":0`,
 		`"unmapped_owner_examples":[]`, `"unmapped_employees":["emp-dev"]`, `"goals_kept":1`, `"key_results":0`,
-		`"truncated":false`, `"requests":2`, `"retries":0`, `"rate_limited":0`, `"subgoal_source":"subgoals"`, `"duration_seconds":`} {
+		`"truncated":false`, `"malformed_records":0`, `"removals_held":0`, `"requests":2`, `"retries":0`, `"rate_limited":0`, `"subgoal_source":"subgoals"`, `"duration_seconds":`} {
 		if !strings.Contains(string(b), key) {
 			t.Errorf("report JSON lacks %s:\n%s", key, b)
 		}
