@@ -3,6 +3,7 @@ package asana
 import (
 	"bytes"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -43,7 +44,26 @@ func contains(list []string, s string) bool {
 
 // bytes returns b without the token; it returns b itself when the token is
 // not in it.
+//
+// A JSON or URL encoder can spell only some of the token's characters as
+// escapes (a colon as \u003a or %3A), so that no form of the whole token
+// is in b while most of it, the secret part included, is. When b holds
+// escapes, bytes looks again in b with its escapes undone, and returns that
+// text, redacted, when the token was in it.
 func (r redactor) bytes(b []byte) []byte {
+	out := r.plain(b)
+	if bytes.IndexByte(out, '\\') < 0 && bytes.IndexByte(out, '%') < 0 {
+		return out
+	}
+	dec := unescape(out)
+	if red := r.plain(dec); !bytes.Equal(red, dec) {
+		return red
+	}
+	return out
+}
+
+// plain is bytes without the look through escapes.
+func (r redactor) plain(b []byte) []byte {
 	for _, f := range r.forms {
 		if bytes.Contains(b, []byte(f)) {
 			b = bytes.ReplaceAll(b, []byte(f), []byte(redacted))
@@ -63,4 +83,72 @@ func (r redactor) string(s string) string {
 		return s
 	}
 	return string(r.bytes([]byte(s)))
+}
+
+// unescape undoes JSON's \uXXXX and \/ escapes and URL's %XX escapes in
+// b, in one pass (an escaped backslash stays as it is). Only escapes of
+// printable ASCII other than '"' and '\\' are undone, the characters a
+// token is made of, so that JSON stays JSON. An escape cut off at the end
+// of b is dropped: b may be a body cut short.
+func unescape(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == '\\' && i+1 < len(b) && b[i+1] == '/':
+			out = append(out, '/')
+			i++
+		case c == '\\' && i+1 < len(b) && b[i+1] == 'u':
+			if i+6 > len(b) {
+				if hexDigits(b[i+2:]) {
+					return out // cut short inside the escape
+				}
+				out = append(out, c)
+				continue
+			}
+			if n, err := strconv.ParseUint(string(b[i+2:i+6]), 16, 32); err == nil && plainASCII(n) {
+				out = append(out, byte(n))
+				i += 5
+				continue
+			}
+			out = append(out, c)
+		case c == '\\' && i+1 < len(b):
+			out = append(out, c, b[i+1])
+			i++
+		case c == '\\':
+			return out // cut short after the backslash
+		case c == '%':
+			if i+3 > len(b) {
+				if hexDigits(b[i+1:]) {
+					return out
+				}
+				out = append(out, c)
+				continue
+			}
+			if n, err := strconv.ParseUint(string(b[i+1:i+3]), 16, 8); err == nil && plainASCII(n) {
+				out = append(out, byte(n))
+				i += 2
+				continue
+			}
+			out = append(out, c)
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func hexDigits(b []byte) bool {
+	for _, c := range b {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// plainASCII reports whether c is printable ASCII that needs no escape in
+// a JSON string.
+func plainASCII(c uint64) bool {
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'
 }
