@@ -54,6 +54,7 @@ type Client struct {
 	http      *retryablehttp.Client
 	gate      *gate
 	stats     counters
+	maxPages  int // MaxPages; lowered by internal tests only
 }
 
 // config collects what the options set before NewClient builds the Client.
@@ -194,6 +195,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		redact:    newRedactor(token),
 		userAgent: cfg.userAgent,
 		logger:    cfg.logger,
+		maxPages:  MaxPages,
 	}
 	c.gate = newGate(cfg.requestsPerMin, cfg.maxInFlight, cfg.logger, &c.stats)
 	c.http = c.newRetryClient(cfg)

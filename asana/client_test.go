@@ -51,6 +51,13 @@ func (b *syncBuffer) String() string {
 
 func newHarness(t *testing.T, opts ...asana.Option) *harness {
 	t.Helper()
+	return newHarnessWithToken(t, testToken, opts...)
+}
+
+// newHarnessWithToken is newHarness for a client of the given token; the
+// log check looks for that token.
+func newHarnessWithToken(t *testing.T, token string, opts ...asana.Option) *harness {
+	t.Helper()
 	mock := httpmock.NewMockTransport()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -60,13 +67,13 @@ func newHarness(t *testing.T, opts ...asana.Option) *harness {
 		asana.WithRetryWait(time.Millisecond, 5*time.Millisecond),
 		asana.WithRequestsPerMinute(600_000),
 	}
-	c, err := asana.NewClient(testToken, append(base, opts...)...)
+	c, err := asana.NewClient(token, append(base, opts...)...)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
 	h := &harness{client: c, mock: mock, logs: logs}
 	t.Cleanup(func() {
-		if strings.Contains(logs.String(), "supersecret") {
+		if strings.Contains(logs.String(), token) || strings.Contains(logs.String(), "supersecret") {
 			t.Errorf("log output contains the token:\n%s", logs.String())
 		}
 	})

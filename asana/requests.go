@@ -150,7 +150,7 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 			}
 			var stop string
 			switch off := page.NextPage.Offset; {
-			case pages >= MaxPages:
+			case pages >= c.maxPages:
 				stop = fmt.Sprintf("still more pages after %d (%d items); no real listing is that long, stopping", pages, pages*PageSize)
 			case empty >= MaxEmptyPages:
 				stop = fmt.Sprintf("%d empty pages in a row, each with another next_page; stopping instead of following the server round in circles", empty)

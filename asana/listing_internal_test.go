@@ -1,0 +1,83 @@
+package asana
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/jarcoal/httpmock"
+)
+
+// Following MaxPages pages takes about twenty seconds under the race
+// detector, so these tests lower the client's bound; the last one checks
+// that every client starts with MaxPages.
+
+// pagedClient returns a client whose /goals answers one goal a page with a
+// fresh offset, ending after last pages (never when last is 0).
+func pagedClient(t *testing.T, maxPages, last int) (*Client, *httpmock.MockTransport) {
+	t.Helper()
+	mock := httpmock.NewMockTransport()
+	mock.RegisterResponder("GET", DefaultBaseURL+"/goals", func(req *http.Request) (*http.Response, error) {
+		n, _ := strconv.Atoi(req.URL.Query().Get("offset"))
+		next := fmt.Sprintf(`{"offset":"%d"}`, n+1)
+		if last > 0 && n+1 >= last {
+			next = "null"
+		}
+		return httpmock.NewStringResponse(200, fmt.Sprintf(`{"data":[{"gid":"%d"}],"next_page":%s}`, n+1, next)), nil
+	})
+	c, err := NewClient("tok", WithHTTPClient(&http.Client{Transport: mock}), WithRequestsPerMinute(1_000_000_000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.maxPages = maxPages
+	return c, mock
+}
+
+func TestListingStopsAfterMaxPages(t *testing.T) {
+	const bound = 7
+	c, mock := pagedClient(t, bound, 0)
+	n := 0
+	var err error
+	for _, err = range c.Goals(context.Background(), ListGoalsOptions{Workspace: "1"}) {
+		if err != nil {
+			break
+		}
+		n++
+	}
+	if !errors.Is(err, ErrMalformedResponse) || !strings.Contains(err.Error(), fmt.Sprintf("still more pages after %d", bound)) {
+		t.Fatalf("err = %v, want ErrMalformedResponse naming the page bound", err)
+	}
+	if n != bound || mock.GetTotalCallCount() != bound {
+		t.Errorf("%d goals from %d requests, want %d of each", n, mock.GetTotalCallCount(), bound)
+	}
+}
+
+// A listing exactly as long as the bound is not cut.
+func TestListingOfMaxPagesEnds(t *testing.T) {
+	const bound = 7
+	c, mock := pagedClient(t, bound, bound)
+	n := 0
+	for _, err := range c.Goals(context.Background(), ListGoalsOptions{Workspace: "1"}) {
+		if err != nil {
+			t.Fatalf("after %d goals: %v", n, err)
+		}
+		n++
+	}
+	if n != bound || mock.GetTotalCallCount() != bound {
+		t.Errorf("%d goals from %d requests, want %d of each", n, mock.GetTotalCallCount(), bound)
+	}
+}
+
+func TestClientStartsWithMaxPages(t *testing.T) {
+	c, err := NewClient("tok")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.maxPages != MaxPages {
+		t.Errorf("maxPages = %d, want MaxPages (%d)", c.maxPages, MaxPages)
+	}
+}
