@@ -13,8 +13,10 @@
 // Use [Store.Migrate] to create them (idempotent), or create them with the
 // statements of [Store.Schema] in your own migrations.
 //
-// For SQLite, open the database with a busy timeout and immediate
-// transactions, so that concurrent writers wait instead of failing:
+// For SQLite, open the database with a busy timeout, so that concurrent
+// writers wait instead of failing (each write takes SQLite's write lock
+// before it reads; immediate transactions do the same for every
+// transaction):
 //
 //	sql.Open("sqlite", "file:goals.db?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate")
 package sqlstore
@@ -190,10 +192,20 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) (err error) {
 	return nil
 }
 
-// lockEmployee serialises writes of one employee on PostgreSQL (SQLite
-// serialises every write transaction already).
+// lockEmployee serialises writes of one employee before the transaction
+// reads anything. On PostgreSQL it takes an advisory lock for the
+// employee: without it two complete writes read the same stored goals, and
+// the result mixes them or ends in a deadlock. SQLite serialises write
+// transactions, but a deferred one only takes the write lock at its first
+// write, and a transaction that read first cannot wait for it (SQLITE_BUSY
+// at once, whatever the busy timeout); a write that changes nothing takes
+// it up front, so a database opened without immediate transactions waits
+// too.
 func (s *Store) lockEmployee(ctx context.Context, tx *sql.Tx, employeeID string) error {
-	if s.dialect != Postgres {
+	if s.dialect == SQLite {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM asana_goals WHERE 0 = 1`); err != nil {
+			return fmt.Errorf("sqlstore: take the write lock: %w", err)
+		}
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "asanagoals:"+employeeID); err != nil {

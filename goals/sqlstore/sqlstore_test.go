@@ -20,8 +20,15 @@ import (
 
 func openSQLite(t *testing.T) *sqlstore.Store {
 	t.Helper()
+	return openSQLiteWith(t, "&_txlock=immediate")
+}
+
+// openSQLiteWith opens a new SQLite database with a busy timeout, foreign
+// keys, and the given further DSN parameters.
+func openSQLiteWith(t *testing.T, params string) *sqlstore.Store {
+	t.Helper()
 	dsn := "file:" + filepath.Join(t.TempDir(), "goals.db") +
-		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" + params
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +53,13 @@ func migrated(t *testing.T, db *sql.DB, d sqlstore.Dialect) *sqlstore.Store {
 
 func TestSQLite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Store { return openSQLite(t) })
+}
+
+// A database opened without immediate transactions keeps the contract
+// too: concurrent writes of one employee wait for each other instead of
+// failing with SQLITE_BUSY.
+func TestSQLiteDeferredTransactions(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store { return openSQLiteWith(t, "") })
 }
 
 // postgresDSNEnv names the PostgreSQL server the tests use; .ci/run starts

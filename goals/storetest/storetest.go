@@ -38,7 +38,11 @@ type Store interface {
 //   - stored order is: after a complete write, the written goals in order,
 //     then the retained ones in their previous order; after a partial
 //     write, stored goals keep their places and new ones follow in order;
-//   - writes for different employees may run at once.
+//   - writes for different employees may run at once;
+//   - complete writes for the same employee may run at once: none fails
+//     (not with a deadlock, a serialisation failure or a duplicate key),
+//     and afterwards the store holds exactly one of them, whole and in its
+//     order, as if they had run one after another.
 func Run(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Helper()
 	for _, c := range []struct {
@@ -55,6 +59,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"SameWriteTwiceIsIdempotent", testIdempotent},
 		{"CancelledContextWritesNothing", testCancelled},
 		{"ConcurrentEmployees", testConcurrent},
+		{"ConcurrentCompleteWritesSameEmployee", testConcurrentSameEmployee},
 		{"EmptyCompleteWriteClearsEmployee", testEmptyComplete},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
@@ -294,4 +299,95 @@ func testEmptyComplete(t *testing.T, s Store) {
 	expectGIDs(t, s, "e1", "1,2")
 	write(t, s, goals.Write{EmployeeID: "e1", Complete: true})
 	expectGIDs(t, s, "e1", "")
+}
+
+// sameEmployeeWrite is writer i's complete write in testConcurrentSameEmployee:
+// goals every writer shares, in an order of its own, with Key Results of
+// its own, and two goals only it writes, so that a mix of two writes shows.
+// Every name says which writer wrote it.
+func sameEmployeeWrite(emp string, i int) goals.Write {
+	shared := []string{"s1", "s2", "s3", "s4"}
+	var gs []goals.Goal
+	for k := range shared {
+		gid := shared[(k+i)%len(shared)]
+		gs = append(gs, Goal(emp, gid, 1+(i+k)%3))
+	}
+	own := []goals.Goal{Goal(emp, fmt.Sprintf("w%da", i), 1), Goal(emp, fmt.Sprintf("w%db", i), 0)}
+	at := i % (len(gs) + 1)
+	gs = append(gs[:at], append(own, gs[at:]...)...)
+	if i%2 == 1 {
+		gs = gs[1:] // writers differ in size too
+	}
+	for gi := range gs {
+		gs[gi].Name = fmt.Sprintf("%s by writer %d", gs[gi].Name, i)
+		for ki := range gs[gi].KeyResults {
+			gs[gi].KeyResults[ki].Name = fmt.Sprintf("%s by writer %d", gs[gi].KeyResults[ki].Name, i)
+		}
+	}
+	return goals.Write{EmployeeID: emp, Goals: gs, Complete: true}
+}
+
+func testConcurrentSameEmployee(t *testing.T, s Store) {
+	const (
+		writers = 12
+		rounds  = 5
+	)
+	ws := make([]goals.Write, writers)
+	for i := range ws {
+		ws[i] = sameEmployeeWrite("e1", i)
+	}
+	for round := range rounds {
+		// What the writers replace: goals they share, and some none writes.
+		seed := goals.Write{EmployeeID: "e1", Complete: true, Goals: []goals.Goal{
+			bare("e1", "old1"), Goal("e1", "s2", 2), bare("e1", "old2"), Goal("e1", "s1", 1),
+		}}
+		write(t, s, seed)
+		start := make(chan struct{})
+		errs := make([]error, writers)
+		var wg sync.WaitGroup
+		for i := range writers {
+			wg.Go(func() {
+				<-start
+				errs[i] = s.WriteGoals(context.Background(), ws[i])
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("round %d: writer %d: %v", round, i, err)
+			}
+		}
+		got := read(t, s, "e1")
+		winner := -1
+		for i, w := range ws {
+			if gids(got) == gids(w.Goals) {
+				winner = i
+				break
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: stored goals [%s] are no single write's:\n%s", round, gids(got), describe(got))
+		}
+		for gi, g := range got {
+			same(t, g, ws[winner].Goals[gi])
+		}
+		if t.Failed() {
+			t.Fatalf("round %d: the store is not writer %d's write whole:\n%s", round, winner, describe(got))
+		}
+	}
+}
+
+// describe lists goals with their names and Key Results, for a failure
+// message.
+func describe(gs []goals.Goal) string {
+	var b strings.Builder
+	for _, g := range gs {
+		fmt.Fprintf(&b, "  %s %q:", g.GID, g.Name)
+		for _, kr := range g.KeyResults {
+			fmt.Fprintf(&b, " %s %q;", kr.GID, kr.Name)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
