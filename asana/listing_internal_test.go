@@ -48,7 +48,7 @@ func TestListingStopsAfterMaxPages(t *testing.T) {
 		}
 		n++
 	}
-	if !errors.Is(err, ErrMalformedResponse) || !strings.Contains(err.Error(), fmt.Sprintf("still more pages after %d", bound)) {
+	if !errors.Is(err, ErrMalformedResponse) || !strings.Contains(err.Error(), fmt.Sprintf("still more pages after %d (%d items)", bound, bound)) {
 		t.Fatalf("err = %v, want ErrMalformedResponse naming the page bound", err)
 	}
 	if n != bound || mock.GetTotalCallCount() != bound {

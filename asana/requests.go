@@ -127,7 +127,7 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 		q.Set("limit", fmt.Sprint(PageSize))
 		seen := make(map[string]struct{})
 		ctx := withShape(ctx, shapeList)
-		empty := 0
+		empty, items := 0, 0
 		for pages := 1; ; pages++ {
 			var page listResponse[T]
 			if err := c.get(ctx, path, q, &page); err != nil {
@@ -145,13 +145,14 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 			if page.NextPage == nil || page.NextPage.Offset == "" {
 				return
 			}
+			items += len(page.Data)
 			if empty = empty + 1; len(page.Data) > 0 {
 				empty = 0
 			}
 			var stop string
 			switch off := page.NextPage.Offset; {
 			case pages >= c.maxPages:
-				stop = fmt.Sprintf("still more pages after %d (%d items); no real listing is that long, stopping", pages, pages*PageSize)
+				stop = fmt.Sprintf("still more pages after %d (%d items); no real listing is that long, stopping", pages, items)
 			case empty >= MaxEmptyPages:
 				stop = fmt.Sprintf("%d empty pages in a row, each with another next_page; stopping instead of following the server round in circles", empty)
 			default:
