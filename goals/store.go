@@ -24,6 +24,9 @@ import (
 //     Write.Goals nor in Write.Retain. When Complete is false the store must
 //     not remove or alter anything beyond the upserts.
 //   - Nothing of other employees is touched.
+//   - Writes may come at once, for the same employee too (two syncs of one
+//     workspace overlapping): each must apply whole, as if they ran one
+//     after the other, without an error for the overlap.
 type Store interface {
 	WriteGoals(ctx context.Context, w Write) error
 }
