@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/perfcopilot/asanagoals/goals"
@@ -41,16 +43,37 @@ type employeeList struct {
 	where     []string // "people.csv:4", parallel to employees
 }
 
+// errEmployeesInterrupted is the cause of an employee file read that the
+// context stopped (SIGINT or SIGTERM).
+var errEmployeesInterrupted = errors.New("interrupted")
+
 // loadEmployees reads an employee file. It is JSON when its name ends in
 // ".json" or its first non-space character is '[', CSV otherwise. Errors name
 // the file and, when they can, the line.
-func loadEmployees(path string) (*employeeList, error) {
-	f, err := os.Open(path)
+//
+// The file may be a FIFO (a named pipe, or a shell's process substitution),
+// whose opening and reading wait for a writer: both stop when ctx ends, with
+// an error matching errEmployeesInterrupted. stage, when not nil, is called
+// with "opening" once the open has started and with "reading" once the file
+// is open and its reading can be interrupted.
+func loadEmployees(ctx context.Context, path string, stage func(string)) (*employeeList, error) {
+	if stage == nil {
+		stage = func(string) {}
+	}
+	f, err := openCtx(ctx, path, func() { stage("opening") })
 	if err != nil {
-		return nil, fmt.Errorf("employee file: %w", err)
+		return nil, err
 	}
 	defer f.Close()
+	// A pipe's read waits for its writer; a deadline in the past ends it.
+	// On a regular file SetReadDeadline fails and a read never waits long.
+	stop := context.AfterFunc(ctx, func() { _ = f.SetReadDeadline(time.Now()) })
+	defer stop()
+	stage("reading")
 	data, err := io.ReadAll(io.LimitReader(f, maxEmployeeFileSize+1))
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("employee file %s: %w while reading it", path, errEmployeesInterrupted)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("employee file %s: %w", path, err)
 	}
@@ -58,6 +81,45 @@ func loadEmployees(path string) (*employeeList, error) {
 		return nil, fmt.Errorf("employee file %s: larger than %d MiB", path, maxEmployeeFileSize>>20)
 	}
 	return parseEmployees(path, data)
+}
+
+// openCtx opens path for reading, giving up when ctx ends. Opening a FIFO
+// waits, in the kernel, for a writer; nothing can interrupt that call, so it
+// runs on a goroutine of its own, which closes the file should it open after
+// all (or stays blocked until the process exits). opening is called once
+// that goroutine has been started.
+func openCtx(ctx context.Context, path string, opening func()) (*os.File, error) {
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	done := make(chan opened) // unbuffered: an abandoned open closes its file
+	abandon := make(chan struct{})
+	go func() {
+		f, err := os.Open(path)
+		select {
+		case done <- opened{f, err}:
+		case <-abandon:
+			if f != nil {
+				f.Close()
+			}
+		}
+	}()
+	opening()
+	select {
+	case o := <-done:
+		if o.err != nil {
+			return nil, fmt.Errorf("employee file: %w", o.err)
+		}
+		if ctx.Err() != nil {
+			o.f.Close()
+			return nil, fmt.Errorf("employee file %s: %w while opening it", path, errEmployeesInterrupted)
+		}
+		return o.f, nil
+	case <-ctx.Done():
+		close(abandon)
+		return nil, fmt.Errorf("employee file %s: %w while opening it (a named pipe waits for a writer)", path, errEmployeesInterrupted)
+	}
 }
 
 // parseEmployees parses the content of an employee file named name.
@@ -232,8 +294,12 @@ func parseEmployeesJSON(name string, data []byte) (*employeeList, error) {
 			start++
 		}
 		where := fmt.Sprintf("%s: entry %d", at(start), i+1)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, jsonErr(err)
+		}
 		var obj map[string]json.RawMessage
-		if err := dec.Decode(&obj); err != nil {
+		if err := json.Unmarshal(raw, &obj); err != nil {
 			var te *json.UnmarshalTypeError
 			if errors.As(err, &te) {
 				return nil, fmt.Errorf("%s: expected an object with keys %s, got %s", where, strings.Join(requiredColumns, ", "), te.Value)
@@ -242,6 +308,11 @@ func parseEmployeesJSON(name string, data []byte) (*employeeList, error) {
 		}
 		if obj == nil {
 			return nil, fmt.Errorf("%s: expected an object, got null", where)
+		}
+		// A map keeps the last of a repeated key; which value was meant is
+		// anyone's guess, as with a CSV header naming a column twice.
+		if key, ok := repeatedKey(raw); ok {
+			return nil, fmt.Errorf("%s: key %q given twice", where, key)
 		}
 		var unknown []string
 		for k := range obj {
@@ -291,6 +362,32 @@ func parseEmployeesJSON(name string, data []byte) (*employeeList, error) {
 		return nil, fmt.Errorf("%s: unexpected content after the JSON array", at(dec.InputOffset()))
 	}
 	return list, nil
+}
+
+// repeatedKey returns the first key that the JSON object raw gives more than
+// once. raw must be a valid JSON object.
+func repeatedKey(raw []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return key, true
+		}
+		seen[key] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // lineAt returns the 1-based line of a byte offset in data.

@@ -28,7 +28,7 @@ const (
 	exitOK      = 0 // every employee synced
 	exitFailed  = 1 // the sync failed outright
 	exitUsage   = 2 // usage or configuration error; nothing was requested
-	exitPartial = 3 // some employees could not be synced; the report says which
+	exitPartial = 3 // some employees could not be synced, or removals were held back; the report says which
 )
 
 // tokenEnv is the only place the access token is read from.
@@ -141,6 +141,10 @@ type options struct {
 	progress      bool
 	check         bool
 	suggest       bool
+	db            string
+	dbSet         bool    // -db given, even empty
+	confirm       bool    // -confirm-removals
+	threshold     float64 // -removal-threshold
 }
 
 // cli is one invocation: its options and where it writes.
@@ -159,6 +163,9 @@ type hooks struct {
 	clientOpts []asana.Option
 	// isTerminal says whether a writer is a terminal; nil means isTerminal.
 	isTerminal func(io.Writer) bool
+	// employeeFile, when set, is called as the employee file is read: with
+	// "opening" once its open has started, "reading" once it is open.
+	employeeFile func(stage string)
 }
 
 // run is the whole command: it parses args, reads the token through getenv,
@@ -201,6 +208,9 @@ func (c *cli) parseFlags(args []string) (code int, ok bool) {
 	fs.BoolVar(&o.progress, "progress", false, "progress on stderr")
 	fs.BoolVar(&o.check, "check", false, "only check the connection")
 	fs.BoolVar(&o.suggest, "suggest", false, "only suggest mappings")
+	fs.StringVar(&o.db, "db", "", "SQLite file or postgres:// URL to sync into")
+	fs.BoolVar(&o.confirm, "confirm-removals", false, "apply removals the mass-removal guard would hold back")
+	fs.Float64Var(&o.threshold, "removal-threshold", goals.DefaultRemovalThreshold, "largest share of stored goals removed without confirmation")
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -221,6 +231,7 @@ func (c *cli) parseFlags(args []string) (code int, ok bool) {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	o.dbSet = set["db"]
 	switch {
 	case o.format != "text" && o.format != "json":
 		c.errorf("-format must be text or json, not %q", clip(o.format))
@@ -233,6 +244,13 @@ func (c *cli) parseFlags(args []string) (code int, ok bool) {
 		c.errorf("-demo runs the built-in fake workspace; it cannot be combined with -base-url, -workspace, -employees, -check or -suggest")
 	case o.check && o.suggest:
 		c.errorf("-check and -suggest are separate steps; give one of them")
+	case (o.check || o.suggest) && (set["db"] || o.confirm || set["removal-threshold"]):
+		c.errorf("-db, -confirm-removals and -removal-threshold are for a sync; -check and -suggest write nothing")
+	case !(o.threshold > 0 && o.threshold <= 1): // NaN too
+		c.errorf("-removal-threshold must be a share above 0 and at most 1 (default %.2f; 1 turns the guard off), not %v",
+			goals.DefaultRemovalThreshold, o.threshold)
+	case o.demo && isPostgresURL(o.db):
+		c.errorf("-demo with -db takes a SQLite file only: the demo's made-up goals do not belong in a shared PostgreSQL database")
 	default:
 		return exitOK, true
 	}
@@ -259,7 +277,11 @@ func (c *cli) runReal(ctx context.Context) int {
 		c.errorf("-employees FILE is required for a real run: a CSV or JSON file of employee_id,asana_user_gid (goalsync -h for the format)")
 		return exitUsage
 	}
-	list, err := loadEmployees(c.opts.employeesFile)
+	list, err := loadEmployees(ctx, c.opts.employeesFile, c.hooks.employeeFile)
+	if errors.Is(err, errEmployeesInterrupted) {
+		c.errorf("%v; nothing was requested from Asana", err)
+		return exitFailed
+	}
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
@@ -273,7 +295,43 @@ func (c *cli) runReal(ctx context.Context) int {
 	if c.opts.suggest {
 		return c.suggestMappings(ctx, client, list)
 	}
-	return c.sync(ctx, client, cfg, list, "")
+	store, closeStore, code, ok := c.openStore(ctx)
+	if !ok {
+		return code
+	}
+	defer closeStore()
+	return c.sync(ctx, client, c.syncConfig(cfg), store, list, "")
+}
+
+// syncConfig adds the removal flags to cfg.
+func (c *cli) syncConfig(cfg goals.Config) goals.Config {
+	cfg.RemovalThreshold = c.opts.threshold
+	cfg.ConfirmRemovals = c.opts.confirm
+	return cfg
+}
+
+// openStore opens the store a sync writes to: the -db database, or a new
+// memory store. When ok is false the command stops with code; nothing was
+// requested from Asana.
+func (c *cli) openStore(ctx context.Context) (store syncStore, closeStore func(), code int, ok bool) {
+	if !c.opts.dbSet {
+		return goals.NewMemoryStore(), func() {}, exitOK, true
+	}
+	target, err := parseDB(c.opts.db)
+	if err != nil {
+		c.errorf("%v", err)
+		return nil, nil, exitUsage, false
+	}
+	store, closeStore, err = openStore(ctx, target)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		c.errorf("%v (interrupted); nothing was requested from Asana", err)
+		return nil, nil, exitFailed, false
+	case err != nil:
+		c.errorf("%v; nothing was requested from Asana", err)
+		return nil, nil, exitUsage, false
+	}
+	return store, closeStore, exitOK, true
 }
 
 // runCheck checks the token and the workspace, the spec's Connecting steps.
@@ -325,7 +383,7 @@ func (c *cli) suggestMappings(ctx context.Context, client *asana.Client, list *e
 	w := csv.NewWriter(c.stdout)
 	_ = w.Write([]string{"employee_id", "asana_user_gid", "asana_name", "matched_by"})
 	for _, s := range sugg {
-		_ = w.Write([]string{s.EmployeeID, s.AsanaUserGID, oneLine(s.AsanaName), s.By})
+		_ = w.Write(csvCells(s.EmployeeID, s.AsanaUserGID, oneLine(s.AsanaName), s.By))
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -333,6 +391,22 @@ func (c *cli) suggestMappings(ctx context.Context, client *asana.Client, list *e
 		return exitFailed
 	}
 	return exitOK
+}
+
+// csvCells returns cells for a CSV file an admin opens in a spreadsheet:
+// a cell that begins with '=', '+', '-', '@', a tab or a carriage return
+// would be read as a formula (an Asana user can name themself
+// =HYPERLINK(…)), so it gets a leading single quote, which spreadsheets
+// show as text (OWASP's guidance on CSV injection).
+func csvCells(cells ...string) []string {
+	out := make([]string, len(cells))
+	for i, cell := range cells {
+		if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+			cell = "'" + cell
+		}
+		out[i] = cell
+	}
+	return out
 }
 
 // runDemo serves the demo workspace on loopback and syncs it.
@@ -368,7 +442,12 @@ func (c *cli) runDemo(ctx context.Context) int {
 	note := fmt.Sprintf("Demo: the built-in fake Asana workspace %q, served on 127.0.0.1, with %d employees.\n"+
 		"For a real workspace: ASANA_TOKEN=… goalsync -workspace GID -employees FILE (goalsync -h).\n\n",
 		ws.Name, len(list.employees))
-	return c.sync(ctx, client, goals.Config{WorkspaceGID: ws.GID}, list, note)
+	store, closeStore, code, ok := c.openStore(ctx)
+	if !ok {
+		return code
+	}
+	defer closeStore()
+	return c.sync(ctx, client, c.syncConfig(goals.Config{WorkspaceGID: ws.GID}), store, list, note)
 }
 
 // demoEmployees returns the demo company's employees.
@@ -405,7 +484,7 @@ var errTimeout = errors.New("timeout")
 
 // sync runs one sync, prints its output and returns the exit code. note,
 // when not empty, opens the text output.
-func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, list *employeeList, note string) int {
+func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, store syncStore, list *employeeList, note string) int {
 	if c.opts.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, c.opts.timeout, errTimeout)
@@ -416,7 +495,6 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		prog = newProgress(c.stderr, client.Stats, tty)
 		cfg.OnProgress = prog.update
 	}
-	store := goals.NewMemoryStore()
 	report, err := goals.NewIngester(client, store, cfg).Sync(ctx, list.employees)
 	prog.finish()
 
@@ -449,6 +527,7 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		c.errorf("sync failed: %s", msg)
 		return exitFailed
 	}
+	code := exitOK
 	if failed := report.Failed(); len(failed) > 0 {
 		const shown = 10
 		var ids []string
@@ -460,9 +539,20 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		}
 		c.errorf("%d of %d employees not fully synced (%s); the report says why",
 			len(failed), len(report.Employees), strings.Join(ids, ", "))
-		return exitPartial
+		code = exitPartial
 	}
-	return exitOK
+	if report.RemovalsHeld > 0 {
+		c.errorf("%s; if they did leave Asana (not only the token's view of them), run again with -confirm-removals",
+			removalsHeldLine(report.RemovalsHeld, c.opts.threshold))
+		code = exitPartial
+	}
+	return code
+}
+
+// removalsHeldLine says that a sync held n removals back.
+func removalsHeldLine(n int, threshold float64) string {
+	return fmt.Sprintf("removals held back: this sync would remove %s that Asana no longer lists, more than %.0f%% of those stored "+
+		"(-removal-threshold %v), so it removed nothing", plural(n, "stored goal"), threshold*100, threshold)
 }
 
 var employeeIndex = regexp.MustCompile(`^employees\[(\d+)\]`)

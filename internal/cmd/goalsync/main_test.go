@@ -558,6 +558,13 @@ func TestParseEmployeesErrors(t *testing.T) {
 		{"noid.json", `[{"employee_id":"","asana_user_gid":"1"}]`, "noid.json:1: entry 1: empty employee_id"},
 		{"trailing.json", `[{"employee_id":"e","asana_user_gid":"1"}] []`, "trailing.json:1: unexpected content after the JSON array"},
 		{"csv-in.json", "employee_id,asana_user_gid\ne,1\n", "csv-in.json:1: invalid JSON"},
+		// A repeated key is refused, as a CSV header naming a column twice:
+		// which value was meant is anyone's guess.
+		{"dupkey.json", "[\n{\"employee_id\":\"a\",\"asana_user_gid\":\"1\"},\n{\"employee_id\":\"a\",\"employee_id\":\"b\",\"asana_user_gid\":\"2\"}]", `dupkey.json:3: entry 2: key "employee_id" given twice`},
+		{"dupsame.json", `[{"employee_id":"a","asana_user_gid":"1","asana_user_gid":"1"}]`, `dupsame.json:1: entry 1: key "asana_user_gid" given twice`},
+		{"dupnull.json", `[{"employee_id":"a","asana_user_gid":"1","name":"Ada","name":null}]`, `dupnull.json:1: entry 1: key "name" given twice`},
+		{"nested.json", `[{"employee_id":"a","asana_user_gid":"1","name":{"employee_id":"b"}}]`, `nested.json:1: entry 1: "name" must be a string`},
+		{"dupunknown.json", `[{"employee_id":"a","asana_user_gid":"1","team":{"a":1,"a":2},"team":3}]`, `dupunknown.json:1: entry 1: key "team" given twice`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			list, err := parseEmployees(tc.name, []byte(tc.content))
@@ -830,19 +837,35 @@ func TestProgress(t *testing.T) {
 	res := runCmd(t, tokenEnvMap(testToken), append(args, "-progress")...)
 	res.wantCode(t, exitOK)
 	lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
-	// 320 goals: three "scanning" calls, then the scan's and the walk's ends.
-	if len(lines) < 5 {
-		t.Fatalf("%d progress lines, want at least 5:\n%s", len(lines), res.stderr)
-	}
 	for _, l := range lines {
 		if !strings.HasPrefix(l, "goalsync: ") || !strings.Contains(l, "scanned") || !strings.Contains(l, " request") ||
 			!strings.Contains(l, "rate-limit waits") {
 			t.Errorf("odd progress line %q", l)
 		}
 	}
-	if !strings.Contains(res.stderr, "goalsync: scanning: 1 page (100 goals) scanned") ||
-		!strings.Contains(res.stderr, "4 pages (320 goals) scanned") {
-		t.Errorf("progress lacks page counts:\n%s", res.stderr)
+	// 320 goals: one "scanning" line per page, then the scan's end, the
+	// start of the writes and their end.
+	want := []string{
+		"goalsync: scanning: 1 page (100 goals) scanned",
+		"goalsync: scanning: 2 pages (200 goals) scanned",
+		"goalsync: scanning: 3 pages (300 goals) scanned",
+		"goalsync: scanning: 4 pages (320 goals) scanned",
+		"goalsync: scan done, fetching sub-goals: 4 pages (320 goals) scanned",
+		"goalsync: fetched, writing: 4 pages (320 goals) scanned",
+		"goalsync: done: 4 pages (320 goals) scanned",
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d progress lines, want %d:\n%s", len(lines), len(want), res.stderr)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("progress line %d = %q, want it to start %q", i+1, lines[i], w)
+		}
+	}
+	// Every kept goal's sub-goals were fetched before the writes.
+	kept := regexp.MustCompile(`(\d+) goals kept, sub-goals of (\d+) fetched`).FindStringSubmatch(lines[5])
+	if kept == nil || kept[1] != kept[2] {
+		t.Errorf("writing line %q: sub-goals not all fetched", lines[5])
 	}
 	checkJSONShape(t, res.stdout) // progress stays off stdout
 
@@ -850,6 +873,19 @@ func TestProgress(t *testing.T) {
 	res.wantCode(t, exitOK)
 	if res.stderr != "" {
 		t.Errorf("progress without -progress and no terminal: %q", res.stderr)
+	}
+}
+
+// Pages are the scan's own count, not one per hundred goals: an empty
+// workspace is one empty page.
+func TestProgressCountsEmptyPages(t *testing.T) {
+	ws := &asanafake.Workspace{GID: "1209000000009000", Name: "Empty", Users: []asanafake.User{{GID: "1209000000009001", Name: "Ada"}}}
+	_, url := fake(t, ws, asanafake.Options{})
+	path := employeesJSON(t, []goals.Employee{{ID: "e1", AsanaUserGID: "1209000000009001"}})
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-employees", path, "-progress", "-format", "json")
+	res.wantCode(t, exitOK)
+	if !strings.HasPrefix(res.stderr, "goalsync: scanning: 1 page (0 goals) scanned") {
+		t.Errorf("progress = %q, want a first line for one page of no goals", res.stderr)
 	}
 }
 

@@ -139,6 +139,13 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 		row("unmapped employees", "0")
 	}
 	row("sub-goal source", "%s", describeSource(r.SubgoalSource))
+	if r.MalformedRecords > 0 {
+		row("malformed records", "%d (records Asana cannot have meant; nothing was removed)", r.MalformedRecords)
+	}
+	if r.RemovalsHeld > 0 {
+		row("removals held", "%s that Asana no longer lists kept, not removed: too many at once (run again with -confirm-removals if they did leave Asana)",
+			plural(r.RemovalsHeld, "stored goal"))
+	}
 	row("requests", "%d (%s, %d answered 429 Too Many Requests)", r.Requests, plural(int(r.Retries), "retry"), r.RateLimited)
 	row("duration", "%s", (time.Duration(r.DurationSeconds * float64(time.Second))).Round(time.Millisecond))
 	tw.Flush()
@@ -171,8 +178,14 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 		b.WriteString("Result: the sync failed; goals fetched whole were stored, nothing was removed.\n")
 	case len(failed) > 0:
 		fmt.Fprintf(&b, "Result: %d of %d mapped employees not fully synced (their stored goals were kept).\n", len(failed), len(r.Employees))
+	case r.RemovalsHeld > 0:
+		fmt.Fprintf(&b, "Result: all %s synced, but %s held back (see above).\n",
+			plural(len(r.Employees), "mapped employee"), plural(r.RemovalsHeld, "removal"))
 	default:
 		fmt.Fprintf(&b, "Result: all %s synced.\n", plural(len(r.Employees), "mapped employee"))
+	}
+	if r.RemovalsHeld > 0 && (r.Error != "" || len(failed) > 0) {
+		fmt.Fprintf(&b, "Removals held back: %s (see above).\n", plural(r.RemovalsHeld, "stored goal"))
 	}
 
 	reports := make(map[string]goals.EmployeeReport, len(r.Employees))
@@ -189,17 +202,22 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 		case e.AsanaUserGID == "":
 			fmt.Fprintf(&b, "\n== %s: not mapped to an Asana user, no goals synced ==\n", header)
 			continue
-		case !synced:
-			fmt.Fprintf(&b, "\n== %s: not synced, the sync failed ==\n", header)
-			continue
-		case er.Written != goals.WrittenComplete:
-			header += fmt.Sprintf(" (written: %s; see the report)", er.Written)
 		}
-		fmt.Fprintf(&b, "\n== %s ==\n", header)
 		stored, err := store.Goals(ctx, e.ID)
 		if err != nil {
 			return nil, fmt.Errorf("reading the stored goals of %s: %w", e.ID, err)
 		}
+		switch {
+		case !synced && len(stored) == 0:
+			fmt.Fprintf(&b, "\n== %s: not synced, the sync failed ==\n", header)
+			continue
+		case !synced:
+			// A database (-db) keeps what earlier syncs stored.
+			header += " (not synced, the sync failed; stored by an earlier sync)"
+		case er.Written != goals.WrittenComplete:
+			header += fmt.Sprintf(" (written: %s; see the report)", er.Written)
+		}
+		fmt.Fprintf(&b, "\n== %s ==\n", header)
 		b.WriteString(prompt.Render(stored, prompt.Options{}))
 	}
 	return b.Bytes(), nil

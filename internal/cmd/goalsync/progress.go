@@ -27,16 +27,15 @@ func newProgress(w io.Writer, stats func() asana.Stats, tty bool) *progress {
 // update is the sync's goals.Config.OnProgress.
 func (p *progress) update(sp goals.SyncProgress) {
 	st := p.stats()
-	pages := (sp.GoalsScanned + asana.PageSize - 1) / asana.PageSize
 	phase := sp.Phase
 	switch sp.Phase {
 	case "walking":
 		phase = "scan done, fetching sub-goals"
-	case "done":
+	case "writing":
 		phase = "fetched, writing"
 	}
 	line := fmt.Sprintf("goalsync: %s: %s (%s) scanned, %s kept, sub-goals of %d fetched; %s, %d answered 429, rate-limit waits %s (summed over requests)",
-		phase, plural(pages, "page"), plural(sp.GoalsScanned, "goal"), plural(sp.GoalsKept, "goal"), sp.KeyResultGoalsDone,
+		phase, plural(sp.PagesScanned, "page"), plural(sp.GoalsScanned, "goal"), plural(sp.GoalsKept, "goal"), sp.KeyResultGoalsDone,
 		plural(int(st.Requests), "request"), st.RateLimited, st.RateLimitWait.Round(100*time.Millisecond))
 
 	p.mu.Lock()

@@ -1,0 +1,452 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/perfcopilot/asanagoals/goals/sqlstore"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
+)
+
+// dbRows returns every row of the store's tables in the SQLite database at
+// path, one line each, in key order; without the synced_at column when
+// withSyncedAt is false (an upsert of an unchanged goal moves it).
+func dbRows(t *testing.T, path string, withSyncedAt bool) []string {
+	t.Helper()
+	db, err := sql.Open("sqlite", sqliteDSN(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	goalCols := "employee_id, gid, position, name, description, start_on, due_on, status, raw_status, " +
+		"progress_initial, progress_current, progress_target, progress_unit, progress_currency"
+	if withSyncedAt {
+		goalCols += ", synced_at"
+	}
+	var out []string
+	for _, q := range []string{
+		"SELECT 'goal', " + goalCols + " FROM asana_goals ORDER BY employee_id, gid",
+		"SELECT 'kr', employee_id, goal_gid, gid, position, name, status, raw_status, due_on, " +
+			"progress_initial, progress_current, progress_target, progress_unit, progress_currency " +
+			"FROM asana_goal_key_results ORDER BY employee_id, goal_gid, gid",
+	} {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			fields := make([]string, len(vals))
+			for i, v := range vals {
+				switch v := v.(type) {
+				case nil:
+					fields[i] = "NULL"
+				case string:
+					fields[i] = strconv.Quote(v)
+				case []byte:
+					fields[i] = strconv.Quote(string(v))
+				default:
+					fields[i] = fmt.Sprint(v)
+				}
+			}
+			out = append(out, strings.Join(fields, "\t"))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+	}
+	return out
+}
+
+// goalRows returns the rows of asana_goals among rows.
+func goalRows(rows []string) []string {
+	return slices.DeleteFunc(slices.Clone(rows), func(r string) bool { return !strings.HasPrefix(r, `"goal"`+"\t") })
+}
+
+// goalKeys returns the employee_id/gid of every stored goal.
+func goalKeys(rows []string) []string {
+	var keys []string
+	for _, r := range rows {
+		if f := strings.Split(r, "\t"); f[0] == `"goal"` {
+			keys = append(keys, f[1]+" "+f[2])
+		}
+	}
+	return keys
+}
+
+func countGoalRows(rows []string) int { return len(goalKeys(rows)) }
+
+// withoutGoals returns a copy of ws without the goals drop selects, and
+// without sub-goal links to them.
+func withoutGoals(t *testing.T, ws *asanafake.Workspace, drop func(asanafake.Goal) bool) *asanafake.Workspace {
+	t.Helper()
+	c := ws.Clone()
+	gone := map[string]bool{}
+	kept := c.Goals[:0]
+	for _, g := range c.Goals {
+		if drop(g) {
+			gone[g.GID] = true
+			continue
+		}
+		kept = append(kept, g)
+	}
+	c.Goals = kept
+	for i := range c.Goals {
+		c.Goals[i].SubgoalGIDs = slices.DeleteFunc(c.Goals[i].SubgoalGIDs, func(gid string) bool { return gone[gid] })
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// The two-run story through the command with -db on SQLite: a sync stores
+// rows; a sync against an Asana that fails exits 1 and leaves the rows as
+// they were; a sync against a workspace that lost most of the employees'
+// goals exits 3 and removes nothing; the same with -confirm-removals
+// removes them.
+func TestDBTwoRunStory(t *testing.T) {
+	ws, emps := generated(t)
+	srv, url := fake(t, ws, asanafake.Options{})
+	people := employeesJSON(t, emps)
+	path := filepath.Join(t.TempDir(), "goals.db") // created by the first run
+	base := []string{"-base-url", url, "-workspace", ws.GID, "-employees", people, "-rate", "600000", "-db", path}
+	run := func(t *testing.T, extra ...string) result {
+		t.Helper()
+		return runCmdWith(t, context.Background(), tokenEnvMap(testToken), fastRetries, append(slices.Clone(base), extra...)...)
+	}
+
+	// (a) The first sync creates the database and stores every kept goal.
+	res := run(t, "-format", "json")
+	res.wantCode(t, exitOK)
+	v := decodeTyped(t, res.stdout)
+	checkAgainstWorkspace(t, ws, emps, v.Goals)
+	stored, storedContent := dbRows(t, path, true), dbRows(t, path, false)
+	if n, want := countGoalRows(stored), keptGoals(ws, emps); n != want || want == 0 {
+		t.Fatalf("%d goals in the database after the first sync, want %d", n, want)
+	}
+
+	// (b) A failed sync changes no row.
+	for _, tc := range []struct {
+		name      string
+		intercept func(w http.ResponseWriter, r *http.Request) bool
+		// untouched: nothing fetched whole, so not even synced_at moves.
+		untouched bool
+		want      string
+	}{
+		{"the goal list answers data null", func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path != "/goals" {
+				return false
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"data":null}`)
+			return true
+		}, true, "workspace scan failed"},
+		{"the goal list answers an empty object", func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path != "/goals" {
+				return false
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{}`)
+			return true
+		}, true, "workspace scan failed"},
+		{"every request answers 500", func(w http.ResponseWriter, r *http.Request) bool {
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprint(w, `{"errors":[{"message":"Server Error"}]}`)
+			return true
+		}, true, "500"},
+		{"the token is revoked during the sync", func(w http.ResponseWriter, r *http.Request) bool {
+			if !strings.HasSuffix(r.URL.Path, "/subgoals") {
+				return false
+			}
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"errors":[{"message":"Not Authorized"}]}`)
+			return true
+		}, true, "401"},
+		{"the second page fails", func(w http.ResponseWriter, r *http.Request) bool {
+			if r.URL.Path != "/goals" || r.URL.Query().Get("offset") == "" {
+				return false
+			}
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprint(w, "<html><body>502 Bad Gateway</body></html>")
+			return true
+		}, false, "workspace scan failed after 100 goals"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, badURL := fake(t, ws, asanafake.Options{Intercept: tc.intercept})
+			for _, format := range []string{"text", "json"} {
+				args := append(slices.Clone(base), "-format", format)
+				args[1] = badURL
+				res := runCmdWith(t, context.Background(), tokenEnvMap(testToken), fastRetries, args...)
+				res.wantCode(t, exitFailed)
+				res.wantOneErrorLine(t, "goalsync: sync failed: ", tc.want)
+				want := storedContent
+				if tc.untouched {
+					want = stored
+				}
+				if got := dbRows(t, path, tc.untouched); !slices.Equal(got, want) {
+					t.Fatalf("%s: a failed sync changed the database: %d rows, were %d", format, len(got), len(stored))
+				}
+				// The output reads the store: what earlier syncs stored.
+				if format == "json" {
+					if n := len(decodeTyped(t, res.stdout).Goals); n != countGoalRows(stored) {
+						t.Errorf("json output shows %d goals, the database holds %d", n, countGoalRows(stored))
+					}
+				} else if got := strings.Count(res.stdout, "\n[GOALS]\n"); got != len(emps)-1 {
+					t.Errorf("text output shows %d [GOALS] blocks of stored goals, want %d:\n%s", got, len(emps)-1, res.stdout)
+				}
+			}
+		})
+	}
+
+	// (c) Asana now lists a tenth of the employees' goals: the removals
+	// are held back, every row stays, and the command exits 3.
+	mapped := map[string]bool{}
+	for _, e := range emps {
+		if e.AsanaUserGID != "" {
+			mapped[e.AsanaUserGID] = true
+		}
+	}
+	n := 0
+	shrunk := withoutGoals(t, ws, func(g asanafake.Goal) bool {
+		if !mapped[g.OwnerGID] {
+			return false
+		}
+		n++
+		return n%10 != 0
+	})
+	srv.SetWorkspace(shrunk)
+	before := dbRows(t, path, false)
+	removed := countGoalRows(before) - keptGoals(shrunk, emps)
+
+	res = run(t)
+	res.wantCode(t, exitPartial)
+	res.wantOneErrorLine(t, "removals held back", fmt.Sprintf("would remove %d stored goals", removed), "-confirm-removals")
+	for _, want := range []string{fmt.Sprintf("removals held       %d stored goals", removed), "-confirm-removals",
+		fmt.Sprintf("but %d removals held back", removed)} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("text output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	// Goals stay as they were; a kept goal's Key Results follow Asana.
+	if got := goalRows(dbRows(t, path, false)); !slices.Equal(got, goalRows(before)) {
+		t.Fatalf("held removals changed the stored goals: %d goal rows, were %d", len(got), len(goalRows(before)))
+	}
+	res = run(t, "-format", "json")
+	res.wantCode(t, exitPartial)
+	if v := decodeTyped(t, res.stdout); v.Report.RemovalsHeld != removed || len(v.Goals) != countGoalRows(before) {
+		t.Errorf("json report: removals_held %d (want %d), %d goals shown (want the %d stored)",
+			v.Report.RemovalsHeld, removed, len(v.Goals), countGoalRows(before))
+	}
+
+	// (d) Confirmed, the removals apply: the database is Asana's truth.
+	res = run(t, "-confirm-removals", "-format", "json")
+	res.wantCode(t, exitOK)
+	v = decodeTyped(t, res.stdout)
+	checkAgainstWorkspace(t, shrunk, emps, v.Goals)
+	if n, want := countGoalRows(dbRows(t, path, false)), keptGoals(shrunk, emps); n != want {
+		t.Errorf("%d goals in the database after the confirmed sync, want %d", n, want)
+	}
+
+	// A small change applies without confirmation: one goal gone.
+	var first string
+	for _, g := range shrunk.Goals {
+		if mapped[g.OwnerGID] {
+			first = g.GID
+			break
+		}
+	}
+	smaller := withoutGoals(t, shrunk, func(g asanafake.Goal) bool { return g.GID == first })
+	srv.SetWorkspace(smaller)
+	res = run(t, "-format", "json")
+	res.wantCode(t, exitOK)
+	checkAgainstWorkspace(t, smaller, emps, decodeTyped(t, res.stdout).Goals)
+	if slices.ContainsFunc(goalKeys(dbRows(t, path, false)), func(k string) bool { return strings.HasSuffix(k, strconv.Quote(first)) }) {
+		t.Errorf("goal %s, deleted in Asana, is still stored", first)
+	}
+}
+
+// The README's story with the demo: a sync into a SQLite file, a sync that
+// fails (here, its -timeout runs out at once), and the same rows after.
+func TestDemoDBFailedRunKeepsRows(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "goals.db")
+	res := runCmd(t, nil, "-demo", "-db", path)
+	res.wantCode(t, exitOK)
+	stored := dbRows(t, path, true)
+	if countGoalRows(stored) == 0 {
+		t.Fatal("the demo stored no goal")
+	}
+
+	res = runCmd(t, nil, "-demo", "-db", path, "-timeout", "1ns")
+	res.wantCode(t, exitFailed)
+	res.wantOneErrorLine(t, "sync failed", "-timeout of 1ns ran out")
+	if got := dbRows(t, path, true); !slices.Equal(got, stored) {
+		t.Errorf("the failed sync changed the database")
+	}
+	if !strings.Contains(res.stdout, "(not synced, the sync failed; stored by an earlier sync) ==\n[GOALS]\n") {
+		t.Errorf("the failed run's output does not show the stored goals:\n%s", res.stdout)
+	}
+}
+
+// A -db that cannot be used is a configuration error: exit 2, one line
+// that says why (without a password), and nothing requested from Asana.
+func TestDBErrors(t *testing.T) {
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	emps := demoEmployeesCSV(t)
+	dir := t.TempDir()
+	notDB := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notDB, []byte(strings.Repeat("not a database\n", 100)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const password = "hunter2pw"
+	real := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", emps}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"a directory", []string{"-db", dir}, []string{"-db " + dir + ": a directory"}},
+		{"in a missing directory", []string{"-db", filepath.Join(dir, "missing", "goals.db")}, []string{"cannot open the database", "nothing was requested"}},
+		{"not a database", []string{"-db", notDB}, []string{"-db " + notDB, "not a database"}},
+		{"empty", []string{"-db", ""}, []string{"-db: empty"}},
+		{"another scheme", []string{"-db", "mysql://u:" + password + "@localhost/db"}, []string{"mysql:// databases are not supported"}},
+		{"postgres URL that does not parse", []string{"-db", "postgres://u:" + password + "@[::1/db"}, []string{"not a valid PostgreSQL URL"}},
+		{"postgres server not there", []string{"-db", "postgresql://u:" + password + "@127.0.0.1:1/db?connect_timeout=5"},
+			[]string{"-db postgresql://u:xxxxx@127.0.0.1:1/db", "cannot open the database"}},
+		{"with -check", []string{"-check", "-db", filepath.Join(dir, "g.db")}, []string{"-db, -confirm-removals and -removal-threshold are for a sync"}},
+		{"-confirm-removals with -suggest", []string{"-suggest", "-confirm-removals"}, []string{"are for a sync"}},
+		{"threshold zero", []string{"-removal-threshold", "0"}, []string{"-removal-threshold must be a share above 0 and at most 1"}},
+		{"threshold above one", []string{"-removal-threshold", "1.5"}, []string{"-removal-threshold must be"}},
+		{"threshold NaN", []string{"-removal-threshold", "NaN"}, []string{"-removal-threshold must be"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runCmd(t, tokenEnvMap(testToken), append(slices.Clone(real), tc.args...)...)
+			res.wantCode(t, exitUsage)
+			res.wantOneErrorLine(t, tc.want...)
+			if strings.Contains(res.stderr, password) {
+				t.Errorf("stderr shows the database password: %q", res.stderr)
+			}
+			if res.stdout != "" {
+				t.Errorf("stdout not empty:\n%s", res.stdout)
+			}
+		})
+	}
+	res := runCmd(t, nil, "-demo", "-db", "postgres://u@localhost/db")
+	res.wantCode(t, exitUsage)
+	res.wantOneErrorLine(t, "-demo with -db takes a SQLite file only")
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Asana, want none", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "g.db")); err == nil {
+		t.Errorf("-check created the -db file")
+	}
+}
+
+// A database file the command may not write is refused before any request.
+func TestDBReadOnly(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes read-only files")
+	}
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	path := filepath.Join(t.TempDir(), "goals.db")
+	res := runCmd(t, nil, "-demo", "-db", path)
+	res.wantCode(t, exitOK)
+	if err := os.Chmod(path, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	res = runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", asanafake.DemoWorkspaceGID,
+		"-employees", demoEmployeesCSV(t), "-db", path)
+	res.wantCode(t, exitUsage)
+	res.wantOneErrorLine(t, "cannot write to the database")
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Asana, want none", n)
+	}
+}
+
+// A -db value is a PostgreSQL URL only with the postgres or postgresql
+// scheme; anything else is a SQLite path, escaped into a file: URI.
+func TestParseDB(t *testing.T) {
+	for _, tc := range []struct {
+		in      string
+		dialect sqlstore.Dialect
+		shown   string
+		dsn     string
+	}{
+		{"goals.db", sqlstore.SQLite, "goals.db", "file:goals.db?" + sqlitePragmas},
+		{"/var/lib/goals?#%.db", sqlstore.SQLite, "/var/lib/goals?#%.db", "file:/var/lib/goals%3f%23%25.db?" + sqlitePragmas},
+		{"./a://b.db", sqlstore.SQLite, "./a://b.db", "file:./a://b.db?" + sqlitePragmas},
+		{"postgres://u:pw@db.example.com/goals?sslmode=require", sqlstore.Postgres, "postgres://u:xxxxx@db.example.com/goals?sslmode=require",
+			"postgres://u:pw@db.example.com/goals?sslmode=require"},
+		{"PostgreSQL://db.example.com/goals", sqlstore.Postgres, "PostgreSQL://db.example.com/goals", "PostgreSQL://db.example.com/goals"},
+	} {
+		got, err := parseDB(tc.in)
+		if err != nil {
+			t.Errorf("parseDB(%q): %v", tc.in, err)
+			continue
+		}
+		if got.dialect != tc.dialect || !strings.EqualFold(got.shown, tc.shown) || got.dsn != tc.dsn {
+			t.Errorf("parseDB(%q) = %+v, want %v %q %q", tc.in, got, tc.dialect, tc.shown, tc.dsn)
+		}
+	}
+}
+
+// -db with PostgreSQL, when a server is at hand: the first sync migrates
+// and stores, and the output reads back from it.
+func TestDBPostgres(t *testing.T) {
+	dsn := os.Getenv("ASANAGOALS_POSTGRES_DSN")
+	if dsn == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ASANAGOALS_POSTGRES_DSN is not set: CI must run the PostgreSQL tests (.ci/run starts a server)")
+		}
+		t.Skip("ASANAGOALS_POSTGRES_DSN is not set; .ci/run starts a PostgreSQL server and sets it")
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	schema := fmt.Sprintf("goalsync_%d", os.Getpid())
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	dsn += sep + "search_path=" + schema
+
+	ws, emps := generated(t)
+	_, url := fake(t, ws, asanafake.Options{})
+	args := []string{"-base-url", url, "-workspace", ws.GID, "-employees", employeesJSON(t, emps), "-rate", "600000",
+		"-db", dsn, "-format", "json"}
+	for range 2 {
+		res := runCmd(t, tokenEnvMap(testToken), args...)
+		res.wantCode(t, exitOK)
+		checkAgainstWorkspace(t, ws, emps, decodeTyped(t, res.stdout).Goals)
+	}
+	var n int
+	if err := admin.QueryRow("SELECT count(*) FROM " + schema + ".asana_goals").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if want := keptGoals(ws, emps); n != want {
+		t.Errorf("%d goals in PostgreSQL, want %d", n, want)
+	}
+}
