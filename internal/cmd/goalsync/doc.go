@@ -1,6 +1,8 @@
 // Command goalsync runs the library's main job: one sync of employees'
-// Asana goals (with their sub-goals as Key Results) into an in-memory store,
-// then the sync report and every employee's [GOALS] review-prompt block.
+// Asana goals (with their sub-goals as Key Results) into a store, in memory
+// or the database of -db (goals/sqlstore on SQLite or PostgreSQL), then the
+// sync report and every employee's [GOALS] review-prompt block, read back
+// from the store.
 //
 // Demo: with no flags and no ASANA_TOKEN in the environment, or with -demo,
 // it serves a small built-in fake Asana workspace on 127.0.0.1 and syncs
@@ -20,7 +22,8 @@
 //
 // Flags:
 //
-//	-demo             run the built-in demo (not with -base-url, -workspace or -employees)
+//	-demo             run the built-in demo (not with -base-url, -workspace or -employees;
+//	                  with -db, a SQLite file only)
 //	-base-url URL     Asana API root (default https://app.asana.com/api/1.0); https,
 //	                  or plain http to a loopback address only
 //	-workspace GID    Asana workspace GID
@@ -32,9 +35,16 @@
 //	-check            only check the connection: the token works and its user can
 //	                  read the workspace's goals (no -employees needed)
 //	-suggest          only suggest Asana users for employees without one, by e-mail
-//	                  then by a name unique on both sides (CSV, or JSON)
+//	                  then by a name unique on both sides (CSV, or JSON); a CSV cell
+//	                  that could start a formula (=, +, -, @, tab, CR) gets a leading '
+//	-db PATH|URL      sync into a database: a SQLite file (created and migrated if
+//	                  missing), or a postgres:// or postgresql:// URL (migrated)
+//	-confirm-removals apply removals the mass-removal guard would hold back
+//	-removal-threshold F
+//	                  share of the stored goals removed without confirmation
+//	                  (default 0.2; 1 turns the guard off)
 //	-progress         progress on stderr (pages scanned, goals kept, requests, waits on
-//	                  the rate limit); on by default when stderr is a terminal
+//	                  the rate limit, the writes); on by default when stderr is a terminal
 //	-h, -help         usage
 //
 // The employee file is JSON when its name ends in .json or its first
@@ -42,8 +52,14 @@
 // naming its columns in any order: employee_id and asana_user_gid
 // (required), name and email (optional); blank lines are skipped and an
 // unknown column is an error. A JSON file is an array of objects with the
-// same keys. An empty asana_user_gid marks an employee not mapped to Asana
-// yet.
+// same keys, each at most once. An empty asana_user_gid marks an employee
+// not mapped to Asana yet. The file may be a named pipe; an interrupt
+// (SIGINT, SIGTERM) while it waits ends the command.
+//
+// A sync that would remove more than the -removal-threshold share of the
+// goals stored for its employees (and at least 10) removes none of them and
+// exits 3: a token that lost visibility looks exactly like goals deleted in
+// Asana. -confirm-removals applies them, for one run.
 //
 // With -format json, stdout is one JSON object:
 //
@@ -58,9 +74,10 @@
 //
 //	0  every employee synced
 //	1  the sync failed outright (for example Asana refused the token)
-//	2  usage or configuration error, such as a missing workspace; nothing
-//	   was requested from Asana
-//	3  some employees could not be synced; the report says which and why
+//	2  usage or configuration error, such as a missing workspace or a -db
+//	   that cannot be used; nothing was requested from Asana
+//	3  some employees could not be synced, or removals were held back; the
+//	   report says which and why
 //
 // Errors are one line on stderr, prefixed "goalsync: ".
 package main

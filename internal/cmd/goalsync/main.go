@@ -42,8 +42,9 @@ const (
 const usage = `Usage: goalsync [flags]
 
 goalsync syncs each employee's Asana goals, with their sub-goals as Key
-Results, into an in-memory store, then prints the sync report and every
-employee's [GOALS] block as a review prompt would show it.
+Results, into a store (in memory, or the database of -db), then prints the
+sync report and every employee's [GOALS] block as a review prompt would
+show it, read back from the store.
 
 Demo: with no flags and no ASANA_TOKEN in the environment, or with -demo, it
 syncs a small built-in fake Asana workspace served on 127.0.0.1; nothing
@@ -59,7 +60,8 @@ A missing one is a configuration error, never a fall back to the demo.
 
 Flags:
   -demo             run the built-in demo (not with -base-url, -workspace
-                    or -employees)
+                    or -employees; with -db, a SQLite file only: use a
+                    scratch file, the demo's goals are made up)
   -base-url URL     Asana API root (default https://app.asana.com/api/1.0);
                     https only, plain http only to a loopback address
   -workspace GID    Asana workspace GID: the number in your workspace URL,
@@ -75,10 +77,25 @@ Flags:
   -suggest          only suggest Asana users for the employees of
                     -employees that have no asana_user_gid, by e-mail, then
                     by a name unique on both sides; prints CSV (or JSON with
-                    -format json) to confirm and add to the employee file
+                    -format json) to confirm and add to the employee file.
+                    A CSV cell that would begin with =, +, -, @, a tab or a
+                    carriage return gets a leading ' so that a spreadsheet
+                    shows it as text; the JSON is as Asana has it
+  -db PATH|URL      sync into a database instead of memory: a file path is
+                    a SQLite database (created, with its tables, if
+                    missing); a postgres:// or postgresql:// URL is
+                    PostgreSQL (tables created if missing). A database that
+                    cannot be opened or written is a configuration error
+  -confirm-removals apply this sync's removals even when they are many
+                    (see Removals below); for one run, after checking the
+                    goals did leave Asana
+  -removal-threshold F
+                    the largest share of the stored goals a sync removes
+                    without -confirm-removals, above 0 and at most 1
+                    (default 0.2; 1 turns the guard off)
   -progress         progress on stderr (pages scanned, goals kept, requests,
-                    waits on rate limit); on by default when stderr is a
-                    terminal
+                    waits on rate limit, then the writes); on by default
+                    when stderr is a terminal
   -h, -help         print this help
 
 Employee file:
@@ -90,12 +107,24 @@ Employee file:
       employee_id,asana_user_gid,name,email
       emp-001,1201234567890,Ada Lovelace,ada@example.com
       emp-002,,Grace Hopper,
-  JSON: an array of objects with the same keys:
+  JSON: an array of objects with the same keys, each at most once:
       [{"employee_id":"emp-001","asana_user_gid":"1201234567890","name":"Ada Lovelace"}]
   An empty asana_user_gid means the employee is not mapped to Asana yet: the
   report lists them under unmapped employees.
+  The file may be a named pipe (e.g. -employees <(…)); an interrupt while
+  it waits for a writer or for data ends the command (exit 1).
 
-Output (stdout):
+Removals: a complete sync removes the stored goals Asana no longer lists
+  for an employee. A token that lost visibility looks exactly like goals
+  deleted in Asana, so when a sync would remove more than -removal-threshold
+  of the goals stored for the employees it read whole (and at least 10), it
+  removes none, updates the rest, says so in the report, and exits 3. Check
+  that the goals did leave Asana, then run again with -confirm-removals.
+  A failed sync (exit 1) never removes or changes stored goals, except for
+  updating goals it fetched whole.
+
+Output (stdout), read back from the store, so it shows what is stored,
+also after a failed sync:
   text  a summary of the sync report, then for each employee, in ID order,
         a header line and their [GOALS] block.
   json  one object: {"report": <sync report>, "goals": [{"employee_id",
@@ -106,10 +135,13 @@ Output (stdout):
 
 Exit status:
   0  every employee synced
-  1  the sync failed outright (e.g. Asana refused the token); one line on
+  1  the sync failed outright (e.g. Asana refused the token, or answered
+     what Asana cannot have meant), or it was interrupted; one line on
      stderr says why
-  2  usage or configuration error; nothing was requested from Asana
-  3  some employees could not be synced; the report says which and why
+  2  usage or configuration error (including a -db that cannot be used);
+     nothing was requested from Asana
+  3  some employees could not be synced, or removals were held back (see
+     Removals); the report and a line on stderr say which and why
 `
 
 // isTerminal reports whether w is a terminal.

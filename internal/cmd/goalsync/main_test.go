@@ -459,7 +459,8 @@ func TestHelp(t *testing.T) {
 		res := runCmd(t, tokenEnvMap(testToken), arg)
 		res.wantCode(t, exitOK)
 		for _, want := range []string{"Usage: goalsync", "ASANA_TOKEN", "-workspace GID", "-employees FILE", "-base-url URL",
-			"-rate N", "-format", "-timeout", "-progress", "-demo", "employee_id", "asana_user_gid", "Exit status"} {
+			"-rate N", "-format", "-timeout", "-progress", "-demo", "employee_id", "asana_user_gid", "Exit status",
+			"-db PATH|URL", "postgres://", "-confirm-removals", "-removal-threshold F", "removals were held back"} {
 			if !strings.Contains(res.stdout, want) {
 				t.Errorf("%s: usage lacks %q", arg, want)
 			}
