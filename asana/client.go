@@ -68,6 +68,8 @@ type config struct {
 	retryWaitMax   time.Duration
 	logger         *slog.Logger
 	userAgent      string
+	maxWait        time.Duration
+	requestTimeout time.Duration // -1: take the HTTP client's Timeout
 }
 
 // Option configures a Client.
@@ -142,6 +144,37 @@ func WithRetryWait(min, max time.Duration) Option {
 	}
 }
 
+// WithMaxWait sets the longest Retry-After the client waits out (default
+// DefaultMaxWait). When Asana asks for a longer wait, the request fails at
+// once, and so does every request that would queue behind it, with an
+// *Error matching ErrWaitTooLong that says how long Asana asked for: a
+// caller that cannot wait that long learns it now, not when its deadline
+// runs out.
+func WithMaxWait(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("asana: max wait must be positive, got %s", d)
+		}
+		c.maxWait = d
+		return nil
+	}
+}
+
+// WithRequestTimeout bounds each attempt of a request, from sending it to
+// the end of its answer (default: the HTTP client's Timeout, 60 seconds for
+// the default client; 0 for none). Time spent waiting for the client's own
+// rate limiter or a Retry-After pause is not part of it: the caller's
+// context bounds that.
+func WithRequestTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d < 0 {
+			return fmt.Errorf("asana: request timeout must not be negative, got %s", d)
+		}
+		c.requestTimeout = d
+		return nil
+	}
+}
+
 // WithLogger sets the logger for retries, rate-limit pauses and (at debug
 // level) each request. Log lines carry method and path, never the token or
 // the query string. The default discards everything.
@@ -179,6 +212,8 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		retryWaitMax:   DefaultRetryWaitMax,
 		logger:         slog.New(slog.DiscardHandler),
 		userAgent:      "asanagoals (+https://github.com/perfcopilot/asanagoals)",
+		maxWait:        DefaultMaxWait,
+		requestTimeout: -1,
 	}
 	for _, opt := range opts {
 		if err := opt(&cfg); err != nil {
@@ -197,7 +232,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		logger:    cfg.logger,
 		maxPages:  MaxPages,
 	}
-	c.gate = newGate(cfg.requestsPerMin, cfg.maxInFlight, cfg.logger, &c.stats)
+	c.gate = newGate(cfg.requestsPerMin, cfg.maxInFlight, cfg.maxWait, cfg.logger, &c.stats)
 	c.http = c.newRetryClient(cfg)
 	return c, nil
 }
@@ -241,10 +276,17 @@ func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
 	if inner == nil {
 		inner = http.DefaultTransport
 	}
-	// A copy, so the caller's *http.Client is left as they gave it.
+	// A copy, so the caller's *http.Client is left as they gave it. Its
+	// Timeout moves into the transport, after the gate: an http.Client's
+	// Timeout would count the waits for the rate limit too.
+	timeout := cfg.requestTimeout
+	if timeout < 0 {
+		timeout = hc.Timeout
+	}
 	wrapped := *hc
+	wrapped.Timeout = 0
 	wrapped.CheckRedirect = refuseInsecureRedirect(hc.CheckRedirect)
-	wrapped.Transport = &gatedTransport{next: inner, gate: c.gate, stats: &c.stats, maxBody: maxBodyBytes, redact: c.redact,
+	wrapped.Transport = &gatedTransport{next: inner, gate: c.gate, stats: &c.stats, maxBody: maxBodyBytes, redact: c.redact, timeout: timeout,
 		path: func(r *http.Request) string { return c.apiPath(r.URL) }}
 
 	rc := retryablehttp.NewClient()
@@ -253,7 +295,7 @@ func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
 	rc.RetryMax = cfg.maxRetries
 	rc.RetryWaitMin = cfg.retryWaitMin
 	rc.RetryWaitMax = cfg.retryWaitMax
-	rc.CheckRetry = checkRetry
+	rc.CheckRetry = checkRetry(cfg.maxWait)
 	rc.Backoff = backoff
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
@@ -313,15 +355,25 @@ func pooledTransport(maxInFlight int) http.RoundTripper {
 }
 
 // checkRetry retries connection errors, unreadable bodies, 429 and 5xx; it
-// never retries a cancelled request, an oversized body or another 4xx.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctx.Err() != nil {
-		return false, ctx.Err()
+// never retries a cancelled request, an oversized body, another 4xx, or a
+// 429 whose Retry-After is longer than maxWait (nor a request that would
+// queue behind one).
+func checkRetry(maxWait time.Duration) retryablehttp.CheckRetry {
+	return func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		if ctx.Err() != nil {
+			return false, ctx.Err()
+		}
+		var we *waitError
+		if errors.Is(err, errBodyTooLarge) || errors.Is(err, errInsecureRedirect) || errors.As(err, &we) {
+			return false, err
+		}
+		if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
+			if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && d > maxWait {
+				return false, nil
+			}
+		}
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	}
-	if errors.Is(err, errBodyTooLarge) || errors.Is(err, errInsecureRedirect) {
-		return false, err
-	}
-	return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 }
 
 // backoff waits exponentially with jitter between retries. A 429 that
@@ -357,8 +409,12 @@ type Stats struct {
 	// waiting one second together count ten seconds.
 	RateLimitWait time.Duration `json:"rate_limit_wait"`
 	// RequestsPerMinute is the client-side limiter's rate now: the
-	// configured tier, or less after 429s showed the real quota is lower.
+	// configured tier (less 1% of headroom), or less after 429s showed the
+	// real quota is lower.
 	RequestsPerMinute float64 `json:"requests_per_minute"`
+	// Paused is how long the Retry-After pause in force still lasts (0
+	// when none is): what a progress display says the sync waits for.
+	Paused time.Duration `json:"paused"`
 }
 
 // Sub returns s - old, the counters of what happened in between.
@@ -368,8 +424,9 @@ func (s Stats) Sub(old Stats) Stats {
 		Retries:       s.Retries - old.Retries,
 		RateLimited:   s.RateLimited - old.RateLimited,
 		RateLimitWait: s.RateLimitWait - old.RateLimitWait,
-		// A rate, not a counter: the newer value stands.
+		// A rate and a state, not counters: the newer values stand.
 		RequestsPerMinute: s.RequestsPerMinute,
+		Paused:            s.Paused,
 	}
 }
 
@@ -385,6 +442,7 @@ func (c *Client) Stats() Stats {
 		RateLimited:       c.stats.rateLimited.Load(),
 		RateLimitWait:     time.Duration(c.stats.waitNanos.Load()),
 		RequestsPerMinute: c.gate.requestsPerMinute(),
+		Paused:            c.gate.pausedFor(),
 	}
 }
 

@@ -485,32 +485,6 @@ func TestRetriesGiveUp(t *testing.T) {
 	}
 }
 
-func TestRateLimitedHonoursRetryAfter(t *testing.T) {
-	h := newHarness(t)
-	var times []time.Time
-	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
-		times = append(times, time.Now())
-		if len(times) == 1 {
-			r := jsonResponse(429, `{"errors":[{"message":"You have made too many requests recently."}]}`)
-			r.Header.Set("Retry-After", "0.2")
-			return r, nil
-		}
-		return jsonResponse(200, `{"data":{"gid":"42"}}`), nil
-	})
-	if _, err := h.client.Me(context.Background()); err != nil {
-		t.Fatalf("Me: %v", err)
-	}
-	if len(times) != 2 {
-		t.Fatalf("requests = %d, want 2", len(times))
-	}
-	if gap := times[1].Sub(times[0]); gap < 200*time.Millisecond {
-		t.Errorf("retried after %s, before Retry-After (200ms)", gap)
-	}
-	if s := h.client.Stats(); s.RateLimited != 1 || s.Retries != 1 {
-		t.Errorf("stats = %+v, want one 429 and one retry", s)
-	}
-}
-
 func TestRateLimitedAfterRetries(t *testing.T) {
 	h := newHarness(t, asana.WithMaxRetries(1))
 	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
@@ -528,66 +502,6 @@ func TestRateLimitedAfterRetries(t *testing.T) {
 	}
 	if s := h.client.Stats(); s.RateLimited != 2 {
 		t.Errorf("429s counted = %d, want 2", s.RateLimited)
-	}
-}
-
-// One 429 pauses every request of the client, not just the one that saw it.
-func TestRateLimitPauseIsShared(t *testing.T) {
-	h := newHarness(t)
-	var (
-		mu       sync.Mutex
-		pausedAt time.Time
-		early    []time.Duration
-	)
-	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if pausedAt.IsZero() {
-			pausedAt = time.Now()
-			r := jsonResponse(429, `{"errors":[{"message":"Too many"}]}`)
-			r.Header.Set("Retry-After", "0.3")
-			return r, nil
-		}
-		if d := time.Since(pausedAt); d < 300*time.Millisecond {
-			early = append(early, d)
-		}
-		return jsonResponse(200, `{"data":{"gid":"42"}}`), nil
-	})
-	// The first request meets the 429; the others start after it.
-	first := make(chan error, 1)
-	go func() { _, err := h.client.Me(context.Background()); first <- err }()
-	for {
-		mu.Lock()
-		started := !pausedAt.IsZero()
-		mu.Unlock()
-		if started {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for range 8 {
-		wg.Go(func() {
-			_, err := h.client.Me(context.Background())
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Errorf("Me: %v", err)
-		}
-	}
-	if err := <-first; err != nil {
-		t.Errorf("first Me: %v", err)
-	}
-	if len(early) > 0 {
-		t.Errorf("%d requests were sent during the Retry-After pause (at %v)", len(early), early)
-	}
-	if s := h.client.Stats(); s.RateLimited != 1 || s.Requests != 10 {
-		t.Errorf("stats = %+v, want 1 429 and 10 requests", s)
 	}
 }
 
@@ -826,37 +740,6 @@ func (s *slidingWindow) respond(*http.Request) (*http.Response, error) {
 	return jsonResponse(200, `{"data":{"gid":"1"}}`), nil
 }
 
-// A client configured far faster than the real quota learns the quota from
-// the first 429 and stays under it, instead of meeting a 429 after every
-// pause.
-func TestRateAdaptsToTheRealQuota(t *testing.T) {
-	h := newHarness(t, asana.WithRequestsPerMinute(60_000), asana.WithMaxRetries(8)) // 1,000/s configured
-	sw := &slidingWindow{quota: 30, window: 300 * time.Millisecond}                  // 100/s real
-	h.mock.RegisterResponder("GET", apiRoot+"/users/me", sw.respond)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for range 20 {
-				if _, err := h.client.Me(context.Background()); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	s := h.client.Stats()
-	if sw.served != 160 {
-		t.Errorf("served %d, want 160", sw.served)
-	}
-	if s.RateLimited > 6 {
-		t.Errorf("%d 429s for 160 requests; after the first the client must stay under the quota", s.RateLimited)
-	}
-	if s.RequestsPerMinute > 100*60 || s.RequestsPerMinute < 100*60/4 {
-		t.Errorf("rate now %.0f/min, want just under the real 6000/min", s.RequestsPerMinute)
-	}
-}
-
 func TestRedirectToPlainHTTPIsRefused(t *testing.T) {
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
@@ -893,29 +776,5 @@ func TestPrintingTheClientHidesTheToken(t *testing.T) {
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("client", "c", h.client)
 	if strings.Contains(buf.String(), "supersecret") {
 		t.Errorf("slog output leaks the token: %s", buf.String())
-	}
-}
-
-// A lone 429 while the client ran at about its configured rate (a late
-// request, a neighbour on the token) slows it a little, not by half.
-func TestLone429EasesOffALittle(t *testing.T) {
-	h := newHarness(t, asana.WithRequestsPerMinute(6000)) // 100/s
-	var n atomic.Int32
-	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
-		if n.Add(1) == 31 {
-			r := jsonResponse(429, `{"errors":[{"message":"Too many"}]}`)
-			r.Header.Set("Retry-After", "0.01")
-			return r, nil
-		}
-		return jsonResponse(200, `{"data":{"gid":"1"}}`), nil
-	})
-	for range 32 {
-		if _, err := h.client.Me(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	configured := 6000 * 0.99
-	if got := h.client.Stats().RequestsPerMinute; got < configured*0.9 || got > configured*0.99 {
-		t.Errorf("rate after one 429 = %.0f/min, want a little under %.0f", got, configured)
 	}
 }

@@ -25,6 +25,9 @@ var (
 	ErrNotFound = errors.New("asana: not found")
 	// ErrRateLimited: 429 still answered after every retry.
 	ErrRateLimited = errors.New("asana: rate limited: too many requests")
+	// ErrWaitTooLong: Asana asked, through Retry-After, for a longer wait
+	// than the client waits (WithMaxWait). Error.RetryAfter says how long.
+	ErrWaitTooLong = errors.New("asana: Asana asked for a longer wait than allowed")
 	// ErrMalformedResponse: Asana (or a proxy in front of it) answered with a
 	// body that is not the JSON this package expects.
 	ErrMalformedResponse = errors.New("asana: malformed response")
@@ -54,8 +57,12 @@ type Error struct {
 	StatusCode int
 	// Errors holds Asana's error details when the body was Asana JSON.
 	Errors []ErrorDetail
-	// RetryAfter is the server's Retry-After, when it sent one.
+	// RetryAfter is the server's Retry-After, when it sent one, or the
+	// rest of the pause it started, for a request that met that pause.
 	RetryAfter time.Duration
+	// MaxWait is set, with ErrWaitTooLong, when RetryAfter was longer than
+	// the client waits (WithMaxWait); the request was not retried.
+	MaxWait time.Duration
 	// Excerpt is a short, cleaned excerpt of a body that was not Asana JSON.
 	Excerpt string
 	// Attempts is how many times the request was sent.
@@ -94,7 +101,11 @@ func (e *Error) Error() string {
 	if e.Excerpt != "" {
 		fmt.Fprintf(&b, ": body: %q", e.Excerpt)
 	}
-	if e.RetryAfter > 0 {
+	switch {
+	case e.MaxWait > 0:
+		fmt.Fprintf(&b, " (Asana asked to wait %s, longer than the %s this client waits; try again later)",
+			e.RetryAfter.Round(time.Second), e.MaxWait)
+	case e.RetryAfter > 0:
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
 	}
 	if e.Attempts > 1 {
@@ -105,6 +116,9 @@ func (e *Error) Error() string {
 
 // Is lets errors.Is match e against the package's sentinel errors.
 func (e *Error) Is(target error) bool {
+	if target == ErrWaitTooLong {
+		return e.MaxWait > 0
+	}
 	s := e.sentinel()
 	return s != nil && s == target
 }
@@ -198,24 +212,17 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs < 0 || secs > maxRetryAfter.Seconds() {
+		if secs < 0 || secs != secs { // negative or NaN: nonsense
 			return 0, false
 		}
-		return time.Duration(secs * float64(time.Second)), true
+		return time.Duration(min(secs, maxRetryAfter.Seconds()) * float64(time.Second)), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		if d > maxRetryAfter {
-			return 0, false
-		}
-		return d, true
+		return min(max(t.Sub(now), 0), maxRetryAfter), true
 	}
 	return 0, false
 }
 
-// maxRetryAfter bounds a Retry-After the client will honour; a larger or
-// nonsensical value is treated as absent, and backoff applies instead.
-const maxRetryAfter = 10 * time.Minute
+// maxRetryAfter caps a Retry-After so that durations do not overflow; any
+// wait that long is far beyond what a client waits (WithMaxWait).
+const maxRetryAfter = 7 * 24 * time.Hour

@@ -18,62 +18,84 @@ import (
 // gate is what every request passes before it is sent: the shared 429
 // pause, the client-side rate limiter and the in-flight bound.
 //
-// The limiter starts at the configured tier. A 429 is evidence that the
-// real quota is lower (a free domain configured as paid, or other users of
-// the same token): the gate then slows to an estimate of the quota it saw
-// honoured, and creeps back towards the configured rate after a quiet
-// period. Without that, a client configured ten times too fast would meet a
-// 429 after every pause.
+// The limiter starts at the configured tier and slows down only on
+// evidence that the real quota is lower, never on a 429 alone: Asana also
+// answers 429 for too many concurrent or costly requests, and for other
+// programs on the same token, and such a 429 costs its Retry-After and no
+// more. The evidence is a second 429 in the same episode for a request sent
+// after the one that opened it: the server turned away a request that it
+// would have served had it merely been busy, so its quota is spent for
+// everyone. An answer that is not a 429 for such a later request is
+// evidence against, and the episode then changes nothing. On evidence the
+// gate slows to an estimate of the quota it saw honoured (the answers of
+// the stretch before the episode over that stretch and the pause), never
+// below Asana's lowest documented quota unless it is already there and
+// 429s keep coming; after a quiet period it climbs back quickly.
 type gate struct {
 	limiter *rate.Limiter
-	maxRate rate.Limit
+	maxRate rate.Limit // the configured rate, with headroom
+	floor   rate.Limit // Asana's lowest documented quota, with headroom
 	slots   chan struct{}
+	maxWait time.Duration // the longest Retry-After pause waited out
 	logger  *slog.Logger
 	stats   *counters
 
 	mu         sync.Mutex
 	pauseUntil time.Time
 	epoch      uint64    // bumped by every pause, to void turns taken before it
-	since      time.Time // start of the current 429-free stretch
+	since      time.Time // first request sent in the current stretch; zero before it
 	answered   int64     // answers (not 429) in that stretch
 	lastChange time.Time // last change of the limiter's rate
-	calmUntil  time.Time // 429s before this belong to the last episode
+	last429    time.Time
+	// The current 429 episode: from its first 429 until its pause is over.
+	episodeEnd  time.Time
+	episodeSent time.Time // when the request that opened it was sent
+	decided     bool      // the episode already slowed the rate, or proved it need not
+	estimate    rate.Limit
+	// step is the next recovery's factor: small just after a slow-down, so
+	// that a quota that really is lower is overshot by little, then growing
+	// with every quiet step, so that a quota that came back is regained fast.
+	step float64
 }
 
 // Tuning of the adaptive rate.
 const (
-	// recoverAfter is the quiet time after which the rate goes up again.
-	recoverAfter = 30 * time.Second
-	// recoverStep is how much it goes up each time (10%).
-	recoverStep = 1.1
+	// recoverAfter is the quiet time (no 429) after which the rate goes up
+	// again, and again after each such time. The first step is
+	// firstRecoverStep; each quiet step doubles the next one's increase
+	// (+10%, +20%, +40%, …), so from Asana's free tier to its paid tier
+	// takes about two minutes.
+	recoverAfter     = 20 * time.Second
+	firstRecoverStep = 1.1
 	// estimateMargin keeps the rate a little under the observed quota.
 	estimateMargin = 0.95
-	// nearQuota: an estimate above this share of the current rate means the
-	// rate is about right, and easeOff is how much it then slows.
-	nearQuota = 0.75
-	easeOff   = 0.97
 	// minEstimateSample is how many answers make an estimate trustworthy;
 	// with fewer the rate is halved instead.
 	minEstimateSample = 10
 	// minEpisode is how long a 429 without Retry-After counts as one
-	// episode, so a burst of them slows the rate once, not once each.
+	// episode.
 	minEpisode = time.Second
-	// minRateShare is the slowest the gate goes, as a share of the
-	// configured rate.
+	// minRateShare is the slowest the gate ever goes, as a share of the
+	// configured rate, however long 429s keep coming.
 	minRateShare = 50
+	// DefaultMaxWait is the longest Retry-After a Client waits out by
+	// default; a longer one ends the request with an error that says how
+	// long Asana asked for (see WithMaxWait).
+	DefaultMaxWait = 5 * time.Minute
 )
 
-func newGate(requestsPerMin, maxInFlight int, logger *slog.Logger, stats *counters) *gate {
+func newGate(requestsPerMin, maxInFlight int, maxWait time.Duration, logger *slog.Logger, stats *counters) *gate {
 	r := limiterRate(requestsPerMin)
-	now := time.Now()
 	return &gate{
 		limiter:    rate.NewLimiter(r, 1),
 		maxRate:    r,
+		floor:      min(r, limiterRate(FreeRequestsPerMinute)),
 		slots:      make(chan struct{}, maxInFlight),
+		maxWait:    maxWait,
 		logger:     logger,
 		stats:      stats,
-		since:      now,
-		lastChange: now,
+		lastChange: time.Now(),
+		step:       firstRecoverStep,
 	}
 }
 
@@ -89,20 +111,31 @@ func limiterRate(perMinute int) rate.Limit {
 	return rate.Limit((float64(perMinute) - headroom) / 60)
 }
 
+// waitError is a pause for Asana's rate limit longer than the client
+// waits (WithMaxWait). A request that would queue behind it fails at once
+// instead of waiting; the client reports it as an *Error.
+type waitError struct {
+	after, max time.Duration
+}
+
+func (e *waitError) Error() string {
+	return fmt.Sprintf("Asana asked to wait %s for its rate limit, longer than the %s this client waits", e.after.Round(time.Second), e.max)
+}
+
 // enter waits until a request may be sent and returns the function that
-// frees its in-flight slot.
-func (g *gate) enter(ctx context.Context) (release func(), err error) {
+// frees its in-flight slot, and when the request was let through.
+func (g *gate) enter(ctx context.Context) (release func(), sent time.Time, err error) {
 	start := time.Now()
 	for {
 		epoch, err := g.waitPause(ctx)
 		if err != nil {
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		if err := g.limiter.Wait(ctx); err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, ctxErr
+				return nil, time.Time{}, ctxErr
 			}
-			return nil, err
+			return nil, time.Time{}, err
 		}
 		// A turn taken before a 429 arrived is void: queue again behind the
 		// pause, so the requests that waited do not all go at once when it
@@ -111,13 +144,19 @@ func (g *gate) enter(ctx context.Context) (release func(), err error) {
 			break
 		}
 	}
-	g.stats.waitNanos.Add(int64(time.Since(start)))
 	select {
 	case g.slots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, time.Time{}, ctx.Err()
 	}
-	return func() { <-g.slots }, nil
+	sent = time.Now()
+	g.stats.waitNanos.Add(int64(sent.Sub(start)))
+	g.mu.Lock()
+	if g.since.IsZero() {
+		g.since = sent
+	}
+	g.mu.Unlock()
+	return func() { <-g.slots }, sent, nil
 }
 
 func (g *gate) currentEpoch() uint64 {
@@ -127,7 +166,7 @@ func (g *gate) currentEpoch() uint64 {
 }
 
 // waitPause blocks while a Retry-After pause is in force, and returns the
-// pause epoch it saw last.
+// pause epoch it saw last. A pause longer than maxWait is not waited out.
 func (g *gate) waitPause(ctx context.Context) (uint64, error) {
 	for {
 		g.mu.Lock()
@@ -136,6 +175,9 @@ func (g *gate) waitPause(ctx context.Context) (uint64, error) {
 		g.mu.Unlock()
 		if d <= 0 {
 			return epoch, nil
+		}
+		if d > g.maxWait {
+			return 0, &waitError{after: d, max: g.maxWait}
 		}
 		t := time.NewTimer(d)
 		select {
@@ -147,57 +189,81 @@ func (g *gate) waitPause(ctx context.Context) (uint64, error) {
 	}
 }
 
-// answered records an answer that was not a 429, and raises the rate again
-// after a quiet period.
-func (g *gate) answeredOK() {
+// pausedFor is how long the current Retry-After pause still lasts.
+func (g *gate) pausedFor() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return max(0, time.Until(g.pauseUntil))
+}
+
+// answeredOK records an answer that was not a 429 for a request sent at
+// sent, and raises the rate again after a quiet period.
+func (g *gate) answeredOK(sent time.Time) {
 	now := time.Now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.answered++
+	if now.Before(g.episodeEnd) && sent.After(g.episodeSent) {
+		// Served although sent after a request that met a 429: the server
+		// was not out of quota.
+		g.decided = true
+	}
 	cur := g.limiter.Limit()
-	if cur < g.maxRate && now.Sub(g.lastChange) >= recoverAfter && now.Sub(g.since) >= recoverAfter {
-		g.setRate(now, min(g.maxRate, cur*recoverStep))
+	if cur < g.maxRate && now.Sub(g.lastChange) >= recoverAfter && now.Sub(g.last429) >= recoverAfter {
+		g.setRate(now, min(g.maxRate, cur*rate.Limit(g.step)))
+		g.step = 1 + 2*(g.step-1)
 	}
 }
 
-// rateLimited records a 429. When Asana said how long to wait, every
-// request of the client pauses that long. The first 429 of an episode also
-// slows the rate: to just under the quota observed since the last 429
-// (answers in that stretch over its length plus the wait), or to half when
-// there is too little to go on.
-func (g *gate) rateLimited(ctx context.Context, retryAfter time.Duration, hasRetryAfter bool, path string) {
+// rateLimited records a 429 for a request sent at sent. When Asana said how
+// long to wait, every request of the client pauses that long. The first
+// 429 of an episode changes nothing else; a second one for a later request
+// slows the rate (see gate).
+func (g *gate) rateLimited(ctx context.Context, sent time.Time, retryAfter time.Duration, hasRetryAfter bool, path string) {
 	now := time.Now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	newEpisode := !now.Before(g.pauseUntil) && !now.Before(g.calmUntil)
-	g.calmUntil = later(g.calmUntil, now.Add(max(retryAfter, minEpisode)))
+	g.last429 = now
 	if hasRetryAfter && now.Add(retryAfter).After(g.pauseUntil) {
 		g.pauseUntil = now.Add(retryAfter)
 		g.epoch++
 	}
-	if !newEpisode {
+	if !now.Before(g.episodeEnd) {
+		g.openEpisode(now, sent, retryAfter)
+		g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: rate limited; pausing all requests",
+			slog.String("path", path), slog.Duration("retry_after", retryAfter))
 		return
 	}
-	cur := g.limiter.Limit()
-	next := cur / 2
-	if span := now.Sub(g.since) + retryAfter; g.answered >= minEstimateSample && span > 0 {
-		switch est := rate.Limit(float64(g.answered) / span.Seconds()); {
-		case est >= cur*nearQuota:
-			// Answered at about the current rate: this 429 came from a late
-			// request or a neighbour on the same token, not from a quota far
-			// below ours. Ease off a little.
-			next = cur * easeOff
-		default:
-			next = est * estimateMargin
-		}
+	g.episodeEnd = later(g.episodeEnd, now.Add(max(retryAfter, minEpisode)))
+	if g.decided || !sent.After(g.episodeSent) {
+		return
 	}
-	next = max(next, g.maxRate/minRateShare)
+	g.decided = true
+	cur := g.limiter.Limit()
+	lowest := g.floor
+	if cur <= g.floor {
+		lowest = g.maxRate / minRateShare // 429s keep coming at the floor itself
+	}
+	next := max(lowest, min(cur, g.estimate*estimateMargin))
 	g.setRate(now, next)
-	g.since = now.Add(retryAfter)
-	g.answered = 0
-	g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: rate limited; pausing all requests and slowing down",
-		slog.String("path", path), slog.Duration("retry_after", retryAfter),
+	g.step = firstRecoverStep
+	g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: the quota is lower than the configured rate; slowing down",
 		slog.Float64("requests_per_minute", float64(next)*60))
+}
+
+// openEpisode starts a 429 episode and estimates the quota from the stretch
+// before it: its answers over its length plus the pause.
+func (g *gate) openEpisode(now, sent time.Time, retryAfter time.Duration) {
+	g.episodeEnd = now.Add(max(retryAfter, minEpisode))
+	g.episodeSent = sent
+	g.decided = false
+	cur := g.limiter.Limit()
+	g.estimate = cur / 2
+	if span := now.Sub(g.since) + retryAfter; !g.since.IsZero() && g.answered >= minEstimateSample && span > 0 {
+		g.estimate = rate.Limit(float64(g.answered) / span.Seconds())
+	}
+	g.since = time.Time{}
+	g.answered = 0
 }
 
 func later(a, b time.Time) time.Time {
@@ -245,39 +311,50 @@ type bufferedBody struct {
 
 func (bufferedBody) Close() error { return nil }
 
-// gatedTransport sends each attempt (retries included) through the gate and
-// reads the body in full before letting go of the slot.
+// gatedTransport sends each attempt (retries included) through the gate,
+// then sends it with the per-request timeout, and reads the body in full
+// before letting go of the slot. The timeout starts after the gate: time
+// spent waiting for the limiter or a Retry-After pause is bounded by the
+// caller's context alone, not counted against the exchange.
 type gatedTransport struct {
 	next    http.RoundTripper
 	gate    *gate
 	stats   *counters
 	path    func(*http.Request) string
-	maxBody int      // bytes of a body read at most; maxBodyBytes
-	redact  redactor // applied to every excerpt kept from a body
+	timeout time.Duration // per attempt, from sending to the end of the body; 0: none
+	maxBody int           // bytes of a body read at most; maxBodyBytes
+	redact  redactor      // applied to every excerpt kept from a body
 }
 
+// errRequestTimeout is an attempt that got no whole answer within the
+// per-request timeout; it is retried like a network error.
+var errRequestTimeout = errors.New("no whole answer within the request timeout")
+
 func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	release, err := t.gate.enter(req.Context())
+	release, sent, err := t.gate.enter(req.Context())
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 	t.stats.requests.Add(1)
-	resp, err := t.next.RoundTrip(req)
-	if err != nil {
-		return nil, err
+	if t.timeout > 0 {
+		ctx, cancel := context.WithTimeoutCause(req.Context(), t.timeout, errRequestTimeout)
+		defer cancel()
+		req = req.WithContext(ctx)
 	}
-	data, err := readLimited(resp.Body, t.maxBody)
-	resp.Body.Close()
+	resp, data, err := t.exchange(req)
 	if err != nil {
-		return nil, &bodyError{status: resp.StatusCode, excerpt: excerpt(t.redact.bytes(data)), err: err}
+		if cause := context.Cause(req.Context()); errors.Is(cause, errRequestTimeout) {
+			return nil, fmt.Errorf("%w (%s): %w", errRequestTimeout, t.timeout, err)
+		}
+		return nil, err
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		t.stats.rateLimited.Add(1)
 		d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		t.gate.rateLimited(req.Context(), d, ok, t.path(req))
+		t.gate.rateLimited(req.Context(), sent, d, ok, t.path(req))
 	} else {
-		t.gate.answeredOK()
+		t.gate.answeredOK(sent)
 	}
 	if resp.StatusCode/100 == 2 {
 		if err := checkShape(req.Context(), data); err != nil {
@@ -287,6 +364,20 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = bufferedBody{Reader: bytes.NewReader(data), data: data}
 	resp.ContentLength = int64(len(data))
 	return resp, nil
+}
+
+// exchange sends req and reads the whole body.
+func (t *gatedTransport) exchange(req *http.Request) (*http.Response, []byte, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := readLimited(resp.Body, t.maxBody)
+	resp.Body.Close()
+	if err != nil {
+		return nil, nil, &bodyError{status: resp.StatusCode, excerpt: excerpt(t.redact.bytes(data)), err: err}
+	}
+	return resp, data, nil
 }
 
 func readLimited(r io.Reader, limit int) ([]byte, error) {

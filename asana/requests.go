@@ -53,6 +53,11 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, v any) 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if resp != nil {
+			// An error can come with the response (the context ended as it
+			// arrived); its body still holds the connection.
+			resp.Body.Close()
+		}
 		return c.requestError(ctx, path, attempts, err)
 	}
 	defer resp.Body.Close()
@@ -65,6 +70,9 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, v any) 
 	if resp.StatusCode/100 != 2 {
 		e := newError(http.MethodGet, path, resp.StatusCode, resp.Header, data, c.redact)
 		e.Attempts = attempts
+		if e.StatusCode == http.StatusTooManyRequests && e.RetryAfter > c.gate.maxWait {
+			e.MaxWait = c.gate.maxWait
+		}
 		return e
 	}
 	if err := json.Unmarshal(data, v); err != nil {
@@ -87,6 +95,11 @@ func bodyBytes(resp *http.Response) ([]byte, error) {
 func (c *Client) requestError(ctx context.Context, path string, attempts int, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("asana: GET %s: %w", path, ctxErr)
+	}
+	var we *waitError
+	if errors.As(err, &we) {
+		return &Error{Method: http.MethodGet, Path: path, StatusCode: http.StatusTooManyRequests,
+			RetryAfter: we.after, MaxWait: we.max, Attempts: attempts}
 	}
 	var be *bodyError
 	if errors.As(err, &be) {

@@ -1,0 +1,508 @@
+package asana_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+)
+
+// These tests run in a synctest bubble: time is virtual, so pauses of
+// seconds or minutes take none, and every duration asserted is exact
+// rather than a real clock's approximation.
+
+// okMe answers GET /users/me.
+func okMe() *http.Response { return jsonResponse(200, `{"data":{"gid":"1"}}`) }
+
+func tooMany(retryAfter string) *http.Response {
+	r := jsonResponse(429, `{"errors":[{"message":"You have made too many requests recently."}]}`)
+	if retryAfter != "" {
+		r.Header.Set("Retry-After", retryAfter)
+	}
+	return r
+}
+
+// runWorkers calls Me n times from each of workers goroutines and fails the
+// test on an error.
+func runWorkers(t *testing.T, c *asana.Client, workers, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range n {
+				if _, err := c.Me(context.Background()); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// The limiter keeps 1% of headroom under the configured quota.
+func TestConfiguredRateKeepsOnePercentHeadroom(t *testing.T) {
+	for _, tc := range []struct{ perMinute, want int }{{1500, 1485}, {150, 148}, {60, 59}, {1, 1}} {
+		c, err := asana.NewClient(testToken, asana.WithRequestsPerMinute(tc.perMinute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Stats().RequestsPerMinute; int(got+0.5) != tc.want && !(tc.perMinute == 150 && got == 148.5) {
+			t.Errorf("%d a minute configured: limiter at %.1f, want %d", tc.perMinute, got, tc.want)
+		}
+	}
+}
+
+// A lone 429 costs its Retry-After, every request waits it out, and the
+// rate stays where it was.
+func TestLone429CostsOnlyItsRetryAfter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithRequestsPerMinute(6000)) // 100/s
+		var n atomic.Int32
+		var limitedAt time.Time
+		var early atomic.Int32
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			switch k := n.Add(1); {
+			case k == 31:
+				limitedAt = time.Now()
+				return tooMany("2"), nil
+			case k > 31 && time.Since(limitedAt) < 2*time.Second:
+				early.Add(1)
+			}
+			return okMe(), nil
+		})
+		start := time.Now()
+		runWorkers(t, h.client, 4, 25)
+		if e := early.Load(); e > 0 {
+			t.Errorf("%d requests sent before the Retry-After of 2s was over", e)
+		}
+		if got, want := h.client.Stats().RequestsPerMinute, 6000*0.99; got != want {
+			t.Errorf("rate after a lone 429 = %.0f/min, want it unchanged at %.0f", got, want)
+		}
+		// 101 requests at 99/s plus the 2 s pause: about 3 s, not more.
+		if el := time.Since(start); el > 3200*time.Millisecond {
+			t.Errorf("took %s; a lone 429 must cost its 2 s and no more", el)
+		}
+	})
+}
+
+// 429s that come regardless of the rate (Asana's concurrency and cost
+// limits, a neighbour on the token) never slow the client: a request sent
+// after a limited one was served, so the quota was not spent.
+func TestSporadic429sDoNotSlowDown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(8))
+		var n atomic.Int32
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			time.Sleep(10 * time.Millisecond) // a request or two in flight
+			if n.Add(1)%20 == 0 {
+				return tooMany("1"), nil
+			}
+			return okMe(), nil
+		})
+		start := time.Now()
+		runWorkers(t, h.client, 8, 40)
+		st := h.client.Stats()
+		if st.RequestsPerMinute != 6000*0.99 {
+			t.Errorf("rate = %.0f/min after sporadic 429s, want it unchanged", st.RequestsPerMinute)
+		}
+		// 320 answers + ~17 429s at 99/s is ~3.4 s; each 429 pauses 1 s.
+		floor := time.Duration(float64(st.Requests) / 99 * float64(time.Second))
+		served := time.Duration(st.RateLimited) * time.Second
+		if el := time.Since(start); el > floor+served+floor/10 {
+			t.Errorf("took %s; want at most the floor %s + the Retry-After served %s + 10%%", el, floor, served)
+		}
+	})
+}
+
+// A client configured ten times faster than the real quota learns it from
+// the first episode in which the quota was spent for everyone, then stays
+// under it: few 429s, and a finish near the quota's floor.
+func TestSpentQuotaSlowsToTheQuota(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(10)) // 100/s
+		sw := &slidingWindow{quota: 100, window: 10 * time.Second}                      // 10/s real
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
+			time.Sleep(20 * time.Millisecond)
+			return sw.respond(r)
+		})
+		start := time.Now()
+		runWorkers(t, h.client, 8, 50)
+		el := time.Since(start)
+		st := h.client.Stats()
+		if sw.served != 400 {
+			t.Errorf("served %d, want 400", sw.served)
+		}
+		// Just under the real 600/min, or a first cautious step above it.
+		if got := st.RequestsPerMinute; got < 10*60*0.85 || got > 10*60*1.1 {
+			t.Errorf("rate now %.0f/min, want about the real 600/min", got)
+		}
+		floor := 40 * time.Second // 400 requests at 10/s
+		if el > floor*115/100 {
+			t.Errorf("took %s, want within 1.15x the floor %s", el, floor)
+		}
+		if st.RateLimited > 12 {
+			t.Errorf("%d 429s; after the first episode the client must stay under the quota", st.RateLimited)
+		}
+	})
+}
+
+// Few answers to go on never take the rate below Asana's lowest documented
+// quota (150 a minute): at that rate a quota lower still costs one pause a
+// window, and the sync ends with every answer.
+func TestNeverBelowTheFreeTierOnLoneEpisodes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithRequestsPerMinute(asana.PaidRequestsPerMinute), asana.WithMaxRetries(20))
+		sw := &slidingWindow{quota: 30, window: time.Minute} // 30 a minute: below the free tier
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
+			time.Sleep(100 * time.Millisecond)
+			return sw.respond(r)
+		})
+		lowest := watchRate(t, h.client)
+		runWorkers(t, h.client, 4, 20)
+		if got := lowest(); got < 148.5 {
+			t.Errorf("rate went down to %.1f/min, below the free tier's 148.5", got)
+		}
+		if sw.served != 80 {
+			t.Errorf("served %d, want 80", sw.served)
+		}
+	})
+}
+
+// At the free tier already, 429s that keep coming for everyone take the
+// rate lower still.
+func TestBelowTheFreeTierWhen429sKeepComingThere(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithRequestsPerMinute(asana.FreeRequestsPerMinute), asana.WithMaxRetries(20))
+		sw := &slidingWindow{quota: 30, window: time.Minute}
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
+			time.Sleep(2 * time.Second) // several requests in flight even at 150 a minute
+			return sw.respond(r)
+		})
+		runWorkers(t, h.client, 8, 10)
+		if got := h.client.Stats().RequestsPerMinute; got >= 148.5 || got < 20 {
+			t.Errorf("rate = %.1f/min, want under the free tier, near the real 30", got)
+		}
+		if sw.served != 80 {
+			t.Errorf("served %d, want 80", sw.served)
+		}
+	})
+}
+
+// watchRate samples the client's rate every virtual second until the test
+// ends and returns a function reporting the lowest seen.
+func watchRate(t *testing.T, c *asana.Client) func() float64 {
+	var mu sync.Mutex
+	lowest := c.Stats().RequestsPerMinute
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Second):
+			}
+			mu.Lock()
+			lowest = min(lowest, c.Stats().RequestsPerMinute)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { close(done); <-stopped })
+	return func() float64 {
+		mu.Lock()
+		defer mu.Unlock()
+		return min(lowest, c.Stats().RequestsPerMinute)
+	}
+}
+
+// Once the 429s stop, the rate climbs back to the configured one within a
+// couple of minutes.
+func TestRateRecoversWhen429sStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(10))
+		sw := &slidingWindow{quota: 100, window: 10 * time.Second}
+		var limited atomic.Bool
+		limited.Store(true)
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
+			time.Sleep(20 * time.Millisecond)
+			if limited.Load() {
+				return sw.respond(r)
+			}
+			return okMe(), nil
+		})
+		runWorkers(t, h.client, 8, 40)
+		slow := h.client.Stats().RequestsPerMinute
+		if slow > 700 {
+			t.Fatalf("rate %.0f/min: the quota was not learnt, nothing to recover from", slow)
+		}
+		limited.Store(false) // the quota is back (another program stopped)
+		start := time.Now()
+		for h.client.Stats().RequestsPerMinute < 6000*0.99 {
+			if time.Since(start) > 3*time.Minute {
+				t.Fatalf("rate still %.0f/min 3 minutes after the last 429", h.client.Stats().RequestsPerMinute)
+			}
+			if _, err := h.client.Me(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if el := time.Since(start); el < 20*time.Second {
+			t.Errorf("back to full rate after %s: it must wait for a quiet period first", el)
+		}
+	})
+}
+
+// No request is retried before its Retry-After has passed, and the pause is
+// shared: requests that started meanwhile wait too. Stats report it.
+func TestRetryAfterPausesEveryRequest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t)
+		var mu sync.Mutex
+		var pausedAt time.Time
+		var sent []time.Duration // after the 429
+		first := make(chan struct{})
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if pausedAt.IsZero() {
+				pausedAt = time.Now()
+				close(first)
+				return tooMany("42"), nil
+			}
+			sent = append(sent, time.Since(pausedAt))
+			return okMe(), nil
+		})
+		errs := make(chan error, 9)
+		go func() { _, err := h.client.Me(context.Background()); errs <- err }()
+		<-first
+		synctest.Wait() // the 429 is recorded
+		if p := h.client.Stats().Paused; p != 42*time.Second {
+			t.Errorf("Stats().Paused = %s, want 42s", p)
+		}
+		for range 8 {
+			go func() { _, err := h.client.Me(context.Background()); errs <- err }()
+		}
+		for range 9 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+		for _, d := range sent {
+			if d < 42*time.Second {
+				t.Errorf("a request went %s after the 429, before its Retry-After of 42s", d)
+			}
+		}
+		if st := h.client.Stats(); st.Requests != 10 || st.RateLimited != 1 || st.Paused != 0 {
+			t.Errorf("stats = %+v, want 10 requests, one 429, no pause left", st)
+		}
+	})
+}
+
+// A Retry-After longer than the client waits ends the request at once,
+// says how long Asana asked for, and fails the requests that would queue
+// behind it without sending them.
+func TestLongRetryAfterEndsAtOnce(t *testing.T) {
+	for _, tc := range []struct{ name, header string }{
+		{"seconds", "3600"},
+		{"HTTP date", ""}, // set below, an hour after the bubble's clock
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, asana.WithMaxRetries(4))
+				header := tc.header
+				if header == "" {
+					header = time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
+				}
+				var calls atomic.Int32
+				h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+					calls.Add(1)
+					return tooMany(header), nil
+				})
+				start := time.Now()
+				_, err := h.client.Me(context.Background())
+				if !errors.Is(err, asana.ErrWaitTooLong) || !errors.Is(err, asana.ErrRateLimited) {
+					t.Fatalf("err = %v, want ErrWaitTooLong and ErrRateLimited", err)
+				}
+				var ae *asana.Error
+				if !errors.As(err, &ae) || ae.RetryAfter != time.Hour || ae.MaxWait != asana.DefaultMaxWait {
+					t.Errorf("error = %#v, want RetryAfter 1h and MaxWait %s", ae, asana.DefaultMaxWait)
+				}
+				if !strings.Contains(err.Error(), "Asana asked to wait 1h0m0s") {
+					t.Errorf("error %q does not say how long Asana asked to wait", err)
+				}
+				// Another request meets the pause: it fails at once, unsent.
+				_, err = h.client.Me(context.Background())
+				if !errors.Is(err, asana.ErrWaitTooLong) || !errors.As(err, &ae) || ae.RetryAfter < 59*time.Minute {
+					t.Errorf("queued request: err = %v, want ErrWaitTooLong with the rest of the hour", err)
+				}
+				if n := calls.Load(); n != 1 {
+					t.Errorf("%d requests sent, want 1: nothing is retried before its Retry-After", n)
+				}
+				if el := time.Since(start); el != 0 {
+					t.Errorf("took %s of virtual time, want none", el)
+				}
+			})
+		})
+	}
+}
+
+// WithMaxWait raises the longest wait: a Retry-After under it is waited
+// out.
+func TestMaxWaitOption(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithMaxWait(2*time.Hour))
+		var calls atomic.Int32
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			if calls.Add(1) == 1 {
+				return tooMany("3600"), nil
+			}
+			return okMe(), nil
+		})
+		start := time.Now()
+		if _, err := h.client.Me(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if el := time.Since(start); el < time.Hour {
+			t.Errorf("retried after %s, before the hour Asana asked for", el)
+		}
+	})
+	if _, err := asana.NewClient(testToken, asana.WithMaxWait(0)); err == nil {
+		t.Error("WithMaxWait(0) accepted")
+	}
+}
+
+// Waiting at the gate is not the request's time: a client limited to 20
+// requests a minute with a 1-second request timeout still gets every
+// answer, three seconds apart.
+func TestGateWaitIsOutsideTheRequestTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithRequestsPerMinute(20), asana.WithRequestTimeout(time.Second), asana.WithMaxRetries(0))
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			time.Sleep(100 * time.Millisecond)
+			return okMe(), nil
+		})
+		start := time.Now()
+		runWorkers(t, h.client, 6, 1)
+		if el := time.Since(start); el < 15*time.Second {
+			t.Errorf("6 requests at 20/min took %s, want at least 15s", el)
+		}
+	})
+}
+
+// The per-request timeout still bounds the exchange itself, and a timed-out
+// attempt is retried.
+func TestRequestTimeoutBoundsTheExchange(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithRequestTimeout(time.Second), asana.WithMaxRetries(2))
+		var calls atomic.Int32
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
+			if calls.Add(1) < 3 {
+				<-r.Context().Done() // a server that never answers
+				return nil, r.Context().Err()
+			}
+			return okMe(), nil
+		})
+		if _, err := h.client.Me(context.Background()); err != nil {
+			t.Fatalf("Me: %v (a timed-out attempt must be retried)", err)
+		}
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
+			<-r.Context().Done()
+			return nil, r.Context().Err()
+		})
+		_, err := h.client.Me(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "request timeout") || errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "1s") {
+			t.Errorf("err = %v, want one naming the request timeout", err)
+		}
+	})
+	if _, err := asana.NewClient(testToken, asana.WithRequestTimeout(-time.Second)); err == nil {
+		t.Error("a negative request timeout was accepted")
+	}
+}
+
+// An http.Client's own Timeout becomes the per-request timeout, after the
+// gate, so a host's client with a Timeout does not fail on rate-limit
+// waits.
+func TestHTTPClientTimeoutMovesAfterTheGate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mock := newHarness(t).mock
+		mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) { return okMe(), nil })
+		c, err := asana.NewClient(testToken, asana.WithHTTPClient(&http.Client{Transport: mock, Timeout: time.Second}),
+			asana.WithRequestsPerMinute(20), asana.WithMaxRetries(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 4 {
+			if _, err := c.Me(context.Background()); err != nil {
+				t.Fatalf("request %d: %v", i, err)
+			}
+		}
+	})
+}
+
+// A 429 followed by an answer for a request sent after it is no evidence of
+// a spent quota, even when another 429 follows: the server served a later
+// request, so it was busy, not out of quota.
+func TestLaterRequestServedMeansNotOutOfQuota(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(3)) // one send every 10 ms
+		var n atomic.Int32
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			switch n.Add(1) {
+			case 1: // sent at 0, a 429 at 50 ms
+				time.Sleep(50 * time.Millisecond)
+				return tooMany("1"), nil
+			case 2: // sent at 10 ms, served at 70 ms
+				time.Sleep(60 * time.Millisecond)
+				return okMe(), nil
+			case 3: // sent at 20 ms, a 429 at 90 ms
+				time.Sleep(70 * time.Millisecond)
+				return tooMany("1"), nil
+			}
+			time.Sleep(5 * time.Millisecond)
+			return okMe(), nil
+		})
+		runWorkers(t, h.client, 3, 1)
+		if got := h.client.Stats().RequestsPerMinute; got != 6000*0.99 {
+			t.Errorf("rate = %.0f/min, want it unchanged", got)
+		}
+		if st := h.client.Stats(); st.RateLimited != 2 {
+			t.Errorf("%d 429s, want the 2 this test sends", st.RateLimited)
+		}
+	})
+}
+
+// Requests already queued at the limiter when a 429 arrives do not go out
+// during its pause: a turn taken before the pause is void.
+func TestTurnsTakenBeforeAPauseAreVoid(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithRequestsPerMinute(60)) // one send a second
+		var mu sync.Mutex
+		var pausedAt time.Time
+		var early []time.Duration
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			time.Sleep(100 * time.Millisecond)
+			mu.Lock()
+			defer mu.Unlock()
+			if pausedAt.IsZero() {
+				pausedAt = time.Now()
+				return tooMany("42"), nil
+			}
+			if d := time.Since(pausedAt); d < 42*time.Second {
+				early = append(early, d)
+			}
+			return okMe(), nil
+		})
+		runWorkers(t, h.client, 4, 1)
+		if len(early) > 0 {
+			t.Errorf("requests answered %v after the 429, inside its 42 s pause", early)
+		}
+	})
+}
