@@ -39,7 +39,7 @@ func mkfifo(t *testing.T, name string) string {
 			return
 		}
 		defer release.Close()
-		goleak.VerifyNone(t, append(leakOptions, before)...)
+		goleak.VerifyNone(t, before)
 	})
 	return path
 }
