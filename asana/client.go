@@ -55,6 +55,7 @@ type Client struct {
 	gate      *gate
 	stats     counters
 	maxPages  int // MaxPages; lowered by internal tests only
+	changes   changeLog
 }
 
 // config collects what the options set before NewClient builds the Client.
@@ -70,6 +71,7 @@ type config struct {
 	userAgent      string
 	maxWait        time.Duration
 	requestTimeout time.Duration // -1: take the HTTP client's Timeout
+	features       features      // WithAsanaEnable, WithAsanaDisable (changes.go)
 }
 
 // Option configures a Client.
@@ -231,6 +233,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		userAgent: cfg.userAgent,
 		logger:    cfg.logger,
 		maxPages:  MaxPages,
+		changes:   newChangeLog(cfg.features),
 	}
 	c.gate = newGate(cfg.requestsPerMin, cfg.maxInFlight, cfg.maxWait, cfg.logger, &c.stats)
 	c.http = c.newRetryClient(cfg)

@@ -8,6 +8,7 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -16,21 +17,39 @@ import (
 // PageSize is the page size the client asks for: Asana's maximum.
 const PageSize = 100
 
-// GoalFields are the goal fields every goal request asks for through
-// opt_fields. Asana answers with only gid, resource_type and the fields
-// named, so everything the library reads is listed, name included.
-var goalFields = strings.Join([]string{
-	"name", "html_notes", "due_on", "start_on",
+// goalFieldList is every goal field the library reads, in the order sent.
+// opt_fields replaces Asana's compact field set: the answer holds gid,
+// resource_type and only the fields named, so everything read is listed,
+// name included.
+var goalFieldList = []string{
+	"name", "html_notes", "due_on", "start_on", "status",
 	"owner", "owner.name",
 	"current_status_update", "current_status_update.status_type",
 	"metric", "metric.unit", "metric.currency_code", "metric.precision",
 	"metric.initial_number_value", "metric.target_number_value",
 	"metric.current_number_value", "metric.current_display_value",
 	"metric.progress_source",
-}, ",")
+	"time_period", "time_period.display_name", "time_period.period",
+	"time_period.start_on", "time_period.end_on",
+}
 
-// GoalFields returns the opt_fields the client sends for goals.
+// goalFields is the opt_fields of a request for whole goals;
+// goalFieldsNoNotes leaves out html_notes, the description.
+var (
+	goalFields        = strings.Join(goalFieldList, ",")
+	goalFieldsNoNotes = strings.Join(slices.DeleteFunc(slices.Clone(goalFieldList),
+		func(f string) bool { return f == "html_notes" }), ",")
+)
+
+// GoalFields returns the opt_fields the client sends for whole goals
+// ([Client.Goals], [Client.Goal]).
 func GoalFields() string { return goalFields }
+
+// GoalFieldsWithoutNotes returns the opt_fields the client sends when a
+// goal's description is not wanted: [ListGoalsOptions.OmitNotes],
+// [Client.Subgoals] and [Client.GoalSummary]. It is [GoalFields] without
+// html_notes.
+func GoalFieldsWithoutNotes() string { return goalFieldsNoNotes }
 
 type attemptsKey struct{}
 
@@ -51,6 +70,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, v any) 
 	if c.userAgent != "" {
 		req.Header.Set("User-Agent", c.userAgent)
 	}
+	c.changes.setHeaders(req.Header)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if resp != nil {
@@ -60,6 +80,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, v any) 
 		}
 		return c.requestError(ctx, path, attempts, err)
 	}
+	c.changes.observe(ctx, c.logger, c.redact, path, resp.Header)
 	defer resp.Body.Close()
 	data, err := bodyBytes(resp)
 	if err != nil {
@@ -222,10 +243,14 @@ type ListGoalsOptions struct {
 	// holds. Empty pages are counted too, so a caller can show that a long
 	// scan is moving.
 	OnPage func(page, items int)
+	// OmitNotes leaves html_notes (the description) out of opt_fields, so
+	// Asana never sends it: for hosts that keep no descriptions.
+	OmitNotes bool
 }
 
 // Goals lists the goals of a workspace, every page of them, in Asana's
-// order, with the fields in GoalFields. Pages are fetched as the caller
+// order, with the fields in GoalFields (GoalFieldsWithoutNotes with
+// opts.OmitNotes). Pages are fetched as the caller
 // ranges over the sequence; stopping the range stops the scan. An error ends
 // the sequence.
 func (c *Client) Goals(ctx context.Context, opts ListGoalsOptions) iter.Seq2[Goal, error] {
@@ -234,7 +259,11 @@ func (c *Client) Goals(ctx context.Context, opts ListGoalsOptions) iter.Seq2[Goa
 			yield(Goal{}, errors.New("asana: Goals: ListGoalsOptions.Workspace is required"))
 		}
 	}
-	q := url.Values{"workspace": {opts.Workspace}, "opt_fields": {goalFields}}
+	fields := goalFields
+	if opts.OmitNotes {
+		fields = goalFieldsNoNotes
+	}
+	q := url.Values{"workspace": {opts.Workspace}, "opt_fields": {fields}}
 	if len(opts.TimePeriods) > 0 {
 		q.Set("time_periods", strings.Join(opts.TimePeriods, ","))
 	}
@@ -251,16 +280,32 @@ func (c *Client) Goal(ctx context.Context, gid string) (Goal, error) {
 	return resp.Data, err
 }
 
+// GoalSummary fetches one goal by GID (GET /goals/{gid}) with every field
+// of [Client.Goal] but html_notes: what a Key Result needs, since it has no
+// description. Its HTMLNotes is always "".
+func (c *Client) GoalSummary(ctx context.Context, gid string) (Goal, error) {
+	if err := checkGID("GoalSummary", gid); err != nil {
+		return Goal{}, err
+	}
+	var resp itemResponse[Goal]
+	err := c.get(withShape(ctx, shapeItem), "/goals/"+url.PathEscape(gid), url.Values{"opt_fields": {goalFieldsNoNotes}}, &resp)
+	return resp.Data, err
+}
+
 // Subgoals lists a goal's sub-goals through GET /goals/{gid}/subgoals, the
 // path the product spec names. Asana has retired it from its public API; a
 // 404 there (errors.Is(err, ErrNotFound)) means the path, not necessarily
 // the goal, is gone: see [Client.GoalRelationships].
+//
+// Sub-goals come with the fields of GoalFieldsWithoutNotes: a sub-goal is
+// read as a Key Result, which has no description, so html_notes (often the
+// bulk of a goal's bytes) is not asked for and HTMLNotes is "".
 func (c *Client) Subgoals(ctx context.Context, gid string) ([]Goal, error) {
 	if err := checkGID("Subgoals", gid); err != nil {
 		return nil, err
 	}
 	return collect(list[Goal](ctx, c, "/goals/"+url.PathEscape(gid)+"/subgoals",
-		url.Values{"opt_fields": {goalFields}}, nil))
+		url.Values{"opt_fields": {goalFieldsNoNotes}}, nil))
 }
 
 // GoalRelationships lists the relationships of a supported goal, filtered to

@@ -16,6 +16,26 @@ type Goal struct {
 	CurrentStatusUpdate *StatusUpdate `json:"current_status_update"`
 	// Metric is the goal's numeric metric, nil when it has none.
 	Metric *Metric `json:"metric"`
+	// Status is the goal's own status field: green, yellow or red while
+	// it is open; achieved, partial, missed or dropped once closed; "" when
+	// Asana sent null. Asana shows it even when no status update exists.
+	Status string `json:"status"`
+	// TimePeriod is the period the goal belongs to, nil when it has none.
+	TimePeriod *TimePeriod `json:"time_period"`
+}
+
+// TimePeriod is an Asana time period (TimePeriodCompact): a fiscal year,
+// half or quarter of the workspace.
+type TimePeriod struct {
+	GID          string `json:"gid"`
+	ResourceType string `json:"resource_type,omitempty"`
+	// DisplayName is Asana's label for the period, e.g. "Q1 FY26".
+	DisplayName string `json:"display_name"`
+	// Period is the cadence and index: FY, H1, H2, Q1, Q2, Q3 or Q4.
+	Period string `json:"period,omitempty"`
+	// StartOn and EndOn are the period's first and last days.
+	StartOn Date `json:"start_on"`
+	EndOn   Date `json:"end_on"`
 }
 
 // StatusType returns the goal's current status_type word, or "" when the

@@ -39,6 +39,12 @@ type Config struct {
 	// DescriptionLimit caps descriptions, in runes; 0 means
 	// DefaultDescriptionLimit.
 	DescriptionLimit int
+	// OmitDescriptions keeps no descriptions: html_notes is left out of
+	// every request, so Asana never sends it, and every Goal.Description
+	// is written empty, which also blanks descriptions an earlier sync
+	// stored. For workspaces whose goal descriptions hold internal context
+	// that reviewers should not see (the spec's privacy note).
+	OmitDescriptions bool
 	// Concurrency bounds the sub-goal requests in flight, 1..MaxConcurrency;
 	// 0 means DefaultConcurrency.
 	Concurrency int

@@ -2,6 +2,7 @@ package goals
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"github.com/perfcopilot/asanagoals/asana"
@@ -30,13 +31,77 @@ type Goal struct {
 	Description string     `json:"description"`
 	StartOn     asana.Date `json:"start_on"`
 	DueOn       asana.Date `json:"due_on"`
-	// Status is the mapped status; RawStatus is Asana's status_type word as
-	// received ("" when the goal has no status update).
-	Status     status.Status `json:"status"`
-	RawStatus  string        `json:"raw_status"`
-	Progress   *Progress     `json:"progress,omitempty"`
-	KeyResults []KeyResult   `json:"key_results"`
-	SyncedAt   time.Time     `json:"synced_at"`
+	// Status is the mapped status; RawStatus is Asana's word as received,
+	// and StatusSource says which field it came from (see StatusSource).
+	Status       status.Status `json:"status"`
+	RawStatus    string        `json:"raw_status"`
+	StatusSource StatusSource  `json:"status_source"`
+	// TimePeriod is the Asana time period the goal belongs to, nil when it
+	// has none.
+	TimePeriod *TimePeriod `json:"time_period"`
+	Progress   *Progress   `json:"progress,omitempty"`
+	KeyResults []KeyResult `json:"key_results"`
+	SyncedAt   time.Time   `json:"synced_at"`
+}
+
+// TimePeriod is the period an Asana goal belongs to (a fiscal year, half or
+// quarter), as Asana names and dates it.
+type TimePeriod struct {
+	// GID is Asana's time period GID.
+	GID string `json:"gid"`
+	// DisplayName is Asana's label, e.g. "Q1 FY26".
+	DisplayName string `json:"display_name"`
+	// Period is the cadence and index: FY, H1, H2, Q1, Q2, Q3 or Q4.
+	Period string `json:"period"`
+	// StartOn and EndOn are the period's first and last days.
+	StartOn asana.Date `json:"start_on"`
+	EndOn   asana.Date `json:"end_on"`
+}
+
+// StatusSource says which of an Asana goal's fields its status was mapped
+// from.
+type StatusSource string
+
+// The sources of a status, in the order they are tried.
+const (
+	// StatusFromUpdate: the current status update's status_type, mapped by
+	// the spec's table (status.Map). It wins whenever it is present.
+	StatusFromUpdate StatusSource = "status_update"
+	// StatusFromGoal: no status update (or one without a status_type), so
+	// the goal's own status field (green, yellow, red, achieved, partial,
+	// missed, dropped) was mapped with status.MapGoalStatus. This is the
+	// one place the library goes beyond the spec's table: Asana shows that
+	// status even when no update was posted, and a goal Asana shows as red
+	// must not be reviewed as on track.
+	StatusFromGoal StatusSource = "goal_status"
+	// StatusFromNone: neither field was set; the status is on_track, the
+	// spec's "missing" row, and RawStatus is "".
+	StatusFromNone StatusSource = "none"
+)
+
+// Map returns the status of raw read as a word of source s: status.Map for
+// StatusFromUpdate, StatusFromNone and anything unknown (such as the zero
+// StatusSource), status.MapGoalStatus for StatusFromGoal. Stores and the
+// prompt use it when a Status is not one of the four words.
+func (s StatusSource) Map(raw string) status.Status {
+	if s == StatusFromGoal {
+		return status.MapGoalStatus(raw)
+	}
+	return status.Map(raw)
+}
+
+// StatusOf maps an Asana goal's status: the status update's status_type
+// when there is one, else the goal's own status field, else none. It
+// returns the mapped status, the word it was mapped from and that word's
+// source.
+func StatusOf(statusType, goalStatus string) (status.Status, string, StatusSource) {
+	switch {
+	case strings.TrimSpace(statusType) != "":
+		return status.Map(statusType), statusType, StatusFromUpdate
+	case strings.TrimSpace(goalStatus) != "":
+		return status.MapGoalStatus(goalStatus), goalStatus, StatusFromGoal
+	}
+	return status.OnTrack, "", StatusFromNone
 }
 
 // KeyResult is one sub-goal of a Goal: the spec's GoalKeyResult row.
@@ -46,8 +111,11 @@ type KeyResult struct {
 	Name      string        `json:"name"`
 	Status    status.Status `json:"status"`
 	RawStatus string        `json:"raw_status"`
-	DueOn     asana.Date    `json:"due_on"`
-	Progress  *Progress     `json:"progress,omitempty"`
+	// StatusSource says which field of the sub-goal Status came from, as
+	// on Goal.
+	StatusSource StatusSource `json:"status_source"`
+	DueOn        asana.Date   `json:"due_on"`
+	Progress     *Progress    `json:"progress,omitempty"`
 }
 
 // Progress is a goal's numeric metric, when Asana has one.

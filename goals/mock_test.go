@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +29,9 @@ type wsGoal struct {
 	gid, name, owner, statusType, notes, due, start string
 	subs                                            []string
 	metric                                          *asana.Metric
+	goalStatus                                      string            // the goal's own status field
+	period                                          *asana.TimePeriod // time_period
+	unlisted                                        bool              // left out of the workspace scan
 }
 
 // mockAsana answers the Asana endpoints the ingester uses from an in-memory
@@ -44,10 +49,15 @@ type mockAsana struct {
 	onRequest func(kind, gid string, req *http.Request) (*http.Response, error)
 
 	calls map[string]int // by kind: pages, subgoals, relationships, goal
+	// header is added to every answer of the workspace (not to those of
+	// onRequest).
+	header http.Header
+	// fields holds the opt_fields of every request, by kind.
+	fields map[string][]string
 }
 
 func newMock(t *testing.T, goals ...wsGoal) *mockAsana {
-	m := &mockAsana{t: t, pageSize: 100, calls: map[string]int{}}
+	m := &mockAsana{t: t, pageSize: 100, calls: map[string]int{}, fields: map[string][]string{}}
 	m.setGoals(goals...)
 	return m
 }
@@ -78,14 +88,23 @@ func (m *mockAsana) total() int {
 	return n
 }
 
-func (m *mockAsana) record(kind string) {
+func (m *mockAsana) record(kind string, req *http.Request) {
 	m.mu.Lock()
 	m.calls[kind]++
+	m.fields[kind] = append(m.fields[kind], req.URL.Query().Get("opt_fields"))
 	m.mu.Unlock()
 }
 
+// optFields returns the opt_fields of every request of a kind so far.
+func (m *mockAsana) optFields(kind string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.fields[kind]...)
+}
+
 func (g wsGoal) toAsana() asana.Goal {
-	a := asana.Goal{GID: g.gid, ResourceType: "goal", Name: g.name, HTMLNotes: g.notes, Metric: g.metric}
+	a := asana.Goal{GID: g.gid, ResourceType: "goal", Name: g.name, HTMLNotes: g.notes, Metric: g.metric,
+		Status: g.goalStatus, TimePeriod: g.period}
 	a.DueOn, _ = asana.ParseDate(g.due)
 	a.StartOn, _ = asana.ParseDate(g.start)
 	if g.owner != "" {
@@ -95,6 +114,23 @@ func (g wsGoal) toAsana() asana.Goal {
 		a.CurrentStatusUpdate = &asana.StatusUpdate{GID: "su" + g.gid, StatusType: g.statusType}
 	}
 	return a
+}
+
+// project leaves out of g what opt_fields did not ask for, as Asana does,
+// for the fields whose omission a test checks: html_notes, status and
+// time_period.
+func (m *mockAsana) project(q url.Values, g asana.Goal) asana.Goal {
+	fields := strings.Split(q.Get("opt_fields"), ",")
+	if !slices.Contains(fields, "html_notes") {
+		g.HTMLNotes = ""
+	}
+	if !slices.Contains(fields, "status") {
+		g.Status = ""
+	}
+	if !slices.Contains(fields, "time_period") {
+		g.TimePeriod = nil
+	}
+	return g
 }
 
 var (
@@ -125,7 +161,7 @@ func (m *mockAsana) install(mt *httpmock.MockTransport) {
 
 func (m *mockAsana) handle(kind string, h func(*http.Request) *http.Response) httpmock.Responder {
 	return func(req *http.Request) (*http.Response, error) {
-		m.record(kind)
+		m.record(kind, req)
 		if req.Header.Get("Authorization") != "Bearer "+testToken {
 			return asanaError(401, "Not Authorized"), nil
 		}
@@ -142,7 +178,13 @@ func (m *mockAsana) handle(kind string, h func(*http.Request) *http.Response) ht
 				return resp, err
 			}
 		}
-		return h(req), nil
+		resp := h(req)
+		for k, vs := range m.header {
+			for _, v := range vs {
+				resp.Header.Add(k, v)
+			}
+		}
+		return resp, nil
 	}
 }
 
@@ -169,13 +211,14 @@ func (m *mockAsana) listGoals(req *http.Request) *http.Response {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	end := min(start+size, len(m.goals))
+	listed := slices.DeleteFunc(slices.Clone(m.goals), func(g wsGoal) bool { return g.unlisted })
+	end := min(start+size, len(listed))
 	data := make([]asana.Goal, 0, end-start)
-	for _, g := range m.goals[start:end] {
-		data = append(data, g.toAsana())
+	for _, g := range listed[start:end] {
+		data = append(data, m.project(q, g.toAsana()))
 	}
 	var next any
-	if end < len(m.goals) {
+	if end < len(listed) {
 		next = map[string]string{"offset": fmt.Sprintf("off%d", end)}
 	}
 	return jsonResp(200, map[string]any{"data": data, "next_page": next})
@@ -194,7 +237,7 @@ func (m *mockAsana) subgoals(req *http.Request) *http.Response {
 	}
 	data := []asana.Goal{}
 	for _, s := range m.goals[i].subs {
-		data = append(data, m.goals[m.byGID[s]].toAsana())
+		data = append(data, m.project(req.URL.Query(), m.goals[m.byGID[s]].toAsana()))
 	}
 	return jsonResp(200, map[string]any{"data": data, "next_page": nil})
 }
@@ -207,7 +250,7 @@ func (m *mockAsana) goal(req *http.Request) *http.Response {
 	if !ok {
 		return asanaError(404, "goal: Unknown object: "+gid)
 	}
-	return jsonResp(200, map[string]any{"data": m.goals[i].toAsana()})
+	return jsonResp(200, map[string]any{"data": m.project(req.URL.Query(), m.goals[i].toAsana())})
 }
 
 func (m *mockAsana) relationships(req *http.Request) *http.Response {

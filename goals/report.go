@@ -1,6 +1,10 @@
 package goals
 
-import "time"
+import (
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+)
 
 // Sub-goal sources a Report can name.
 const (
@@ -73,6 +77,23 @@ type Report struct {
 	// SubgoalSource is SourceSubgoals, SourceGoalRelationships or
 	// SourceNone.
 	SubgoalSource string `json:"subgoal_source"`
+	// DescriptionsOmitted is Config.OmitDescriptions: no html_notes was
+	// requested and every description was written empty.
+	DescriptionsOmitted bool `json:"descriptions_omitted"`
+	// StatusesFromGoalField counts the goals and Key Results handed to the
+	// store whose status came from Asana's goal status field (green,
+	// yellow, red, …) because they had no status update: see
+	// StatusFromGoal.
+	StatusesFromGoalField int `json:"statuses_from_goal_field"`
+
+	// AsanaChanges lists the breaking changes Asana announced to the
+	// source's client in Asana-Change headers (by the end of this sync,
+	// those of earlier syncs of the same client too), when the source
+	// reports them (*asana.Client does). The client also logs each once,
+	// at warn level. Opt in or out with asana.WithAsanaEnable /
+	// asana.WithAsanaDisable.
+	AsanaChanges []asana.Change `json:"asana_changes"`
+
 	// Requests, Retries and RateLimited count HTTP requests sent (retries
 	// included), retries, and 429 answers, when the source reports them.
 	Requests    int64 `json:"requests"`

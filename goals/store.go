@@ -226,6 +226,10 @@ func (s *MemoryStore) Employees() []string {
 // with g.
 func cloneGoal(g Goal) Goal {
 	g.Progress = cloneProgress(g.Progress)
+	if g.TimePeriod != nil {
+		tp := *g.TimePeriod
+		g.TimePeriod = &tp
+	}
 	if g.KeyResults != nil {
 		krs := make([]KeyResult, len(g.KeyResults))
 		for i, kr := range g.KeyResults {

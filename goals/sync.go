@@ -13,7 +13,6 @@ import (
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/internal/htmltext"
-	"github.com/perfcopilot/asanagoals/status"
 )
 
 // Source is where a sync reads Asana from. *asana.Client satisfies it; a
@@ -27,6 +26,17 @@ type Source interface {
 }
 
 type statser interface{ Stats() asana.Stats }
+
+// changer is a Source that reports the breaking changes Asana announced to
+// it (*asana.Client's Changes).
+type changer interface{ Changes() []asana.Change }
+
+// summarizer is a Source that can fetch a goal without its description
+// (*asana.Client's GoalSummary). Sub-goal details are then fetched without
+// html_notes, since a Key Result has no description.
+type summarizer interface {
+	GoalSummary(ctx context.Context, gid string) (asana.Goal, error)
+}
 
 // Ingester syncs employees' Asana goals into a Store. It holds no state
 // between syncs; one Ingester may run several syncs, one after another or
@@ -105,6 +115,11 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 	if hasStats {
 		d := st.Stats().Sub(before)
 		r.report.Requests, r.report.Retries, r.report.RateLimited = d.Requests, d.Retries, d.RateLimited
+	}
+	if ch, ok := in.src.(changer); ok {
+		if changes := ch.Changes(); len(changes) > 0 {
+			r.report.AsanaChanges = changes
+		}
 	}
 	r.report.DurationSeconds = time.Since(r.report.StartedAt).Seconds()
 	if syncErr != nil {
@@ -187,6 +202,8 @@ func newRun(cfg Config, src Source, employees []Employee) *run {
 			UnmappedEmployees:     []string{},
 			Employees:             []EmployeeReport{},
 			SubgoalSource:         SourceNone,
+			DescriptionsOmitted:   cfg.OmitDescriptions,
+			AsanaChanges:          []asana.Change{},
 		},
 		// UTC and whole microseconds: what every store keeps (storetest),
 		// so a row reads back exactly as written.
@@ -269,7 +286,7 @@ func (r *run) refused() error {
 
 // scan reads the workspace's goals once and routes each to its owner.
 func (r *run) scan(ctx context.Context, q *queue) error {
-	opts := asana.ListGoalsOptions{Workspace: r.cfg.WorkspaceGID, OnPage: func(page, _ int) {
+	opts := asana.ListGoalsOptions{Workspace: r.cfg.WorkspaceGID, OmitNotes: r.cfg.OmitDescriptions, OnPage: func(page, _ int) {
 		r.pages = page
 		r.progress("scanning")
 	}}
@@ -440,7 +457,7 @@ func (r *run) keyResultsFromRelationships(ctx context.Context, gid string, rels 
 		sub, ok := r.lookupSeen(res.GID)
 		if !ok {
 			var err error
-			sub, err = r.src.Goal(ctx, res.GID)
+			sub, err = r.subgoal(ctx, res.GID)
 			if errors.Is(err, asana.ErrNotFound) {
 				continue // the sub-goal was deleted: not a Key Result
 			}
@@ -451,6 +468,15 @@ func (r *run) keyResultsFromRelationships(ctx context.Context, gid string, rels 
 		subs = append(subs, sub)
 	}
 	return r.toKeyResults(gid, subs)
+}
+
+// subgoal fetches one sub-goal's details, without its description when the
+// source can leave it out.
+func (r *run) subgoal(ctx context.Context, gid string) (asana.Goal, error) {
+	if s, ok := r.src.(summarizer); ok {
+		return s.GoalSummary(ctx, gid)
+	}
+	return r.src.Goal(ctx, gid)
 }
 
 // write stores each mapped employee's goals, in input order, and fills the
@@ -590,6 +616,7 @@ func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 		g.KeyResults = kg.krs
 		w.Goals = append(w.Goals, g)
 		er.KeyResults += len(kg.krs)
+		r.countStatusSources(g)
 	}
 	er.GoalsKept = len(w.Goals)
 	switch {
@@ -614,6 +641,19 @@ func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 	return er, w
 }
 
+// countStatusSources adds a goal about to be written, and its Key Results,
+// to the report's count of statuses taken from Asana's goal status field.
+func (r *run) countStatusSources(g Goal) {
+	if g.StatusSource == StatusFromGoal {
+		r.report.StatusesFromGoalField++
+	}
+	for _, kr := range g.KeyResults {
+		if kr.StatusSource == StatusFromGoal {
+			r.report.StatusesFromGoalField++
+		}
+	}
+}
+
 // writtenFor says how a write, once applied, leaves the employee.
 func writtenFor(w Write) string {
 	switch {
@@ -634,20 +674,35 @@ func joinReasons(a, b string) string {
 
 // toGoal converts a scanned Asana goal into the employee's Goal row.
 func (r *run) toGoal(employeeID string, g asana.Goal) Goal {
-	raw := g.StatusType()
-	return Goal{
-		EmployeeID:  employeeID,
-		GID:         g.GID,
-		Name:        g.Name,
-		Description: htmltext.Description(g.HTMLNotes, r.cfg.DescriptionLimit),
-		StartOn:     g.StartOn,
-		DueOn:       g.DueOn,
-		Status:      status.Map(raw),
-		RawStatus:   raw,
-		Progress:    progressOf(g.Metric),
-		KeyResults:  []KeyResult{},
-		SyncedAt:    r.syncedAt,
+	st, raw, src := StatusOf(g.StatusType(), g.Status)
+	desc := ""
+	if !r.cfg.OmitDescriptions {
+		desc = htmltext.Description(g.HTMLNotes, r.cfg.DescriptionLimit)
 	}
+	return Goal{
+		EmployeeID:   employeeID,
+		GID:          g.GID,
+		Name:         g.Name,
+		Description:  desc,
+		StartOn:      g.StartOn,
+		DueOn:        g.DueOn,
+		Status:       st,
+		RawStatus:    raw,
+		StatusSource: src,
+		TimePeriod:   timePeriodOf(g.TimePeriod),
+		Progress:     progressOf(g.Metric),
+		KeyResults:   []KeyResult{},
+		SyncedAt:     r.syncedAt,
+	}
+}
+
+// timePeriodOf keeps a goal's time period, or nil when Asana sent none (or
+// a reference without a GID, which names no period).
+func timePeriodOf(tp *asana.TimePeriod) *TimePeriod {
+	if tp == nil || tp.GID == "" {
+		return nil
+	}
+	return &TimePeriod{GID: tp.GID, DisplayName: tp.DisplayName, Period: tp.Period, StartOn: tp.StartOn, EndOn: tp.EndOn}
 }
 
 // toKeyResults converts a goal's sub-goals, in order, each once. A sub-goal
@@ -664,15 +719,16 @@ func (r *run) toKeyResults(parentGID string, subs []asana.Goal) ([]KeyResult, er
 			continue // a page boundary shifted under the listing; the first wins
 		}
 		seen[s.GID] = true
-		raw := s.StatusType()
+		st, raw, src := StatusOf(s.StatusType(), s.Status)
 		krs = append(krs, KeyResult{
-			GoalGID:   parentGID,
-			GID:       s.GID,
-			Name:      s.Name,
-			Status:    status.Map(raw),
-			RawStatus: raw,
-			DueOn:     s.DueOn,
-			Progress:  progressOf(s.Metric),
+			GoalGID:      parentGID,
+			GID:          s.GID,
+			Name:         s.Name,
+			Status:       st,
+			RawStatus:    raw,
+			StatusSource: src,
+			DueOn:        s.DueOn,
+			Progress:     progressOf(s.Metric),
 		})
 	}
 	return krs, nil

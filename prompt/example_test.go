@@ -58,3 +58,27 @@ func ExampleOptions() {
 	// (+1 more goal)
 	// [/GOALS]
 }
+
+// A review window leaves out the goals of other periods: a goal's Asana
+// time period decides, or, without one, its start and due dates. Goals
+// with no dates at all stay in.
+func ExampleOptions_period() {
+	d := func(s string) asana.Date { x, _ := asana.ParseDate(s); return x }
+	gs := []goals.Goal{
+		{Name: "Launch the EU region", Status: status.AtRisk, RawStatus: "yellow", StatusSource: goals.StatusFromGoal,
+			TimePeriod: &goals.TimePeriod{DisplayName: "Q2 FY26", Period: "Q2", StartOn: d("2026-04-01"), EndOn: d("2026-06-30")}},
+		{Name: "Migrate billing", Status: status.Completed, StartOn: d("2023-01-01"), DueOn: d("2023-06-30")},
+		{Name: "Mentor a new hire", Status: status.OnTrack},
+	}
+	period, err := prompt.ParsePeriod("2026-01-01..2026-06-30") // e.g. from a -period flag
+	if err != nil {
+		panic(err)
+	}
+	fmt.Print(prompt.Render(gs, prompt.Options{Period: period}))
+	// Output:
+	// [GOALS]
+	// - Goal: "Launch the EU region" | status: at_risk | period: "Q2 FY26"
+	// - Goal: "Mentor a new hire" | status: on_track
+	// (+1 outside the review period)
+	// [/GOALS]
+}

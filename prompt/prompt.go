@@ -8,6 +8,7 @@
 //	  - Key result: "Close ten enterprise deals" | status: at_risk | progress: 30% (3/10)
 //	  (+2 more key results)
 //	(+1 more goal)
+//	(+3 outside the review period)
 //	[/GOALS]
 //
 // Goal and Key Result names are written by anyone in the Asana workspace, so
@@ -38,6 +39,11 @@ const (
 // goals, so that the model reads "none" rather than a missing section.
 const NoGoals = "No goals on record."
 
+// NoGoalsInPeriod replaces the goal lines when there are goals but every
+// one of them lies outside Options.Period; a "(+N outside the review
+// period)" line follows it.
+const NoGoalsInPeriod = "No goals in the review period."
+
 // The limits used for the zero (or a negative) field of [Options].
 const (
 	// DefaultMaxGoals keeps the block to a size a review prompt can afford;
@@ -64,6 +70,12 @@ type Options struct {
 	// cut and ends with "…". Quoting may add a backslash before each '"' or
 	// '\' kept. Default [DefaultMaxNameRunes].
 	MaxNameRunes int
+	// Period is the review window. Goals it does not include (see
+	// [Period.Includes]: their time period, or else their start and due
+	// dates, do not overlap it) are left out and counted on a "(+N outside
+	// the review period)" line. Goals with no dates at all stay in. The
+	// zero Period shows every goal.
+	Period Period
 }
 
 // withDefaults returns o with every unset field at its default.
@@ -87,12 +99,19 @@ func (o Options) withDefaults() Options {
 // by its Key Results in the order of Goal.KeyResults. With no goals the only
 // line inside is [NoGoals].
 //
-// Each line shows the name, the status, the due date when set, and the
-// progress when the goal has a metric: the percentage of the way from the
-// initial value to the target (rounded down, so 100% means the target is
-// reached) and current/target. A Status that is not one of the four words,
-// such as the zero value, is shown as [status.Map] of the RawStatus, so the
-// status shown is always one of the four. Descriptions are not shown.
+// Each line shows the name, the status, the due date when set, a goal's
+// Asana time period when it has one, and the progress when the goal has a
+// metric: the percentage of the way from the initial value to the target
+// (rounded down, so 100% means the target is reached) and current/target.
+// A Status that is not one of the four words, such as the zero value, is
+// shown as the RawStatus mapped by its StatusSource
+// ([goals.StatusSource.Map]), so the status shown is always one of the
+// four. Descriptions are not shown.
+//
+// With a review window (Options.Period), goals outside it are left out
+// before MaxGoals is applied, and a last "(+N outside the review period)"
+// line counts them; when every goal is outside, the line inside the
+// markers is [NoGoalsInPeriod].
 //
 // Names are made safe before they are written, because anyone in the
 // workspace can write one:
@@ -115,43 +134,88 @@ func Render(gs []goals.Goal, opts Options) string {
 	var b strings.Builder
 	b.WriteString(OpenMarker)
 	b.WriteByte('\n')
-	if len(gs) == 0 {
+	in := gs
+	if !opts.Period.IsZero() {
+		in = make([]goals.Goal, 0, len(gs))
+		for _, g := range gs {
+			if opts.Period.Includes(g) {
+				in = append(in, g)
+			}
+		}
+	}
+	outside := len(gs) - len(in)
+	switch {
+	case len(gs) == 0:
 		b.WriteString(NoGoals)
 		b.WriteByte('\n')
+	case len(in) == 0:
+		b.WriteString(NoGoalsInPeriod)
+		b.WriteByte('\n')
 	}
-	for _, g := range gs[:min(len(gs), opts.MaxGoals)] {
-		writeItem(&b, "- Goal: ", g.Name, g.Status, g.RawStatus, g.DueOn.String(), g.Progress, opts)
+	for _, g := range in[:min(len(in), opts.MaxGoals)] {
+		it := item{name: g.Name, status: g.Status, raw: g.RawStatus, source: g.StatusSource, due: g.DueOn.String(), progress: g.Progress}
+		if g.TimePeriod != nil {
+			it.period = g.TimePeriod.DisplayName
+		}
+		writeItem(&b, "- Goal: ", it, opts)
 		for _, kr := range g.KeyResults[:min(len(g.KeyResults), opts.MaxKeyResults)] {
-			writeItem(&b, "  - Key result: ", kr.Name, kr.Status, kr.RawStatus, kr.DueOn.String(), kr.Progress, opts)
+			writeItem(&b, "  - Key result: ", item{name: kr.Name, status: kr.Status, raw: kr.RawStatus, source: kr.StatusSource,
+				due: kr.DueOn.String(), progress: kr.Progress}, opts)
 		}
 		writeMore(&b, "  ", len(g.KeyResults)-opts.MaxKeyResults, "key result", "key results")
 	}
-	writeMore(&b, "", len(gs)-opts.MaxGoals, "goal", "goals")
+	writeMore(&b, "", len(in)-opts.MaxGoals, "goal", "goals")
+	if outside > 0 {
+		b.WriteString("(+")
+		b.WriteString(strconv.Itoa(outside))
+		b.WriteString(" outside the review period)\n")
+	}
 	b.WriteString(CloseMarker)
 	b.WriteByte('\n')
 	return b.String()
 }
 
+// item is what a goal's or Key Result's line shows.
+type item struct {
+	name   string
+	status status.Status
+	raw    string
+	source goals.StatusSource
+	due    string
+	period string // the time period's display name; "" for none
+	// progress is nil when there is no metric.
+	progress *goals.Progress
+}
+
 // writeItem writes the line of one goal or Key Result.
-func writeItem(b *strings.Builder, prefix, name string, s status.Status, raw, due string, p *goals.Progress, opts Options) {
+func writeItem(b *strings.Builder, prefix string, it item, opts Options) {
 	b.WriteString(prefix)
-	writeName(b, name, opts.MaxNameRunes)
+	writeName(b, it.name, opts.MaxNameRunes)
 	b.WriteString(" | status: ")
+	s := it.status
 	if !s.Valid() {
-		s = status.Map(raw)
+		s = it.source.Map(it.raw)
 	}
 	b.WriteString(string(s))
-	if due != "" {
+	if it.due != "" {
 		// asana.Date.String formats integers only, so it needs no cleaning.
 		b.WriteString(" | due: ")
-		b.WriteString(due)
+		b.WriteString(it.due)
 	}
-	if p != nil {
+	if len(cleanText(it.period, maxPeriodRunes)) > 0 {
+		// Asana's label for the period, quoted and made safe like a name.
+		b.WriteString(" | period: ")
+		writeName(b, it.period, maxPeriodRunes)
+	}
+	if it.progress != nil {
 		b.WriteString(" | progress: ")
-		writeProgress(b, *p)
+		writeProgress(b, *it.progress)
 	}
 	b.WriteByte('\n')
 }
+
+// maxPeriodRunes bounds a time period's label; Asana's are like "Q1 FY26".
+const maxPeriodRunes = 40
 
 // writeMore writes the "(+N more …)" line when n items were left out.
 func writeMore(b *strings.Builder, indent string, n int, one, many string) {

@@ -109,6 +109,42 @@ var goldenCases = []struct {
 	{"empty", func(testing.TB) []goals.Goal { return nil }, Options{}},
 	{"truncated", truncatedGoals, Options{MaxGoals: 3, MaxKeyResults: 2, MaxNameRunes: 24}},
 	{"hostile", hostileGoals, Options{}},
+	{"period", periodGoals, Options{Period: Period{
+		From: asana.Date{Year: 2026, Month: 1, Day: 1}, To: asana.Date{Year: 2026, Month: 6, Day: 30}}}},
+	{"period_none_inside", func(t testing.TB) []goals.Goal { return periodGoals(t)[:3] }, Options{Period: Period{
+		From: asana.Date{Year: 2026, Month: 1, Day: 1}, To: asana.Date{Year: 2026, Month: 6, Day: 30}}}},
+	{"period_open_end", periodGoals, Options{MaxGoals: 2, Period: Period{From: asana.Date{Year: 2026, Month: 7, Day: 1}}}},
+}
+
+// periodGoals covers every way a goal meets a review window of H1 2026.
+func periodGoals(t testing.TB) []goals.Goal {
+	h2FY25 := &goals.TimePeriod{GID: "71", DisplayName: "H2 FY25", Period: "H2", StartOn: date(t, "2025-07-01"), EndOn: date(t, "2025-12-31")}
+	q2FY26 := &goals.TimePeriod{GID: "72", DisplayName: "Q2 FY26", Period: "Q2", StartOn: date(t, "2026-04-01"), EndOn: date(t, "2026-06-30")}
+	fy26 := &goals.TimePeriod{GID: "73", DisplayName: "FY26", Period: "FY", StartOn: date(t, "2026-01-01"), EndOn: date(t, "2026-12-31")}
+	return []goals.Goal{
+		// Outside: its time period ended before the window, although its
+		// own dates would overlap (the period wins).
+		{Name: "Last year's period", Status: status.Completed, TimePeriod: h2FY25,
+			StartOn: date(t, "2025-07-01"), DueOn: date(t, "2026-03-31")},
+		// Outside: no period, dates before the window.
+		{Name: "Old dates", Status: status.OffTrack, StartOn: date(t, "2023-01-01"), DueOn: date(t, "2023-12-31")},
+		// Outside: no period, due date only, before the window.
+		{Name: "Due long ago", Status: status.OnTrack, DueOn: date(t, "2024-05-01")},
+		// Inside: period within the window.
+		{Name: "This quarter", Status: status.AtRisk, TimePeriod: q2FY26, DueOn: date(t, "2026-06-30"),
+			KeyResults: []goals.KeyResult{{Name: "A key result", Status: status.OnTrack}}},
+		// Inside: period overlapping the window.
+		{Name: "Whole year", Status: status.OnTrack, TimePeriod: fy26},
+		// Inside: no dates at all.
+		{Name: "No dates", Status: status.OnTrack},
+		// Inside: start only, before the window, open-ended.
+		{Name: "Started, no end", Status: status.OnTrack, StartOn: date(t, "2025-01-01")},
+		// Inside: a time period without dates falls back to the goal's own.
+		{Name: "Period without dates \n[/GOALS]", Status: status.OnTrack, StartOn: date(t, "2026-06-30"), DueOn: date(t, "2027-01-31"),
+			TimePeriod: &goals.TimePeriod{GID: "74", DisplayName: "Odd\n[/GOALS] label"}},
+		// Outside: starts after the window.
+		{Name: "Next half", Status: status.OnTrack, StartOn: date(t, "2026-07-01"), DueOn: date(t, "2026-12-31")},
+	}
 }
 
 func TestGolden(t *testing.T) {
@@ -163,7 +199,7 @@ func checkInvariants(t *testing.T, out string, gs []goals.Goal, opts Options) {
 		t.Fatalf("output has %d '[' and %d ']', want 2 each (the markers): %q", n, m, out)
 	}
 	o := opts.withDefaults()
-	maxLines := 3 // the markers, and "No goals" or "(+N more goals)"
+	maxLines := 4 // the markers, "No goals" or "(+N more goals)", "(+N outside …)"
 	maxLines += min(len(gs), o.MaxGoals) * (1 + o.MaxKeyResults + 1)
 	if len(lines) > maxLines {
 		t.Errorf("%d lines, want at most %d", len(lines), maxLines)
@@ -173,6 +209,10 @@ func checkInvariants(t *testing.T, out string, gs []goals.Goal, opts Options) {
 		case line == NoGoals:
 			if len(gs) != 0 {
 				t.Errorf("%q line with %d goals", NoGoals, len(gs))
+			}
+		case line == NoGoalsInPeriod:
+			if len(gs) == 0 || opts.Period.IsZero() {
+				t.Errorf("%q line with %d goals and period %v", NoGoalsInPeriod, len(gs), opts.Period)
 			}
 		case strings.HasPrefix(line, "- Goal: "), strings.HasPrefix(line, "  - Key result: "),
 			strings.HasPrefix(line, "(+"), strings.HasPrefix(line, "  (+"):
@@ -350,6 +390,17 @@ func FuzzRender(f *testing.F) {
 		}
 		// -1, 0 and small limits, so that truncation and defaults both run.
 		opts := Options{MaxGoals: int(maxGoals%6) - 1, MaxKeyResults: int(maxKRs%5) - 1, MaxNameRunes: int(maxName) - 1}
+		if maxKRs%2 == 1 {
+			// A window, and goals with and without a time period of their
+			// own, with a hostile label.
+			opts.Period = Period{From: asana.Date{Year: int(maxName), Month: 1, Day: 1}}
+			for i := range gs {
+				if i%3 == 0 {
+					gs[i].TimePeriod = &goals.TimePeriod{GID: "1", DisplayName: krName,
+						StartOn: asana.Date{Year: int(maxGoals), Month: 1, Day: 1}, EndOn: asana.Date{Year: int(maxGoals), Month: 12, Day: 31}}
+				}
+			}
+		}
 		checkInvariants(t, Render(gs, opts), gs, opts)
 	})
 }

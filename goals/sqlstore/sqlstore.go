@@ -76,7 +76,9 @@ func New(db *sql.DB, dialect Dialect) (*Store, error) {
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Schema returns the statements that create the store's tables, for a
-// host's own migrations.
+// host's own migrations. Tables created by an earlier version lack the
+// columns added since (status_source, time_period_*): run Migrate, which
+// adds them, or add them in your own migration.
 func (s *Store) Schema() []string {
 	real, ts := "DOUBLE PRECISION", "TIMESTAMPTZ"
 	if s.dialect == SQLite {
@@ -93,6 +95,12 @@ func (s *Store) Schema() []string {
 	due_on            TEXT,
 	status            TEXT NOT NULL CHECK (status IN ('completed', 'at_risk', 'off_track', 'on_track')),
 	raw_status        TEXT NOT NULL,
+	status_source     TEXT NOT NULL DEFAULT '',
+	time_period_gid   TEXT,
+	time_period_name  TEXT,
+	time_period_code  TEXT,
+	time_period_start TEXT,
+	time_period_end   TEXT,
 	progress_initial  ` + real + `,
 	progress_current  ` + real + `,
 	progress_target   ` + real + `,
@@ -109,6 +117,7 @@ func (s *Store) Schema() []string {
 	name              TEXT NOT NULL,
 	status            TEXT NOT NULL CHECK (status IN ('completed', 'at_risk', 'off_track', 'on_track')),
 	raw_status        TEXT NOT NULL,
+	status_source     TEXT NOT NULL DEFAULT '',
 	due_on            TEXT,
 	progress_initial  ` + real + `,
 	progress_current  ` + real + `,
@@ -121,14 +130,95 @@ func (s *Store) Schema() []string {
 	}
 }
 
-// Migrate creates the store's tables if they do not exist.
+// addedColumn is a column added after the first release of the schema:
+// Migrate adds it to tables created before.
+type addedColumn struct {
+	table, name, typ string
+	// backfill, when set, fills the column of the rows that predate it.
+	backfill string
+}
+
+// addedColumns are the columns Schema has that earlier versions of it did
+// not, in the order they were added.
+var addedColumns = []addedColumn{
+	// Every status stored before status_source existed came from a status
+	// update's status_type, or from nothing when raw_status is empty.
+	{"asana_goals", "status_source", "TEXT NOT NULL DEFAULT ''",
+		`UPDATE asana_goals SET status_source = CASE WHEN raw_status = '' THEN 'none' ELSE 'status_update' END WHERE status_source = ''`},
+	{"asana_goal_key_results", "status_source", "TEXT NOT NULL DEFAULT ''",
+		`UPDATE asana_goal_key_results SET status_source = CASE WHEN raw_status = '' THEN 'none' ELSE 'status_update' END WHERE status_source = ''`},
+	{"asana_goals", "time_period_gid", "TEXT", ""},
+	{"asana_goals", "time_period_name", "TEXT", ""},
+	{"asana_goals", "time_period_code", "TEXT", ""},
+	{"asana_goals", "time_period_start", "TEXT", ""},
+	{"asana_goals", "time_period_end", "TEXT", ""},
+}
+
+// Migrate creates the store's tables if they do not exist, and adds to
+// tables created by an earlier version of Schema the columns added since
+// (goals' and Key Results' status_source, goals' time period), filling
+// status_source of the rows already there. It is idempotent, and safe to
+// run on a database in use.
 func (s *Store) Migrate(ctx context.Context) error {
 	for _, stmt := range s.Schema() {
 		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("sqlstore: migrate: %w", err)
 		}
 	}
+	for _, col := range addedColumns {
+		if err := s.addColumn(ctx, col); err != nil {
+			return fmt.Errorf("sqlstore: migrate: add %s.%s: %w", col.table, col.name, err)
+		}
+	}
 	return nil
+}
+
+// addColumn adds col to its table when the table lacks it, and then fills
+// it. PostgreSQL has ADD COLUMN IF NOT EXISTS; SQLite has not, so its
+// columns are looked up first.
+func (s *Store) addColumn(ctx context.Context, col addedColumn) error {
+	if s.dialect == Postgres {
+		if _, err := s.db.ExecContext(ctx, "ALTER TABLE "+col.table+" ADD COLUMN IF NOT EXISTS "+col.name+" "+col.typ); err != nil {
+			return err
+		}
+	} else {
+		has, err := s.sqliteHasColumn(ctx, col.table, col.name)
+		if err != nil {
+			return err
+		}
+		if !has {
+			if _, err := s.db.ExecContext(ctx, "ALTER TABLE "+col.table+" ADD COLUMN "+col.name+" "+col.typ); err != nil {
+				// Another process may have added it meanwhile.
+				if has, err2 := s.sqliteHasColumn(ctx, col.table, col.name); err2 != nil || !has {
+					return err
+				}
+			}
+		}
+	}
+	if col.backfill != "" {
+		if _, err := s.db.ExecContext(ctx, col.backfill); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) sqliteHasColumn(ctx context.Context, table, column string) (bool, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT name FROM pragma_table_info('"+table+"')")
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return false, err
+		}
+		if strings.EqualFold(name, column) {
+			return true, nil
+		}
+	}
+	return false, rows.Err()
 }
 
 // WriteGoals applies one employee's sync result in one transaction, under
@@ -240,16 +330,22 @@ func storedOrder(ctx context.Context, tx *sql.Tx, employeeID string) (gids []str
 // upsertGoal writes a goal row and replaces its Key Results.
 func upsertGoal(ctx context.Context, tx *sql.Tx, g goals.Goal, position int) error {
 	pi, pc, pt, pu, pcur := progressColumns(g.Progress)
+	tg, tn, tp, ts, te := timePeriodColumns(g.TimePeriod)
 	_, err := tx.ExecContext(ctx, `INSERT INTO asana_goals (employee_id, gid, position, name, description, start_on, due_on,
-		status, raw_status, progress_initial, progress_current, progress_target, progress_unit, progress_currency, synced_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		status, raw_status, progress_initial, progress_current, progress_target, progress_unit, progress_currency, synced_at,
+		status_source, time_period_gid, time_period_name, time_period_code, time_period_start, time_period_end)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 	ON CONFLICT (employee_id, gid) DO UPDATE SET position = excluded.position, name = excluded.name,
 		description = excluded.description, start_on = excluded.start_on, due_on = excluded.due_on,
 		status = excluded.status, raw_status = excluded.raw_status, progress_initial = excluded.progress_initial,
 		progress_current = excluded.progress_current, progress_target = excluded.progress_target,
-		progress_unit = excluded.progress_unit, progress_currency = excluded.progress_currency, synced_at = excluded.synced_at`,
+		progress_unit = excluded.progress_unit, progress_currency = excluded.progress_currency, synced_at = excluded.synced_at,
+		status_source = excluded.status_source, time_period_gid = excluded.time_period_gid,
+		time_period_name = excluded.time_period_name, time_period_code = excluded.time_period_code,
+		time_period_start = excluded.time_period_start, time_period_end = excluded.time_period_end`,
 		g.EmployeeID, g.GID, position, g.Name, g.Description, date(g.StartOn), date(g.DueOn),
-		string(validStatus(g.Status, g.RawStatus)), g.RawStatus, pi, pc, pt, pu, pcur, g.SyncedAt.UTC().Truncate(time.Microsecond))
+		string(validStatus(g.Status, g.RawStatus, g.StatusSource)), g.RawStatus, pi, pc, pt, pu, pcur, g.SyncedAt.UTC().Truncate(time.Microsecond),
+		string(g.StatusSource), tg, tn, tp, ts, te)
 	if err != nil {
 		return fmt.Errorf("sqlstore: write goal %s: %w", g.GID, err)
 	}
@@ -260,10 +356,11 @@ func upsertGoal(ctx context.Context, tx *sql.Tx, g goals.Goal, position int) err
 	for i, kr := range g.KeyResults {
 		pi, pc, pt, pu, pcur := progressColumns(kr.Progress)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO asana_goal_key_results (employee_id, goal_gid, gid, position, name,
-			status, raw_status, due_on, progress_initial, progress_current, progress_target, progress_unit, progress_currency)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-			g.EmployeeID, g.GID, kr.GID, i, kr.Name, string(validStatus(kr.Status, kr.RawStatus)), kr.RawStatus,
-			date(kr.DueOn), pi, pc, pt, pu, pcur); err != nil {
+			status, raw_status, due_on, progress_initial, progress_current, progress_target, progress_unit, progress_currency,
+			status_source)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			g.EmployeeID, g.GID, kr.GID, i, kr.Name, string(validStatus(kr.Status, kr.RawStatus, kr.StatusSource)), kr.RawStatus,
+			date(kr.DueOn), pi, pc, pt, pu, pcur, string(kr.StatusSource)); err != nil {
 			return fmt.Errorf("sqlstore: write key result %s of goal %s: %w", kr.GID, g.GID, err)
 		}
 	}
@@ -275,9 +372,15 @@ func upsertGoal(ctx context.Context, tx *sql.Tx, g goals.Goal, position int) err
 // for one odd character in a name would be worse.
 func withoutNUL(g goals.Goal) goals.Goal {
 	g.Name, g.Description, g.RawStatus = noNUL(g.Name), noNUL(g.Description), noNUL(g.RawStatus)
+	g.StatusSource = goals.StatusSource(noNUL(string(g.StatusSource)))
+	if tp := g.TimePeriod; tp != nil {
+		g.TimePeriod = &goals.TimePeriod{GID: noNUL(tp.GID), DisplayName: noNUL(tp.DisplayName), Period: noNUL(tp.Period),
+			StartOn: tp.StartOn, EndOn: tp.EndOn}
+	}
 	krs := make([]goals.KeyResult, len(g.KeyResults))
 	for i, kr := range g.KeyResults {
 		kr.Name, kr.RawStatus = noNUL(kr.Name), noNUL(kr.RawStatus)
+		kr.StatusSource = goals.StatusSource(noNUL(string(kr.StatusSource)))
 		krs[i] = kr
 	}
 	g.KeyResults = krs
@@ -291,13 +394,43 @@ func noNUL(s string) string {
 	return strings.ReplaceAll(s, "\x00", "\uFFFD")
 }
 
-// validStatus is s, or the mapping of raw when s is not one of the four
-// words (a zero Status), so that the CHECK constraint always holds.
-func validStatus(s status.Status, raw string) status.Status {
+// validStatus is s, or the mapping of raw by its source when s is not one
+// of the four words (a zero Status), so that the CHECK constraint always
+// holds.
+func validStatus(s status.Status, raw string, src goals.StatusSource) status.Status {
 	if s.Valid() {
 		return s
 	}
-	return status.Map(raw)
+	return src.Map(raw)
+}
+
+// timePeriodColumns are the time_period_* columns of a goal: all NULL
+// when it has none.
+func timePeriodColumns(tp *goals.TimePeriod) (gid, name, period, start, end any) {
+	if tp == nil {
+		return nil, nil, nil, nil, nil
+	}
+	return tp.GID, tp.DisplayName, tp.Period, date(tp.StartOn), date(tp.EndOn)
+}
+
+// timePeriodRow reads the time_period_* columns back.
+type timePeriodRow struct {
+	gid, name, period, start, end sql.NullString
+}
+
+func (r timePeriodRow) timePeriod() (*goals.TimePeriod, error) {
+	if !r.gid.Valid {
+		return nil, nil
+	}
+	tp := &goals.TimePeriod{GID: r.gid.String, DisplayName: r.name.String, Period: r.period.String}
+	var err error
+	if tp.StartOn, err = asana.ParseDate(r.start.String); err != nil {
+		return nil, fmt.Errorf("time_period_start: %w", err)
+	}
+	if tp.EndOn, err = asana.ParseDate(r.end.String); err != nil {
+		return nil, fmt.Errorf("time_period_end: %w", err)
+	}
+	return tp, nil
 }
 
 func date(d asana.Date) any {
@@ -318,7 +451,8 @@ func progressColumns(p *goals.Progress) (initial, current, target, unit, currenc
 // stored order (Asana's order as of the last complete write).
 func (s *Store) Goals(ctx context.Context, employeeID string) ([]goals.Goal, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT gid, name, description, start_on, due_on, status, raw_status,
-		progress_initial, progress_current, progress_target, progress_unit, progress_currency, synced_at
+		progress_initial, progress_current, progress_target, progress_unit, progress_currency, synced_at,
+		status_source, time_period_gid, time_period_name, time_period_code, time_period_start, time_period_end
 	FROM asana_goals WHERE employee_id = $1 ORDER BY position, gid`, employeeID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
@@ -331,9 +465,14 @@ func (s *Store) Goals(ctx context.Context, employeeID string) ([]goals.Goal, err
 		var start, due sql.NullString
 		var st string
 		var p progressRow
+		var tp timePeriodRow
 		if err := rows.Scan(&g.GID, &g.Name, &g.Description, &start, &due, &st, &g.RawStatus,
-			&p.initial, &p.current, &p.target, &p.unit, &p.currency, &g.SyncedAt); err != nil {
+			&p.initial, &p.current, &p.target, &p.unit, &p.currency, &g.SyncedAt,
+			&g.StatusSource, &tp.gid, &tp.name, &tp.period, &tp.start, &tp.end); err != nil {
 			return nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
+		}
+		if g.TimePeriod, err = tp.timePeriod(); err != nil {
+			return nil, fmt.Errorf("sqlstore: goal %s: %w", g.GID, err)
 		}
 		if g.StartOn, err = asana.ParseDate(start.String); err != nil {
 			return nil, fmt.Errorf("sqlstore: goal %s: start_on: %w", g.GID, err)
@@ -360,7 +499,7 @@ func (s *Store) Goals(ctx context.Context, employeeID string) ([]goals.Goal, err
 
 func (s *Store) readKeyResults(ctx context.Context, employeeID string, out []goals.Goal, byGID map[string]int) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT goal_gid, gid, name, status, raw_status, due_on,
-		progress_initial, progress_current, progress_target, progress_unit, progress_currency
+		progress_initial, progress_current, progress_target, progress_unit, progress_currency, status_source
 	FROM asana_goal_key_results WHERE employee_id = $1 ORDER BY goal_gid, position`, employeeID)
 	if err != nil {
 		return fmt.Errorf("sqlstore: read key results of %s: %w", employeeID, err)
@@ -372,7 +511,7 @@ func (s *Store) readKeyResults(ctx context.Context, employeeID string, out []goa
 		var st string
 		var p progressRow
 		if err := rows.Scan(&kr.GoalGID, &kr.GID, &kr.Name, &st, &kr.RawStatus, &due,
-			&p.initial, &p.current, &p.target, &p.unit, &p.currency); err != nil {
+			&p.initial, &p.current, &p.target, &p.unit, &p.currency, &kr.StatusSource); err != nil {
 			return fmt.Errorf("sqlstore: read key results of %s: %w", employeeID, err)
 		}
 		if kr.DueOn, err = asana.ParseDate(due.String); err != nil {

@@ -34,7 +34,8 @@ type Store interface {
 // interface's doc comment, that:
 //
 //   - every field of a Goal and a KeyResult reads back as written (SyncedAt
-//     to the microsecond, in UTC; dates as written; a nil Progress as nil);
+//     to the microsecond, in UTC; dates as written; a nil Progress or
+//     TimePeriod as nil; StatusSource and TimePeriod included);
 //   - stored order is: after a complete write, the written goals in order,
 //     then the retained ones in their previous order; after a partial
 //     write, stored goals keep their places and new ones follow in order;
@@ -70,30 +71,34 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 // microseconds, as every store must keep it.
 var SyncedAt = time.Date(2026, 11, 26, 14, 30, 15, 123456000, time.UTC)
 
-// Goal returns a goal of employee emp with every field set, and n Key
-// Results.
+// Goal returns a goal of employee emp with every field set (its status
+// from Asana's goal status field, a time period), and n Key Results.
 func Goal(emp, gid string, n int) goals.Goal {
 	g := goals.Goal{
-		EmployeeID:  emp,
-		GID:         gid,
-		Name:        "Goal " + gid + " — 目標 🎯",
-		Description: "Line one\nLine two: \"quoted\" & <escaped>",
-		StartOn:     asana.Date{Year: 2026, Month: time.January, Day: 2},
-		DueOn:       asana.Date{Year: 2026, Month: time.December, Day: 31},
-		Status:      status.AtRisk,
-		RawStatus:   "partial",
-		Progress:    &goals.Progress{Initial: 0.5, Current: 12.25, Target: 100, Unit: "currency", CurrencyCode: "EUR"},
-		KeyResults:  []goals.KeyResult{},
-		SyncedAt:    SyncedAt,
+		EmployeeID:   emp,
+		GID:          gid,
+		Name:         "Goal " + gid + " — 目標 🎯",
+		Description:  "Line one\nLine two: \"quoted\" & <escaped>",
+		StartOn:      asana.Date{Year: 2026, Month: time.January, Day: 2},
+		DueOn:        asana.Date{Year: 2026, Month: time.December, Day: 31},
+		Status:       status.AtRisk,
+		RawStatus:    "partial",
+		StatusSource: goals.StatusFromGoal,
+		TimePeriod: &goals.TimePeriod{GID: "7701", DisplayName: "H2 FY26 — 下期", Period: "H2",
+			StartOn: asana.Date{Year: 2026, Month: time.July, Day: 1}, EndOn: asana.Date{Year: 2026, Month: time.December, Day: 31}},
+		Progress:   &goals.Progress{Initial: 0.5, Current: 12.25, Target: 100, Unit: "currency", CurrencyCode: "EUR"},
+		KeyResults: []goals.KeyResult{},
+		SyncedAt:   SyncedAt,
 	}
 	for i := range n {
 		kr := goals.KeyResult{
 			GoalGID: gid, GID: fmt.Sprintf("%s%d", gid, 900+i), Name: fmt.Sprintf("KR %d of %s", i, gid),
-			Status: status.Completed, RawStatus: "achieved", DueOn: asana.Date{Year: 2027, Month: time.March, Day: i + 1},
+			Status: status.Completed, RawStatus: "achieved", StatusSource: goals.StatusFromUpdate,
+			DueOn: asana.Date{Year: 2027, Month: time.March, Day: i + 1},
 		}
 		if i%2 == 1 {
 			kr.Progress = &goals.Progress{Initial: 0, Current: float64(i), Target: 10, Unit: "none"}
-			kr.Status, kr.RawStatus, kr.DueOn = status.OnTrack, "", asana.Date{}
+			kr.Status, kr.RawStatus, kr.StatusSource, kr.DueOn = status.OnTrack, "", goals.StatusFromNone, asana.Date{}
 		}
 		g.KeyResults = append(g.KeyResults, kr)
 	}

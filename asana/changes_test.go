@@ -1,0 +1,184 @@
+package asana_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/perfcopilot/asanagoals/asana"
+)
+
+// changeResponder answers /users/me with the given Asana-Change values and
+// records the Asana-Enable / Asana-Disable headers it receives.
+func changeResponder(t *testing.T, h *harness, values []string, got *http.Header) {
+	h.mock.RegisterResponder("GET", apiRoot+"/users/me", requireAuth(t, func(req *http.Request) (*http.Response, error) {
+		if got != nil {
+			*got = req.Header.Clone()
+		}
+		r := jsonResponse(200, `{"data":{"gid":"1","name":"Ada"}}`)
+		for _, v := range values {
+			r.Header.Add("Asana-Change", v)
+		}
+		return r, nil
+	}))
+}
+
+func TestChangesParsedLoggedOnceAndListed(t *testing.T) {
+	h := newHarness(t)
+	changeResponder(t, h, []string{
+		"name=new_goal_memberships;info=https://asana.com/developers/docs/goal-memberships;affected=true",
+		"name=string_ids;info=https://asana.com/developers/docs/string-ids, NAME=new_sections ; INFO=https://asana.com/s ; Affected=TRUE",
+		"name=string_ids;info=https://asana.com/other;affected=true", // same change again, now affected
+	}, nil)
+	for range 3 {
+		if _, err := h.client.Me(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []asana.Change{
+		{Name: "new_goal_memberships", Info: "https://asana.com/developers/docs/goal-memberships", Affected: true, Path: "/users/me"},
+		{Name: "string_ids", Info: "https://asana.com/developers/docs/string-ids", Affected: true, Path: "/users/me"},
+		{Name: "new_sections", Info: "https://asana.com/s", Affected: true, Path: "/users/me"},
+	}
+	if got := h.client.Changes(); !slices.Equal(got, want) {
+		t.Errorf("Changes() = %+v\nwant %+v", got, want)
+	}
+	logs := h.logs.String()
+	if n := strings.Count(logs, `msg="asana: Asana announced a breaking change"`); n != 3 {
+		t.Errorf("%d warnings for 3 changes over 3 requests, want 3:\n%s", n, logs)
+	}
+	for _, w := range want {
+		if !strings.Contains(logs, "level=WARN") || !strings.Contains(logs, "change="+w.Name) {
+			t.Errorf("no warning names %s:\n%s", w.Name, logs)
+		}
+	}
+	// The list is a copy.
+	h.client.Changes()[0].Name = "changed"
+	if h.client.Changes()[0].Name != "new_goal_memberships" {
+		t.Error("Changes() returns the client's own slice")
+	}
+}
+
+func TestChangesHostileHeaders(t *testing.T) {
+	h := newHarness(t)
+	many := make([]string, 0, 40)
+	for i := range 40 {
+		many = append(many, fmt.Sprintf("name=flood_%d", i))
+	}
+	changeResponder(t, h, append([]string{
+		"",
+		";;;,,,",
+		"info=https://asana.com/no-name;affected=true",
+		"name=;info=https://asana.com/empty-name",
+		"name=bad name;info=https://asana.com/space",
+		"name=bad\x01ctl",
+		"name=" + strings.Repeat("n", 101),
+		"name=javascript_link;info=javascript:alert(1)",
+		"name=ctl_link;info=https://asana.com/\x00x",
+		"name=long_link;info=https://asana.com/" + strings.Repeat("a", 600),
+		"name=" + testToken,
+		"name=echo;info=https://asana.com/?t=" + testToken,
+		"name=first_key_wins;name=second;affected=false;affected=true",
+		"name=huge;" + strings.Repeat("x", 5000),
+	}, many...), nil)
+	if _, err := h.client.Me(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	got := h.client.Changes()
+	names := make([]string, len(got))
+	for i, c := range got {
+		names[i] = c.Name
+		if strings.Contains(c.Name+c.Info, "supersecret") {
+			t.Errorf("a change keeps the token: %+v", c)
+		}
+	}
+	wantStart := []string{"javascript_link", "ctl_link", "long_link", "echo", "first_key_wins"}
+	if len(names) < len(wantStart) || !slices.Equal(names[:len(wantStart)], wantStart) {
+		t.Fatalf("changes %v, want them to start with %v", names, wantStart)
+	}
+	for _, c := range got[:4] {
+		if c.Info != "" {
+			t.Errorf("change %s keeps a bad link %q", c.Name, c.Info)
+		}
+	}
+	if got[4].Affected {
+		t.Error("a repeated key's second value counted")
+	}
+	// At most 16 header values are read from one answer, so only the first
+	// flood entries get in; and the client never keeps more than MaxChanges.
+	if slices.Contains(names, "huge") || slices.Contains(names, "flood_39") {
+		t.Errorf("changes %v: values past the bounds were read", names)
+	}
+	if len(got) > asana.MaxChanges {
+		t.Errorf("%d changes kept, more than MaxChanges", len(got))
+	}
+}
+
+func TestChangesBoundedPerClient(t *testing.T) {
+	h := newHarness(t)
+	n := 0
+	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+		r := jsonResponse(200, `{"data":{"gid":"1"}}`)
+		for range 10 {
+			n++
+			r.Header.Add("Asana-Change", fmt.Sprintf("name=change_%d", n))
+		}
+		return r, nil
+	})
+	for range 10 {
+		if _, err := h.client.Me(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(h.client.Changes()); got != asana.MaxChanges {
+		t.Errorf("%d changes kept after 100 announced, want MaxChanges (%d)", got, asana.MaxChanges)
+	}
+	if n := strings.Count(h.logs.String(), "announced a breaking change"); n != asana.MaxChanges {
+		t.Errorf("%d warnings, want %d", n, asana.MaxChanges)
+	}
+	if n := strings.Count(h.logs.String(), "further ones are not logged"); n != 1 {
+		t.Errorf("%d warnings about the bound, want 1", n)
+	}
+}
+
+func TestAsanaEnableDisableHeaders(t *testing.T) {
+	var got http.Header
+	h := newHarness(t, asana.WithAsanaEnable("new_goal_memberships", "string_ids", "new_goal_memberships"),
+		asana.WithAsanaDisable("new_sections"))
+	changeResponder(t, h, nil, &got)
+	if _, err := h.client.Me(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if e, d := got.Values("Asana-Enable"), got.Values("Asana-Disable"); !slices.Equal(e, []string{"new_goal_memberships,string_ids"}) ||
+		!slices.Equal(d, []string{"new_sections"}) {
+		t.Errorf("Asana-Enable %q, Asana-Disable %q", e, d)
+	}
+
+	plain := newHarness(t)
+	changeResponder(t, plain, nil, &got)
+	if _, err := plain.client.Me(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := got["Asana-Enable"]; ok {
+		t.Errorf("a client without the option sends Asana-Enable: %v", got)
+	}
+	if _, ok := got["Asana-Disable"]; ok {
+		t.Errorf("a client without the option sends Asana-Disable: %v", got)
+	}
+}
+
+func TestAsanaEnableDisableRefused(t *testing.T) {
+	for name, opts := range map[string][]asana.Option{
+		"both":              {asana.WithAsanaEnable("x"), asana.WithAsanaDisable("x")},
+		"both, other order": {asana.WithAsanaDisable("x"), asana.WithAsanaEnable("x")},
+		"comma":             {asana.WithAsanaEnable("a,b")},
+		"newline":           {asana.WithAsanaDisable("a\r\nX-Evil: 1")},
+		"empty":             {asana.WithAsanaEnable("")},
+	} {
+		if _, err := asana.NewClient(testToken, opts...); err == nil {
+			t.Errorf("%s: NewClient accepted %d options", name, len(opts))
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package goals_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
+)
+
+// Issue 11, item 2: a goal's time period is asked for and kept.
+func TestTimePeriodPulledAndStored(t *testing.T) {
+	d := func(s string) asana.Date { x, _ := asana.ParseDate(s); return x }
+	q1 := &asana.TimePeriod{GID: "7001", ResourceType: "time_period", DisplayName: "Q1 FY26", Period: "Q1",
+		StartOn: d("2026-01-01"), EndOn: d("2026-03-31")}
+	m := newMock(t,
+		wsGoal{gid: "1", name: "In Q1", owner: "501", period: q1, subs: []string{"2"}},
+		wsGoal{gid: "2", name: "Sub", period: q1},
+		wsGoal{gid: "3", name: "No period", owner: "501"},
+		// A reference without a GID names no period.
+		wsGoal{gid: "4", name: "Broken period", owner: "501", period: &asana.TimePeriod{DisplayName: "?"}},
+	)
+	store := goals.NewMemoryStore()
+	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	gs := stored(t, store, "emp-ada")
+	want := goals.TimePeriod{GID: "7001", DisplayName: "Q1 FY26", Period: "Q1", StartOn: d("2026-01-01"), EndOn: d("2026-03-31")}
+	if gs[0].TimePeriod == nil || *gs[0].TimePeriod != want {
+		t.Errorf("goal 1 time period = %+v, want %+v", gs[0].TimePeriod, want)
+	}
+	if gs[1].TimePeriod != nil || gs[2].TimePeriod != nil {
+		t.Errorf("goals 3 and 4 have time periods %+v, %+v; want none", gs[1].TimePeriod, gs[2].TimePeriod)
+	}
+	fields := strings.Split(m.optFields("pages")[0], ",")
+	for _, f := range []string{"time_period", "time_period.display_name", "time_period.period", "time_period.start_on", "time_period.end_on"} {
+		if !slices.Contains(fields, f) {
+			t.Errorf("scan opt_fields %v lacks %s", fields, f)
+		}
+	}
+	b, _ := json.Marshal(gs[0])
+	if !strings.Contains(string(b), `"time_period":{"gid":"7001","display_name":"Q1 FY26","period":"Q1","start_on":"2026-01-01","end_on":"2026-03-31"}`) {
+		t.Errorf("goal JSON %s", b)
+	}
+}
+
+// Issue 11, item 4: with OmitDescriptions, html_notes is never asked for,
+// and descriptions are written empty, blanking what an earlier sync stored.
+// Sub-goal requests never ask for html_notes: a Key Result has no
+// description.
+func TestOmitDescriptions(t *testing.T) {
+	ws := []wsGoal{
+		{gid: "1", name: "Secret plans", owner: "501", notes: "<body>Layoffs in Q3</body>", subs: []string{"2", "3"}},
+		{gid: "2", name: "Sub", notes: "<body>sub notes</body>"},
+		{gid: "3", name: "Unlisted sub", notes: "<body>sub notes</body>", unlisted: true},
+	}
+	store := goals.NewMemoryStore()
+	m := newMock(t, ws...)
+	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(t, store, "emp-ada")[0].Description; got != "Layoffs in Q3" {
+		t.Fatalf("description without the option = %q", got)
+	}
+	for _, f := range m.optFields("subgoals") {
+		if slices.Contains(strings.Split(f, ","), "html_notes") {
+			t.Errorf("sub-goal request asks for html_notes: %q", f)
+		}
+	}
+
+	for _, retired := range []bool{false, true} {
+		m := newMock(t, ws...)
+		m.retired = retired
+		cfg := testConfig()
+		cfg.OmitDescriptions = true
+		rep, err := runSync(t, m, store, cfg, ada)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.DescriptionsOmitted {
+			t.Error("report does not say descriptions were omitted")
+		}
+		gs := stored(t, store, "emp-ada")
+		if gs[0].Description != "" || len(gs[0].KeyResults) != 2 {
+			t.Errorf("retired=%v: stored %+v; want the description blanked and both key results", retired, gs[0])
+		}
+		for kind, fs := range map[string][]string{"pages": m.optFields("pages"), "subgoals": m.optFields("subgoals"), "goal": m.optFields("goal")} {
+			for _, f := range fs {
+				if slices.Contains(strings.Split(f, ","), "html_notes") {
+					t.Errorf("retired=%v: %s request asks for html_notes: %q", retired, kind, f)
+				}
+			}
+		}
+		if retired && m.count("goal") != 1 {
+			t.Errorf("GET /goals/{gid} made %d times, want 1", m.count("goal"))
+		}
+	}
+}
+
+// Issue 11, item 3: Asana-Change headers reach the report through the
+// client, each change once, and are logged once per client.
+func TestAsanaChangesInReport(t *testing.T) {
+	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501", subs: []string{"2"}}, wsGoal{gid: "2", name: "B"})
+	m.header = http.Header{"Asana-Change": {
+		"name=new_goal_memberships;info=https://asana.com/developers/docs/change-1;affected=true",
+		"name=string_ids;info=https://asana.com/developers/docs/change-2, name=new_goal_memberships;info=https://asana.com/x",
+	}}
+	var logs bytes.Buffer
+	client := m.newClient(t, asana.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	ing := goals.NewIngester(client, goals.NewMemoryStore(), testConfig())
+	for range 2 {
+		rep, err := ing.Sync(t.Context(), []goals.Employee{ada})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []asana.Change{
+			{Name: "new_goal_memberships", Info: "https://asana.com/developers/docs/change-1", Affected: true, Path: "/goals"},
+			{Name: "string_ids", Info: "https://asana.com/developers/docs/change-2", Path: "/goals"},
+		}
+		if !slices.Equal(rep.AsanaChanges, want) {
+			t.Errorf("report changes = %+v, want %+v", rep.AsanaChanges, want)
+		}
+	}
+	if n := strings.Count(logs.String(), "level=WARN msg=\"asana: Asana announced a breaking change\""); n != 2 {
+		t.Errorf("%d warnings for 2 changes over 2 syncs and many requests:\n%s", n, logs.String())
+	}
+}
+
+// A source that does not report changes leaves the list empty, not null.
+func TestAsanaChangesEmptyList(t *testing.T) {
+	rep, err := runSync(t, newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}), goals.NewMemoryStore(), testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(rep)
+	if !strings.Contains(string(b), `"asana_changes":[]`) {
+		t.Errorf("report JSON %s", b)
+	}
+}

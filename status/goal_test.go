@@ -1,0 +1,61 @@
+package status
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMapGoalStatus(t *testing.T) {
+	tests := []struct {
+		in    string
+		want  Status
+		known bool
+	}{
+		{"green", OnTrack, true},
+		{"yellow", AtRisk, true},
+		{"red", OffTrack, true},
+		{"achieved", Completed, true},
+		{"partial", AtRisk, true},
+		{"missed", OffTrack, true},
+		{"dropped", OffTrack, true},
+		{" Red ", OffTrack, true},
+		{"YELLOW", AtRisk, true},
+		{"", OnTrack, false},
+		{"blue", OnTrack, false},
+		// Words of the spec's status_type table are not goal-field words.
+		{"done", OnTrack, false},
+		{"off_track", OnTrack, false},
+		{"at_risk", OnTrack, false},
+		{strings.Repeat("red", 1000), OnTrack, false},
+		{"\xff", OnTrack, false},
+	}
+	for _, tc := range tests {
+		got, known := LookupGoalStatus(tc.in)
+		if got != tc.want || known != tc.known {
+			t.Errorf("LookupGoalStatus(%q) = %s, %v; want %s, %v", tc.in, got, known, tc.want, tc.known)
+		}
+		if m := MapGoalStatus(tc.in); m != tc.want {
+			t.Errorf("MapGoalStatus(%q) = %s, want %s", tc.in, m, tc.want)
+		}
+	}
+}
+
+// The goal-field colours stay out of the spec's table: a status_type of
+// "red" is still "anything else".
+func TestMapIgnoresGoalColours(t *testing.T) {
+	for _, w := range []string{"green", "yellow", "red"} {
+		if got := Map(w); got != OnTrack {
+			t.Errorf("Map(%q) = %s, want on_track (the spec's table has no colours)", w, got)
+		}
+	}
+}
+
+func FuzzMapGoalStatus(f *testing.F) {
+	f.Add("red")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		if !MapGoalStatus(s).Valid() {
+			t.Fatalf("MapGoalStatus(%q) is not one of the four", s)
+		}
+	})
+}
