@@ -100,6 +100,19 @@ func TestOmitDescriptions(t *testing.T) {
 			t.Errorf("GET /goals/{gid} made %d times, want 1", m.count("goal"))
 		}
 	}
+
+	// A source that sends notes anyway (it ignores opt_fields) still has
+	// them written empty.
+	m = newMock(t, ws...)
+	m.ignoreOptFields = true
+	cfg := testConfig()
+	cfg.OmitDescriptions = true
+	if _, err := runSync(t, m, store, cfg, ada); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(t, store, "emp-ada")[0].Description; got != "" {
+		t.Errorf("description from a source that sent notes anyway = %q, want empty", got)
+	}
 }
 
 // Issue 11, item 3: Asana-Change headers reach the report through the

@@ -49,6 +49,8 @@ type mockAsana struct {
 	onRequest func(kind, gid string, req *http.Request) (*http.Response, error)
 
 	calls map[string]int // by kind: pages, subgoals, relationships, goal
+	// ignoreOptFields sends every field whatever opt_fields asks for.
+	ignoreOptFields bool
 	// header is added to every answer of the workspace (not to those of
 	// onRequest).
 	header http.Header
@@ -120,6 +122,9 @@ func (g wsGoal) toAsana() asana.Goal {
 // for the fields whose omission a test checks: html_notes, status and
 // time_period.
 func (m *mockAsana) project(q url.Values, g asana.Goal) asana.Goal {
+	if m.ignoreOptFields {
+		return g
+	}
 	fields := strings.Split(q.Get("opt_fields"), ",")
 	if !slices.Contains(fields, "html_notes") {
 		g.HTMLNotes = ""

@@ -46,3 +46,21 @@ func TestWriteOrder(t *testing.T) {
 		})
 	}
 }
+
+// MemoryStore keeps copies: a time period changed by the caller after a
+// write, or in what Goals returned, does not change what is stored.
+func TestMemoryStoreCopiesTimePeriod(t *testing.T) {
+	s := goals.NewMemoryStore()
+	g := goals.Goal{EmployeeID: "e", GID: "1", Name: "G", Status: "on_track", KeyResults: []goals.KeyResult{},
+		TimePeriod: &goals.TimePeriod{GID: "7", DisplayName: "Q1"}}
+	if err := s.WriteGoals(t.Context(), goals.Write{EmployeeID: "e", Goals: []goals.Goal{g}, Complete: true}); err != nil {
+		t.Fatal(err)
+	}
+	g.TimePeriod.DisplayName = "changed after the write"
+	got, _ := s.Goals(t.Context(), "e")
+	got[0].TimePeriod.DisplayName = "changed in a read"
+	again, _ := s.Goals(t.Context(), "e")
+	if again[0].TimePeriod.DisplayName != "Q1" {
+		t.Errorf("stored time period = %q, want Q1", again[0].TimePeriod.DisplayName)
+	}
+}
