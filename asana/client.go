@@ -418,6 +418,9 @@ type Stats struct {
 	// Paused is how long the Retry-After pause in force still lasts (0
 	// when none is): what a progress display says the sync waits for.
 	Paused time.Duration `json:"paused"`
+	// Pauses is the time Retry-After pauses held the client, counted once
+	// however many requests waited (overlapping pauses count once too).
+	Pauses time.Duration `json:"pauses"`
 }
 
 // Sub returns s - old, the counters of what happened in between.
@@ -427,6 +430,7 @@ func (s Stats) Sub(old Stats) Stats {
 		Retries:       s.Retries - old.Retries,
 		RateLimited:   s.RateLimited - old.RateLimited,
 		RateLimitWait: s.RateLimitWait - old.RateLimitWait,
+		Pauses:        s.Pauses - old.Pauses,
 		// A rate and a state, not counters: the newer values stand.
 		RequestsPerMinute: s.RequestsPerMinute,
 		Paused:            s.Paused,
@@ -434,7 +438,7 @@ func (s Stats) Sub(old Stats) Stats {
 }
 
 type counters struct {
-	requests, retries, rateLimited, waitNanos atomic.Int64
+	requests, retries, rateLimited, waitNanos, pauseNanos atomic.Int64
 }
 
 // Stats returns the client's counters so far.
@@ -444,6 +448,7 @@ func (c *Client) Stats() Stats {
 		Retries:           c.stats.retries.Load(),
 		RateLimited:       c.stats.rateLimited.Load(),
 		RateLimitWait:     time.Duration(c.stats.waitNanos.Load()),
+		Pauses:            time.Duration(c.stats.pauseNanos.Load()),
 		RequestsPerMinute: c.gate.requestsPerMinute(),
 		Paused:            c.gate.pausedFor(),
 	}

@@ -225,6 +225,7 @@ func (g *gate) rateLimited(ctx context.Context, sent time.Time, retryAfter time.
 	defer g.mu.Unlock()
 	g.last429 = now
 	if hasRetryAfter && now.Add(retryAfter).After(g.pauseUntil) {
+		g.stats.pauseNanos.Add(int64(now.Add(retryAfter).Sub(later(now, g.pauseUntil))))
 		g.pauseUntil = now.Add(retryAfter)
 		g.epoch++
 	}

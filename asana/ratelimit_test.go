@@ -300,8 +300,8 @@ func TestRetryAfterPausesEveryRequest(t *testing.T) {
 				t.Errorf("a request went %s after the 429, before its Retry-After of 42s", d)
 			}
 		}
-		if st := h.client.Stats(); st.Requests != 10 || st.RateLimited != 1 || st.Paused != 0 {
-			t.Errorf("stats = %+v, want 10 requests, one 429, no pause left", st)
+		if st := h.client.Stats(); st.Requests != 10 || st.RateLimited != 1 || st.Paused != 0 || st.Pauses != 42*time.Second {
+			t.Errorf("stats = %+v, want 10 requests, one 429, no pause left, 42 s of pauses", st)
 		}
 	})
 }

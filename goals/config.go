@@ -92,6 +92,35 @@ type SyncProgress struct {
 	GoalsKept    int
 	// KeyResultGoalsDone counts kept goals whose sub-goals were fetched.
 	KeyResultGoalsDone int
+
+	// The source's figures, when it reports them (an *asana.Client does;
+	// see asana.Stats): requests sent and 429s met since the sync began,
+	// the client's rate now, and the rest of a Retry-After pause in force.
+	Requests          int64
+	RateLimited       int64
+	RequestsPerMinute float64
+	Paused            time.Duration
+}
+
+// RequestsLeft returns the requests the sync still needs as far as it knows
+// them: the sub-goal fetches of the kept goals not done yet, and while the
+// scan goes on at least one more page (how many, Asana does not say).
+func (p SyncProgress) RequestsLeft() int {
+	left := max(0, p.GoalsKept-p.KeyResultGoalsDone)
+	if p.Phase == "scanning" {
+		left++
+	}
+	return left
+}
+
+// ETA estimates the time the sync still needs: RequestsLeft at the current
+// rate, after the pause in force. It reports false when there is no rate to
+// go by. While the scan goes on it is a lower bound.
+func (p SyncProgress) ETA() (time.Duration, bool) {
+	if p.RequestsPerMinute <= 0 {
+		return 0, false
+	}
+	return p.Paused + time.Duration(float64(p.RequestsLeft())/p.RequestsPerMinute*float64(time.Minute)), true
 }
 
 // Validate reports the first problem of the configuration as a

@@ -73,9 +73,11 @@ func NewIngester(src Source, store Store, cfg Config) *Ingester {
 //
 //   - the workspace scan failed: goals fetched whole before that are
 //     upserted, nothing is removed;
-//   - Asana refused the token (401) or the plan (402), on any request: the
-//     sync stops at once, sends no further request and writes nothing; the
-//     error matches asana.ErrUnauthorized or asana.ErrPaymentRequired;
+//   - Asana refused the token (401) or the plan (402), or asked through
+//     Retry-After for a longer wait than the client waits, on any request:
+//     the sync stops at once, sends no further request and writes nothing;
+//     the error matches asana.ErrUnauthorized, asana.ErrPaymentRequired or
+//     asana.ErrWaitTooLong;
 //   - ctx was cancelled: before the writes, nothing is written; during
 //     them, the employees written so far keep their (atomic) writes, the
 //     rest are untouched, and Report.Employees says which is which. The
@@ -109,6 +111,7 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 	st, hasStats := in.src.(statser)
 	if hasStats {
 		before = st.Stats()
+		r.stats = func() asana.Stats { return st.Stats().Sub(before) }
 	}
 	syncErr := r.sync(ctx, in.store)
 	r.progress("done")
@@ -167,8 +170,9 @@ type run struct {
 	seenMu sync.Mutex
 	seen   map[string]asana.Goal
 
-	kept, walked atomic.Int64 // for progress
-	pages        int          // scan pages so far; the scan's goroutine only
+	kept, walked atomic.Int64       // for progress
+	stats        func() asana.Stats // the source's counters since the sync began; nil without
+	pages        int                // scan pages so far; the scan's goroutine only
 }
 
 type employeeState struct {
@@ -247,7 +251,7 @@ func (r *run) sync(ctx context.Context, store Store) error {
 
 	r.report.SubgoalSource = r.sourceName()
 	if err := r.refused(); err != nil {
-		return fmt.Errorf("goals: sync stopped: Asana refused a request, so no further one was sent and nothing was written: %w", err)
+		return fmt.Errorf("goals: sync stopped: Asana refused a request or asked for too long a wait, so no further one was sent and nothing was written: %w", err)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("goals: sync cancelled; nothing was written: %w", err)
@@ -264,10 +268,11 @@ func (r *run) sync(ctx context.Context, store Store) error {
 }
 
 // stopIfRefused stops the fetch phase when err says Asana refused the
-// token or the workspace's plan: every further request would be refused
-// too, and a revoked token must not be hammered once per goal.
+// token or the workspace's plan, or asked for a longer wait than the client
+// allows: every further request would meet the same answer, and a revoked
+// token must not be hammered once per goal.
 func (r *run) stopIfRefused(err error) {
-	if !errors.Is(err, asana.ErrUnauthorized) && !errors.Is(err, asana.ErrPaymentRequired) {
+	if !errors.Is(err, asana.ErrUnauthorized) && !errors.Is(err, asana.ErrPaymentRequired) && !errors.Is(err, asana.ErrWaitTooLong) {
 		return
 	}
 	r.fatalMu.Lock()
@@ -341,13 +346,18 @@ func (r *run) progress(phase string) {
 	if r.cfg.OnProgress == nil {
 		return
 	}
-	r.cfg.OnProgress(SyncProgress{
+	p := SyncProgress{
 		Phase:              phase,
 		PagesScanned:       r.pages,
 		GoalsScanned:       r.report.WorkspaceGoalsScanned,
 		GoalsKept:          int(r.kept.Load()),
 		KeyResultGoalsDone: int(r.walked.Load()),
-	})
+	}
+	if r.stats != nil {
+		st := r.stats()
+		p.Requests, p.RateLimited, p.RequestsPerMinute, p.Paused = st.Requests, st.RateLimited, st.RequestsPerMinute, st.Paused
+	}
+	r.cfg.OnProgress(p)
 }
 
 func (r *run) noteUnmappedOwner(gid string) {

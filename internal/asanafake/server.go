@@ -119,10 +119,14 @@ type Faults struct {
 	// GatewayHTML answers 502 with an HTML page, as a gateway in front of
 	// Asana can.
 	GatewayHTML float64
+	// RateLimited answers 429 with Retry-After: 1 whatever the rate: what
+	// Asana's limits on concurrent and costly requests, or another program
+	// on the same token, look like to a client.
+	RateLimited float64
 }
 
 func (f Faults) total() float64 {
-	return f.ServerError + f.ConnReset + f.TruncatedBody + f.MalformedJSON + f.GatewayHTML
+	return f.ServerError + f.ConnReset + f.TruncatedBody + f.MalformedJSON + f.GatewayHTML + f.RateLimited
 }
 
 // Stats are the server's counters since it started or since
@@ -154,6 +158,7 @@ type FaultCounts struct {
 	TruncatedBodies int64
 	MalformedJSON   int64
 	GatewayHTML     int64
+	RateLimited     int64
 }
 
 type counters struct {
@@ -175,6 +180,7 @@ const (
 	fTruncated
 	fMalformed
 	fGatewayHTML
+	fRateLimited
 	numFaultKinds
 )
 
@@ -357,6 +363,7 @@ func (s *Server) Stats() Stats {
 			TruncatedBodies: c.faults[fTruncated].Load(),
 			MalformedJSON:   c.faults[fMalformed].Load(),
 			GatewayHTML:     c.faults[fGatewayHTML].Load(),
+			RateLimited:     c.faults[fRateLimited].Load(),
 		},
 	}
 	for i := range c.byRoute {
@@ -365,7 +372,7 @@ func (s *Server) Stats() Stats {
 		}
 	}
 	f := st.Faults
-	st.FaultsInjected = f.ServerErrors + f.ConnResets + f.TruncatedBodies + f.MalformedJSON + f.GatewayHTML
+	st.FaultsInjected = f.ServerErrors + f.ConnResets + f.TruncatedBodies + f.MalformedJSON + f.GatewayHTML + f.RateLimited
 	return st
 }
 
@@ -477,6 +484,11 @@ func (s *Server) serve(id routeID, h func(*call) reply, w http.ResponseWriter, r
 		s.stats.faults[fGatewayHTML].Add(1)
 		writeReply(w, reply{status: http.StatusBadGateway, body: []byte(gatewayHTML), html: true})
 		return
+	case fRateLimited:
+		s.stats.faults[fRateLimited].Add(1)
+		s.stats.rateLimited.Add(1)
+		writeReply(w, tooMany(time.Second))
+		return
 	}
 
 	var rep reply
@@ -551,8 +563,10 @@ func (s *Server) drawFault(d *dynamic) (faultKind, float64) {
 		return fTruncated, u
 	case u < f.ServerError+f.ConnReset+f.TruncatedBody+f.MalformedJSON:
 		return fMalformed, u
-	case u < d.faultTotal:
+	case u < f.ServerError+f.ConnReset+f.TruncatedBody+f.MalformedJSON+f.GatewayHTML:
 		return fGatewayHTML, u
+	case u < d.faultTotal:
+		return fRateLimited, u
 	}
 	return fNone, u
 }

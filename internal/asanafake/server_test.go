@@ -724,6 +724,17 @@ func TestFaults(t *testing.T) {
 					t.Errorf("status %d, %s: %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 				}
 			}, func(c FaultCounts) int64 { return c.GatewayHTML }},
+		{"rate limited", Faults{RateLimited: 1},
+			func(t *testing.T, resp *http.Response, err error) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				wantError(t, answer{status: resp.StatusCode, header: resp.Header, body: body}, 429, "too many requests")
+				if ra := resp.Header.Get("Retry-After"); ra != "1" {
+					t.Errorf("Retry-After = %q, want 1", ra)
+				}
+			}, func(c FaultCounts) int64 { return c.RateLimited }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,29 +47,47 @@ func expected(ws *asanafake.Workspace, emp goals.Employee, capN int) (gs []goals
 		due, _ := asana.ParseDate(g.DueOn)
 		start, _ := asana.ParseDate(g.StartOn)
 		goal := goals.Goal{
-			EmployeeID:  emp.ID,
-			GID:         g.GID,
-			Name:        g.Name,
-			Description: htmltext.Description(g.HTMLNotes, goals.DefaultDescriptionLimit),
-			StartOn:     start,
-			DueOn:       due,
-			Status:      status.Map(g.StatusType),
-			RawStatus:   g.StatusType,
-			Progress:    progress(g.Metric),
-			KeyResults:  []goals.KeyResult{},
-			SyncedAt:    syncedAt,
+			EmployeeID:   emp.ID,
+			GID:          g.GID,
+			Name:         g.Name,
+			Description:  htmltext.Description(g.HTMLNotes, goals.DefaultDescriptionLimit),
+			StartOn:      start,
+			DueOn:        due,
+			Status:       status.Map(g.StatusType),
+			RawStatus:    rawStatus(g.StatusType),
+			StatusSource: statusSource(g.StatusType),
+			Progress:     progress(g.Metric),
+			KeyResults:   []goals.KeyResult{},
+			SyncedAt:     syncedAt,
 		}
 		for _, s := range ws.Subgoals(g.GID) {
 			sdue, _ := asana.ParseDate(s.DueOn)
 			goal.KeyResults = append(goal.KeyResults, goals.KeyResult{
 				GoalGID: g.GID, GID: s.GID, Name: s.Name,
-				Status: status.Map(s.StatusType), RawStatus: s.StatusType,
+				Status: status.Map(s.StatusType), RawStatus: rawStatus(s.StatusType), StatusSource: statusSource(s.StatusType),
 				DueOn: sdue, Progress: progress(s.Metric),
 			})
 		}
 		gs = append(gs, goal)
 	}
 	return gs, truncated
+}
+
+// statusSource is where a status comes from: the fake's goals carry a status
+// update's status_type or nothing (no goal status field), so the status is
+// the spec's table's word, or "missing".
+func statusSource(statusType string) goals.StatusSource {
+	if strings.TrimSpace(statusType) == "" {
+		return goals.StatusFromNone
+	}
+	return goals.StatusFromUpdate
+}
+
+func rawStatus(statusType string) string {
+	if strings.TrimSpace(statusType) == "" {
+		return ""
+	}
+	return statusType
 }
 
 func progress(m *asanafake.Metric) *goals.Progress {

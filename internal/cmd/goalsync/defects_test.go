@@ -196,3 +196,35 @@ func TestEchoedTokenNeverPrinted(t *testing.T) {
 		})
 	}
 }
+
+// A Retry-After longer than -max-wait ends the sync at once with a line
+// that says how long Asana asked to wait; a longer -max-wait would wait.
+func TestLongRetryAfterExitsOne(t *testing.T) {
+	ws, emps := generated(t)
+	var limited atomic.Int64
+	_, url := fake(t, ws, asanafake.Options{
+		Intercept: func(w http.ResponseWriter, r *http.Request) bool {
+			if !strings.HasSuffix(r.URL.Path, "/subgoals") {
+				return false
+			}
+			limited.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "3600")
+			w.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprint(w, `{"errors":[{"message":"You have made too many requests recently."}]}`)
+			return true
+		},
+	})
+	path := employeesJSON(t, emps)
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-employees", path,
+		"-rate", "600000", "-max-wait", "10m", "-format", "json")
+	res.wantCode(t, exitFailed)
+	res.wantOneErrorLine(t, "goalsync: sync failed: ", "Asana asked to wait 1h0m0s, longer than the 10m0s this client waits")
+	if n := limited.Load(); n == 0 || n > goals.DefaultConcurrency {
+		t.Errorf("%d sub-goal requests met the 429; only those in flight may, and none may be retried", n)
+	}
+
+	res = runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-employees", path, "-max-wait", "0s")
+	res.wantCode(t, exitUsage)
+	res.wantOneErrorLine(t, "-max-wait must be positive")
+}

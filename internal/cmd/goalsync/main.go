@@ -72,6 +72,9 @@ Flags:
   -format F         output: text (default) or json
   -timeout D        give up after this long, e.g. 90s, 45m (default 30m;
                     0 for no limit)
+  -max-wait D       the longest Retry-After pause of Asana's to wait out
+                    (default 5m); a longer one ends the sync at once (exit
+                    1) with an error saying how long Asana asked for
   -check            only check the connection: the token works and its user
                     can read the workspace's goals (needs no -employees)
   -suggest          only suggest Asana users for the employees of
@@ -93,9 +96,12 @@ Flags:
                     the largest share of the stored goals a sync removes
                     without -confirm-removals, above 0 and at most 1
                     (default 0.2; 1 turns the guard off)
-  -progress         progress on stderr (pages scanned, goals kept, requests,
-                    waits on rate limit, then the writes); on by default
-                    when stderr is a terminal
+  -progress         progress on stderr (pages scanned, goals kept, sub-goals
+                    fetched, requests, the rate, an estimate of the time
+                    left and any wait for Asana's rate limit; one line
+                    redrawn on a terminal, else a line per phase and at
+                    most one every 5 seconds); on by default when stderr
+                    is a terminal
   -h, -help         print this help
 
 Employee file:
@@ -170,6 +176,7 @@ type options struct {
 	rate          int
 	format        string
 	timeout       time.Duration
+	maxWait       time.Duration
 	progress      bool
 	check         bool
 	suggest       bool
@@ -198,6 +205,9 @@ type hooks struct {
 	// employeeFile, when set, is called as the employee file is read: with
 	// "opening" once its open has started, "reading" once it is open.
 	employeeFile func(stage string)
+	// progressEvery is how often progress to a file or pipe prints at most;
+	// 0 means defaultProgressEvery.
+	progressEvery time.Duration
 }
 
 // run is the whole command: it parses args, reads the token through getenv,
@@ -237,6 +247,7 @@ func (c *cli) parseFlags(args []string) (code int, ok bool) {
 	fs.IntVar(&o.rate, "rate", asana.PaidRequestsPerMinute, "requests per minute")
 	fs.StringVar(&o.format, "format", "text", "text or json")
 	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "give up after this long")
+	fs.DurationVar(&o.maxWait, "max-wait", asana.DefaultMaxWait, "longest Retry-After to wait out")
 	fs.BoolVar(&o.progress, "progress", false, "progress on stderr")
 	fs.BoolVar(&o.check, "check", false, "only check the connection")
 	fs.BoolVar(&o.suggest, "suggest", false, "only suggest mappings")
@@ -270,6 +281,8 @@ func (c *cli) parseFlags(args []string) (code int, ok bool) {
 	case o.rate <= 0:
 		c.errorf("-rate must be a positive number of requests per minute (Asana allows %d on paid plans, %d on free ones), not %d",
 			asana.PaidRequestsPerMinute, asana.FreeRequestsPerMinute, o.rate)
+	case o.maxWait <= 0:
+		c.errorf("-max-wait must be positive, not %s", o.maxWait)
 	case o.timeout < 0:
 		c.errorf("-timeout must not be negative (0 for no limit), not %s", o.timeout)
 	case o.demo && (set["base-url"] || set["workspace"] || set["employees"] || o.check || o.suggest):
@@ -501,6 +514,7 @@ func (c *cli) newClient(token, baseURL string) (client *asana.Client, closeIdle 
 	opts := []asana.Option{
 		asana.WithBaseURL(baseURL),
 		asana.WithRequestsPerMinute(c.opts.rate),
+		asana.WithMaxWait(c.opts.maxWait),
 		asana.WithHTTPClient(&http.Client{Transport: tr, Timeout: 60 * time.Second}),
 		asana.WithUserAgent(userAgent),
 	}
@@ -524,7 +538,7 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 	}
 	var prog *progress
 	if tty := c.hooks.isTerminal(c.stderr); c.opts.progress || tty {
-		prog = newProgress(c.stderr, client.Stats, tty)
+		prog = newProgress(c.stderr, client.Stats, tty, c.hooks.progressEvery)
 		cfg.OnProgress = prog.update
 	}
 	report, err := goals.NewIngester(client, store, cfg).Sync(ctx, list.employees)

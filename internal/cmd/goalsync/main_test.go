@@ -13,8 +13,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/perfcopilot/asanagoals/asana"
@@ -835,17 +837,17 @@ func TestProgress(t *testing.T) {
 	path := employeesJSON(t, emps)
 	args := []string{"-base-url", url, "-workspace", ws.GID, "-employees", path, "-rate", "600000", "-format", "json"}
 
-	res := runCmd(t, tokenEnvMap(testToken), append(args, "-progress")...)
+	// Every update printed: one "scanning" line per page, then the scan's
+	// end, the start of the writes and their end.
+	res := runCmdWith(t, context.Background(), tokenEnvMap(testToken), hooks{progressEvery: time.Nanosecond}, append(args, "-progress")...)
 	res.wantCode(t, exitOK)
 	lines := strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
 	for _, l := range lines {
 		if !strings.HasPrefix(l, "goalsync: ") || !strings.Contains(l, "scanned") || !strings.Contains(l, " request") ||
-			!strings.Contains(l, "rate-limit waits") {
+			!strings.Contains(l, "requests/min") {
 			t.Errorf("odd progress line %q", l)
 		}
 	}
-	// 320 goals: one "scanning" line per page, then the scan's end, the
-	// start of the writes and their end.
 	want := []string{
 		"goalsync: scanning: 1 page (100 goals) scanned",
 		"goalsync: scanning: 2 pages (200 goals) scanned",
@@ -863,18 +865,137 @@ func TestProgress(t *testing.T) {
 			t.Errorf("progress line %d = %q, want it to start %q", i+1, lines[i], w)
 		}
 	}
+	// The scan's lines estimate the time left; the writes' do not.
+	if !strings.Contains(lines[0], " left and the pages still to scan") || strings.Contains(lines[5], " left") {
+		t.Errorf("ETA shown wrongly:\n%s\n%s", lines[0], lines[5])
+	}
 	// Every kept goal's sub-goals were fetched before the writes.
-	kept := regexp.MustCompile(`(\d+) goals kept, sub-goals of (\d+) fetched`).FindStringSubmatch(lines[5])
+	kept := regexp.MustCompile(`(\d+) goals kept, sub-goals of (\d+) of them fetched`).FindStringSubmatch(lines[5])
 	if kept == nil || kept[1] != kept[2] {
 		t.Errorf("writing line %q: sub-goals not all fetched", lines[5])
 	}
 	checkJSONShape(t, res.stdout) // progress stays off stdout
+
+	// To a pipe, by default: a line per phase, not one per page.
+	res = runCmd(t, tokenEnvMap(testToken), append(args, "-progress")...)
+	res.wantCode(t, exitOK)
+	lines = strings.Split(strings.TrimSuffix(res.stderr, "\n"), "\n")
+	var phases []string
+	for _, l := range lines {
+		phases = append(phases, strings.SplitN(strings.TrimPrefix(l, "goalsync: "), ":", 2)[0])
+	}
+	if got := strings.Join(phases, "|"); got != "scanning|scan done, fetching sub-goals|fetched, writing|done" {
+		t.Errorf("progress to a pipe, phases %s:\n%s", got, res.stderr)
+	}
 
 	res = runCmd(t, tokenEnvMap(testToken), args...)
 	res.wantCode(t, exitOK)
 	if res.stderr != "" {
 		t.Errorf("progress without -progress and no terminal: %q", res.stderr)
 	}
+}
+
+// A progress line says what a person plans by: the rate, the time left,
+// and a wait for Asana's rate limit.
+func TestDescribeProgress(t *testing.T) {
+	sp := goals.SyncProgress{Phase: "walking", PagesScanned: 100, GoalsScanned: 10000, GoalsKept: 3000, KeyResultGoalsDone: 1200}
+	for _, tc := range []struct {
+		name string
+		st   asana.Stats
+		want []string
+		not  []string
+	}{
+		{"free tier", asana.Stats{Requests: 1300, RequestsPerMinute: 148.5},
+			[]string{"scan done, fetching sub-goals: 100 pages (10000 goals) scanned, 3000 goals kept, sub-goals of 1200 of them fetched",
+				"1300 requests", "148 requests/min", "about 13 min left"}, []string{"waiting"}},
+		{"paused", asana.Stats{Requests: 1300, RateLimited: 1, RequestsPerMinute: 1485, Paused: 42 * time.Second},
+			[]string{"1 answered 429", "about 2 min left", "; waiting 42 s for Asana's rate limit"}, nil},
+		{"hours", asana.Stats{RequestsPerMinute: 10},
+			[]string{"about 3 h 00 min left"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := describeProgress(sp, tc.st)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("%q lacks %q", got, w)
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(got, w) {
+					t.Errorf("%q has %q", got, w)
+				}
+			}
+		})
+	}
+}
+
+// To a pipe, updates within the interval collapse into one line, printed
+// when the interval is over or the display ends; a phase change always
+// prints.
+func TestProgressToAPipeIsThrottled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf lockedBuffer
+		p := newProgress(&buf, func() asana.Stats { return asana.Stats{RequestsPerMinute: 600} }, false, 5*time.Second)
+		for i := 1; i <= 10; i++ {
+			p.update(goals.SyncProgress{Phase: "scanning", PagesScanned: i})
+			time.Sleep(100 * time.Millisecond)
+		}
+		if n := strings.Count(buf.String(), "\n"); n != 1 {
+			t.Errorf("%d lines within a second, want 1:\n%s", n, buf.String())
+		}
+		time.Sleep(5 * time.Second) // the ticker prints the pending update
+		if !strings.Contains(buf.String(), "10 pages") || strings.Count(buf.String(), "\n") != 2 {
+			t.Errorf("after the interval:\n%s", buf.String())
+		}
+		p.update(goals.SyncProgress{Phase: "walking", PagesScanned: 10})
+		p.update(goals.SyncProgress{Phase: "walking", PagesScanned: 10, KeyResultGoalsDone: 3})
+		p.finish()
+		if out := buf.String(); strings.Count(out, "\n") != 4 || !strings.Contains(out, "sub-goals of 3 of them fetched") {
+			t.Errorf("phase change and finish:\n%s", out)
+		}
+	})
+}
+
+// lockedBuffer is a bytes.Buffer that the progress display's ticker may
+// write while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// On a terminal the line is redrawn every second while a pause lasts, so
+// the wait counts down without updates from the sync.
+func TestProgressOnTerminalCountsDownAPause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf lockedBuffer
+		pauseEnd := time.Now().Add(3 * time.Second)
+		stats := func() asana.Stats { return asana.Stats{RequestsPerMinute: 600, Paused: max(0, time.Until(pauseEnd))} }
+		p := newProgress(&buf, stats, true, 0)
+		p.update(goals.SyncProgress{Phase: "walking", GoalsKept: 5})
+		time.Sleep(3500 * time.Millisecond)
+		p.finish()
+		out := buf.String()
+		for _, w := range []string{"waiting 3 s", "waiting 2 s", "waiting 1 s"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("terminal output lacks %q:\n%q", w, out)
+			}
+		}
+		if !strings.HasSuffix(out, "\n") || strings.Count(out, "\n") != 1 {
+			t.Errorf("terminal output must be one line redrawn, ended once: %q", out)
+		}
+	})
 }
 
 // Pages are the scan's own count, not one per hundred goals: an empty

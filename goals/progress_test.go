@@ -1,0 +1,100 @@
+package goals_test
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
+)
+
+// Progress carries the client's figures, so a host can show the rate, a
+// pause and an estimate of the time left; in virtual time the figures are
+// exact.
+func TestProgressCarriesRateAndETA(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMock(t, wsOwned("501", 1, 150)...)
+		var pages atomic.Int32
+		m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+			if kind == "pages" && pages.Add(1) == 2 {
+				r := asanaError(429, "Too many requests")
+				r.Header.Set("Retry-After", "30")
+				return r, nil
+			}
+			return nil, nil
+		}
+		var got []goals.SyncProgress
+		cfg := testConfig()
+		cfg.OnProgress = func(p goals.SyncProgress) { got = append(got, p) }
+		client := m.newClient(t, asana.WithRequestsPerMinute(600), asana.WithMaxRetries(2)) // 594 a minute
+		rep, err := goals.NewIngester(client, goals.NewMemoryStore(), cfg).Sync(t.Context(), []goals.Employee{ada})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := got[0] // after page 1: 100 goals kept, some walked
+		if first.Phase != "scanning" || first.RequestsPerMinute != 594 || first.Requests < 1 {
+			t.Errorf("first progress = %+v, want the client's rate and requests", first)
+		}
+		if eta, ok := first.ETA(); !ok || eta != time.Duration(float64(first.RequestsLeft())/594*float64(time.Minute)) {
+			t.Errorf("ETA = %s, %v for %d requests left at 594/min", eta, ok, first.RequestsLeft())
+		}
+		if want := first.GoalsKept - first.KeyResultGoalsDone + 1; first.RequestsLeft() != want {
+			t.Errorf("RequestsLeft = %d, want %d (walks left plus a page)", first.RequestsLeft(), want)
+		}
+		last := got[len(got)-1]
+		if last.Phase != "done" || last.Requests != rep.Requests || last.RateLimited != 1 || last.RequestsLeft() != 0 {
+			t.Errorf("last progress = %+v (report %d requests)", last, rep.Requests)
+		}
+	})
+}
+
+// The pause in force shows in progress, and the ETA counts it.
+func TestProgressShowsThePause(t *testing.T) {
+	p := goals.SyncProgress{Phase: "walking", GoalsKept: 10, KeyResultGoalsDone: 4, RequestsPerMinute: 60, Paused: 42 * time.Second}
+	if eta, ok := p.ETA(); !ok || eta != 48*time.Second {
+		t.Errorf("ETA = %s, %v; want 42 s of pause plus 6 requests at one a second", eta, ok)
+	}
+	if _, ok := (goals.SyncProgress{}).ETA(); ok {
+		t.Error("an ETA without a rate")
+	}
+}
+
+// A Retry-After longer than the client waits ends the sync at once: no
+// request after it, nothing written, an error that says how long.
+func TestLongRetryAfterStopsTheSync(t *testing.T) {
+	m := newMock(t, wsOwned("501", 1, 120)...)
+	var total, after atomic.Int32
+	var limited atomic.Bool
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		total.Add(1)
+		if limited.Load() {
+			after.Add(1)
+		}
+		if kind == "subgoals" && gid == "5" {
+			limited.Store(true)
+			r := asanaError(429, "Too many requests")
+			r.Header.Set("Retry-After", "3600")
+			return r, nil
+		}
+		return nil, nil
+	}
+	store := goals.NewMemoryStore()
+	seedN(t, store, "emp-ada", 1, 2)
+	cfg := testConfig()
+	cfg.Concurrency = 4
+	_, err := runSync(t, m, store, cfg, ada)
+	if !errors.Is(err, asana.ErrWaitTooLong) || !strings.Contains(err.Error(), "1h0m0s") {
+		t.Fatalf("err = %v, want ErrWaitTooLong saying an hour", err)
+	}
+	if n := after.Load(); n > int32(cfg.Concurrency) {
+		t.Errorf("%d requests after the long Retry-After; only those in flight may follow", n)
+	}
+	if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "1,2" || gs[0].Name != "Stored" {
+		t.Errorf("store changed: %+v", gs)
+	}
+}
