@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -505,52 +506,53 @@ func TestRateLimitedAfterRetries(t *testing.T) {
 	}
 }
 
+// In virtual time the limiter's pace is exact: 600 a minute less 1% of
+// headroom is one request every 1/9.9 s.
 func TestRequestsPerMinuteIsEnforced(t *testing.T) {
-	// 600 a minute is 10 a second (less the headroom): 6 requests after the
-	// first token need at least ~0.5s. Only a lower bound is asserted.
-	h := newHarness(t, asana.WithRequestsPerMinute(600))
-	h.mock.RegisterResponder("GET", apiRoot+"/users/me", httpmock.NewStringResponder(200, `{"data":{"gid":"1"}}`))
-	start := time.Now()
-	for range 6 {
-		if _, err := h.client.Me(context.Background()); err != nil {
-			t.Fatal(err)
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithRequestsPerMinute(600))
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", httpmock.NewStringResponder(200, `{"data":{"gid":"1"}}`))
+		start := time.Now()
+		for range 100 {
+			if _, err := h.client.Me(context.Background()); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	if el := time.Since(start); el < 490*time.Millisecond {
-		t.Errorf("6 requests at 600/min took %s, want >= 500ms", el)
-	}
-	if w := h.client.Stats().RateLimitWait; w < 400*time.Millisecond {
-		t.Errorf("RateLimitWait = %s, want the limiter's waits counted", w)
-	}
+		// The first request goes at once, the other 99 at 9.9 a second.
+		if el, want := time.Since(start), 10*time.Second; el < want-time.Millisecond || el > want+time.Millisecond {
+			t.Errorf("100 requests at 594/min took %s, want %s", el, want)
+		}
+		if w := h.client.Stats().RateLimitWait; w < 9*time.Second {
+			t.Errorf("RateLimitWait = %s, want the limiter's waits counted", w)
+		}
+	})
 }
 
 func TestMaxInFlightIsEnforced(t *testing.T) {
-	h := newHarness(t, asana.WithMaxInFlight(3))
-	var cur, peak atomic.Int32
-	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
-		n := cur.Add(1)
-		for {
-			p := peak.Load()
-			if n <= p || peak.CompareAndSwap(p, n) {
-				break
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithMaxInFlight(3))
+		var cur, peak atomic.Int32
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			n := cur.Add(1)
+			for {
+				p := peak.Load()
+				if n <= p || peak.CompareAndSwap(p, n) {
+					break
+				}
 			}
-		}
-		time.Sleep(20 * time.Millisecond)
-		cur.Add(-1)
-		return jsonResponse(200, `{"data":{"gid":"1"}}`), nil
-	})
-	var wg sync.WaitGroup
-	for range 12 {
-		wg.Go(func() {
-			if _, err := h.client.Me(context.Background()); err != nil {
-				t.Error(err)
-			}
+			time.Sleep(time.Second)
+			cur.Add(-1)
+			return jsonResponse(200, `{"data":{"gid":"1"}}`), nil
 		})
-	}
-	wg.Wait()
-	if p := peak.Load(); p > 3 || p < 2 {
-		t.Errorf("peak in flight = %d, want at most 3 (and some concurrency)", p)
-	}
+		start := time.Now()
+		runWorkers(t, h.client, 12, 1)
+		if p := peak.Load(); p != 3 {
+			t.Errorf("peak in flight = %d, want 3", p)
+		}
+		if el := time.Since(start); el < 4*time.Second {
+			t.Errorf("12 one-second requests, 3 at a time, took %s, want at least 4s", el)
+		}
+	})
 }
 
 func TestContextCancelledMidPagination(t *testing.T) {
