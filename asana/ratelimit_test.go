@@ -506,3 +506,41 @@ func TestTurnsTakenBeforeAPauseAreVoid(t *testing.T) {
 		}
 	})
 }
+
+// Retry-After values: huge ones are capped (a week), not overflowed, and
+// still end the request; nonsense is treated as absent (backoff applies).
+func TestRetryAfterValues(t *testing.T) {
+	for _, tc := range []struct {
+		header  string
+		tooLong bool
+		after   time.Duration
+		absent  bool
+	}{
+		{"1e12", true, 7 * 24 * time.Hour, false},
+		{"99999999999999999999", true, 7 * 24 * time.Hour, false},
+		{"0.5", false, 500 * time.Millisecond, false},
+		{"-3", false, 0, true},
+		{"NaN", false, 0, true},
+		{"soon", false, 0, true},
+	} {
+		t.Run(tc.header, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, asana.WithMaxRetries(0))
+				h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+					return tooMany(tc.header), nil
+				})
+				_, err := h.client.Me(context.Background())
+				var ae *asana.Error
+				if !errors.As(err, &ae) || !errors.Is(err, asana.ErrRateLimited) {
+					t.Fatalf("err = %v", err)
+				}
+				if errors.Is(err, asana.ErrWaitTooLong) != tc.tooLong || ae.RetryAfter != tc.after {
+					t.Errorf("err = %v (RetryAfter %s), want too long %v, RetryAfter %s", err, ae.RetryAfter, tc.tooLong, tc.after)
+				}
+				if p := h.client.Stats().Paused; tc.absent && p != 0 {
+					t.Errorf("a nonsense Retry-After started a pause of %s", p)
+				}
+			})
+		})
+	}
+}
