@@ -131,6 +131,12 @@ func BenchmarkSyncTenthOfQuota(b *testing.B) {
 		limited += st.RateLimited
 		wall += w
 	}
+	reportAgainstFloor(b, floor, wall, limited)
+}
+
+// reportAgainstFloor reports the wall time of b.N runs against the floor of
+// one, and the 429s they met per run and per minute.
+func reportAgainstFloor(b *testing.B, floor, wall time.Duration, limited int64) {
 	n := float64(b.N)
 	b.ReportMetric(floor.Seconds(), "floor-s")
 	b.ReportMetric(wall.Seconds()/n, "wall-s")
@@ -151,8 +157,8 @@ func BenchmarkSyncSporadic429s(b *testing.B) {
 	const (
 		perSecond = 1000
 		window    = 3 * time.Second
+		latency   = 20 * time.Millisecond
 	)
-	const latency = 20 * time.Millisecond
 	cfg := asanafake.DefaultGenConfig(2000, 100)
 	ws := asanafake.Generate(12, cfg)
 	emps := employeesFor(ws, 0)
@@ -249,12 +255,7 @@ func BenchmarkTwoClientsOneToken(b *testing.B) {
 		limited += fake.Stats().RateLimited
 		srv.Close()
 	}
-	n := float64(b.N)
-	b.ReportMetric(floor.Seconds(), "floor-s")
-	b.ReportMetric(wall.Seconds()/n, "wall-s")
-	b.ReportMetric(wall.Seconds()/n/floor.Seconds(), "wall/floor")
-	b.ReportMetric(float64(limited)/n, "429s/sync")
-	b.ReportMetric(float64(limited)/wall.Minutes(), "429s/min")
+	reportAgainstFloor(b, floor, wall, limited)
 }
 
 // BenchmarkScan50000Goals scans a 50,000-goal workspace of which few goals
