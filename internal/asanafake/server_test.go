@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
@@ -490,48 +491,60 @@ func TestSetWorkspace(t *testing.T) {
 	wantError(t, f.get("/goals/13"), 404, "Unknown object")
 }
 
+// serveDirect answers one request through the handler, without a network,
+// so that a synctest bubble's virtual clock applies.
+func serveDirect(srv *Server, token, path string) answer {
+	req := httptest.NewRequest(http.MethodGet, "http://fake"+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	return answer{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}
+}
+
+// The sliding window, in virtual time: exact instants, no slow-machine
+// escape.
 func TestRateLimit(t *testing.T) {
-	const window = 600 * time.Millisecond
-	f := newFakeAPI(t, smallWorkspace(), Options{
-		RequestsPerMinute: 2,
-		RateWindow:        window,
-		Tokens:            map[string]string{testToken: "1", "other": "2"},
-	})
-	start := time.Now()
-	for i := range 2 {
-		if a := f.get("/users/me"); a.status != 200 {
-			t.Fatalf("request %d: %d", i, a.status)
+	synctest.Test(t, func(t *testing.T) {
+		const window = 10 * time.Second
+		srv := NewServer(smallWorkspace(), Options{
+			RequestsPerMinute: 2,
+			RateWindow:        window,
+			Tokens:            map[string]string{testToken: "1", "other": "2"},
+		})
+		for i := range 2 {
+			if a := serveDirect(srv, testToken, "/users/me"); a.status != 200 {
+				t.Fatalf("request %d: %d", i, a.status)
+			}
 		}
-	}
-	a := f.get("/goals/11")
-	wantError(t, a, http.StatusTooManyRequests, "too many requests")
-	if ra := a.header.Get("Retry-After"); ra != "1" {
-		t.Errorf("Retry-After = %q, want 1 (whole seconds, at least 1)", ra)
-	}
-	firstBurst := time.Since(start) // the three requests above were served before this
-	// Limits are per token.
-	if a := f.getWith("other", "/users/me"); a.status != 200 {
-		t.Errorf("another token is limited too: %d", a.status)
-	}
-	// A rejected request made later still counts against the quota.
-	time.Sleep(window / 2)
-	rejectedAt := time.Since(start) // the next request is served after this
-	wantError(t, f.get("/users/me"), http.StatusTooManyRequests, "")
-	time.Sleep(firstBurst + window + 20*time.Millisecond - time.Since(start))
-	if a := f.get("/users/me"); a.status != 200 {
-		t.Fatalf("after the window: %d %s", a.status, a.body)
-	}
-	// The request rejected at window/2 still holds the other slot.
-	a = f.get("/users/me")
-	if time.Since(start) < rejectedAt+window {
+		a := serveDirect(srv, testToken, "/goals/11")
+		wantError(t, a, http.StatusTooManyRequests, "too many requests")
+		if ra := a.header.Get("Retry-After"); ra != "10" {
+			t.Errorf("Retry-After = %q, want 10 (whole seconds until a slot frees)", ra)
+		}
+		// Limits are per token.
+		if a := serveDirect(srv, "other", "/users/me"); a.status != 200 {
+			t.Errorf("another token is limited too: %d", a.status)
+		}
+		// A rejected request made later still counts against the quota.
+		time.Sleep(window / 2)
+		wantError(t, serveDirect(srv, testToken, "/users/me"), http.StatusTooManyRequests, "")
+		time.Sleep(window / 2) // the first two requests leave the window
+		if a := serveDirect(srv, testToken, "/users/me"); a.status != 200 {
+			t.Fatalf("after the window: %d %s", a.status, a.body)
+		}
+		// The request rejected at window/2 still holds the other slot.
+		a = serveDirect(srv, testToken, "/users/me")
 		wantError(t, a, http.StatusTooManyRequests, "")
-	} else {
-		t.Log("machine too slow to check that rejected requests count")
-	}
-	st := f.srv.Stats()
-	if st.RateLimited < 2 || st.ConcurrencyLimited != 0 {
-		t.Errorf("stats: %+v", st)
-	}
+		// This rejected request counts too: the two newest are now both at
+		// 10 s, so a slot frees only at 20 s.
+		if ra := a.header.Get("Retry-After"); ra != "10" {
+			t.Errorf("Retry-After = %q, want 10", ra)
+		}
+		st := srv.Stats()
+		if st.RateLimited != 3 || st.ConcurrencyLimited != 0 {
+			t.Errorf("stats: %+v", st)
+		}
+	})
 }
 
 func TestRetryAfterRoundsUp(t *testing.T) {
