@@ -54,9 +54,10 @@ type Config struct {
 	// discards.
 	Logger *slog.Logger
 	// OnProgress, when set, is called as the sync goes: after every page
-	// of the workspace scan, when the scan ends, when the sub-goal walk
-	// ends, and when the writes end. Calls come from one goroutine at a
-	// time and should return quickly.
+	// of the workspace scan, after every ten sub-goal fetches, when the
+	// scan ends, when the sub-goal walk ends, and when the writes end.
+	// Calls come one at a time, possibly from different goroutines, and
+	// should return quickly.
 	OnProgress func(SyncProgress)
 
 	// RemovalThreshold guards against mass removals. A complete sync makes

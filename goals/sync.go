@@ -170,9 +170,13 @@ type run struct {
 	seenMu sync.Mutex
 	seen   map[string]asana.Goal
 
-	kept, walked atomic.Int64       // for progress
-	stats        func() asana.Stats // the source's counters since the sync began; nil without
-	pages        int                // scan pages so far; the scan's goroutine only
+	// For progress, read by any goroutine: pages and goals scanned, goals
+	// kept and walked, whether the scan still runs. progressMu makes
+	// OnProgress calls one at a time.
+	pages, scanned, kept, walked atomic.Int64
+	scanning                     atomic.Bool
+	progressMu                   sync.Mutex
+	stats                        func() asana.Stats // the source's counters since the sync began; nil without
 }
 
 type employeeState struct {
@@ -239,11 +243,15 @@ func (r *run) sync(ctx context.Context, store Store) error {
 			for kg := range q.drain(fetchCtx) {
 				kg.krs, kg.err = r.keyResults(fetchCtx, kg.goal.GID)
 				r.stopIfRefused(kg.err)
-				r.walked.Add(1)
+				if n := r.walked.Add(1); n%walkProgressEvery == 0 {
+					r.progress(fetchPhase)
+				}
 			}
 		})
 	}
+	r.scanning.Store(true)
 	scanErr := r.scan(fetchCtx, q)
+	r.scanning.Store(false)
 	r.stopIfRefused(scanErr)
 	q.close()
 	r.progress("walking")
@@ -292,7 +300,7 @@ func (r *run) refused() error {
 // scan reads the workspace's goals once and routes each to its owner.
 func (r *run) scan(ctx context.Context, q *queue) error {
 	opts := asana.ListGoalsOptions{Workspace: r.cfg.WorkspaceGID, OmitNotes: r.cfg.OmitDescriptions, OnPage: func(page, _ int) {
-		r.pages = page
+		r.pages.Store(int64(page))
 		r.progress("scanning")
 	}}
 	for g, err := range r.src.Goals(ctx, opts) {
@@ -300,6 +308,7 @@ func (r *run) scan(ctx context.Context, q *queue) error {
 			return err
 		}
 		r.report.WorkspaceGoalsScanned++
+		r.scanned.Add(1)
 		if g.GID == "" || (g.Owner != nil && g.Owner.GID == "") {
 			// A record Asana cannot have meant: it might be anyone's goal,
 			// so no employee's list is known whole (see plan).
@@ -342,14 +351,32 @@ func (r *run) scan(ctx context.Context, q *queue) error {
 	return nil
 }
 
+// walkProgressEvery is how many sub-goal fetches pass between progress
+// calls from the walk: on a free tier's 150 requests a minute, one call
+// every few seconds.
+const walkProgressEvery = 10
+
+// fetchPhase asks progress for the phase of the fetch as it is when the
+// call is made: "scanning" while the scan runs, "walking" after. Deciding
+// under progressMu keeps the phases in order.
+const fetchPhase = ""
+
 func (r *run) progress(phase string) {
 	if r.cfg.OnProgress == nil {
 		return
 	}
+	r.progressMu.Lock()
+	defer r.progressMu.Unlock()
+	if phase == fetchPhase {
+		phase = "walking"
+		if r.scanning.Load() {
+			phase = "scanning"
+		}
+	}
 	p := SyncProgress{
 		Phase:              phase,
-		PagesScanned:       r.pages,
-		GoalsScanned:       r.report.WorkspaceGoalsScanned,
+		PagesScanned:       int(r.pages.Load()),
+		GoalsScanned:       int(r.scanned.Load()),
 		GoalsKept:          int(r.kept.Load()),
 		KeyResultGoalsDone: int(r.walked.Load()),
 	}

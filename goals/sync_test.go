@@ -814,19 +814,43 @@ func TestProgressReports(t *testing.T) {
 	if _, err := runSync(t, newMock(t, ws...), goals.NewMemoryStore(), cfg, ada); err != nil {
 		t.Fatal(err)
 	}
-	var phases []string
-	for _, p := range got {
-		phases = append(phases, p.Phase)
+	// One call per page, one per ten sub-goal fetches (125 kept: 12), one
+	// when the scan ends, one as the writes start, one at the end.
+	if len(got) != 3+12+3 {
+		t.Fatalf("%d progress calls, want 18: %+v", len(got), got)
 	}
-	if want := "scanning,scanning,scanning,walking,writing,done"; strings.Join(phases, ",") != want {
-		t.Fatalf("progress phases = %v, want %s (one per page, then walking, writing, done)", phases, want)
-	}
-	for i, want := range []int{100, 200, 250} {
-		if got[i].PagesScanned != i+1 || got[i].GoalsScanned != want {
-			t.Errorf("after page %d: progress = %+v, want %d pages and %d goals scanned", i+1, got[i], i+1, want)
+	order := map[string]int{"scanning": 0, "walking": 1, "writing": 2, "done": 3}
+	pageGoals := map[int]int{}
+	for i, p := range got {
+		if i > 0 {
+			q := got[i-1]
+			if order[p.Phase] < order[q.Phase] || p.PagesScanned < q.PagesScanned || p.GoalsScanned < q.GoalsScanned ||
+				p.KeyResultGoalsDone < q.KeyResultGoalsDone {
+				t.Errorf("progress went back: %+v after %+v", p, q)
+			}
+		}
+		if _, seen := pageGoals[p.PagesScanned]; !seen {
+			pageGoals[p.PagesScanned] = p.GoalsScanned
 		}
 	}
-	last := got[5]
+	for page, want := range map[int]int{1: 100, 2: 200, 3: 250} {
+		if pageGoals[page] != want {
+			t.Errorf("after page %d: %d goals scanned, want %d", page, pageGoals[page], want)
+		}
+	}
+	walks := 0
+	for _, p := range got {
+		if p.KeyResultGoalsDone > 0 && p.KeyResultGoalsDone%10 == 0 && p.Phase != "writing" && p.Phase != "done" {
+			walks++
+		}
+	}
+	if walks < 12 {
+		t.Errorf("%d calls from the walk, want one per ten fetches (12)", walks)
+	}
+	if tail := got[len(got)-3:]; tail[0].Phase != "walking" || tail[1].Phase != "writing" || tail[2].Phase != "done" {
+		t.Errorf("last phases = %s, %s, %s; want walking, writing, done", tail[0].Phase, tail[1].Phase, tail[2].Phase)
+	}
+	last := got[len(got)-1]
 	if last.GoalsScanned != 250 || last.GoalsKept != 125 || last.KeyResultGoalsDone != 125 || last.PagesScanned != 3 {
 		t.Errorf("final progress = %+v", last)
 	}
