@@ -2,6 +2,7 @@ package asana
 
 import (
 	"bytes"
+	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -69,4 +70,32 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	*d = parsed
 	return nil
+}
+
+// Value implements driver.Valuer: d as "YYYY-MM-DD" text, or NULL when d is
+// unset, so a Date goes into a SQL TEXT or DATE column as it is.
+func (d Date) Value() (driver.Value, error) {
+	if d.IsZero() {
+		return nil, nil
+	}
+	return d.String(), nil
+}
+
+// Scan implements sql.Scanner: NULL gives the zero Date; text is parsed as
+// YYYY-MM-DD; a time.Time (a DATE column) gives its civil date.
+func (d *Date) Scan(src any) error {
+	var err error
+	switch v := src.(type) {
+	case nil:
+		*d = Date{}
+	case string:
+		*d, err = ParseDate(v)
+	case []byte:
+		*d, err = ParseDate(string(v))
+	case time.Time:
+		*d = DateOf(v)
+	default:
+		err = fmt.Errorf("asana: cannot scan a %T into a Date", src)
+	}
+	return err
 }

@@ -43,3 +43,32 @@ func TestDateString(t *testing.T) {
 		t.Errorf("DateOf = %q", s)
 	}
 }
+
+func TestDateSQL(t *testing.T) {
+	d := asana.Date{Year: 2026, Month: time.March, Day: 7}
+	if v, err := d.Value(); err != nil || v != "2026-03-07" {
+		t.Errorf("Value() = %v, %v", v, err)
+	}
+	if v, err := (asana.Date{}).Value(); err != nil || v != nil {
+		t.Errorf("zero Value() = %v, %v; want NULL", v, err)
+	}
+	for _, tc := range []struct {
+		src  any
+		want asana.Date
+		ok   bool
+	}{
+		{nil, asana.Date{}, true},
+		{"2026-03-07", d, true},
+		{[]byte("2026-03-07"), d, true},
+		{"", asana.Date{}, true},
+		{time.Date(2026, 3, 7, 23, 59, 0, 0, time.UTC), d, true},
+		{"07/03/2026", asana.Date{}, false},
+		{int64(20260307), asana.Date{}, false},
+	} {
+		var got asana.Date
+		err := got.Scan(tc.src)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("Scan(%#v) = %v, %v; want %v, ok %v", tc.src, got, err, tc.want, tc.ok)
+		}
+	}
+}

@@ -223,7 +223,7 @@ func (s *Store) sqliteHasColumn(ctx context.Context, table, column string) (bool
 
 // WriteGoals applies one employee's sync result in one transaction, under
 // the goals.Store contract.
-func (s *Store) WriteGoals(ctx context.Context, w goals.Write) (err error) {
+func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 	if err := w.Validate(); err != nil {
 		return err
 	}
@@ -234,11 +234,7 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) (err error) {
 	if err != nil {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
+	defer tx.Rollback() // a no-op once committed
 	if err := s.lockEmployee(ctx, tx, w.EmployeeID); err != nil {
 		return err
 	}
@@ -268,12 +264,19 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) (err error) {
 			}
 		}
 	}
-	for _, g := range w.Goals {
-		if s.dialect == Postgres {
-			g = withoutNUL(g)
-		}
-		if err := upsertGoal(ctx, tx, g, position[g.GID]); err != nil {
+	if len(w.Goals) > 0 {
+		st, err := prepareWrites(ctx, tx)
+		if err != nil {
 			return err
+		}
+		defer st.close()
+		for _, g := range w.Goals {
+			if s.dialect == Postgres {
+				g = withoutNUL(g)
+			}
+			if err := st.upsertGoal(ctx, g, position[g.GID]); err != nil {
+				return err
+			}
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -327,11 +330,19 @@ func storedOrder(ctx context.Context, tx *sql.Tx, employeeID string) (gids []str
 	return gids, positions, nil
 }
 
-// upsertGoal writes a goal row and replaces its Key Results.
-func upsertGoal(ctx context.Context, tx *sql.Tx, g goals.Goal, position int) error {
-	pi, pc, pt, pu, pcur := progressColumns(g.Progress)
-	tg, tn, tp, ts, te := timePeriodColumns(g.TimePeriod)
-	_, err := tx.ExecContext(ctx, `INSERT INTO asana_goals (employee_id, gid, position, name, description, start_on, due_on,
+// writeStmts are the statements a write runs once per goal or Key Result,
+// prepared once per transaction.
+type writeStmts struct {
+	upsert, clearKRs, insertKR *sql.Stmt
+}
+
+func prepareWrites(ctx context.Context, tx *sql.Tx) (*writeStmts, error) {
+	var st writeStmts
+	for _, p := range []struct {
+		stmt  **sql.Stmt
+		query string
+	}{
+		{&st.upsert, `INSERT INTO asana_goals (employee_id, gid, position, name, description, start_on, due_on,
 		status, raw_status, progress_initial, progress_current, progress_target, progress_unit, progress_currency, synced_at,
 		status_source, time_period_gid, time_period_name, time_period_code, time_period_start, time_period_end)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
@@ -342,25 +353,49 @@ func upsertGoal(ctx context.Context, tx *sql.Tx, g goals.Goal, position int) err
 		progress_unit = excluded.progress_unit, progress_currency = excluded.progress_currency, synced_at = excluded.synced_at,
 		status_source = excluded.status_source, time_period_gid = excluded.time_period_gid,
 		time_period_name = excluded.time_period_name, time_period_code = excluded.time_period_code,
-		time_period_start = excluded.time_period_start, time_period_end = excluded.time_period_end`,
-		g.EmployeeID, g.GID, position, g.Name, g.Description, date(g.StartOn), date(g.DueOn),
+		time_period_start = excluded.time_period_start, time_period_end = excluded.time_period_end`},
+		{&st.clearKRs, `DELETE FROM asana_goal_key_results WHERE employee_id = $1 AND goal_gid = $2`},
+		{&st.insertKR, `INSERT INTO asana_goal_key_results (employee_id, goal_gid, gid, position, name,
+			status, raw_status, due_on, progress_initial, progress_current, progress_target, progress_unit, progress_currency,
+			status_source)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`},
+	} {
+		var err error
+		if *p.stmt, err = tx.PrepareContext(ctx, p.query); err != nil {
+			st.close()
+			return nil, fmt.Errorf("sqlstore: prepare: %w", err)
+		}
+	}
+	return &st, nil
+}
+
+func (st *writeStmts) close() {
+	for _, s := range []*sql.Stmt{st.upsert, st.clearKRs, st.insertKR} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// upsertGoal writes a goal row and replaces its Key Results.
+func (st *writeStmts) upsertGoal(ctx context.Context, g goals.Goal, position int) error {
+	pi, pc, pt, pu, pcur := progressColumns(g.Progress)
+	tg, tn, tp, ts, te := timePeriodColumns(g.TimePeriod)
+	_, err := st.upsert.ExecContext(ctx,
+		g.EmployeeID, g.GID, position, g.Name, g.Description, g.StartOn, g.DueOn,
 		string(validStatus(g.Status, g.RawStatus, g.StatusSource)), g.RawStatus, pi, pc, pt, pu, pcur, g.SyncedAt.UTC().Truncate(time.Microsecond),
 		string(g.StatusSource), tg, tn, tp, ts, te)
 	if err != nil {
 		return fmt.Errorf("sqlstore: write goal %s: %w", g.GID, err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM asana_goal_key_results WHERE employee_id = $1 AND goal_gid = $2`,
-		g.EmployeeID, g.GID); err != nil {
+	if _, err := st.clearKRs.ExecContext(ctx, g.EmployeeID, g.GID); err != nil {
 		return fmt.Errorf("sqlstore: replace key results of goal %s: %w", g.GID, err)
 	}
 	for i, kr := range g.KeyResults {
 		pi, pc, pt, pu, pcur := progressColumns(kr.Progress)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO asana_goal_key_results (employee_id, goal_gid, gid, position, name,
-			status, raw_status, due_on, progress_initial, progress_current, progress_target, progress_unit, progress_currency,
-			status_source)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		if _, err := st.insertKR.ExecContext(ctx,
 			g.EmployeeID, g.GID, kr.GID, i, kr.Name, string(validStatus(kr.Status, kr.RawStatus, kr.StatusSource)), kr.RawStatus,
-			date(kr.DueOn), pi, pc, pt, pu, pcur, string(kr.StatusSource)); err != nil {
+			kr.DueOn, pi, pc, pt, pu, pcur, string(kr.StatusSource)); err != nil {
 			return fmt.Errorf("sqlstore: write key result %s of goal %s: %w", kr.GID, g.GID, err)
 		}
 	}
@@ -410,34 +445,20 @@ func timePeriodColumns(tp *goals.TimePeriod) (gid, name, period, start, end any)
 	if tp == nil {
 		return nil, nil, nil, nil, nil
 	}
-	return tp.GID, tp.DisplayName, tp.Period, date(tp.StartOn), date(tp.EndOn)
+	return tp.GID, tp.DisplayName, tp.Period, tp.StartOn, tp.EndOn
 }
 
 // timePeriodRow reads the time_period_* columns back.
 type timePeriodRow struct {
-	gid, name, period, start, end sql.NullString
+	gid, name, period sql.NullString
+	start, end        asana.Date
 }
 
-func (r timePeriodRow) timePeriod() (*goals.TimePeriod, error) {
+func (r timePeriodRow) timePeriod() *goals.TimePeriod {
 	if !r.gid.Valid {
-		return nil, nil
-	}
-	tp := &goals.TimePeriod{GID: r.gid.String, DisplayName: r.name.String, Period: r.period.String}
-	var err error
-	if tp.StartOn, err = asana.ParseDate(r.start.String); err != nil {
-		return nil, fmt.Errorf("time_period_start: %w", err)
-	}
-	if tp.EndOn, err = asana.ParseDate(r.end.String); err != nil {
-		return nil, fmt.Errorf("time_period_end: %w", err)
-	}
-	return tp, nil
-}
-
-func date(d asana.Date) any {
-	if d.IsZero() {
 		return nil
 	}
-	return d.String()
+	return &goals.TimePeriod{GID: r.gid.String, DisplayName: r.name.String, Period: r.period.String, StartOn: r.start, EndOn: r.end}
 }
 
 func progressColumns(p *goals.Progress) (initial, current, target, unit, currency any) {
@@ -448,57 +469,68 @@ func progressColumns(p *goals.Progress) (initial, current, target, unit, currenc
 }
 
 // Goals returns an employee's stored goals with their Key Results, in
-// stored order (Asana's order as of the last complete write).
+// stored order (Asana's order as of the last complete write). It reads both
+// tables in one read-only transaction (REPEATABLE READ on PostgreSQL), so
+// a write running at the same time is seen whole or not at all, never as
+// new goals with old Key Results.
 func (s *Store) Goals(ctx context.Context, employeeID string) ([]goals.Goal, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT gid, name, description, start_on, due_on, status, raw_status,
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: read goals of %s: begin: %w", employeeID, err)
+	}
+	defer tx.Rollback() // read only: nothing to commit
+	out, byGID, err := readGoals(ctx, tx, employeeID)
+	if err != nil {
+		return nil, err
+	}
+	if err := readKeyResults(ctx, tx, employeeID, out, byGID); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func readGoals(ctx context.Context, tx *sql.Tx, employeeID string) (out []goals.Goal, byGID map[string]int, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT gid, name, description, start_on, due_on, status, raw_status,
 		progress_initial, progress_current, progress_target, progress_unit, progress_currency, synced_at,
 		status_source, time_period_gid, time_period_name, time_period_code, time_period_start, time_period_end
 	FROM asana_goals WHERE employee_id = $1 ORDER BY position, gid`, employeeID)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
+		return nil, nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
 	}
 	defer rows.Close()
-	out := []goals.Goal{}
-	byGID := map[string]int{}
+	out = []goals.Goal{}
+	byGID = map[string]int{}
 	for rows.Next() {
 		g := goals.Goal{EmployeeID: employeeID, KeyResults: []goals.KeyResult{}}
-		var start, due sql.NullString
 		var st string
 		var p progressRow
 		var tp timePeriodRow
-		if err := rows.Scan(&g.GID, &g.Name, &g.Description, &start, &due, &st, &g.RawStatus,
+		if err := rows.Scan(&g.GID, &g.Name, &g.Description, &g.StartOn, &g.DueOn, &st, &g.RawStatus,
 			&p.initial, &p.current, &p.target, &p.unit, &p.currency, &g.SyncedAt,
 			&g.StatusSource, &tp.gid, &tp.name, &tp.period, &tp.start, &tp.end); err != nil {
-			return nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
-		}
-		if g.TimePeriod, err = tp.timePeriod(); err != nil {
-			return nil, fmt.Errorf("sqlstore: goal %s: %w", g.GID, err)
-		}
-		if g.StartOn, err = asana.ParseDate(start.String); err != nil {
-			return nil, fmt.Errorf("sqlstore: goal %s: start_on: %w", g.GID, err)
-		}
-		if g.DueOn, err = asana.ParseDate(due.String); err != nil {
-			return nil, fmt.Errorf("sqlstore: goal %s: due_on: %w", g.GID, err)
+			return nil, nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
 		}
 		if g.Status, err = status.Parse(st); err != nil {
-			return nil, fmt.Errorf("sqlstore: goal %s: %w", g.GID, err)
+			return nil, nil, fmt.Errorf("sqlstore: goal %s: %w", g.GID, err)
 		}
+		g.TimePeriod = tp.timePeriod()
 		g.Progress = p.progress()
 		g.SyncedAt = g.SyncedAt.UTC()
 		byGID[g.GID] = len(out)
 		out = append(out, g)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
+		return nil, nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
 	}
-	if err := s.readKeyResults(ctx, employeeID, out, byGID); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, byGID, nil
 }
 
-func (s *Store) readKeyResults(ctx context.Context, employeeID string, out []goals.Goal, byGID map[string]int) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT goal_gid, gid, name, status, raw_status, due_on,
+func readKeyResults(ctx context.Context, tx *sql.Tx, employeeID string, out []goals.Goal, byGID map[string]int) error {
+	rows, err := tx.QueryContext(ctx, `SELECT goal_gid, gid, name, status, raw_status, due_on,
 		progress_initial, progress_current, progress_target, progress_unit, progress_currency, status_source
 	FROM asana_goal_key_results WHERE employee_id = $1 ORDER BY goal_gid, position`, employeeID)
 	if err != nil {
@@ -507,15 +539,11 @@ func (s *Store) readKeyResults(ctx context.Context, employeeID string, out []goa
 	defer rows.Close()
 	for rows.Next() {
 		var kr goals.KeyResult
-		var due sql.NullString
 		var st string
 		var p progressRow
-		if err := rows.Scan(&kr.GoalGID, &kr.GID, &kr.Name, &st, &kr.RawStatus, &due,
+		if err := rows.Scan(&kr.GoalGID, &kr.GID, &kr.Name, &st, &kr.RawStatus, &kr.DueOn,
 			&p.initial, &p.current, &p.target, &p.unit, &p.currency, &kr.StatusSource); err != nil {
 			return fmt.Errorf("sqlstore: read key results of %s: %w", employeeID, err)
-		}
-		if kr.DueOn, err = asana.ParseDate(due.String); err != nil {
-			return fmt.Errorf("sqlstore: key result %s: due_on: %w", kr.GID, err)
 		}
 		if kr.Status, err = status.Parse(st); err != nil {
 			return fmt.Errorf("sqlstore: key result %s: %w", kr.GID, err)

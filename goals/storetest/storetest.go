@@ -61,6 +61,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"CancelledContextWritesNothing", testCancelled},
 		{"ConcurrentEmployees", testConcurrent},
 		{"ConcurrentCompleteWritesSameEmployee", testConcurrentSameEmployee},
+		{"ReaderNeverSeesATornWrite", testTornRead},
 		{"EmptyCompleteWriteClearsEmployee", testEmptyComplete},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
@@ -393,6 +394,94 @@ func describe(gs []goals.Goal) string {
 			fmt.Fprintf(&b, " %s %q;", kr.GID, kr.Name)
 		}
 		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// taggedWrite is a complete write of the same goal GIDs as every other
+// tagged write, with the tag in every name and tag-dependent Key Results,
+// so that a read mixing two writes shows.
+func taggedWrite(emp, tag string, krs int) goals.Write {
+	w := goals.Write{EmployeeID: emp, Complete: true}
+	for i := range 20 {
+		g := bare(emp, fmt.Sprintf("g%02d", i))
+		g.Name = tag + " goal"
+		for k := range krs {
+			g.KeyResults = append(g.KeyResults, goals.KeyResult{GoalGID: g.GID, GID: fmt.Sprintf("%s-kr%d", g.GID, k),
+				Name: tag + " key result", Status: status.OnTrack})
+		}
+		w.Goals = append(w.Goals, g)
+	}
+	return w
+}
+
+// tagOf returns the one tag of everything read, or "" when the read mixes
+// writes (names of two tags, or Key Results not the tag's count).
+func tagOf(gs []goals.Goal, krs map[string]int) string {
+	tag := ""
+	for _, g := range gs {
+		t := strings.TrimSuffix(g.Name, " goal")
+		if tag == "" {
+			tag = t
+		}
+		if t != tag || len(g.KeyResults) != krs[t] {
+			return ""
+		}
+		for _, kr := range g.KeyResults {
+			if kr.Name != t+" key result" {
+				return ""
+			}
+		}
+	}
+	return tag
+}
+
+// testTornRead races a reader against a writer that alternates two complete
+// writes of the same goals: every read must be one write whole, never new
+// goals with old Key Results.
+func testTornRead(t *testing.T, s Store) {
+	krs := map[string]int{"A": 1, "B": 3}
+	a, b := taggedWrite("e1", "A", krs["A"]), taggedWrite("e1", "B", krs["B"])
+	write(t, s, a)
+	done := make(chan struct{})
+	var werr error
+	go func() {
+		defer close(done)
+		for i := range 60 {
+			w := a
+			if i%2 == 0 {
+				w = b
+			}
+			if err := s.WriteGoals(context.Background(), w); err != nil {
+				werr = err
+				return
+			}
+		}
+	}()
+	reads := 0
+	for running := true; running; reads++ {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		gs, err := s.Goals(context.Background(), "e1")
+		if err != nil {
+			t.Fatalf("read %d: %v", reads, err)
+		}
+		if len(gs) != 20 || tagOf(gs, krs) == "" {
+			t.Fatalf("read %d saw a mix of two writes: %d goals, %s", reads, len(gs), describeTags(gs))
+		}
+	}
+	if werr != nil {
+		t.Fatalf("writer: %v", werr)
+	}
+}
+
+func describeTags(gs []goals.Goal) string {
+	var b strings.Builder
+	for _, g := range gs {
+		fmt.Fprintf(&b, "%s(%d KRs) ", g.Name, len(g.KeyResults))
 	}
 	return b.String()
 }
