@@ -1,0 +1,213 @@
+package riverjob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
+)
+
+const (
+	// Kind is the River job kind of a tenant's sync.
+	Kind = "asanagoals_sync"
+	// Queue is the River queue sync jobs go to. A client that works them
+	// lists it in river.Config.Queues; its MaxWorkers is how many tenants
+	// one machine syncs at once (each sync keeps up to 50 requests in
+	// flight to its own tenant's Asana).
+	Queue = "asanagoals"
+	// DefaultTimeout is how long one sync may run before its context is
+	// cancelled, when WorkerOptions.Timeout is 0: a workspace of several
+	// thousand goals on a free plan (150 requests a minute) takes about
+	// half of it. River's rescuer leaves a running job alone for at least
+	// this long, so a live sync is never run twice.
+	DefaultTimeout = time.Hour
+)
+
+// SyncArgs are the arguments of one tenant's sync job: the tenant's ID in
+// the host's terms, and nothing secret. The Worker resolves it into a token,
+// a configuration, employees and a store each time the job runs.
+type SyncArgs struct {
+	// TenantID identifies the tenant (a customer workspace) to the host's
+	// Resolver.
+	TenantID string `json:"tenant_id" river:"unique"`
+}
+
+// Kind returns Kind.
+func (SyncArgs) Kind() string { return Kind }
+
+// InsertOpts puts sync jobs on Queue and makes them unique per tenant in
+// UniqueStates.
+func (SyncArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{
+		Queue:      Queue,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: UniqueStates()},
+	}
+}
+
+// UniqueStates returns the job states in which a tenant's sync job keeps
+// another from being inserted: every state before the job is finalised
+// (pending, available, scheduled, which includes snoozed, retryable and
+// running). A completed, cancelled or discarded sync does not block the
+// next one.
+func UniqueStates() []rivertype.JobState {
+	return []rivertype.JobState{
+		rivertype.JobStateAvailable,
+		rivertype.JobStatePending,
+		rivertype.JobStateRetryable,
+		rivertype.JobStateRunning,
+		rivertype.JobStateScheduled,
+	}
+}
+
+// Tenant is what one sync of a tenant needs, as the host's Resolver finds
+// it when the job runs.
+type Tenant struct {
+	// Client talks to the tenant's Asana with the tenant's token.
+	Client *asana.Client
+	// Config is the tenant's sync configuration (its workspace GID, …).
+	Config goals.Config
+	// Employees are the tenant's employees and their Asana user GIDs.
+	Employees []goals.Employee
+	// Store is where the tenant's goals are written. Unless
+	// Config.RemovalThreshold is 1 it must also be a goals.Reader.
+	Store goals.Store
+}
+
+// Resolver turns a tenant ID into what its sync needs. An error wrapping
+// ErrUnknownTenant, or a *goals.GoalsConfigError, cancels the job; any
+// other error is retried with River's backoff. Its error messages end up in
+// the job's row: they must not hold the token.
+type Resolver func(ctx context.Context, tenantID string) (Tenant, error)
+
+// ErrUnknownTenant is what a Resolver wraps when the tenant does not exist
+// (any more): the job is cancelled instead of retried.
+var ErrUnknownTenant = errors.New("riverjob: unknown tenant")
+
+// WorkerOptions tune a Worker.
+type WorkerOptions struct {
+	// Timeout bounds one sync: 0 means DefaultTimeout, a negative value no
+	// bound but the client's shutdown. Keep it below the client's
+	// RescueStuckJobsAfter only if that is what you mean: the rescuer
+	// leaves a job running for at least max(Timeout, RescueStuckJobsAfter).
+	Timeout time.Duration
+	// Logger gets one line per sync outcome (tenant ID, job ID, outcome;
+	// never a token). nil discards.
+	Logger *slog.Logger
+}
+
+// Worker is the River worker of SyncArgs: it runs one goals sync per job.
+// Register it with river.AddWorker(workers, riverjob.NewWorker(resolve, opts)).
+// It holds no state between jobs, so any worker of any machine can run any
+// tenant.
+type Worker struct {
+	river.WorkerDefaults[SyncArgs]
+	resolve Resolver
+	timeout time.Duration
+	logger  *slog.Logger
+}
+
+// NewWorker returns a Worker resolving tenants with resolve.
+func NewWorker(resolve Resolver, opts WorkerOptions) *Worker {
+	w := &Worker{resolve: resolve, timeout: opts.Timeout, logger: opts.Logger}
+	if w.timeout == 0 {
+		w.timeout = DefaultTimeout
+	}
+	if w.timeout < 0 {
+		w.timeout = -1
+	}
+	if w.logger == nil {
+		w.logger = slog.New(slog.DiscardHandler)
+	}
+	return w
+}
+
+// Timeout returns the bound of one sync (see WorkerOptions.Timeout).
+func (w *Worker) Timeout(*river.Job[SyncArgs]) time.Duration { return w.timeout }
+
+// Work runs one sync of the job's tenant and returns its outcome in River's
+// terms (see Outcome). The job's context is the sync's: when River cancels
+// it (shutdown, timeout) the sync stops and removes nothing.
+func (w *Worker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
+	tenantID := job.Args.TenantID
+	log := w.logger.With(slog.String("tenant_id", tenantID), slog.Int64("job_id", job.ID), slog.Int("attempt", job.Attempt))
+	if tenantID == "" {
+		return river.JobCancel(errors.New("riverjob: the job has no tenant ID"))
+	}
+	if w.resolve == nil {
+		return river.JobCancel(errors.New("riverjob: the worker has no Resolver"))
+	}
+	t, err := w.resolve(ctx, tenantID)
+	if err != nil {
+		err = fmt.Errorf("riverjob: tenant %q: %w", tenantID, err)
+		var cfgErr *goals.GoalsConfigError
+		if errors.Is(err, ErrUnknownTenant) || errors.As(err, &cfgErr) {
+			log.Warn("asana goals sync cancelled", slog.String("error", err.Error()))
+			return river.JobCancel(err)
+		}
+		log.Warn("asana goals sync: resolving the tenant failed", slog.String("error", err.Error()))
+		return err
+	}
+	if t.Client == nil || t.Store == nil {
+		err := fmt.Errorf("riverjob: tenant %q: %w", tenantID,
+			&goals.GoalsConfigError{Field: "Tenant", Problem: "the Resolver returned no Asana client or no store"})
+		log.Warn("asana goals sync cancelled", slog.String("error", err.Error()))
+		return river.JobCancel(err)
+	}
+
+	report, syncErr := goals.NewIngester(t.Client, t.Store, t.Config).Sync(ctx, t.Employees)
+	if report != nil {
+		if err := river.RecordOutput(ctx, report); err != nil {
+			// The sync's outcome stands; only its record is missing.
+			log.Warn("asana goals sync: recording the report failed", slog.String("error", err.Error()))
+		}
+	}
+	if syncErr != nil {
+		syncErr = fmt.Errorf("riverjob: tenant %q: %w", tenantID, syncErr)
+	}
+	out := Outcome(syncErr)
+	switch {
+	case out == nil:
+		failed := 0
+		if report != nil {
+			failed = len(report.Failed())
+		}
+		log.Info("asana goals sync done", slog.Int("employees_failed", failed))
+	case out == syncErr:
+		log.Warn("asana goals sync failed; River retries it", slog.String("error", syncErr.Error()))
+	default:
+		log.Warn("asana goals sync stopped", slog.String("outcome", out.Error()), slog.String("error", syncErr.Error()))
+	}
+	return out
+}
+
+// Outcome turns the error of goals.Ingester.Sync into what a River worker
+// returns:
+//
+//   - nil (the sync succeeded, even if some employees failed): nil;
+//   - a *goals.GoalsConfigError, asana.ErrUnauthorized (401) or
+//     asana.ErrPaymentRequired (402): river.JobCancel(err), never retried;
+//   - asana.ErrWaitTooLong with the *asana.Error saying how long Asana
+//     asked to wait: river.JobSnooze for that long;
+//   - anything else (scan failed on 5xx or the network, context ended): err
+//     itself, for River to retry with backoff.
+func Outcome(err error) error {
+	if err == nil {
+		return nil
+	}
+	var cfgErr *goals.GoalsConfigError
+	if errors.As(err, &cfgErr) || errors.Is(err, asana.ErrUnauthorized) || errors.Is(err, asana.ErrPaymentRequired) {
+		return river.JobCancel(err)
+	}
+	var apiErr *asana.Error
+	if errors.Is(err, asana.ErrWaitTooLong) && errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
+		return river.JobSnooze(apiErr.RetryAfter)
+	}
+	return err
+}
