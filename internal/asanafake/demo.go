@@ -43,10 +43,25 @@ func DemoOptions() Options {
 	return Options{Tokens: map[string]string{DemoToken: DemoServiceAccountGID}}
 }
 
+// Demo time periods: the fiscal year 2026, its halves and first quarter,
+// and the year before.
+var (
+	demoFY26   = TimePeriod{GID: "1209000000002001", DisplayName: "FY26", Period: "FY", StartOn: "2026-01-01", EndOn: "2026-12-31"}
+	demoH1FY26 = TimePeriod{GID: "1209000000002002", DisplayName: "H1 FY26", Period: "H1", StartOn: "2026-01-01", EndOn: "2026-06-30"}
+	demoH2FY26 = TimePeriod{GID: "1209000000002003", DisplayName: "H2 FY26", Period: "H2", StartOn: "2026-07-01", EndOn: "2026-12-31"}
+	demoQ1FY26 = TimePeriod{GID: "1209000000002004", DisplayName: "Q1 FY26", Period: "Q1", StartOn: "2026-01-01", EndOn: "2026-03-31"}
+	demoFY25   = TimePeriod{GID: "1209000000002005", DisplayName: "FY25", Period: "FY", StartOn: "2025-01-01", EndOn: "2025-12-31"}
+)
+
+// demoPeriod returns a copy of a demo time period for one goal.
+func demoPeriod(tp TimePeriod) *TimePeriod { return &tp }
+
 // DemoWorkspace returns a small, hand-written workspace: four people and a
 // service account, eleven goals with sub-goals, a spread of statuses, one
-// goal without status update, one ownerless goal and one owned by a user no
-// employee maps to. Each call returns a new copy.
+// goal without status update whose goal status Asana shows as red, goals
+// in time periods of 2026 and one of 2025 (outside a review of 2026), one
+// ownerless goal and one owned by a user no employee maps to. Each call
+// returns a new copy.
 func DemoWorkspace() *Workspace {
 	const (
 		ada      = "1209000000000101"
@@ -74,6 +89,7 @@ func DemoWorkspace() *Workspace {
 				DueOn:      "2026-06-30",
 				OwnerGID:   ada,
 				StatusType: "on_track",
+				TimePeriod: demoPeriod(demoH1FY26),
 				Metric: &Metric{
 					Unit: "none", InitialNumberValue: 450, TargetNumberValue: 200, CurrentNumberValue: 260,
 					ProgressSource: "manual",
@@ -87,6 +103,7 @@ func DemoWorkspace() *Workspace {
 				DueOn:      "2026-03-31",
 				OwnerGID:   ada,
 				StatusType: "achieved",
+				TimePeriod: demoPeriod(demoQ1FY26),
 			},
 			{
 				GID:        "1209000000001003",
@@ -105,6 +122,7 @@ func DemoWorkspace() *Workspace {
 				OwnerGID:    grace,
 				StatusType:  "off_track",
 				StatusTitle: "Slipping: wizard scope grew",
+				TimePeriod:  demoPeriod(demoFY26),
 				SubgoalGIDs: []string{"1209000000001005", "1209000000001006"},
 			},
 			{
@@ -122,6 +140,7 @@ func DemoWorkspace() *Workspace {
 				DueOn:      "2026-08-31",
 				OwnerGID:   margaret,
 				StatusType: "on_track",
+				TimePeriod: demoPeriod(demoH2FY26),
 			},
 			{
 				GID:       "1209000000001007",
@@ -129,6 +148,10 @@ func DemoWorkspace() *Workspace {
 				HTMLNotes: "<body>Coverage is measured on <em>main</em> every night.</body>",
 				DueOn:     "2026-12-31",
 				OwnerGID:  alan,
+				// No status update was ever posted, but the status was set
+				// (through the API): Asana shows the goal as red.
+				GoalStatus: "red",
+				TimePeriod: demoPeriod(demoH2FY26),
 				Metric: &Metric{
 					Unit: "percentage", Precision: 0, InitialNumberValue: 0.55, TargetNumberValue: 0.8, CurrentNumberValue: 0.62,
 					ProgressSource: "manual",
@@ -163,6 +186,7 @@ func DemoWorkspace() *Workspace {
 				HTMLNotes:  "<body>Revenue from plans bought without talking to sales.</body>",
 				OwnerGID:   grace,
 				StatusType: "at_risk",
+				TimePeriod: demoPeriod(demoFY25),
 				Metric: &Metric{
 					Unit: "currency", CurrencyCode: "EUR", Precision: 0,
 					InitialNumberValue: 800000, TargetNumberValue: 2000000, CurrentNumberValue: 1150000,

@@ -41,6 +41,20 @@ type GenConfig struct {
 	// NoStatusShare is the share of goals without a status update; the
 	// others get one of the seven goal status types, uniformly.
 	NoStatusShare float64
+	// GoalStatusOnlyShare is the share of the goals without a status update
+	// that still carry a goal status field (set through the API, as Asana
+	// allows), drawn uniformly from [GoalStatuses].
+	GoalStatusOnlyShare float64
+	// GoalStatusDiffersShare is the share of the goals with a status update
+	// whose goal status field was set since to another value of
+	// [GoalStatuses] (the update's status_type still wins in a review).
+	GoalStatusDiffersShare float64
+	// TimePeriodShare is the share of goals that belong to an Asana time
+	// period: a fiscal year (calendar years 2024..2027, "FY24"), half
+	// ("H1 FY24") or quarter ("Q3 FY25"); the period holds the goal's due
+	// date when it has one. Periods are shared: goals of one period carry
+	// the same gid.
+	TimePeriodShare float64
 	// NoDatesShare is the share of goals with neither due_on nor start_on;
 	// the others have a due date and, seven times in ten, a start date.
 	NoDatesShare float64
@@ -77,6 +91,10 @@ func DefaultGenConfig(goals, users int) GenConfig {
 		MetricShare:      0.4,
 		LongNotesShare:   0.1,
 		HostileNameShare: 0.03,
+
+		GoalStatusOnlyShare:    0.5,
+		GoalStatusDiffersShare: 0.05,
+		TimePeriodShare:        0.6,
 	}
 	// Two owners above the cap when the rest still fit under it.
 	owned := goals - int(math.Round(float64(goals)*cfg.OwnerlessShare))
@@ -116,6 +134,11 @@ func Generate(seed int64, cfg GenConfig) *Workspace {
 type generator struct {
 	cfg GenConfig
 	rng *rand.Rand
+	// rng2 draws the fields added after the first version of the generator
+	// (goal status field, time periods), in a pass of its own after every
+	// draw of rng, so that adding them changed no other field of a seeded
+	// workspace.
+	rng2 *rand.Rand
 
 	longNotes  []string
 	shortNotes []string
@@ -142,6 +165,9 @@ func newGenerator(seed int64, cfg GenConfig) *generator {
 	cfg.MetricShare = clampShare(cfg.MetricShare)
 	cfg.LongNotesShare = clampShare(cfg.LongNotesShare)
 	cfg.HostileNameShare = clampShare(cfg.HostileNameShare)
+	cfg.GoalStatusOnlyShare = clampShare(cfg.GoalStatusOnlyShare)
+	cfg.GoalStatusDiffersShare = clampShare(cfg.GoalStatusDiffersShare)
+	cfg.TimePeriodShare = clampShare(cfg.TimePeriodShare)
 	if cfg.AboveCapMin <= 0 {
 		cfg.AboveCapMin = 201
 	}
@@ -152,8 +178,9 @@ func newGenerator(seed int64, cfg GenConfig) *generator {
 		cfg.WorkspaceGID = "1200000000000001"
 	}
 	return &generator{
-		cfg: cfg,
-		rng: rand.New(rand.NewPCG(uint64(seed), 0x5eed0fa5a4a)),
+		cfg:  cfg,
+		rng:  rand.New(rand.NewPCG(uint64(seed), 0x5eed0fa5a4a)),
+		rng2: rand.New(rand.NewPCG(uint64(seed), 0x7e4a57a75)),
 	}
 }
 
@@ -231,7 +258,67 @@ func (g *generator) run() *Workspace {
 		}
 	}
 	g.buildSubgoals(ws)
+	g.addStatusesAndPeriods(ws)
 	return ws
+}
+
+// addStatusesAndPeriods sets the goal status field and the time period of
+// some goals, drawing from rng2 only.
+func (g *generator) addStatusesAndPeriods(ws *Workspace) {
+	cfg := g.cfg
+	r := g.rng2
+	chance := func(p float64) bool { return p > 0 && r.Float64() < p }
+	for i := range ws.Goals {
+		goal := &ws.Goals[i]
+		switch {
+		case goal.StatusType == "" && chance(cfg.GoalStatusOnlyShare):
+			goal.GoalStatus = GoalStatuses[r.IntN(len(GoalStatuses))]
+		case goal.StatusType != "" && chance(cfg.GoalStatusDiffersShare):
+			follows := goalStatusColor(goal.StatusType)
+			for goal.GoalStatus == "" || goal.GoalStatus == follows {
+				goal.GoalStatus = GoalStatuses[r.IntN(len(GoalStatuses))]
+			}
+		}
+		if chance(cfg.TimePeriodShare) {
+			day := genEpoch.AddDate(0, 0, r.IntN(4*365))
+			if due, err := time.Parse(time.DateOnly, goal.DueOn); err == nil {
+				day = due
+			}
+			goal.TimePeriod = genTimePeriod(day, r.IntN(3))
+		}
+	}
+}
+
+// genTimePeriod returns the time period holding day: its fiscal year
+// (cadence 0), half (1) or quarter (2). Fiscal years are calendar years.
+func genTimePeriod(day time.Time, cadence int) *TimePeriod {
+	y := day.Year()
+	fy := fmt.Sprintf("FY%02d", y%100)
+	var period string
+	var first, months int
+	switch cadence {
+	case 0:
+		period, first, months = "FY", 1, 12
+	case 1:
+		h := (int(day.Month()) - 1) / 6
+		period, first, months = fmt.Sprintf("H%d", h+1), 1+6*h, 6
+	default:
+		q := (int(day.Month()) - 1) / 3
+		period, first, months = fmt.Sprintf("Q%d", q+1), 1+3*q, 3
+	}
+	start := time.Date(y, time.Month(first), 1, 0, 0, 0, 0, time.UTC)
+	end := start.AddDate(0, months, -1)
+	name := fy
+	if period != "FY" {
+		name = period + " " + fy
+	}
+	return &TimePeriod{
+		GID:         strconv.Itoa(1_230_000_000_000_000 + y*1000 + first*10 + cadence),
+		DisplayName: name,
+		Period:      period,
+		StartOn:     start.Format(time.DateOnly),
+		EndOn:       end.Format(time.DateOnly),
+	}
 }
 
 var genEpoch = time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC)

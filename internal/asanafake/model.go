@@ -10,6 +10,11 @@ import (
 // update, in Asana's order.
 var GoalStatusTypes = []string{"on_track", "at_risk", "off_track", "achieved", "partial", "missed", "dropped"}
 
+// GoalStatuses lists every value of a goal's own status field, in Asana's
+// order: green, yellow and red while the goal is open; achieved, partial,
+// missed and dropped once it is closed.
+var GoalStatuses = []string{"green", "yellow", "red", "achieved", "partial", "missed", "dropped"}
+
 // Workspace is the data a [Server] serves: one Asana workspace with its users
 // and goals. A test can build one by hand or with [Generate].
 //
@@ -63,11 +68,46 @@ type Goal struct {
 	// StatusTitle is the title of the current status update; when "" the
 	// server derives one from StatusType.
 	StatusTitle string
+	// GoalStatus is the goal's own status field (one of [GoalStatuses]), as
+	// Asana shows it even when no status update was posted (it can be set
+	// through the API). When "" it follows the status update, as posting an
+	// update does in Asana: on_track is green, at_risk yellow, off_track
+	// red, a closing status_type the same word; with no status update
+	// either it is served as null. See [Goal.ServedStatus].
+	GoalStatus string
+	// TimePeriod is the Asana time period the goal belongs to, nil for none
+	// (served as "time_period": null).
+	TimePeriod *TimePeriod
 	// Metric is the goal's metric, nil for none (served as "metric": null).
 	Metric *Metric
 	// SubgoalGIDs are the gids of this goal's sub-goals, in order. Each must
 	// be a goal of the same workspace.
 	SubgoalGIDs []string
+}
+
+// ServedStatus returns the goal's status field as the server serves it:
+// GoalStatus, or when that is "" the color of the status update's
+// StatusType ("" when there is neither; served as null).
+func (g Goal) ServedStatus() string {
+	if g.GoalStatus != "" {
+		return g.GoalStatus
+	}
+	return goalStatusColor(g.StatusType)
+}
+
+// TimePeriod is an Asana time period (TimePeriodCompact): a fiscal year,
+// half or quarter of the workspace.
+type TimePeriod struct {
+	// GID is the time period's gid.
+	GID string
+	// DisplayName is Asana's label, e.g. "Q1 FY26".
+	DisplayName string
+	// Period is the cadence and index: FY, H1, H2, Q1, Q2, Q3 or Q4.
+	Period string
+	// StartOn and EndOn are the first and last days, as YYYY-MM-DD ("" is
+	// served as null).
+	StartOn string
+	EndOn   string
 }
 
 // Metric is a goal's numeric metric (Asana's GoalMetricBase; resource_subtype
@@ -190,6 +230,10 @@ func (ws *Workspace) Clone() *Workspace {
 		if g.Metric != nil {
 			m := *g.Metric
 			g.Metric = &m
+		}
+		if g.TimePeriod != nil {
+			tp := *g.TimePeriod
+			g.TimePeriod = &tp
 		}
 		if g.SubgoalGIDs != nil {
 			g.SubgoalGIDs = append([]string(nil), g.SubgoalGIDs...)

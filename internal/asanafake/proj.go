@@ -24,6 +24,7 @@ const (
 	gfStatusUpdate
 	gfMetric
 	gfWorkspace
+	gfTimePeriod
 )
 
 // User fields (for owners and user records).
@@ -56,6 +57,14 @@ const (
 // Workspace fields.
 const wfName uint16 = 1
 
+// Time period fields.
+const (
+	tfDisplayName uint16 = 1 << iota
+	tfPeriod
+	tfStartOn
+	tfEndOn
+)
+
 // Goal relationship fields.
 const (
 	rfResourceSubtype uint32 = 1 << iota
@@ -70,6 +79,7 @@ type goalProj struct {
 	status    uint16
 	metric    uint16
 	workspace uint16
+	period    uint16
 }
 
 type userProj struct {
@@ -167,6 +177,20 @@ func metricSubField(name string) uint16 {
 	return 0
 }
 
+func timePeriodSubField(name string) uint16 {
+	switch name {
+	case "display_name":
+		return tfDisplayName
+	case "period":
+		return tfPeriod
+	case "start_on":
+		return tfStartOn
+	case "end_on":
+		return tfEndOn
+	}
+	return 0
+}
+
 func workspaceSubField(name string) uint16 {
 	if name == "name" {
 		return wfName
@@ -206,6 +230,9 @@ func compileGoalProj(fields []string) goalProj {
 		case "workspace":
 			p.mask |= gfWorkspace
 			p.workspace |= workspaceSubField(sub)
+		case "time_period":
+			p.mask |= gfTimePeriod
+			p.period |= timePeriodSubField(sub)
 		}
 	}
 	return p
@@ -314,6 +341,33 @@ func (sn *snapshot) appendGoal(b []byte, g *cGoal, p *goalProj) []byte {
 	if m&gfWorkspace != 0 {
 		b = append(b, `,"workspace":`...)
 		b = sn.appendWorkspace(b, p.workspace)
+	}
+	if m&gfTimePeriod != 0 {
+		if g.period == nil {
+			b = appendField(b, "time_period", nullJSON)
+		} else {
+			b = append(b, `,"time_period":`...)
+			b = appendTimePeriod(b, g.period, p.period)
+		}
+	}
+	return append(b, '}')
+}
+
+func appendTimePeriod(b []byte, tp *cTimePeriod, mask uint16) []byte {
+	b = append(b, `{"gid":`...)
+	b = append(b, tp.gidJSON...)
+	b = append(b, `,"resource_type":"time_period"`...)
+	if mask&tfDisplayName != 0 {
+		b = appendField(b, "display_name", tp.displayJSON)
+	}
+	if mask&tfPeriod != 0 {
+		b = appendField(b, "period", tp.periodJSON)
+	}
+	if mask&tfStartOn != 0 {
+		b = appendField(b, "start_on", tp.startJSON)
+	}
+	if mask&tfEndOn != 0 {
+		b = appendField(b, "end_on", tp.endJSON)
 	}
 	return append(b, '}')
 }

@@ -94,6 +94,14 @@ type Options struct {
 	// Asana does for a workspace below the plan that has Goals.
 	PaymentRequired bool
 
+	// AsanaChange, when set, is sent as Asana-Change response headers, one
+	// header per value, on every answer to an authenticated request (an
+	// injected connection reset aside): the way Asana
+	// announces a breaking change, e.g.
+	// "name=new_goal_memberships;info=https://…;affected=true". Values are
+	// sent as given, so a test can also send malformed ones.
+	AsanaChange []string
+
 	// Intercept, when set, is called for every admitted request after the
 	// latency and before fault injection; if it returns true it has answered
 	// the request and the server does nothing more. Tests use it to fail
@@ -434,6 +442,9 @@ func (s *Server) serve(id routeID, h func(*call) reply, w http.ResponseWriter, r
 		s.stats.unauthorized.Add(1)
 		writeReply(w, errReply(http.StatusUnauthorized, "Not Authorized"))
 		return
+	}
+	for _, v := range s.opts.AsanaChange {
+		w.Header().Add("Asana-Change", v)
 	}
 	if limit := s.opts.RequestsPerMinute; limit > 0 {
 		if ok, wait := tok.take(int64(time.Since(s.epoch)), limit, s.window); !ok {

@@ -970,6 +970,24 @@ func TestDemoWorkspace(t *testing.T) {
 	if len(statuses) < 6 || !statuses[""] || subgoals < 4 || !long {
 		t.Errorf("demo coverage: statuses %v, %d sub-goal links, long notes %v", statuses, subgoals, long)
 	}
+	// One goal Asana shows as red although no status update was posted, and
+	// goals in time periods, one of them before 2026.
+	redOnly, periods, before2026 := 0, 0, 0
+	for _, g := range ws.Goals {
+		if g.StatusType == "" && g.GoalStatus == "red" && g.OwnerGID != "" && g.OwnerGID != DemoUnmappedUserGID {
+			redOnly++
+		}
+		if g.TimePeriod != nil {
+			periods++
+			if g.TimePeriod.EndOn < "2026-01-01" {
+				before2026++
+			}
+		}
+	}
+	if redOnly != 1 || periods < 4 || before2026 != 1 {
+		t.Errorf("demo: %d mapped goals red without an update (want 1), %d in a time period, %d before 2026 (want 1)",
+			redOnly, periods, before2026)
+	}
 	if f.getWith("wrong", "/users/me").status != 401 {
 		t.Error("demo accepts any token")
 	}

@@ -44,6 +44,14 @@ type cMetric struct {
 	progressJSON  []byte
 }
 
+type cTimePeriod struct {
+	gidJSON     []byte
+	displayJSON []byte
+	periodJSON  []byte // null when ""
+	startJSON   []byte // quoted date or null
+	endJSON     []byte
+}
+
 // cRel is one parent→sub-goal link (a goal relationship of subtype subgoal).
 type cRel struct {
 	child      int32
@@ -63,6 +71,7 @@ type cGoal struct {
 	owner      int32  // index in users, -1 for none
 	su         *cStatus
 	metric     *cMetric
+	period     *cTimePeriod
 	subs       []cRel
 }
 
@@ -225,6 +234,7 @@ func compile(ws *Workspace) *snapshot {
 		dates[s] = b
 		return b
 	}
+	periods := make(map[string]*cTimePeriod)
 	weight := []byte("1")
 	for i := range ws.Goals {
 		g := &ws.Goals[i]
@@ -236,7 +246,7 @@ func compile(ws *Workspace) *snapshot {
 		cg.notesJSON = intern(g.Notes)
 		cg.dueJSON = date(g.DueOn)
 		cg.startJSON = date(g.StartOn)
-		cg.statusJSON = a.strOrNull(goalStatusColor(g.StatusType))
+		cg.statusJSON = a.strOrNull(g.ServedStatus())
 		cg.owner = -1
 		if g.OwnerGID != "" {
 			if j, ok := sn.userIdx[g.OwnerGID]; ok {
@@ -253,6 +263,22 @@ func compile(ws *Workspace) *snapshot {
 				titleJSON: a.str(title),
 				typeJSON:  a.str(g.StatusType),
 			}
+		}
+		if tp := g.TimePeriod; tp != nil {
+			// Goals of a workspace share a few periods: escape each once.
+			key := tp.GID + "\x00" + tp.DisplayName + "\x00" + tp.Period + "\x00" + tp.StartOn + "\x00" + tp.EndOn
+			cp, ok := periods[key]
+			if !ok {
+				cp = &cTimePeriod{
+					gidJSON:     a.str(tp.GID),
+					displayJSON: a.str(tp.DisplayName),
+					periodJSON:  a.strOrNull(tp.Period),
+					startJSON:   date(tp.StartOn),
+					endJSON:     date(tp.EndOn),
+				}
+				periods[key] = cp
+			}
+			cg.period = cp
 		}
 		if m := g.Metric; m != nil {
 			unit := m.Unit

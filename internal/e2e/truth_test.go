@@ -47,47 +47,61 @@ func expected(ws *asanafake.Workspace, emp goals.Employee, capN int) (gs []goals
 		due, _ := asana.ParseDate(g.DueOn)
 		start, _ := asana.ParseDate(g.StartOn)
 		goal := goals.Goal{
-			EmployeeID:   emp.ID,
-			GID:          g.GID,
-			Name:         g.Name,
-			Description:  htmltext.Description(g.HTMLNotes, goals.DefaultDescriptionLimit),
-			StartOn:      start,
-			DueOn:        due,
-			Status:       status.Map(g.StatusType),
-			RawStatus:    rawStatus(g.StatusType),
-			StatusSource: statusSource(g.StatusType),
-			Progress:     progress(g.Metric),
-			KeyResults:   []goals.KeyResult{},
-			SyncedAt:     syncedAt,
+			EmployeeID:  emp.ID,
+			GID:         g.GID,
+			Name:        g.Name,
+			Description: htmltext.Description(g.HTMLNotes, goals.DefaultDescriptionLimit),
+			StartOn:     start,
+			DueOn:       due,
+			Progress:    progress(g.Metric),
+			TimePeriod:  timePeriod(g.TimePeriod),
+			KeyResults:  []goals.KeyResult{},
+			SyncedAt:    syncedAt,
 		}
+		goal.Status, goal.RawStatus, goal.StatusSource = truthStatus(g)
 		for _, s := range ws.Subgoals(g.GID) {
 			sdue, _ := asana.ParseDate(s.DueOn)
-			goal.KeyResults = append(goal.KeyResults, goals.KeyResult{
-				GoalGID: g.GID, GID: s.GID, Name: s.Name,
-				Status: status.Map(s.StatusType), RawStatus: rawStatus(s.StatusType), StatusSource: statusSource(s.StatusType),
-				DueOn: sdue, Progress: progress(s.Metric),
-			})
+			kr := goals.KeyResult{GoalGID: g.GID, GID: s.GID, Name: s.Name, DueOn: sdue, Progress: progress(s.Metric)}
+			kr.Status, kr.RawStatus, kr.StatusSource = truthStatus(s)
+			goal.KeyResults = append(goal.KeyResults, kr)
 		}
 		gs = append(gs, goal)
 	}
 	return gs, truncated
 }
 
-// statusSource is where a status comes from: the fake's goals carry a status
-// update's status_type or nothing (no goal status field), so the status is
-// the spec's table's word, or "missing".
-func statusSource(statusType string) goals.StatusSource {
-	if strings.TrimSpace(statusType) == "" {
-		return goals.StatusFromNone
+// truthStatus is a goal's status as the README states the rule, written
+// out here rather than through goals.StatusOf: the status update's
+// status_type when there is one (the spec's table, status.Map); else the
+// goal's own status field as the fake serves it (green → on_track, yellow
+// → at_risk, red → off_track, achieved → completed, partial → at_risk,
+// missed and dropped → off_track); else on_track with no word ("missing").
+func truthStatus(g asanafake.Goal) (status.Status, string, goals.StatusSource) {
+	if strings.TrimSpace(g.StatusType) != "" {
+		return status.Map(g.StatusType), g.StatusType, goals.StatusFromUpdate
 	}
-	return goals.StatusFromUpdate
+	word := g.ServedStatus()
+	if strings.TrimSpace(word) == "" {
+		return status.OnTrack, "", goals.StatusFromNone
+	}
+	mapped, ok := map[string]status.Status{
+		"green": status.OnTrack, "yellow": status.AtRisk, "red": status.OffTrack,
+		"achieved": status.Completed, "partial": status.AtRisk, "missed": status.OffTrack, "dropped": status.OffTrack,
+	}[word]
+	if !ok { // a word Asana does not document: the library's own table decides
+		mapped = status.MapGoalStatus(word)
+	}
+	return mapped, word, goals.StatusFromGoal
 }
 
-func rawStatus(statusType string) string {
-	if strings.TrimSpace(statusType) == "" {
-		return ""
+// timePeriod is the time period the fake serves, as a goal keeps it.
+func timePeriod(tp *asanafake.TimePeriod) *goals.TimePeriod {
+	if tp == nil {
+		return nil
 	}
-	return statusType
+	start, _ := asana.ParseDate(tp.StartOn)
+	end, _ := asana.ParseDate(tp.EndOn)
+	return &goals.TimePeriod{GID: tp.GID, DisplayName: tp.DisplayName, Period: tp.Period, StartOn: start, EndOn: end}
 }
 
 func progress(m *asanafake.Metric) *goals.Progress {
@@ -212,6 +226,18 @@ func checkStore(t testing.TB, ws *asanafake.Workspace, emps []goals.Employee, re
 	t.Helper()
 	truncated := 0
 	krs := 0
+	// What the workspace must exercise: statuses from each source (a goal
+	// status field that differs from the update's status_type among them),
+	// and time periods.
+	sources := map[goals.StatusSource]int{}
+	updateWinsOverField, periods := 0, 0
+	count := func(g asanafake.Goal) {
+		_, _, src := truthStatus(g)
+		sources[src]++
+		if src == goals.StatusFromUpdate && g.GoalStatus != "" {
+			updateWinsOverField++
+		}
+	}
 	for i, emp := range emps {
 		want, wantTrunc := expected(ws, emp, goals.DefaultMaxGoalsPerEmployee)
 		got, err := store.Goals(context.Background(), emp.ID)
@@ -231,10 +257,27 @@ func checkStore(t testing.TB, ws *asanafake.Workspace, emps []goals.Employee, re
 		}
 		for _, g := range want {
 			krs += len(g.KeyResults)
+			if g.TimePeriod != nil {
+				periods++
+			}
+			ag, _ := ws.Goal(g.GID)
+			count(ag)
+			for _, kr := range g.KeyResults {
+				ak, _ := ws.Goal(kr.GID)
+				count(ak)
+			}
 		}
 	}
 	if truncated == 0 || krs == 0 {
 		t.Errorf("truncated employees %d, key results %d: the workspace must exercise both", truncated, krs)
+	}
+	if sources[goals.StatusFromUpdate] == 0 || sources[goals.StatusFromGoal] == 0 || sources[goals.StatusFromNone] == 0 ||
+		updateWinsOverField == 0 || periods == 0 {
+		t.Errorf("statuses by source %v, update over a differing goal status %d, goals with a time period %d: "+
+			"the workspace must exercise each", sources, updateWinsOverField, periods)
+	}
+	if got, want := rep.StatusesFromGoalField, sources[goals.StatusFromGoal]; got != want {
+		t.Errorf("report counts %d statuses from the goal field, the truth %d", got, want)
 	}
 }
 

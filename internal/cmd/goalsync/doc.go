@@ -43,6 +43,13 @@
 //	-removal-threshold F
 //	                  share of the stored goals removed without confirmation
 //	                  (default 0.2; 1 turns the guard off)
+//	-period FROM..TO  review window of the text output's [GOALS] blocks, e.g.
+//	                  2026-01-01..2026-06-30 (either end may be left out); goals
+//	                  outside it are left out and counted (not with -format json)
+//	-no-descriptions  keep no descriptions: html_notes not requested, stored empty
+//	-asana-enable NAME[,NAME], -asana-disable NAME[,NAME]
+//	                  opt in to or out of changes Asana announces in Asana-Change
+//	                  headers (sent as Asana-Enable / Asana-Disable)
 //	-progress         progress on stderr (pages scanned, goals kept, requests, waits on
 //	                  the rate limit, the writes); on by default when stderr is a terminal
 //	-h, -help         usage
@@ -65,10 +72,13 @@
 //
 //	{"report": <goals.Report>,
 //	 "goals": [{"employee_id", "gid", "name", "description", "start_on", "due_on", "status",
-//	            "key_results": [{"gid", "name", "status", "due_on"}]}]}
+//	            "status_source", "time_period",
+//	            "key_results": [{"gid", "name", "status", "status_source", "due_on"}]}]}
 //
 // with dates as "YYYY-MM-DD" or null, goals ordered by employee_id and then
-// in Asana's order, Key Results in Asana's order.
+// in Asana's order, Key Results in Asana's order. status_source is
+// "status_update", "goal_status" or "none"; time_period is {"gid",
+// "display_name", "period", "start_on", "end_on"} or null.
 //
 // Exit status:
 //

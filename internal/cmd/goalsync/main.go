@@ -21,6 +21,7 @@ import (
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
+	"github.com/perfcopilot/asanagoals/prompt"
 )
 
 // Exit codes.
@@ -96,6 +97,25 @@ Flags:
                     the largest share of the stored goals a sync removes
                     without -confirm-removals, above 0 and at most 1
                     (default 0.2; 1 turns the guard off)
+  -period FROM..TO  the review window of the text output's [GOALS] blocks,
+                    dates as YYYY-MM-DD, e.g. 2026-01-01..2026-06-30; either
+                    end may be left out (2026-01-01.. or ..2026-06-30). A goal
+                    whose Asana time period (or, without one, its start..due
+                    dates) does not overlap it is left out, and a last line
+                    "(+N outside the review period)" says how many; goals
+                    with no dates at all stay in. Not with -format json,
+                    which lists every stored goal with its time_period
+  -no-descriptions  keep no goal descriptions: html_notes is not requested
+                    from Asana and every description is stored empty (which
+                    also blanks those an earlier sync stored), for workspaces
+                    whose descriptions hold what reviews should not
+  -asana-enable NAME[,NAME]
+  -asana-disable NAME[,NAME]
+                    opt in to (or out of) breaking changes Asana announces
+                    in Asana-Change headers, during their deprecation
+                    period: sent as Asana-Enable / Asana-Disable with every
+                    request. May be given more than once. The announced
+                    changes are listed in the report
   -progress         progress on stderr (pages scanned, goals kept, sub-goals
                     fetched, requests, the rate, an estimate of the time
                     left and any wait for Asana's rate limit; one line
@@ -131,13 +151,21 @@ Removals: a complete sync removes the stored goals Asana no longer lists
 
 Output (stdout), read back from the store, so it shows what is stored,
 also after a failed sync:
-  text  a summary of the sync report, then for each employee, in ID order,
-        a header line and their [GOALS] block.
+  text  a summary of the sync report (with the breaking changes Asana
+        announced, if any, and how many statuses came from a goal's own
+        status field), then for each employee, in ID order, a header line
+        and their [GOALS] block (within -period, if given).
   json  one object: {"report": <sync report>, "goals": [{"employee_id",
         "gid", "name", "description", "start_on", "due_on", "status",
-        "key_results": [{"gid", "name", "status", "due_on"}]}]}, dates as
-        "YYYY-MM-DD" or null, goals ordered by employee_id then Asana's
-        order, Key Results in Asana's order.
+        "status_source", "time_period", "key_results": [{"gid", "name",
+        "status", "status_source", "due_on"}]}]}, dates as "YYYY-MM-DD" or
+        null, goals ordered by employee_id then Asana's order, Key Results
+        in Asana's order. status_source says which Asana field the status
+        was mapped from: "status_update" (the latest status update's
+        status_type, which wins when present), "goal_status" (no status
+        update: the goal's own status, green/yellow/red/achieved/partial/
+        missed/dropped) or "none" (neither: on_track). time_period is
+        {"gid", "display_name", "period", "start_on", "end_on"} or null.
 
 Exit status:
   0  every employee synced
@@ -184,6 +212,11 @@ type options struct {
 	dbSet         bool    // -db given, even empty
 	confirm       bool    // -confirm-removals
 	threshold     float64 // -removal-threshold
+	periodText    string  // -period as given
+	period        prompt.Period
+	noNotes       bool     // -no-descriptions
+	asanaEnable   []string // -asana-enable, names split at commas
+	asanaDisable  []string // -asana-disable
 }
 
 // cli is one invocation: its options and where it writes.
@@ -254,6 +287,10 @@ func (c *cli) parseFlags(args []string) (code int, ok bool) {
 	fs.StringVar(&o.db, "db", "", "SQLite file or postgres:// URL to sync into")
 	fs.BoolVar(&o.confirm, "confirm-removals", false, "apply removals the mass-removal guard would hold back")
 	fs.Float64Var(&o.threshold, "removal-threshold", goals.DefaultRemovalThreshold, "largest share of stored goals removed without confirmation")
+	fs.StringVar(&o.periodText, "period", "", "review window FROM..TO for the [GOALS] blocks")
+	fs.BoolVar(&o.noNotes, "no-descriptions", false, "keep no goal descriptions")
+	fs.Func("asana-enable", "Asana changes to opt in to, NAME[,NAME]", changeNames(&o.asanaEnable))
+	fs.Func("asana-disable", "Asana changes to opt out of, NAME[,NAME]", changeNames(&o.asanaDisable))
 
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -275,7 +312,16 @@ func (c *cli) parseFlags(args []string) (code int, ok bool) {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	o.dbSet = set["db"]
+	period, periodErr := prompt.ParsePeriod(o.periodText)
+	o.period = period
 	switch {
+	case periodErr != nil:
+		c.errorf("-period: %s (e.g. -period 2026-01-01..2026-06-30; either end may be left out)",
+			strings.TrimPrefix(periodErr.Error(), "prompt: "))
+	case o.format == "json" && !o.period.IsZero():
+		c.errorf("-period chooses the goals of the text output's [GOALS] blocks; -format json lists every stored goal, with its time_period")
+	case (o.check || o.suggest) && (!o.period.IsZero() || o.noNotes):
+		c.errorf("-period and -no-descriptions are for a sync; -check and -suggest read no goals")
 	case o.format != "text" && o.format != "json":
 		c.errorf("-format must be text or json, not %q", clip(o.format))
 	case o.rate <= 0:
@@ -296,10 +342,43 @@ func (c *cli) parseFlags(args []string) (code int, ok bool) {
 			goals.DefaultRemovalThreshold, o.threshold)
 	case o.demo && isPostgresURL(o.db):
 		c.errorf("-demo with -db takes a SQLite file only: the demo's made-up goals do not belong in a shared PostgreSQL database")
+	case set["asana-enable"] && len(o.asanaEnable) == 0, set["asana-disable"] && len(o.asanaDisable) == 0:
+		c.errorf("-asana-enable and -asana-disable take the names of Asana changes, NAME[,NAME] (the name= of an Asana-Change header)")
 	default:
+		// The client checks the change names; check them before anything
+		// is read or requested.
+		if _, err := asana.NewClient("check-flags", c.changeOptions()...); err != nil {
+			c.errorf("-asana-enable / -asana-disable: %s", strings.TrimPrefix(err.Error(), "asana: "))
+			return exitUsage, false
+		}
 		return exitOK, true
 	}
 	return exitUsage, false
+}
+
+// changeNames returns a flag.Func that adds the comma-separated names of a
+// flag's value to names; the flag may be given more than once.
+func changeNames(names *[]string) func(string) error {
+	return func(v string) error {
+		for n := range strings.SplitSeq(v, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				*names = append(*names, n)
+			}
+		}
+		return nil
+	}
+}
+
+// changeOptions are the client options of -asana-enable and -asana-disable.
+func (c *cli) changeOptions() []asana.Option {
+	var opts []asana.Option
+	if len(c.opts.asanaEnable) > 0 {
+		opts = append(opts, asana.WithAsanaEnable(c.opts.asanaEnable...))
+	}
+	if len(c.opts.asanaDisable) > 0 {
+		opts = append(opts, asana.WithAsanaDisable(c.opts.asanaDisable...))
+	}
+	return opts
 }
 
 // runReal syncs a real Asana (or whatever -base-url points at).
@@ -348,10 +427,11 @@ func (c *cli) runReal(ctx context.Context) int {
 	return c.sync(ctx, client, c.syncConfig(cfg), store, list, "")
 }
 
-// syncConfig adds the removal flags to cfg.
+// syncConfig adds the removal flags and -no-descriptions to cfg.
 func (c *cli) syncConfig(cfg goals.Config) goals.Config {
 	cfg.RemovalThreshold = c.opts.threshold
 	cfg.ConfirmRemovals = c.opts.confirm
+	cfg.OmitDescriptions = c.opts.noNotes
 	return cfg
 }
 
@@ -518,6 +598,7 @@ func (c *cli) newClient(token, baseURL string) (client *asana.Client, closeIdle 
 		asana.WithHTTPClient(&http.Client{Transport: tr, Timeout: 60 * time.Second}),
 		asana.WithUserAgent(userAgent),
 	}
+	opts = append(opts, c.changeOptions()...)
 	client, err = asana.NewClient(token, append(opts, c.hooks.clientOpts...)...)
 	if err != nil {
 		return nil, nil, err
@@ -552,7 +633,7 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 	if report != nil {
 		// Read back without the sync's deadline: the output must show what is
 		// stored even when the sync ran out of time.
-		out, werr := render(context.WithoutCancel(ctx), c.opts.format, report, store, list, note)
+		out, werr := render(context.WithoutCancel(ctx), c.opts.format, report, store, list, view{note: note, period: c.opts.period})
 		if werr != nil {
 			c.errorf("cannot write the %s output: %v", c.opts.format, werr)
 			return exitFailed

@@ -10,8 +10,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -223,7 +225,8 @@ func checkJSONShape(t *testing.T, out string) map[string]any {
 		t.Fatalf("report is %T", doc["report"])
 	}
 	for _, k := range []string{"workspace_gid", "workspace_goals_scanned", "ownerless_goals", "unmapped_owner_goals",
-		"unmapped_owner_examples", "unmapped_employees", "employees", "subgoal_source", "requests", "retries", "rate_limited"} {
+		"unmapped_owner_examples", "unmapped_employees", "employees", "subgoal_source", "requests", "retries", "rate_limited",
+		"statuses_from_goal_field", "asana_changes", "descriptions_omitted"} {
 		if _, ok := report[k]; !ok {
 			t.Errorf("report lacks %q", k)
 		}
@@ -232,8 +235,10 @@ func checkJSONShape(t *testing.T, out string) map[string]any {
 	if !ok {
 		t.Fatalf("goals is %T, want an array", doc["goals"])
 	}
-	goalKeys := sortedCopy("employee_id", "gid", "name", "description", "start_on", "due_on", "status", "key_results")
-	krKeys := sortedCopy("gid", "name", "status", "due_on")
+	goalKeys := sortedCopy("employee_id", "gid", "name", "description", "start_on", "due_on", "status",
+		"status_source", "time_period", "key_results")
+	krKeys := sortedCopy("gid", "name", "status", "status_source", "due_on")
+	periodKeys := sortedCopy("gid", "display_name", "period", "start_on", "end_on")
 	checkDate := func(where string, v any) {
 		switch d := v.(type) {
 		case nil:
@@ -251,6 +256,26 @@ func checkJSONShape(t *testing.T, out string) map[string]any {
 			t.Errorf("%s: status %v is not one of the four", where, v)
 		}
 	}
+	checkSource := func(where string, v any) {
+		if s, _ := v.(string); !slices.Contains([]string{"status_update", "goal_status", "none"}, s) {
+			t.Errorf("%s: status_source %v is not status_update, goal_status or none", where, v)
+		}
+	}
+	checkPeriod := func(where string, v any) {
+		if v == nil {
+			return
+		}
+		pm, ok := v.(map[string]any)
+		if !ok {
+			t.Errorf("%s: time_period is %T, want an object or null", where, v)
+			return
+		}
+		if got := keysOf(pm); !slices.Equal(got, periodKeys) {
+			t.Errorf("%s: time_period keys %v, want %v", where, got, periodKeys)
+		}
+		checkDate(where+".time_period.start_on", pm["start_on"])
+		checkDate(where+".time_period.end_on", pm["end_on"])
+	}
 	prev := ""
 	for i, g := range gs {
 		gm, ok := g.(map[string]any)
@@ -264,6 +289,8 @@ func checkJSONShape(t *testing.T, out string) map[string]any {
 		checkDate(where+".start_on", gm["start_on"])
 		checkDate(where+".due_on", gm["due_on"])
 		checkStatus(where, gm["status"])
+		checkSource(where, gm["status_source"])
+		checkPeriod(where, gm["time_period"])
 		id, _ := gm["employee_id"].(string)
 		if id < prev {
 			t.Errorf("%s: employee_id %q after %q: not ordered by employee_id", where, id, prev)
@@ -281,6 +308,7 @@ func checkJSONShape(t *testing.T, out string) map[string]any {
 			}
 			checkDate(fmt.Sprintf("%s.key_results[%d].due_on", where, j), km["due_on"])
 			checkStatus(fmt.Sprintf("%s.key_results[%d]", where, j), km["status"])
+			checkSource(fmt.Sprintf("%s.key_results[%d]", where, j), km["status_source"])
 		}
 	}
 	return doc
@@ -317,10 +345,12 @@ func checkAgainstWorkspace(t *testing.T, ws *asanafake.Workspace, emps []goals.E
 			owned = owned[:goals.DefaultMaxGoalsPerEmployee]
 		}
 		for _, g := range owned {
+			st, src := wantStatus(g)
 			jg := jsonGoal{EmployeeID: e.ID, GID: g.GID, Name: g.Name, StartOn: mustDate(t, g.StartOn), DueOn: mustDate(t, g.DueOn),
-				Status: status.Map(g.StatusType), KeyResults: []jsonKeyResult{}}
+				Status: st, StatusSource: src, TimePeriod: wantPeriod(t, g.TimePeriod), KeyResults: []jsonKeyResult{}}
 			for _, s := range ws.Subgoals(g.GID) {
-				jg.KeyResults = append(jg.KeyResults, jsonKeyResult{GID: s.GID, Name: s.Name, Status: status.Map(s.StatusType), DueOn: mustDate(t, s.DueOn)})
+				st, src := wantStatus(s)
+				jg.KeyResults = append(jg.KeyResults, jsonKeyResult{GID: s.GID, Name: s.Name, Status: st, StatusSource: src, DueOn: mustDate(t, s.DueOn)})
 			}
 			want = append(want, jg)
 		}
@@ -332,10 +362,41 @@ func checkAgainstWorkspace(t *testing.T, ws *asanafake.Workspace, emps []goals.E
 		g, w := got[i], want[i]
 		g.Description = "" // checked by the goals package
 		if g.EmployeeID != w.EmployeeID || g.GID != w.GID || g.Name != w.Name || g.StartOn != w.StartOn ||
-			g.DueOn != w.DueOn || g.Status != w.Status || !slices.Equal(g.KeyResults, w.KeyResults) {
+			g.DueOn != w.DueOn || g.Status != w.Status || g.StatusSource != w.StatusSource ||
+			!reflect.DeepEqual(g.TimePeriod, w.TimePeriod) || !slices.Equal(g.KeyResults, w.KeyResults) {
 			t.Fatalf("goals[%d] =\n%+v\nwant\n%+v", i, g, w)
 		}
 	}
+}
+
+// wantStatus is the status of a goal of the fake and its source: the status
+// update's status_type (the spec's table) when there is one, else the
+// goal's own status field, else on_track from none.
+func wantStatus(g asanafake.Goal) (status.Status, goals.StatusSource) {
+	if g.StatusType != "" {
+		return status.Map(g.StatusType), goals.StatusFromUpdate
+	}
+	switch g.ServedStatus() {
+	case "":
+		return status.OnTrack, goals.StatusFromNone
+	case "green":
+		return status.OnTrack, goals.StatusFromGoal
+	case "yellow", "partial":
+		return status.AtRisk, goals.StatusFromGoal
+	case "achieved":
+		return status.Completed, goals.StatusFromGoal
+	}
+	return status.OffTrack, goals.StatusFromGoal // red, missed, dropped
+}
+
+// wantPeriod is a time period of the fake as the JSON output shows it.
+func wantPeriod(t *testing.T, tp *asanafake.TimePeriod) *jsonTimePeriod {
+	t.Helper()
+	if tp == nil {
+		return nil
+	}
+	return &jsonTimePeriod{GID: tp.GID, DisplayName: tp.DisplayName, Period: tp.Period,
+		StartOn: mustDate(t, tp.StartOn), EndOn: mustDate(t, tp.EndOn)}
 }
 
 func mustDate(t *testing.T, s string) asana.Date {
@@ -462,7 +523,9 @@ func TestHelp(t *testing.T) {
 		res.wantCode(t, exitOK)
 		for _, want := range []string{"Usage: goalsync", "ASANA_TOKEN", "-workspace GID", "-employees FILE", "-base-url URL",
 			"-rate N", "-format", "-timeout", "-progress", "-demo", "employee_id", "asana_user_gid", "Exit status",
-			"-db PATH|URL", "postgres://", "-confirm-removals", "-removal-threshold F", "removals were held back"} {
+			"-db PATH|URL", "postgres://", "-confirm-removals", "-removal-threshold F", "removals were held back",
+			"-period FROM..TO", "(+N outside the review period)", "-no-descriptions", "-asana-enable NAME[,NAME]",
+			"-asana-disable NAME[,NAME]", `"status_source"`, `"time_period"`, "goal_status"} {
 			if !strings.Contains(res.stdout, want) {
 				t.Errorf("%s: usage lacks %q", arg, want)
 			}
@@ -605,6 +668,7 @@ func generated(t *testing.T) (*asanafake.Workspace, []goals.Employee) {
 	ws := asanafake.Generate(7, asanafake.GenConfig{
 		Goals: 320, Users: 6, OwnerlessShare: 0.05, SubgoalShare: 0.3, MaxSubgoals: 3,
 		NoStatusShare: 0.1, NoDatesShare: 0.2, MetricShare: 0.3, HostileNameShare: 0.05,
+		GoalStatusOnlyShare: 0.6, GoalStatusDiffersShare: 0.1, TimePeriodShare: 0.5,
 	})
 	var emps []goals.Employee
 	for i, u := range ws.Users[:len(ws.Users)-1] {
@@ -850,16 +914,27 @@ func TestProgress(t *testing.T) {
 	}
 	// One line per page at least (the walk adds lines too), in order, then
 	// the scan's end, the start of the writes and their end.
+	// A line from the walk can come while a page's goals are being routed
+	// ("2 pages (235 goals)"); counts never go back.
 	var pageLines []string
+	scanRE := regexp.MustCompile(`^goalsync: scanning: (\d+) pages? \((\d+) goals\) scanned`)
+	lastPages, lastGoals := 0, 0
 	for _, l := range lines {
-		if strings.HasPrefix(l, "goalsync: scanning: ") {
-			if p := strings.SplitN(strings.TrimPrefix(l, "goalsync: scanning: "), " scanned", 2)[0]; !slices.Contains(pageLines, p) {
-				pageLines = append(pageLines, p)
-			}
+		m := scanRE.FindStringSubmatch(l)
+		if m == nil {
+			continue
+		}
+		pages, goals := atoi(t, m[1]), atoi(t, m[2])
+		if pages < lastPages || goals < lastGoals {
+			t.Errorf("progress went back: %q after %d pages (%d goals)", l, lastPages, lastGoals)
+		}
+		lastPages, lastGoals = pages, goals
+		if p := strings.SplitN(strings.TrimPrefix(l, "goalsync: scanning: "), " scanned", 2)[0]; goals == min(100*pages, 320) && !slices.Contains(pageLines, p) {
+			pageLines = append(pageLines, p)
 		}
 	}
 	if got := strings.Join(pageLines, "|"); got != "1 page (100 goals)|2 pages (200 goals)|3 pages (300 goals)|4 pages (320 goals)" {
-		t.Errorf("scanning lines show %s, want each page in turn", got)
+		t.Errorf("scanning lines show %s, want each page in turn:\n%s", got, res.stderr)
 	}
 	lines = append([]string{lines[0]}, lines[len(lines)-3:]...) // the first line, and the last three
 	want := []string{
@@ -1099,4 +1174,13 @@ func TestSuggest(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil || len(got) != 1 || got[0].EmployeeID != "emp-004" {
 		t.Errorf("json = %s (%v)", res.stdout, err)
 	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

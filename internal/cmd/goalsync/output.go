@@ -16,14 +16,23 @@ import (
 	"github.com/perfcopilot/asanagoals/status"
 )
 
+// view is what the text output adds to the report and the stored goals.
+type view struct {
+	// note, when not empty, opens the text output.
+	note string
+	// period is the review window of the [GOALS] blocks (-period); zero
+	// for none.
+	period prompt.Period
+}
+
 // render returns the output of a sync in the given format.
 // It reads each employee's goals back from store, so it shows what is
 // stored, not what was fetched.
-func render(ctx context.Context, format string, r *goals.Report, store goals.Reader, list *employeeList, note string) ([]byte, error) {
+func render(ctx context.Context, format string, r *goals.Report, store goals.Reader, list *employeeList, v view) ([]byte, error) {
 	if format == "json" {
 		return jsonOutput(ctx, r, store, list)
 	}
-	return textOutput(ctx, r, store, list, note)
+	return textOutput(ctx, r, store, list, v)
 }
 
 // sortedEmployees returns the employees ordered by ID.
@@ -41,31 +50,67 @@ type jsonOut struct {
 }
 
 type jsonGoal struct {
-	EmployeeID  string          `json:"employee_id"`
-	GID         string          `json:"gid"`
-	Name        string          `json:"name"`
-	Description string          `json:"description"`
-	StartOn     asana.Date      `json:"start_on"`
-	DueOn       asana.Date      `json:"due_on"`
-	Status      status.Status   `json:"status"`
-	KeyResults  []jsonKeyResult `json:"key_results"`
+	EmployeeID  string        `json:"employee_id"`
+	GID         string        `json:"gid"`
+	Name        string        `json:"name"`
+	Description string        `json:"description"`
+	StartOn     asana.Date    `json:"start_on"`
+	DueOn       asana.Date    `json:"due_on"`
+	Status      status.Status `json:"status"`
+	// StatusSource says which Asana field Status was mapped from:
+	// status_update, goal_status or none.
+	StatusSource goals.StatusSource `json:"status_source"`
+	// TimePeriod is the goal's Asana time period, null when it has none.
+	TimePeriod *jsonTimePeriod `json:"time_period"`
+	KeyResults []jsonKeyResult `json:"key_results"`
+}
+
+// jsonTimePeriod is a goal's time period in the JSON output; its dates are
+// "YYYY-MM-DD" or null.
+type jsonTimePeriod struct {
+	GID         string     `json:"gid"`
+	DisplayName string     `json:"display_name"`
+	Period      string     `json:"period"`
+	StartOn     asana.Date `json:"start_on"`
+	EndOn       asana.Date `json:"end_on"`
 }
 
 type jsonKeyResult struct {
-	GID    string        `json:"gid"`
-	Name   string        `json:"name"`
-	Status status.Status `json:"status"`
-	DueOn  asana.Date    `json:"due_on"`
+	GID          string             `json:"gid"`
+	Name         string             `json:"name"`
+	Status       status.Status      `json:"status"`
+	StatusSource goals.StatusSource `json:"status_source"`
+	DueOn        asana.Date         `json:"due_on"`
 }
 
 // shownStatus is the status as stored, or, should a store hold a word that
-// is not one of the four, the mapping of Asana's raw word (as prompt.Render
-// does).
-func shownStatus(s status.Status, raw string) status.Status {
+// is not one of the four, the mapping of Asana's raw word by its source's
+// table (as prompt.Render does).
+func shownStatus(s status.Status, raw string, src goals.StatusSource) status.Status {
 	if s.Valid() {
 		return s
 	}
-	return status.Map(raw)
+	return src.Map(raw)
+}
+
+// shownSource is the source as stored, or, should a store hold none (one
+// written before sources were kept), the only source there was then: the
+// status update's word, or none without a word.
+func shownSource(src goals.StatusSource, raw string) goals.StatusSource {
+	switch {
+	case src != "":
+		return src
+	case strings.TrimSpace(raw) == "":
+		return goals.StatusFromNone
+	}
+	return goals.StatusFromUpdate
+}
+
+func jsonPeriod(tp *goals.TimePeriod) *jsonTimePeriod {
+	if tp == nil {
+		return nil
+	}
+	return &jsonTimePeriod{GID: tp.GID, DisplayName: tp.DisplayName, Period: tp.Period, StartOn: tp.StartOn, EndOn: tp.EndOn}
 }
 
 func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *employeeList) ([]byte, error) {
@@ -76,22 +121,27 @@ func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 			return nil, fmt.Errorf("reading the stored goals of %s: %w", e.ID, err)
 		}
 		for _, g := range stored {
+			src := shownSource(g.StatusSource, g.RawStatus)
 			jg := jsonGoal{
-				EmployeeID:  g.EmployeeID,
-				GID:         g.GID,
-				Name:        g.Name,
-				Description: g.Description,
-				StartOn:     g.StartOn,
-				DueOn:       g.DueOn,
-				Status:      shownStatus(g.Status, g.RawStatus),
-				KeyResults:  make([]jsonKeyResult, 0, len(g.KeyResults)),
+				EmployeeID:   g.EmployeeID,
+				GID:          g.GID,
+				Name:         g.Name,
+				Description:  g.Description,
+				StartOn:      g.StartOn,
+				DueOn:        g.DueOn,
+				Status:       shownStatus(g.Status, g.RawStatus, src),
+				StatusSource: src,
+				TimePeriod:   jsonPeriod(g.TimePeriod),
+				KeyResults:   make([]jsonKeyResult, 0, len(g.KeyResults)),
 			}
 			for _, kr := range g.KeyResults {
+				krSrc := shownSource(kr.StatusSource, kr.RawStatus)
 				jg.KeyResults = append(jg.KeyResults, jsonKeyResult{
-					GID:    kr.GID,
-					Name:   kr.Name,
-					Status: shownStatus(kr.Status, kr.RawStatus),
-					DueOn:  kr.DueOn,
+					GID:          kr.GID,
+					Name:         kr.Name,
+					Status:       shownStatus(kr.Status, kr.RawStatus, krSrc),
+					StatusSource: krSrc,
+					DueOn:        kr.DueOn,
 				})
 			}
 			out.Goals = append(out.Goals, jg)
@@ -109,9 +159,9 @@ func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 
 // textOutput is the human summary of the report followed by each
 // employee's [GOALS] block. Apart from the duration it is deterministic.
-func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *employeeList, note string) ([]byte, error) {
+func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *employeeList, v view) ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteString(note)
+	b.WriteString(v.note)
 	fmt.Fprintf(&b, "Asana goals sync of workspace %s\n", oneLine(r.WorkspaceGID))
 	if r.Error != "" {
 		fmt.Fprintf(&b, "SYNC FAILED: %s\n", oneLine(r.Error))
@@ -139,6 +189,15 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 		row("unmapped employees", "0")
 	}
 	row("sub-goal source", "%s", describeSource(r.SubgoalSource))
+	if n := r.StatusesFromGoalField; n > 0 {
+		row("goal status field", "%s taken from the goal's own status (green, yellow, red, …): no status update", plural(n, "status"))
+	}
+	if r.DescriptionsOmitted {
+		row("descriptions", "not kept (-no-descriptions): not requested from Asana, stored empty")
+	}
+	if !v.period.IsZero() {
+		row("review period", "%s: the [GOALS] blocks leave out goals outside it", describePeriod(v.period))
+	}
 	if r.MalformedRecords > 0 {
 		row("malformed records", "%d (records Asana cannot have meant; nothing was removed)", r.MalformedRecords)
 	}
@@ -149,6 +208,20 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 	row("requests", "%d (%s, %d answered 429 Too Many Requests)", r.Requests, plural(int(r.Retries), "retry"), r.RateLimited)
 	row("duration", "%s", (time.Duration(r.DurationSeconds * float64(time.Second))).Round(time.Millisecond))
 	tw.Flush()
+	if len(r.AsanaChanges) > 0 {
+		fmt.Fprintf(&b, "\n  Asana announced %s (Asana-Change headers; opt in or out with -asana-enable / -asana-disable NAME):\n",
+			plural(len(r.AsanaChanges), "breaking change"))
+		for _, ch := range r.AsanaChanges {
+			line := "    " + oneLine(ch.Name)
+			if ch.Affected {
+				line += " (affects this sync's requests)"
+			}
+			if ch.Info != "" {
+				line += ": " + oneLine(ch.Info)
+			}
+			b.WriteString(line + "\n")
+		}
+	}
 
 	names := make(map[string]string, len(list.employees))
 	for _, e := range list.employees {
@@ -218,7 +291,7 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 			header += fmt.Sprintf(" (written: %s; see the report)", er.Written)
 		}
 		fmt.Fprintf(&b, "\n== %s ==\n", header)
-		b.WriteString(prompt.Render(stored, prompt.Options{}))
+		b.WriteString(prompt.Render(stored, prompt.Options{Period: v.period}))
 	}
 	return b.Bytes(), nil
 }
@@ -235,9 +308,23 @@ func describeSource(s string) string {
 	return s
 }
 
+// describePeriod writes a review window for a person: an open end says so.
+func describePeriod(p prompt.Period) string {
+	switch {
+	case p.From.IsZero():
+		return "up to " + p.To.String()
+	case p.To.IsZero():
+		return "from " + p.From.String()
+	}
+	return p.From.String() + ".." + p.To.String()
+}
+
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "s") {
+		return fmt.Sprintf("%d %ses", n, noun)
 	}
 	if strings.HasSuffix(noun, "y") {
 		return fmt.Sprintf("%d %sies", n, strings.TrimSuffix(noun, "y"))
