@@ -44,7 +44,10 @@ const maxBodyBytes = 32 << 20
 // Client talks to Asana's REST API with one access token. It limits its own
 // request rate to the domain's tier, keeps at most MaxInFlight requests open,
 // pauses every request when Asana answers 429, and retries what is worth
-// retrying. A Client is safe for concurrent use.
+// retrying. Once Asana refuses its token (401, a token revoked or wrong),
+// it sends nothing more: every later request fails at once with
+// ErrUnauthorized, as it would at Asana. A Client is safe for concurrent
+// use.
 type Client struct {
 	base      *url.URL
 	token     string
@@ -367,7 +370,7 @@ func checkRetry(maxWait time.Duration) retryablehttp.CheckRetry {
 			return false, ctx.Err()
 		}
 		var we *waitError
-		if errors.Is(err, errBodyTooLarge) || errors.Is(err, errInsecureRedirect) || errors.As(err, &we) {
+		if errors.Is(err, errBodyTooLarge) || errors.Is(err, errInsecureRedirect) || errors.Is(err, errRefused) || errors.As(err, &we) {
 			return false, err
 		}
 		if resp != nil && resp.StatusCode == http.StatusTooManyRequests {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -39,6 +40,9 @@ type gate struct {
 	maxWait time.Duration // the longest Retry-After pause waited out
 	logger  *slog.Logger
 	stats   *counters
+	// refused is set by the first 401: Asana refused the token, so every
+	// further request would be refused too and is not sent.
+	refused atomic.Bool
 
 	mu         sync.Mutex
 	pauseUntil time.Time
@@ -118,6 +122,10 @@ type waitError struct {
 	after, max time.Duration
 }
 
+// errRefused is a request not sent because Asana refused the client's
+// token earlier; the client reports it as an *Error with status 401.
+var errRefused = errors.New("not sent: Asana refused this client's token on an earlier request")
+
 func (e *waitError) Error() string {
 	return fmt.Sprintf("Asana asked to wait %s for its rate limit, longer than the %s this client waits", e.after.Round(time.Second), e.max)
 }
@@ -127,6 +135,9 @@ func (e *waitError) Error() string {
 func (g *gate) enter(ctx context.Context) (release func(), sent time.Time, err error) {
 	start := time.Now()
 	for {
+		if g.refused.Load() {
+			return nil, time.Time{}, errRefused
+		}
 		epoch, err := g.waitPause(ctx)
 		if err != nil {
 			return nil, time.Time{}, err
@@ -136,6 +147,9 @@ func (g *gate) enter(ctx context.Context) (release func(), sent time.Time, err e
 				return nil, time.Time{}, ctxErr
 			}
 			return nil, time.Time{}, err
+		}
+		if g.refused.Load() { // refused while this request waited its turn
+			return nil, time.Time{}, errRefused
 		}
 		// A turn taken before a 429 arrived is void: queue again behind the
 		// pause, so the requests that waited do not all go at once when it
@@ -349,6 +363,9 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, fmt.Errorf("%w (%s): %w", errRequestTimeout, t.timeout, err)
 		}
 		return nil, err
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		t.gate.refused.Store(true)
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		t.stats.rateLimited.Add(1)

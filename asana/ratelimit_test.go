@@ -544,3 +544,27 @@ func TestRetryAfterValues(t *testing.T) {
 		})
 	}
 }
+
+// Once Asana refuses the token, the client sends nothing more: a revoked
+// token is refused on every request, and hammering Asana with it helps
+// nobody.
+func TestRefusedTokenSendsNothingMore(t *testing.T) {
+	h := newHarness(t)
+	var calls atomic.Int32
+	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+		calls.Add(1)
+		return jsonResponse(401, `{"errors":[{"message":"Not Authorized"}]}`), nil
+	})
+	for i := range 3 {
+		_, err := h.client.Me(context.Background())
+		if !errors.Is(err, asana.ErrUnauthorized) {
+			t.Fatalf("call %d: err = %v, want ErrUnauthorized", i, err)
+		}
+		if i > 0 && !strings.Contains(err.Error(), "not sent") {
+			t.Errorf("call %d: err = %v, want it to say the request was not sent", i, err)
+		}
+	}
+	if n := calls.Load(); n != 1 {
+		t.Errorf("%d requests reached Asana, want 1", n)
+	}
+}

@@ -117,6 +117,9 @@ func (c *Client) requestError(ctx context.Context, path string, attempts int, er
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return fmt.Errorf("asana: GET %s: %w", path, ctxErr)
 	}
+	if errors.Is(err, errRefused) {
+		return &Error{Method: http.MethodGet, Path: path, StatusCode: http.StatusUnauthorized, Attempts: attempts, Err: errRefused}
+	}
 	var we *waitError
 	if errors.As(err, &we) {
 		return &Error{Method: http.MethodGet, Path: path, StatusCode: http.StatusTooManyRequests,

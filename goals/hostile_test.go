@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -165,36 +167,49 @@ func TestRefusedTokenStopsTheSync(t *testing.T) {
 		{"402 on sub-goals", 402, asana.ErrPaymentRequired, "subgoals"},
 		{"401 on page 2", 401, asana.ErrUnauthorized, "pages"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			m := newMock(t, wsOwned("501", 1, 250)...)
-			var refusedAt atomic.Int64 // requests counted when the first refusal went out
-			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
-				if kind == tc.where && (kind != "pages" || req.URL.Query().Get("offset") != "") {
-					refusedAt.CompareAndSwap(0, int64(m.total()))
-					return asanaError(tc.status, "Not Authorized"), nil
+		// The first 401 closes the client (TestRefusedTokenSendsNothingMore
+		// in package asana pins that no request passes it after) and stops
+		// the sync. Requests that passed just before still arrive, and how
+		// many depends on the scheduler: between the mock's answer and the
+		// transport reading it, a goroutine can be held for milliseconds
+		// under the race detector (up to a few dozen requests seen). What
+		// is pinned here is the defect: hammering sends one request per kept
+		// goal, 1,000 here; a tenth of that fails the test.
+		for _, c := range []struct{ concurrency, after int }{{1, 100}, {8, 100}} {
+			t.Run(fmt.Sprintf("%s, %d walkers", tc.name, c.concurrency), func(t *testing.T) {
+				m := newMock(t, wsOwned("501", 1, 1000)...)
+				var total, after atomic.Int64
+				var refused atomic.Bool
+				m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+					total.Add(1)
+					if refused.Load() {
+						after.Add(1)
+					}
+					if kind == tc.where && (kind != "pages" || req.URL.Query().Get("offset") != "") {
+						refused.Store(true)
+						return asanaError(tc.status, "Not Authorized"), nil
+					}
+					return nil, nil
 				}
-				return nil, nil
-			}
-			store := goals.NewMemoryStore()
-			seedN(t, store, "emp-ada", 1, 3) // names "Stored"
-			cfg := testConfig()
-			cfg.Concurrency = 4
-			rep, err := runSync(t, m, store, cfg, ada)
-			if !errors.Is(err, tc.sentinel) {
-				t.Fatalf("err = %v, want errors.Is %v", err, tc.sentinel)
-			}
-			// At most the requests already in flight when the refusal came
-			// (one per walker, one page) may follow it.
-			if after := int64(m.total()) - refusedAt.Load(); after > int64(cfg.Concurrency)+1 {
-				t.Errorf("%d requests after the first refusal; a refused token must not be hammered", after)
-			}
-			if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "1,2,3" || gs[0].Name != "Stored" {
-				t.Errorf("store changed: %s", gidsOf(gs))
-			}
-			if rep == nil || rep.Error == "" {
-				t.Errorf("report = %+v, want Error", rep)
-			}
-		})
+				store := goals.NewMemoryStore()
+				seedN(t, store, "emp-ada", 1, 3) // names "Stored"
+				cfg := testConfig()
+				cfg.Concurrency = c.concurrency
+				rep, err := runSync(t, m, store, cfg, ada)
+				if !errors.Is(err, tc.sentinel) {
+					t.Fatalf("err = %v, want errors.Is %v", err, tc.sentinel)
+				}
+				if n := after.Load(); n > int64(c.after) {
+					t.Errorf("%d requests after the first refusal (of %d); a refused token must not be hammered", n, total.Load())
+				}
+				if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "1,2,3" || gs[0].Name != "Stored" {
+					t.Errorf("store changed: %s", gidsOf(gs))
+				}
+				if rep == nil || rep.Error == "" {
+					t.Errorf("report = %+v, want Error", rep)
+				}
+			})
+		}
 	}
 }
 
@@ -600,5 +615,41 @@ func TestEchoedTokenStaysOutOfReport(t *testing.T) {
 	e := employeeReport(t, rep, "emp-ada")
 	if !strings.Contains(e.Error, "upstream said: Authorization: Bearer [redacted]") {
 		t.Errorf("ada's error = %q, want Asana's words with the token redacted", e.Error)
+	}
+}
+
+// fetchedGoals records the GIDs of GET /goals/{gid} requests to m.
+func fetchedGoals(m *mockAsana) func() []string {
+	var mu sync.Mutex
+	var gids []string
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "goal" {
+			mu.Lock()
+			gids = append(gids, gid)
+			mu.Unlock()
+		}
+		return nil, nil
+	}
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(gids)
+	}
+}
+
+// checkFetchedAlone checks that the sub-goal the scan never lists was
+// fetched once, and no goal twice. Sub-goals the scan lists may be
+// fetched too, when the walk asks before the scan has reached them.
+func checkFetchedAlone(t *testing.T, fetched []string, unlisted string) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, g := range fetched {
+		seen[g]++
+		if seen[g] > 1 {
+			t.Errorf("GET /goals/%s made twice (%v)", g, fetched)
+		}
+	}
+	if seen[unlisted] != 1 {
+		t.Errorf("GET /goals/{gid} made for %v, want once for the unlisted sub-goal %s", fetched, unlisted)
 	}
 }

@@ -99,13 +99,12 @@ func TestGoalStatusOfSubgoalFetchedAlone(t *testing.T) {
 	}
 	m := newMock(t, ws...)
 	m.retired = true
+	fetched := fetchedGoals(m)
 	store := goals.NewMemoryStore()
 	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
 		t.Fatal(err)
 	}
-	if m.count("goal") != 1 {
-		t.Fatalf("GET /goals/{gid} made %d times, want 1 (for the unlisted sub-goal)", m.count("goal"))
-	}
+	checkFetchedAlone(t, fetched(), "11")
 	checkGoalStatuses(t, stored(t, store, "emp-ada"))
 }
 
