@@ -80,12 +80,25 @@ type Config struct {
 	ConfirmRemovals bool
 }
 
+// Phase is where a sync is, for progress display.
+type Phase string
+
+// The phases of a sync, in order.
+const (
+	// PhaseScanning: the workspace scan runs (sub-goals are fetched
+	// alongside).
+	PhaseScanning Phase = "scanning"
+	// PhaseWalking: the scan is done; sub-goals are still being fetched.
+	PhaseWalking Phase = "walking"
+	// PhaseWriting: everything was fetched; the writes are under way.
+	PhaseWriting Phase = "writing"
+	// PhaseDone: the writes ended (or the sync stopped).
+	PhaseDone Phase = "done"
+)
+
 // SyncProgress is a sync's state for progress display.
 type SyncProgress struct {
-	// Phase is "scanning", "walking" (scan done, sub-goals still being
-	// fetched), "writing" (everything fetched; writes under way) or
-	// "done" (writes ended).
-	Phase string
+	Phase Phase
 	// PagesScanned counts the workspace scan's pages so far, empty ones
 	// too, so that a scan that finds nothing still shows it moves.
 	PagesScanned int
@@ -108,7 +121,7 @@ type SyncProgress struct {
 // scan goes on at least one more page (how many, Asana does not say).
 func (p SyncProgress) RequestsLeft() int {
 	left := max(0, p.GoalsKept-p.KeyResultGoalsDone)
-	if p.Phase == "scanning" {
+	if p.Phase == PhaseScanning {
 		left++
 	}
 	return left
@@ -140,6 +153,21 @@ type GoalsConfigError struct {
 	Field string
 	// Problem says why, in words an admin can act on.
 	Problem string
+
+	employee int // 1 + the index of the employee it is about; 0: none
+}
+
+// Employee reports which entry of the employee list the error is about, as
+// an index into the slice given to Sync, so that a front end can point at
+// the line it read it from; ok is false for an error about the
+// configuration.
+func (e *GoalsConfigError) Employee() (index int, ok bool) {
+	return e.employee - 1, e.employee > 0
+}
+
+// employeeError is a GoalsConfigError about employees[i].field.
+func employeeError(i int, field, problem string) *GoalsConfigError {
+	return &GoalsConfigError{Field: fmt.Sprintf("employees[%d].%s", i, field), Problem: problem, employee: i + 1}
 }
 
 // Error reads "goals: configuration error: <Field>: <Problem>".
@@ -195,24 +223,22 @@ func checkEmployees(emps []Employee) error {
 	ids := make(map[string]int, len(emps))
 	gids := make(map[string]int, len(emps))
 	for i, e := range emps {
-		field := fmt.Sprintf("employees[%d]", i)
 		switch {
 		case e.ID == "":
-			return &GoalsConfigError{Field: field + ".ID", Problem: "the employee ID is empty"}
+			return employeeError(i, "ID", "the employee ID is empty")
 		case e.AsanaUserGID != "" && !isGID(e.AsanaUserGID):
-			return &GoalsConfigError{Field: field + ".AsanaUserGID", Problem: fmt.Sprintf(
-				"%q is not an Asana user GID (a number)", clip(e.AsanaUserGID))}
+			return employeeError(i, "AsanaUserGID", fmt.Sprintf("%q is not an Asana user GID (a number)", clip(e.AsanaUserGID)))
 		}
 		if j, dup := ids[e.ID]; dup {
-			return &GoalsConfigError{Field: field + ".ID", Problem: fmt.Sprintf("employee ID %q is listed twice (also employees[%d])", clip(e.ID), j)}
+			return employeeError(i, "ID", fmt.Sprintf("employee ID %q is listed twice (also employees[%d])", clip(e.ID), j))
 		}
 		ids[e.ID] = i
 		if e.AsanaUserGID == "" {
 			continue
 		}
 		if j, dup := gids[e.AsanaUserGID]; dup {
-			return &GoalsConfigError{Field: field + ".AsanaUserGID", Problem: fmt.Sprintf(
-				"Asana user %s is mapped to two employees (%q and %q); goals could not be routed", e.AsanaUserGID, clip(emps[j].ID), clip(e.ID))}
+			return employeeError(i, "AsanaUserGID", fmt.Sprintf(
+				"Asana user %s is mapped to two employees (%q and %q); goals could not be routed", e.AsanaUserGID, clip(emps[j].ID), clip(e.ID)))
 		}
 		gids[e.AsanaUserGID] = i
 	}

@@ -73,11 +73,21 @@ type Suggestion struct {
 	EmployeeID   string `json:"employee_id"`
 	AsanaUserGID string `json:"asana_user_gid"`
 	AsanaName    string `json:"asana_name"`
-	// By is "email" (the addresses match, ignoring case) or "name" (the
-	// names match, ignoring case and spacing, and no one else has that
-	// name on either side).
-	By string `json:"by"`
+	// By says how the user was matched.
+	By MatchedBy `json:"by"`
 }
+
+// MatchedBy is how SuggestMappings matched an employee to an Asana user.
+type MatchedBy string
+
+// The ways of matching, in the order tried.
+const (
+	// MatchedByEmail: the addresses match, ignoring case.
+	MatchedByEmail MatchedBy = "email"
+	// MatchedByName: the names match, ignoring case and spacing, and no
+	// one else has that name on either side.
+	MatchedByName MatchedBy = "name"
+)
 
 // SuggestMappings proposes Asana users for the employees with no
 // AsanaUserGID, by e-mail address first, then by a name that is unique on
@@ -117,7 +127,7 @@ func SuggestMappings(ctx context.Context, src ConnectionSource, workspaceGID str
 	}
 	var out []Suggestion
 	used := map[string]bool{}
-	suggest := func(e Employee, candidates []asana.User, by string) bool {
+	suggest := func(e Employee, candidates []asana.User, by MatchedBy) bool {
 		if len(candidates) != 1 || used[candidates[0].GID] {
 			return false
 		}
@@ -129,13 +139,13 @@ func SuggestMappings(ctx context.Context, src ConnectionSource, workspaceGID str
 	// E-mail first, for everyone: it is the stronger evidence.
 	done := map[string]bool{}
 	for _, e := range employees {
-		if k := foldEmail(e.Email); e.AsanaUserGID == "" && k != "" && suggest(e, byEmail[k], "email") {
+		if k := foldEmail(e.Email); e.AsanaUserGID == "" && k != "" && suggest(e, byEmail[k], MatchedByEmail) {
 			done[e.ID] = true
 		}
 	}
 	for _, e := range employees {
 		if k := foldName(e.Name); e.AsanaUserGID == "" && !done[e.ID] && k != "" && employeesByName[k] == 1 {
-			suggest(e, byName[k], "name")
+			suggest(e, byName[k], MatchedByName)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].EmployeeID < out[j].EmployeeID })

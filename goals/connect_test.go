@@ -118,7 +118,7 @@ func TestSuggestMappings(t *testing.T) {
 	}
 	var lines []string
 	for _, s := range got {
-		lines = append(lines, s.EmployeeID+"→"+s.AsanaUserGID+" by "+s.By)
+		lines = append(lines, s.EmployeeID+"→"+s.AsanaUserGID+" by "+string(s.By))
 	}
 	if got, want := strings.Join(lines, "; "), "e1→1 by email; e2→2 by name"; got != want {
 		t.Errorf("suggestions = %s, want %s", got, want)

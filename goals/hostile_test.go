@@ -243,7 +243,7 @@ func TestCancelWhileWritingIsAnError(t *testing.T) {
 		name             string
 		after, ignoreCtx bool
 		written          string // "1 of 3" …
-		brian, cleo      string // Written of each
+		brian, cleo      goals.Written
 	}{
 		{"cancel during brian's write", false, false, "1 of 3", goals.WrittenNone, goals.WrittenNone},
 		{"cancel after brian's write, store ignores ctx", true, true, "2 of 3", goals.WrittenComplete, goals.WrittenNone},
@@ -262,7 +262,7 @@ func TestCancelWhileWritingIsAnError(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.written+" employees written") {
 				t.Errorf("err = %v, want it to say %s employees were written", err, tc.written)
 			}
-			want := map[string]string{"emp-ada": goals.WrittenComplete, "emp-brian": tc.brian, "emp-cleo": tc.cleo}
+			want := map[string]goals.Written{"emp-ada": goals.WrittenComplete, "emp-brian": tc.brian, "emp-cleo": tc.cleo}
 			if len(rep.Employees) != 3 {
 				t.Fatalf("report lists %d employees, want 3", len(rep.Employees))
 			}
@@ -271,7 +271,7 @@ func TestCancelWhileWritingIsAnError(t *testing.T) {
 					t.Errorf("%s written %q, want %q", e.EmployeeID, e.Written, want[e.EmployeeID])
 				}
 			}
-			wantBrian := map[string]string{goals.WrittenNone: "20", goals.WrittenComplete: "2"}[tc.brian]
+			wantBrian := map[goals.Written]string{goals.WrittenNone: "20", goals.WrittenComplete: "2"}[tc.brian]
 			if a, b, c := gidsOf(stored(t, store, "emp-ada")), gidsOf(stored(t, store, "emp-brian")), gidsOf(stored(t, store, "emp-cleo")); a != "1" || b != wantBrian || c != "30" {
 				t.Errorf("store: ada %s, brian %s, cleo %s; want 1, %s, 30", a, b, c, wantBrian)
 			}

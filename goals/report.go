@@ -6,28 +6,34 @@ import (
 	"github.com/perfcopilot/asanagoals/asana"
 )
 
+// SubgoalSource is the Asana path a sync fetched sub-goals through.
+type SubgoalSource string
+
 // Sub-goal sources a Report can name.
 const (
 	// SourceSubgoals: Key Results came from GET /goals/{gid}/subgoals, the
 	// path the product spec names.
-	SourceSubgoals = "subgoals"
+	SourceSubgoals SubgoalSource = "subgoals"
 	// SourceGoalRelationships: Asana answered that the subgoals path does
 	// not exist, so the sync switched to GET /goal_relationships
 	// (resource_subtype=subgoal), the path Asana documents today.
-	SourceGoalRelationships = "goal_relationships"
+	SourceGoalRelationships SubgoalSource = "goal_relationships"
 	// SourceNone: no goal was kept, so no sub-goal was asked for.
-	SourceNone = "none"
+	SourceNone SubgoalSource = "none"
 )
+
+// Written says how a sync left an employee's stored goals.
+type Written string
 
 // How an employee's goals were written.
 const (
 	// WrittenComplete: the store now equals Asana for this employee.
-	WrittenComplete = "complete"
+	WrittenComplete Written = "complete"
 	// WrittenPartial: goals fetched whole were upserted; nothing was
 	// removed.
-	WrittenPartial = "partial"
+	WrittenPartial Written = "partial"
 	// WrittenNone: nothing was written; stored goals are as they were.
-	WrittenNone = "none"
+	WrittenNone Written = "none"
 )
 
 // maxOwnerExamples is how many unmapped owner GIDs a report quotes.
@@ -76,7 +82,7 @@ type Report struct {
 
 	// SubgoalSource is SourceSubgoals, SourceGoalRelationships or
 	// SourceNone.
-	SubgoalSource string `json:"subgoal_source"`
+	SubgoalSource SubgoalSource `json:"subgoal_source"`
 	// DescriptionsOmitted is Config.OmitDescriptions: no html_notes was
 	// requested and every description was written empty.
 	DescriptionsOmitted bool `json:"descriptions_omitted"`
@@ -126,7 +132,7 @@ type EmployeeReport struct {
 	// Truncated is true when GoalsOwned exceeded the cap.
 	Truncated bool `json:"truncated"`
 	// Written is WrittenComplete, WrittenPartial or WrittenNone.
-	Written string `json:"written"`
+	Written Written `json:"written"`
 	// RemovalsHeld counts this employee's stored goals that the
 	// mass-removal guard kept although Asana no longer lists them.
 	RemovalsHeld int `json:"removals_held,omitempty"`

@@ -114,7 +114,7 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 		r.stats = func() asana.Stats { return st.Stats().Sub(before) }
 	}
 	syncErr := r.sync(ctx, in.store)
-	r.progress("done")
+	r.progress(PhaseDone)
 	if hasStats {
 		d := st.Stats().Sub(before)
 		r.report.Requests, r.report.Retries, r.report.RateLimited = d.Requests, d.Retries, d.RateLimited
@@ -133,7 +133,7 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 			slog.Int("goals_scanned", r.report.WorkspaceGoalsScanned),
 			slog.Int("employees", len(r.report.Employees)),
 			slog.Int("failed", len(r.report.Failed())),
-			slog.String("subgoal_source", r.report.SubgoalSource))
+			slog.String("subgoal_source", string(r.report.SubgoalSource)))
 	}
 	return r.report, syncErr
 }
@@ -254,7 +254,7 @@ func (r *run) sync(ctx context.Context, store Store) error {
 	r.scanning.Store(false)
 	r.stopIfRefused(scanErr)
 	q.close()
-	r.progress("walking")
+	r.progress(PhaseWalking)
 	wg.Wait()
 
 	r.report.SubgoalSource = r.sourceName()
@@ -268,7 +268,7 @@ func (r *run) sync(ctx context.Context, store Store) error {
 		scanErr = fmt.Errorf("goals: workspace scan failed after %d goals; goals fetched whole were upserted, nothing was removed: %w",
 			r.report.WorkspaceGoalsScanned, scanErr)
 	}
-	r.progress("writing")
+	r.progress(PhaseWriting)
 	if err := r.write(ctx, store, scanErr); err != nil {
 		return err
 	}
@@ -301,7 +301,7 @@ func (r *run) refused() error {
 func (r *run) scan(ctx context.Context, q *queue) error {
 	opts := asana.ListGoalsOptions{Workspace: r.cfg.WorkspaceGID, OmitNotes: r.cfg.OmitDescriptions, OnPage: func(page, _ int) {
 		r.pages.Store(int64(page))
-		r.progress("scanning")
+		r.progress(PhaseScanning)
 	}}
 	for g, err := range r.src.Goals(ctx, opts) {
 		if err != nil {
@@ -359,18 +359,18 @@ const walkProgressEvery = 10
 // fetchPhase asks progress for the phase of the fetch as it is when the
 // call is made: "scanning" while the scan runs, "walking" after. Deciding
 // under progressMu keeps the phases in order.
-const fetchPhase = ""
+const fetchPhase Phase = ""
 
-func (r *run) progress(phase string) {
+func (r *run) progress(phase Phase) {
 	if r.cfg.OnProgress == nil {
 		return
 	}
 	r.progressMu.Lock()
 	defer r.progressMu.Unlock()
 	if phase == fetchPhase {
-		phase = "walking"
+		phase = PhaseWalking
 		if r.scanning.Load() {
-			phase = "scanning"
+			phase = PhaseScanning
 		}
 	}
 	p := SyncProgress{
@@ -420,7 +420,7 @@ func (r *run) lookupSeen(gid string) (asana.Goal, bool) {
 	return g, ok
 }
 
-func (r *run) sourceName() string {
+func (r *run) sourceName() SubgoalSource {
 	switch r.mode.Load() {
 	case modeRelationships:
 		return SourceGoalRelationships
@@ -692,7 +692,7 @@ func (r *run) countStatusSources(g Goal) {
 }
 
 // writtenFor says how a write, once applied, leaves the employee.
-func writtenFor(w Write) string {
+func writtenFor(w Write) Written {
 	switch {
 	case w.Complete:
 		return WrittenComplete

@@ -819,7 +819,7 @@ func TestProgressReports(t *testing.T) {
 	if len(got) != 3+12+3 {
 		t.Fatalf("%d progress calls, want 18: %+v", len(got), got)
 	}
-	order := map[string]int{"scanning": 0, "walking": 1, "writing": 2, "done": 3}
+	order := map[goals.Phase]int{goals.PhaseScanning: 0, goals.PhaseWalking: 1, goals.PhaseWriting: 2, goals.PhaseDone: 3}
 	pageGoals := map[int]int{}
 	for i, p := range got {
 		if i > 0 {

@@ -138,7 +138,7 @@ func TestSyncMatchesGeneratedTruth(t *testing.T) {
 	tests := []struct {
 		name   string
 		opts   asanafake.Options
-		source string
+		source goals.SubgoalSource
 	}{
 		{"subgoals path", asanafake.Options{}, goals.SourceSubgoals},
 		{"subgoals path retired", asanafake.Options{SubgoalsRetired: true}, goals.SourceGoalRelationships},
@@ -192,7 +192,7 @@ func TestBenchmarkWorkspaceSyncMatchesTruth(t *testing.T) {
 	}
 }
 
-func checkReport(t *testing.T, ws *asanafake.Workspace, emps []goals.Employee, rep *goals.Report, source string, wantUnmapped bool) {
+func checkReport(t *testing.T, ws *asanafake.Workspace, emps []goals.Employee, rep *goals.Report, source goals.SubgoalSource, wantUnmapped bool) {
 	t.Helper()
 	mapped := map[string]bool{}
 	for _, e := range emps {

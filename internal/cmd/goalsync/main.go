@@ -12,8 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -508,7 +506,7 @@ func (c *cli) suggestMappings(ctx context.Context, client *asana.Client, list *e
 	w := csv.NewWriter(c.stdout)
 	_ = w.Write([]string{"employee_id", "asana_user_gid", "asana_name", "matched_by"})
 	for _, s := range sugg {
-		_ = w.Write(csvCells(s.EmployeeID, s.AsanaUserGID, oneLine(s.AsanaName), s.By))
+		_ = w.Write(csvCells(s.EmployeeID, s.AsanaUserGID, oneLine(s.AsanaName), string(s.By)))
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -682,17 +680,11 @@ func removalsHeldLine(n int, threshold float64) string {
 		"(-removal-threshold %v), so it removed nothing", plural(n, "stored goal"), threshold*100, threshold)
 }
 
-var employeeIndex = regexp.MustCompile(`^employees\[(\d+)\]`)
-
 // locate returns "where: " for a configuration error about one employee of
 // the list, or "".
 func (l *employeeList) locate(ce *goals.GoalsConfigError) string {
-	m := employeeIndex.FindStringSubmatch(ce.Field)
-	if m == nil {
-		return ""
-	}
-	i, err := strconv.Atoi(m[1])
-	if err != nil || i < 0 || i >= len(l.where) {
+	i, ok := ce.Employee()
+	if !ok || i < 0 || i >= len(l.where) {
 		return ""
 	}
 	return l.where[i] + ": "

@@ -296,7 +296,7 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 	return b.Bytes(), nil
 }
 
-func describeSource(s string) string {
+func describeSource(s goals.SubgoalSource) string {
 	switch s {
 	case goals.SourceSubgoals:
 		return "subgoals (GET /goals/{gid}/subgoals, the spec's path)"
@@ -305,7 +305,7 @@ func describeSource(s string) string {
 	case goals.SourceNone:
 		return "none (no goal was kept, so no sub-goal was asked for)"
 	}
-	return s
+	return string(s)
 }
 
 // describePeriod writes a review window for a person: an open end says so.

@@ -29,7 +29,7 @@ type progress struct {
 	last         goals.SyncProgress
 	have         bool
 	pending      bool // an update not printed yet (not on a terminal)
-	printedPhase string
+	printedPhase goals.Phase
 	printedAt    time.Time
 	wrote        bool
 
@@ -98,20 +98,20 @@ func (p *progress) print() {
 // describeProgress is one progress line: where the sync is, at what rate,
 // how long it may still take, and what it waits for.
 func describeProgress(sp goals.SyncProgress, st asana.Stats) string {
-	phase := sp.Phase
+	phase := string(sp.Phase)
 	switch sp.Phase {
-	case "walking":
+	case goals.PhaseWalking:
 		phase = "scan done, fetching sub-goals"
-	case "writing":
+	case goals.PhaseWriting:
 		phase = "fetched, writing"
 	}
 	sp.RequestsPerMinute, sp.Paused = st.RequestsPerMinute, st.Paused
 	line := fmt.Sprintf("%s: %s (%s) scanned, %s kept, sub-goals of %d of them fetched; %s, %d answered 429, %.0f requests/min",
 		phase, plural(sp.PagesScanned, "page"), plural(sp.GoalsScanned, "goal"), plural(sp.GoalsKept, "goal"),
 		sp.KeyResultGoalsDone, plural(int(st.Requests), "request"), st.RateLimited, st.RequestsPerMinute)
-	if eta, ok := sp.ETA(); ok && sp.Phase != "writing" && sp.Phase != "done" {
+	if eta, ok := sp.ETA(); ok && sp.Phase != goals.PhaseWriting && sp.Phase != goals.PhaseDone {
 		more := ""
-		if sp.Phase == "scanning" {
+		if sp.Phase == goals.PhaseScanning {
 			more = " and the pages still to scan" // Asana does not say how many
 		}
 		line += fmt.Sprintf(", about %s left%s", roundETA(eta), more)

@@ -1,0 +1,49 @@
+package goals_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/perfcopilot/asanagoals/goals"
+)
+
+// A configuration error about one employee says which, as an index a front
+// end can map back to the line it read; one about the configuration says
+// none.
+func TestGoalsConfigErrorNamesTheEmployee(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		emps  []goals.Employee
+		index int
+		ok    bool
+		field string
+	}{
+		{"empty ID", []goals.Employee{{ID: "a"}, {ID: ""}}, 1, true, "employees[1].ID"},
+		{"bad GID", []goals.Employee{{ID: "a", AsanaUserGID: "x1"}}, 0, true, "employees[0].AsanaUserGID"},
+		{"ID twice", []goals.Employee{{ID: "a"}, {ID: "b"}, {ID: "a"}}, 2, true, "employees[2].ID"},
+		{"GID twice", []goals.Employee{{ID: "a", AsanaUserGID: "5"}, {ID: "b", AsanaUserGID: "5"}}, 1, true, "employees[1].AsanaUserGID"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t)
+			_, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), tc.emps...)
+			var ce *goals.GoalsConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("err = %v, want a GoalsConfigError", err)
+			}
+			if i, ok := ce.Employee(); i != tc.index || ok != tc.ok || ce.Field != tc.field {
+				t.Errorf("Employee() = %d, %v; Field %q; want %d, %v, %q", i, ok, ce.Field, tc.index, tc.ok, tc.field)
+			}
+		})
+	}
+	err := goals.Config{}.Validate()
+	var ce *goals.GoalsConfigError
+	if !errors.As(err, &ce) {
+		t.Fatal(err)
+	}
+	if _, ok := ce.Employee(); ok {
+		t.Error("a missing workspace is about an employee")
+	}
+	if _, ok := (&goals.GoalsConfigError{Field: "employees[3].ID"}).Employee(); ok {
+		t.Error("an error made outside the package points at an employee")
+	}
+}
