@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -31,8 +32,9 @@ import (
 
 const (
 	childEnv       = "RIVERJOB_TEST_MACHINE_A"
-	crashTimeout   = 4 * time.Second // the worker's Timeout: rescue waits at least this long
-	crashRescueAft = 5 * time.Second // RescueStuckJobsAfter
+	crashTimeout   = 8 * time.Second // the worker's Timeout: rescue waits at least this long
+	crashRescueAft = 9 * time.Second // RescueStuckJobsAfter
+	crashInFlight  = 10              // A's syncs in flight when it is killed, at least
 	crashTenants   = 30
 )
 
@@ -157,11 +159,20 @@ func testCrashRescue[TTx any](t *testing.T, spec childSpec, newDriver func() riv
 		}
 	})
 
-	// Every tenant's sync is in flight (its scan done, its sub-goal
-	// requests held), most of them on A.
-	pollUntil(t, 60*time.Second, "every sync in flight", func() bool {
+	// Machine A has many syncs in flight (running, their scan done and
+	// their sub-goal requests held).
+	pollUntil(t, 60*time.Second, "machine A to have syncs in flight", func() bool {
 		res, err := b.JobList(ctx, river.NewJobListParams().Kinds(riverjob.Kind).States(rivertype.JobStateRunning).First(1000))
-		return err == nil && len(res.Jobs) == crashTenants && g.tenantsHeld() == crashTenants
+		if err != nil {
+			return false
+		}
+		onA := 0
+		for _, row := range res.Jobs {
+			if row.AttemptedBy[len(row.AttemptedBy)-1] == "machine-a" && g.isHeld(tenantOfArgs(row)) {
+				onA++
+			}
+		}
+		return onA >= crashInFlight
 	})
 	if err := child.Process.Kill(); err != nil {
 		t.Fatal(err)
@@ -189,9 +200,12 @@ func testCrashRescue[TTx any](t *testing.T, spec childSpec, newDriver func() riv
 		if row.State != rivertype.JobStateCompleted {
 			t.Errorf("%s: %s", id, row.State)
 		}
-		if row.AttemptedBy[0] == "machine-a" {
+		if slices.Contains(row.AttemptedBy, "machine-a") {
+			// A sync that outlived its timeout on A is retried there first
+			// (under a loaded CI machine): what matters is that A's last
+			// attempt was rescued and B finished it.
 			rescued++
-			if row.Attempt != 2 || attemptedBy(row) != "machine-a,machine-b" || !strings.Contains(errorsText(row), "Stuck job rescued") {
+			if row.AttemptedBy[len(row.AttemptedBy)-1] != "machine-b" || !strings.Contains(errorsText(row), "Stuck job rescued") {
 				t.Errorf("%s: attempt %d by %s, errors %q; want rescued from A and finished by B", id, row.Attempt,
 					attemptedBy(row), errorsText(row))
 			}
@@ -202,6 +216,12 @@ func testCrashRescue[TTx any](t *testing.T, spec childSpec, newDriver func() riv
 		t.Fatal("machine A held no job when it died; the test proves nothing")
 	}
 	t.Logf("%d of %d jobs were machine A's, rescued and finished by machine B", rescued, crashTenants)
+}
+
+func tenantOfArgs(row *rivertype.JobRow) string {
+	var args riverjob.SyncArgs
+	_ = json.Unmarshal(row.EncodedArgs, &args)
+	return args.TenantID
 }
 
 // TestMachineA is machine A of the crash test, run in a child process; it

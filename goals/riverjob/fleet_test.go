@@ -241,6 +241,12 @@ func (g *gate) hold(ctx context.Context, tenantID string) {
 	}
 }
 
+func (g *gate) isHeld(tenantID string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.held[tenantID]
+}
+
 func (g *gate) tenantsHeld() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
