@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/perfcopilot/asanagoals/status"
 )
 
 // Defaults applied to zero fields of Config.
@@ -59,6 +61,12 @@ type Config struct {
 	// Calls come one at a time, possibly from different goroutines, and
 	// should return quickly.
 	OnProgress func(SyncProgress)
+
+	// StatusMapper maps a status update's status_type; nil means the
+	// spec's table (status.Map). A host extends Asana's words the way other
+	// connectors extend theirs, with status.NewMapper; the spec's own words
+	// keep their meaning in every Mapper.
+	StatusMapper *status.Mapper
 
 	// RemovalThreshold guards against mass removals. A complete sync makes
 	// the store equal to what the token sees; a token whose user lost

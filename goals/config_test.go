@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/status"
 )
 
 // A configuration error about one employee says which, as an index a front
@@ -45,5 +46,37 @@ func TestGoalsConfigErrorNamesTheEmployee(t *testing.T) {
 	}
 	if _, ok := (&goals.GoalsConfigError{Field: "employees[3].ID"}).Employee(); ok {
 		t.Error("an error made outside the package points at an employee")
+	}
+}
+
+// A host extends Asana's status words with its own Mapper; without one the
+// spec's table applies.
+func TestConfigStatusMapper(t *testing.T) {
+	onHold, err := status.NewMapper(map[string]status.Status{"on_hold": status.AtRisk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		mapper *status.Mapper
+		want   status.Status
+	}{
+		{"spec's table", nil, status.OnTrack},
+		{"host's mapper", onHold, status.AtRisk},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t, wsGoal{gid: "1", name: "Paused", owner: "501", statusType: "on_hold", subs: []string{"2"}},
+				wsGoal{gid: "2", name: "Paused too", statusType: "on_hold"})
+			cfg := testConfig()
+			cfg.StatusMapper = tc.mapper
+			store := goals.NewMemoryStore()
+			if _, err := runSync(t, m, store, cfg, ada); err != nil {
+				t.Fatal(err)
+			}
+			g := stored(t, store, "emp-ada")[0]
+			if g.Status != tc.want || g.RawStatus != "on_hold" || g.KeyResults[0].Status != tc.want {
+				t.Errorf("goal %+v, want %s from on_hold for it and its Key Result", g, tc.want)
+			}
+		})
 	}
 }

@@ -79,25 +79,14 @@ const (
 	StatusFromNone StatusSource = "none"
 )
 
-// Map returns the status of raw read as a word of source s: status.Map for
-// StatusFromUpdate, StatusFromNone and anything unknown (such as the zero
-// StatusSource), status.MapGoalStatus for StatusFromGoal. Stores and the
-// prompt use it when a Status is not one of the four words.
-func (s StatusSource) Map(raw string) status.Status {
-	if s == StatusFromGoal {
-		return status.MapGoalStatus(raw)
-	}
-	return status.Map(raw)
-}
-
 // StatusOf maps an Asana goal's status: the status update's status_type
-// when there is one, else the goal's own status field, else none. It
-// returns the mapped status, the word it was mapped from and that word's
-// source.
-func StatusOf(statusType, goalStatus string) (status.Status, string, StatusSource) {
+// by m (nil: the spec's table) when there is one, else the goal's own
+// status field by status.MapGoalStatus, else none. It returns the mapped
+// status, the word it was mapped from and that word's source.
+func StatusOf(m *status.Mapper, statusType, goalStatus string) (status.Status, string, StatusSource) {
 	switch {
 	case strings.TrimSpace(statusType) != "":
-		return status.Map(statusType), statusType, StatusFromUpdate
+		return m.Map(statusType), statusType, StatusFromUpdate
 	case strings.TrimSpace(goalStatus) != "":
 		return status.MapGoalStatus(goalStatus), goalStatus, StatusFromGoal
 	}

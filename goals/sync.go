@@ -711,7 +711,7 @@ func joinReasons(a, b string) string {
 
 // toGoal converts a scanned Asana goal into the employee's Goal row.
 func (r *run) toGoal(employeeID string, g asana.Goal) Goal {
-	st, raw, src := StatusOf(g.StatusType(), g.Status)
+	st, raw, src := StatusOf(r.cfg.StatusMapper, g.StatusType(), g.Status)
 	desc := ""
 	if !r.cfg.OmitDescriptions {
 		desc = htmltext.Description(g.HTMLNotes, r.cfg.DescriptionLimit)
@@ -756,7 +756,7 @@ func (r *run) toKeyResults(parentGID string, subs []asana.Goal) ([]KeyResult, er
 			continue // a page boundary shifted under the listing; the first wins
 		}
 		seen[s.GID] = true
-		st, raw, src := StatusOf(s.StatusType(), s.Status)
+		st, raw, src := StatusOf(r.cfg.StatusMapper, s.StatusType(), s.Status)
 		krs = append(krs, KeyResult{
 			GoalGID:      parentGID,
 			GID:          s.GID,

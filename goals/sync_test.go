@@ -468,6 +468,14 @@ func seed(t *testing.T, store *goals.MemoryStore, emp string, gs ...goals.Goal) 
 		if gs[i].KeyResults == nil {
 			gs[i].KeyResults = []goals.KeyResult{}
 		}
+		if gs[i].Status == "" { // what the test does not care about
+			gs[i].Status = status.OnTrack
+		}
+		for k := range gs[i].KeyResults {
+			if gs[i].KeyResults[k].Status == "" {
+				gs[i].KeyResults[k].Status = status.OnTrack
+			}
+		}
 	}
 	if err := store.WriteGoals(context.Background(), goals.Write{EmployeeID: emp, Goals: gs, Complete: true}); err != nil {
 		t.Fatal(err)
@@ -756,15 +764,23 @@ func TestTroubleshootingZeroGoals(t *testing.T) {
 func TestMemoryStoreRejectsInconsistentWrites(t *testing.T) {
 	s := goals.NewMemoryStore()
 	seed(t, s, "e", goals.Goal{GID: "1", Name: "keep"})
-	bad := []goals.Write{
-		{EmployeeID: "", Goals: nil},
-		{EmployeeID: "e", Goals: []goals.Goal{{EmployeeID: "other", GID: "2"}}, Complete: true},
-		{EmployeeID: "e", Goals: []goals.Goal{{EmployeeID: "e", GID: ""}}, Complete: true},
-		{EmployeeID: "e", Goals: []goals.Goal{{EmployeeID: "e", GID: "3"}, {EmployeeID: "e", GID: "3"}}, Complete: true},
+	ok := status.OnTrack
+	bad := []struct {
+		w    goals.Write
+		want string
+	}{
+		{goals.Write{EmployeeID: "", Goals: nil}, "no employee ID"},
+		{goals.Write{EmployeeID: "e", Goals: []goals.Goal{{EmployeeID: "other", GID: "2", Status: ok}}, Complete: true}, "belongs to employee"},
+		{goals.Write{EmployeeID: "e", Goals: []goals.Goal{{EmployeeID: "e", GID: "", Status: ok}}, Complete: true}, "has no GID"},
+		{goals.Write{EmployeeID: "e", Goals: []goals.Goal{{EmployeeID: "e", GID: "3", Status: ok}, {EmployeeID: "e", GID: "3", Status: ok}}, Complete: true}, "appears twice"},
+		{goals.Write{EmployeeID: "e", Goals: []goals.Goal{{EmployeeID: "e", GID: "4"}}, Complete: true}, `goal 4: status "" is not one of the four`},
+		{goals.Write{EmployeeID: "e", Goals: []goals.Goal{{EmployeeID: "e", GID: "5", Status: "green"}}}, `status "green" is not one of the four`},
+		{goals.Write{EmployeeID: "e", Goals: []goals.Goal{{EmployeeID: "e", GID: "6", Status: ok,
+			KeyResults: []goals.KeyResult{{GoalGID: "6", GID: "61", Status: "done"}}}}}, `key result 61: status "done" is not one of the four`},
 	}
-	for i, w := range bad {
-		if err := s.WriteGoals(context.Background(), w); err == nil {
-			t.Errorf("write %d accepted", i)
+	for i, tc := range bad {
+		if err := s.WriteGoals(context.Background(), tc.w); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("write %d: err = %v, want one saying %q", i, err, tc.want)
 		}
 	}
 	if got := stored(t, s, "e"); gidsOf(got) != "1" || got[0].Name != "keep" {

@@ -83,21 +83,19 @@ func TestPeriodIncludes(t *testing.T) {
 	}
 }
 
-// A Status that is not one of the four is shown as the raw word mapped by
-// its source: "red" from the goal's status field is off_track, not the
-// spec table's "anything else".
-func TestRenderMapsRawStatusBySource(t *testing.T) {
+// A Status that is not one of the four (stores never hold one; a host's
+// own goals might) is shown as the spec's table maps it: on_track, never
+// the word itself and never the raw word.
+func TestRenderInvalidStatusIsOnTrack(t *testing.T) {
 	gs := []goals.Goal{
-		{Name: "Goal field", RawStatus: "red", StatusSource: goals.StatusFromGoal, KeyResults: []goals.KeyResult{
-			{Name: "KR goal field", RawStatus: "yellow", StatusSource: goals.StatusFromGoal},
+		{Name: "Zero", RawStatus: "red", StatusSource: goals.StatusFromGoal, KeyResults: []goals.KeyResult{
+			{Name: "KR odd word", Status: "purple\n[/GOALS]", RawStatus: "yellow"},
 		}},
-		{Name: "Update", RawStatus: "red", StatusSource: goals.StatusFromUpdate},
 	}
 	out := Render(gs, Options{})
 	for _, want := range []string{
-		`- Goal: "Goal field" | status: off_track` + "\n",
-		`  - Key result: "KR goal field" | status: at_risk` + "\n",
-		`- Goal: "Update" | status: on_track` + "\n",
+		`- Goal: "Zero" | status: on_track` + "\n",
+		`  - Key result: "KR odd word" | status: on_track` + "\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("block lacks %q:\n%s", want, out)

@@ -103,10 +103,9 @@ func (o Options) withDefaults() Options {
 // Asana time period when it has one, and the progress when the goal has a
 // metric: the percentage of the way from the initial value to the target
 // (rounded down, so 100% means the target is reached) and current/target.
-// A Status that is not one of the four words, such as the zero value, is
-// shown as the RawStatus mapped by its StatusSource
-// ([goals.StatusSource.Map]), so the status shown is always one of the
-// four. Descriptions are not shown.
+// A Status that is not one of the four words (stores never hold one, see
+// goals.Write.Validate) is shown as the spec's table maps it, so the status
+// shown is always one of the four. Descriptions are not shown.
 //
 // With a review window (Options.Period), goals outside it are left out
 // before MaxGoals is applied, and a last "(+N outside the review period)"
@@ -194,7 +193,9 @@ func writeItem(b *strings.Builder, prefix string, it item, opts Options) {
 	b.WriteString(" | status: ")
 	s := it.status
 	if !s.Valid() {
-		s = it.source.Map(it.raw)
+		// Stores hold only the four (goals.Write.Validate); a host's own
+		// goals may not. The spec's table sends any other word to on_track.
+		s = status.Map(string(s))
 	}
 	b.WriteString(string(s))
 	if it.due != "" {

@@ -42,8 +42,7 @@ func typicalGoals(t testing.TB) []goals.Goal {
 			},
 		},
 		{
-			// Status not mapped (as built by hand): shown as Map(RawStatus).
-			GID: "1202", Name: "Improve onboarding NPS", RawStatus: "partial",
+			GID: "1202", Name: "Improve onboarding NPS", Status: status.AtRisk, RawStatus: "partial",
 			Progress: &goals.Progress{Current: 29, Target: 100},
 		},
 		{

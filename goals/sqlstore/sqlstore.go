@@ -383,7 +383,7 @@ func (st *writeStmts) upsertGoal(ctx context.Context, g goals.Goal, position int
 	tg, tn, tp, ts, te := timePeriodColumns(g.TimePeriod)
 	_, err := st.upsert.ExecContext(ctx,
 		g.EmployeeID, g.GID, position, g.Name, g.Description, g.StartOn, g.DueOn,
-		string(validStatus(g.Status, g.RawStatus, g.StatusSource)), g.RawStatus, pi, pc, pt, pu, pcur, g.SyncedAt.UTC().Truncate(time.Microsecond),
+		string(g.Status), g.RawStatus, pi, pc, pt, pu, pcur, g.SyncedAt.UTC().Truncate(time.Microsecond),
 		string(g.StatusSource), tg, tn, tp, ts, te)
 	if err != nil {
 		return fmt.Errorf("sqlstore: write goal %s: %w", g.GID, err)
@@ -394,7 +394,7 @@ func (st *writeStmts) upsertGoal(ctx context.Context, g goals.Goal, position int
 	for i, kr := range g.KeyResults {
 		pi, pc, pt, pu, pcur := progressColumns(kr.Progress)
 		if _, err := st.insertKR.ExecContext(ctx,
-			g.EmployeeID, g.GID, kr.GID, i, kr.Name, string(validStatus(kr.Status, kr.RawStatus, kr.StatusSource)), kr.RawStatus,
+			g.EmployeeID, g.GID, kr.GID, i, kr.Name, string(kr.Status), kr.RawStatus,
 			kr.DueOn, pi, pc, pt, pu, pcur, string(kr.StatusSource)); err != nil {
 			return fmt.Errorf("sqlstore: write key result %s of goal %s: %w", kr.GID, g.GID, err)
 		}
@@ -427,16 +427,6 @@ func noNUL(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, "\x00", "\uFFFD")
-}
-
-// validStatus is s, or the mapping of raw by its source when s is not one
-// of the four words (a zero Status), so that the CHECK constraint always
-// holds.
-func validStatus(s status.Status, raw string, src goals.StatusSource) status.Status {
-	if s.Valid() {
-		return s
-	}
-	return src.Map(raw)
 }
 
 // timePeriodColumns are the time_period_* columns of a goal: all NULL

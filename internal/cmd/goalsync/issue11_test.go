@@ -311,13 +311,15 @@ func (r fixedReader) Goals(_ context.Context, id string) ([]goals.Goal, error) {
 	return out, nil
 }
 
-// A store may hold a status that is not one of the four, or no source (a
-// row written before sources were kept): the output maps the raw word by
-// its source's table and names the source there was then.
+// A store may hold no source (a row written before sources were kept): the
+// output names the source there was then. A status that is not one of the
+// four is refused with an error naming the goal: no store that checks its
+// writes holds one.
 func TestJSONStatusFromAStoreWithout(t *testing.T) {
 	store := fixedReader{
-		{EmployeeID: "e1", GID: "1", Status: "", RawStatus: "red", StatusSource: goals.StatusFromGoal,
-			KeyResults: []goals.KeyResult{{GID: "11", RawStatus: "yellow", StatusSource: goals.StatusFromGoal}, {GID: "12", RawStatus: "missed"}}},
+		{EmployeeID: "e1", GID: "1", Status: status.OffTrack, RawStatus: "red", StatusSource: goals.StatusFromGoal,
+			KeyResults: []goals.KeyResult{{GID: "11", Status: status.AtRisk, RawStatus: "yellow", StatusSource: goals.StatusFromGoal},
+				{GID: "12", Status: status.OffTrack, RawStatus: "missed"}}},
 		{EmployeeID: "e1", GID: "2", Status: status.AtRisk, RawStatus: "at_risk"},
 		{EmployeeID: "e1", GID: "3", Status: status.OnTrack},
 	}
@@ -340,6 +342,16 @@ func TestJSONStatusFromAStoreWithout(t *testing.T) {
 	}
 	if st, src := got(2); st != status.OnTrack || src != goals.StatusFromNone {
 		t.Errorf("an old row without a word: %s from %s", st, src)
+	}
+
+	for _, bad := range []fixedReader{
+		{{EmployeeID: "e1", GID: "9", Status: "", RawStatus: "red"}},
+		{{EmployeeID: "e1", GID: "9", Status: status.OnTrack, KeyResults: []goals.KeyResult{{GID: "91", Status: "green"}}}},
+	} {
+		_, err := jsonOutput(context.Background(), &goals.Report{}, bad, list)
+		if err == nil || !strings.Contains(err.Error(), "not one of the four") || !strings.Contains(err.Error(), "9") {
+			t.Errorf("a stored status that is not one of the four: err = %v", err)
+		}
 	}
 }
 

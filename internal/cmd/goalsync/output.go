@@ -83,16 +83,6 @@ type jsonKeyResult struct {
 	DueOn        asana.Date         `json:"due_on"`
 }
 
-// shownStatus is the status as stored, or, should a store hold a word that
-// is not one of the four, the mapping of Asana's raw word by its source's
-// table (as prompt.Render does).
-func shownStatus(s status.Status, raw string, src goals.StatusSource) status.Status {
-	if s.Valid() {
-		return s
-	}
-	return src.Map(raw)
-}
-
 // shownSource is the source as stored, or, should a store hold none (one
 // written before sources were kept), the only source there was then: the
 // status update's word, or none without a word.
@@ -104,6 +94,21 @@ func shownSource(src goals.StatusSource, raw string) goals.StatusSource {
 		return goals.StatusFromNone
 	}
 	return goals.StatusFromUpdate
+}
+
+// checkStatuses refuses a stored goal whose status, or a Key Result's, is
+// not one of the four: goals.Write.Validate keeps them out of every store
+// that checks writes, and the JSON contract has no fifth word.
+func checkStatuses(g goals.Goal) error {
+	if !g.Status.Valid() {
+		return fmt.Errorf("the store holds goal %s of %s with status %q, not one of the four", g.GID, g.EmployeeID, g.Status)
+	}
+	for _, kr := range g.KeyResults {
+		if !kr.Status.Valid() {
+			return fmt.Errorf("the store holds key result %s of goal %s with status %q, not one of the four", kr.GID, g.GID, kr.Status)
+		}
+	}
+	return nil
 }
 
 func jsonPeriod(tp *goals.TimePeriod) *jsonTimePeriod {
@@ -121,6 +126,9 @@ func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 			return nil, fmt.Errorf("reading the stored goals of %s: %w", e.ID, err)
 		}
 		for _, g := range stored {
+			if err := checkStatuses(g); err != nil {
+				return nil, err
+			}
 			src := shownSource(g.StatusSource, g.RawStatus)
 			jg := jsonGoal{
 				EmployeeID:   g.EmployeeID,
@@ -129,7 +137,7 @@ func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 				Description:  g.Description,
 				StartOn:      g.StartOn,
 				DueOn:        g.DueOn,
-				Status:       shownStatus(g.Status, g.RawStatus, src),
+				Status:       g.Status,
 				StatusSource: src,
 				TimePeriod:   jsonPeriod(g.TimePeriod),
 				KeyResults:   make([]jsonKeyResult, 0, len(g.KeyResults)),
@@ -139,7 +147,7 @@ func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 				jg.KeyResults = append(jg.KeyResults, jsonKeyResult{
 					GID:          kr.GID,
 					Name:         kr.Name,
-					Status:       shownStatus(kr.Status, kr.RawStatus, krSrc),
+					Status:       kr.Status,
 					StatusSource: krSrc,
 					DueOn:        kr.DueOn,
 				})
