@@ -31,7 +31,8 @@ type Store interface {
 
 // Run checks the store contract against stores made by newStore, which must
 // return a new, empty store for each call. It checks, beyond the Store
-// interface's doc comment, that:
+// interface's doc comment (a write that fails goals.Write.Validate, a
+// status outside the four included, changes nothing), that:
 //
 //   - every field of a Goal and a KeyResult reads back as written (SyncedAt
 //     to the microsecond, in UTC; dates as written; a nil Progress or
@@ -115,6 +116,18 @@ func bare(emp, gid string) goals.Goal {
 func withKeyResults(g goals.Goal, gids ...string) goals.Goal {
 	for _, gid := range gids {
 		g.KeyResults = append(g.KeyResults, goals.KeyResult{GoalGID: g.GID, GID: gid, Name: "KR", Status: status.OnTrack})
+	}
+	return g
+}
+
+func withStatus(g goals.Goal, s status.Status) goals.Goal {
+	g.Status = s
+	return g
+}
+
+func krStatus(g goals.Goal, s status.Status) goals.Goal {
+	for i := range g.KeyResults {
+		g.KeyResults[i].Status = s
 	}
 	return g
 }
@@ -228,6 +241,9 @@ func testInvalidWrite(t *testing.T, s Store) {
 		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), bare("e1", "5")}, Complete: true},
 		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), withKeyResults(bare("e1", "6"), "61", "61")}, Complete: true},
 		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), withKeyResults(bare("e1", "6"), "")}, Complete: true},
+		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), withStatus(bare("e1", "6"), "")}, Complete: true},
+		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), withStatus(bare("e1", "6"), "green")}, Complete: true},
+		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), krStatus(withKeyResults(bare("e1", "6"), "61"), "done")}, Complete: true},
 	}
 	for i, w := range bad {
 		if err := s.WriteGoals(context.Background(), w); err == nil {
