@@ -13,6 +13,7 @@ import (
 
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/goals/riverjob"
+	"github.com/perfcopilot/asanagoals/status"
 )
 
 // A job whose context River cancels (here: the client stopping with
@@ -32,7 +33,7 @@ func testCancelledJob[TTx any](t *testing.T, newDriver func() riverdriver.Driver
 	f := &fleet{}
 	f.add(tn)
 	emp := tn.emps[0].ID
-	stale := goals.Goal{EmployeeID: emp, GID: "1299999999999999", Name: "deleted in Asana since", KeyResults: []goals.KeyResult{}}
+	stale := goals.Goal{EmployeeID: emp, GID: "1299999999999999", Name: "deleted in Asana since", Status: status.OnTrack, KeyResults: []goals.KeyResult{}}
 	if err := tn.mem.WriteGoals(ctx, goals.Write{EmployeeID: emp, Goals: []goals.Goal{stale}, Complete: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/goals/riverjob"
 	"github.com/perfcopilot/asanagoals/goals/sqlstore"
+	"github.com/perfcopilot/asanagoals/status"
 )
 
 // The crash test runs machine A in a child process (this test binary
@@ -101,7 +102,7 @@ func testCrashRescue[TTx any](t *testing.T, spec childSpec, newDriver func() riv
 		for _, e := range tn.emps {
 			var gs []goals.Goal
 			for _, tg := range truthOf(tn.ws, e) {
-				gs = append(gs, goals.Goal{EmployeeID: e.ID, GID: tg.GID, Name: "earlier: " + tg.Name, KeyResults: []goals.KeyResult{}})
+				gs = append(gs, goals.Goal{EmployeeID: e.ID, GID: tg.GID, Name: "earlier: " + tg.Name, Status: status.OnTrack, KeyResults: []goals.KeyResult{}})
 				seeded[e.ID] = append(seeded[e.ID], tg.GID)
 			}
 			if err := store.WriteGoals(ctx, goals.Write{EmployeeID: e.ID, Goals: gs, Complete: true}); err != nil {
