@@ -39,7 +39,9 @@ type Goal struct {
 	// TimePeriod is the Asana time period the goal belongs to, nil when it
 	// has none.
 	TimePeriod *TimePeriod `json:"time_period"`
-	Progress   *Progress   `json:"progress,omitempty"`
+	// Metric is the goal's numeric metric, nil when it has none. (Its JSON
+	// key is "progress", as before the type's name changed.)
+	Metric     *Metric     `json:"progress,omitempty"`
 	KeyResults []KeyResult `json:"key_results"`
 	SyncedAt   time.Time   `json:"synced_at"`
 }
@@ -104,11 +106,14 @@ type KeyResult struct {
 	// on Goal.
 	StatusSource StatusSource `json:"status_source"`
 	DueOn        asana.Date   `json:"due_on"`
-	Progress     *Progress    `json:"progress,omitempty"`
+	// Metric is the sub-goal's numeric metric, nil when it has none.
+	Metric *Metric `json:"progress,omitempty"`
 }
 
-// Progress is a goal's numeric metric, when Asana has one.
-type Progress struct {
+// Metric is a goal's numeric metric (Asana's metric: initial, current and
+// target values), which reviews show as how far the goal has progressed.
+// "Progress" in this package means a sync's progress (SyncProgress).
+type Metric struct {
 	Initial float64 `json:"initial"`
 	Current float64 `json:"current"`
 	Target  float64 `json:"target"`
@@ -121,7 +126,7 @@ type Progress struct {
 // Fraction returns how far Current has gone from Initial towards Target,
 // clamped to [0, 1]. It reports false when no fraction is defined: Target
 // equals Initial, or a value is not a finite number.
-func (p Progress) Fraction() (float64, bool) {
+func (p Metric) Fraction() (float64, bool) {
 	span := p.Target - p.Initial
 	if span == 0 || !isFinite(p.Initial) || !isFinite(p.Current) || !isFinite(p.Target) || !isFinite(span) {
 		return 0, false

@@ -9,17 +9,17 @@ import (
 
 func TestProgressFraction(t *testing.T) {
 	tests := []struct {
-		p    goals.Progress
+		p    goals.Metric
 		want float64
 		ok   bool
 	}{
-		{goals.Progress{Initial: 0, Current: 4, Target: 10}, 0.4, true},
-		{goals.Progress{Initial: 100, Current: 75, Target: 50}, 0.5, true}, // a goal to go down
-		{goals.Progress{Initial: 0, Current: 12, Target: 10}, 1, true},
-		{goals.Progress{Initial: 0, Current: -3, Target: 10}, 0, true},
-		{goals.Progress{Initial: 5, Current: 5, Target: 5}, 0, false},
-		{goals.Progress{Current: math.NaN(), Target: 1}, 0, false},
-		{goals.Progress{Current: 1, Target: math.Inf(1)}, 0, false},
+		{goals.Metric{Initial: 0, Current: 4, Target: 10}, 0.4, true},
+		{goals.Metric{Initial: 100, Current: 75, Target: 50}, 0.5, true}, // a goal to go down
+		{goals.Metric{Initial: 0, Current: 12, Target: 10}, 1, true},
+		{goals.Metric{Initial: 0, Current: -3, Target: 10}, 0, true},
+		{goals.Metric{Initial: 5, Current: 5, Target: 5}, 0, false},
+		{goals.Metric{Current: math.NaN(), Target: 1}, 0, false},
+		{goals.Metric{Current: 1, Target: math.Inf(1)}, 0, false},
 	}
 	for _, tc := range tests {
 		got, ok := tc.p.Fraction()

@@ -231,7 +231,7 @@ func (s *MemoryStore) Employees() []string {
 // cloneGoal copies g deeply enough that the copy shares no mutable memory
 // with g.
 func cloneGoal(g Goal) Goal {
-	g.Progress = cloneProgress(g.Progress)
+	g.Metric = cloneProgress(g.Metric)
 	if g.TimePeriod != nil {
 		tp := *g.TimePeriod
 		g.TimePeriod = &tp
@@ -239,7 +239,7 @@ func cloneGoal(g Goal) Goal {
 	if g.KeyResults != nil {
 		krs := make([]KeyResult, len(g.KeyResults))
 		for i, kr := range g.KeyResults {
-			kr.Progress = cloneProgress(kr.Progress)
+			kr.Metric = cloneProgress(kr.Metric)
 			krs[i] = kr
 		}
 		g.KeyResults = krs
@@ -247,7 +247,7 @@ func cloneGoal(g Goal) Goal {
 	return g
 }
 
-func cloneProgress(p *Progress) *Progress {
+func cloneProgress(p *Metric) *Metric {
 	if p == nil {
 		return nil
 	}

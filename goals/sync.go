@@ -727,7 +727,7 @@ func (r *run) toGoal(employeeID string, g asana.Goal) Goal {
 		RawStatus:    raw,
 		StatusSource: src,
 		TimePeriod:   timePeriodOf(g.TimePeriod),
-		Progress:     progressOf(g.Metric),
+		Metric:       progressOf(g.Metric),
 		KeyResults:   []KeyResult{},
 		SyncedAt:     r.syncedAt,
 	}
@@ -765,17 +765,17 @@ func (r *run) toKeyResults(parentGID string, subs []asana.Goal) ([]KeyResult, er
 			RawStatus:    raw,
 			StatusSource: src,
 			DueOn:        s.DueOn,
-			Progress:     progressOf(s.Metric),
+			Metric:       progressOf(s.Metric),
 		})
 	}
 	return krs, nil
 }
 
-func progressOf(m *asana.Metric) *Progress {
+func progressOf(m *asana.Metric) *Metric {
 	if m == nil {
 		return nil
 	}
-	return &Progress{
+	return &Metric{
 		Initial:      m.InitialNumberValue,
 		Current:      m.CurrentNumberValue,
 		Target:       m.TargetNumberValue,

@@ -313,7 +313,7 @@ func TestSubgoalsBecomeKeyResults(t *testing.T) {
 		krs[0].RawStatus != "achieved" || krs[0].DueOn.String() != "2026-12-01" {
 		t.Errorf("KR one = %+v", krs[0])
 	}
-	if p := krs[0].Progress; p == nil || p.Current != 40 || p.Target != 100 || p.Unit != "percentage" {
+	if p := krs[0].Metric; p == nil || p.Current != 40 || p.Target != 100 || p.Unit != "percentage" {
 		t.Errorf("KR one progress = %+v", p)
 	}
 	if krs[1].Status != status.OffTrack || krs[1].GID != "12" {

@@ -13,12 +13,12 @@ func ExampleRender() {
 	due, _ := asana.ParseDate("2025-12-31")
 	gs := []goals.Goal{
 		{
-			Name:     "Grow enterprise revenue",
-			Status:   status.Map("on_track"),
-			DueOn:    due,
-			Progress: &goals.Progress{Current: 400000, Target: 1000000, Unit: "currency", CurrencyCode: "EUR"},
+			Name:   "Grow enterprise revenue",
+			Status: status.Map("on_track"),
+			DueOn:  due,
+			Metric: &goals.Metric{Current: 400000, Target: 1000000, Unit: "currency", CurrencyCode: "EUR"},
 			KeyResults: []goals.KeyResult{
-				{Name: "Close ten enterprise deals", Status: status.Map("behind"), Progress: &goals.Progress{Current: 3, Target: 10}},
+				{Name: "Close ten enterprise deals", Status: status.Map("behind"), Metric: &goals.Metric{Current: 3, Target: 10}},
 				{Name: "Hire two account executives", Status: status.Map("achieved")},
 			},
 		},

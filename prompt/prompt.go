@@ -152,14 +152,14 @@ func Render(gs []goals.Goal, opts Options) string {
 		b.WriteByte('\n')
 	}
 	for _, g := range in[:min(len(in), opts.MaxGoals)] {
-		it := item{name: g.Name, status: g.Status, raw: g.RawStatus, source: g.StatusSource, due: g.DueOn.String(), progress: g.Progress}
+		it := item{name: g.Name, status: g.Status, due: g.DueOn.String(), metric: g.Metric}
 		if g.TimePeriod != nil {
 			it.period = g.TimePeriod.DisplayName
 		}
 		writeItem(&b, "- Goal: ", it, opts)
 		for _, kr := range g.KeyResults[:min(len(g.KeyResults), opts.MaxKeyResults)] {
-			writeItem(&b, "  - Key result: ", item{name: kr.Name, status: kr.Status, raw: kr.RawStatus, source: kr.StatusSource,
-				due: kr.DueOn.String(), progress: kr.Progress}, opts)
+			writeItem(&b, "  - Key result: ", item{name: kr.Name, status: kr.Status,
+				due: kr.DueOn.String(), metric: kr.Metric}, opts)
 		}
 		writeMore(&b, "  ", len(g.KeyResults)-opts.MaxKeyResults, "key result", "key results")
 	}
@@ -178,12 +178,10 @@ func Render(gs []goals.Goal, opts Options) string {
 type item struct {
 	name   string
 	status status.Status
-	raw    string
-	source goals.StatusSource
 	due    string
 	period string // the time period's display name; "" for none
-	// progress is nil when there is no metric.
-	progress *goals.Progress
+	// metric is nil when there is none.
+	metric *goals.Metric
 }
 
 // writeItem writes the line of one goal or Key Result.
@@ -208,9 +206,9 @@ func writeItem(b *strings.Builder, prefix string, it item, opts Options) {
 		b.WriteString(" | period: ")
 		writeName(b, it.period, maxPeriodRunes)
 	}
-	if it.progress != nil {
+	if it.metric != nil {
 		b.WriteString(" | progress: ")
-		writeProgress(b, *it.progress)
+		writeMetric(b, *it.metric)
 	}
 	b.WriteByte('\n')
 }
@@ -294,10 +292,10 @@ func cleanText(s string, maxRunes int) []rune {
 	return out
 }
 
-// writeProgress writes a metric as "40% (4/10)": the percentage when one is
+// writeMetric writes a metric as "40% (4/10)": the percentage when one is
 // defined, then current/target in the metric's unit, then the initial value
 // when it is not zero, since the percentage is measured from it.
-func writeProgress(b *strings.Builder, p goals.Progress) {
+func writeMetric(b *strings.Builder, p goals.Metric) {
 	f, ok := p.Fraction()
 	// With a NaN or infinite value the fraction is NaN or meaningless (any
 	// finite current is 0% of an infinite target), so none is shown; the

@@ -260,7 +260,7 @@ func (g *gate) tenantsHeld() int {
 type truthGoal struct {
 	GID, Name, Description string
 	StartOn, DueOn         asana.Date
-	Progress               *goals.Progress
+	Metric                 *goals.Metric
 	KeyResults             []string
 }
 
@@ -274,7 +274,7 @@ func truthOf(ws *asanafake.Workspace, emp goals.Employee) []truthGoal {
 		tg := truthGoal{GID: g.GID, Name: g.Name, Description: htmltext.Description(g.HTMLNotes, goals.DefaultDescriptionLimit),
 			StartOn: start, DueOn: due, KeyResults: []string{}}
 		if m := g.Metric; m != nil {
-			tg.Progress = &goals.Progress{Initial: m.InitialNumberValue, Current: m.CurrentNumberValue,
+			tg.Metric = &goals.Metric{Initial: m.InitialNumberValue, Current: m.CurrentNumberValue,
 				Target: m.TargetNumberValue, Unit: m.Unit, CurrencyCode: m.CurrencyCode}
 		}
 		for _, s := range ws.Subgoals(g.GID) {
@@ -289,7 +289,7 @@ func projection(gs []goals.Goal) []truthGoal {
 	out := []truthGoal{}
 	for _, g := range gs {
 		tg := truthGoal{GID: g.GID, Name: g.Name, Description: g.Description, StartOn: g.StartOn, DueOn: g.DueOn,
-			Progress: g.Progress, KeyResults: []string{}}
+			Metric: g.Metric, KeyResults: []string{}}
 		for _, kr := range g.KeyResults {
 			tg.KeyResults = append(tg.KeyResults, kr.GID+" "+kr.Name)
 		}

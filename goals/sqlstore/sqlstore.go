@@ -379,7 +379,7 @@ func (st *writeStmts) close() {
 
 // upsertGoal writes a goal row and replaces its Key Results.
 func (st *writeStmts) upsertGoal(ctx context.Context, g goals.Goal, position int) error {
-	pi, pc, pt, pu, pcur := progressColumns(g.Progress)
+	pi, pc, pt, pu, pcur := progressColumns(g.Metric)
 	tg, tn, tp, ts, te := timePeriodColumns(g.TimePeriod)
 	_, err := st.upsert.ExecContext(ctx,
 		g.EmployeeID, g.GID, position, g.Name, g.Description, g.StartOn, g.DueOn,
@@ -392,7 +392,7 @@ func (st *writeStmts) upsertGoal(ctx context.Context, g goals.Goal, position int
 		return fmt.Errorf("sqlstore: replace key results of goal %s: %w", g.GID, err)
 	}
 	for i, kr := range g.KeyResults {
-		pi, pc, pt, pu, pcur := progressColumns(kr.Progress)
+		pi, pc, pt, pu, pcur := progressColumns(kr.Metric)
 		if _, err := st.insertKR.ExecContext(ctx,
 			g.EmployeeID, g.GID, kr.GID, i, kr.Name, string(kr.Status), kr.RawStatus,
 			kr.DueOn, pi, pc, pt, pu, pcur, string(kr.StatusSource)); err != nil {
@@ -451,7 +451,7 @@ func (r timePeriodRow) timePeriod() *goals.TimePeriod {
 	return &goals.TimePeriod{GID: r.gid.String, DisplayName: r.name.String, Period: r.period.String, StartOn: r.start, EndOn: r.end}
 }
 
-func progressColumns(p *goals.Progress) (initial, current, target, unit, currency any) {
+func progressColumns(p *goals.Metric) (initial, current, target, unit, currency any) {
 	if p == nil {
 		return nil, nil, nil, nil, nil
 	}
@@ -508,7 +508,7 @@ func readGoals(ctx context.Context, tx *sql.Tx, employeeID string) (out []goals.
 			return nil, nil, fmt.Errorf("sqlstore: goal %s: %w", g.GID, err)
 		}
 		g.TimePeriod = tp.timePeriod()
-		g.Progress = p.progress()
+		g.Metric = p.progress()
 		g.SyncedAt = g.SyncedAt.UTC()
 		byGID[g.GID] = len(out)
 		out = append(out, g)
@@ -538,7 +538,7 @@ func readKeyResults(ctx context.Context, tx *sql.Tx, employeeID string, out []go
 		if kr.Status, err = status.Parse(st); err != nil {
 			return fmt.Errorf("sqlstore: key result %s: %w", kr.GID, err)
 		}
-		kr.Progress = p.progress()
+		kr.Metric = p.progress()
 		if i, ok := byGID[kr.GoalGID]; ok {
 			out[i].KeyResults = append(out[i].KeyResults, kr)
 		}
@@ -554,10 +554,10 @@ type progressRow struct {
 	unit, currency           sql.NullString
 }
 
-func (p progressRow) progress() *goals.Progress {
+func (p progressRow) progress() *goals.Metric {
 	if !p.initial.Valid || !p.current.Valid || !p.target.Valid {
 		return nil
 	}
-	return &goals.Progress{Initial: p.initial.Float64, Current: p.current.Float64, Target: p.target.Float64,
+	return &goals.Metric{Initial: p.initial.Float64, Current: p.current.Float64, Target: p.target.Float64,
 		Unit: p.unit.String, CurrencyCode: p.currency.String}
 }

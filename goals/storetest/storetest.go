@@ -88,7 +88,7 @@ func Goal(emp, gid string, n int) goals.Goal {
 		StatusSource: goals.StatusFromGoal,
 		TimePeriod: &goals.TimePeriod{GID: "7701", DisplayName: "H2 FY26 — 下期", Period: "H2",
 			StartOn: asana.Date{Year: 2026, Month: time.July, Day: 1}, EndOn: asana.Date{Year: 2026, Month: time.December, Day: 31}},
-		Progress:   &goals.Progress{Initial: 0.5, Current: 12.25, Target: 100, Unit: "currency", CurrencyCode: "EUR"},
+		Metric:     &goals.Metric{Initial: 0.5, Current: 12.25, Target: 100, Unit: "currency", CurrencyCode: "EUR"},
 		KeyResults: []goals.KeyResult{},
 		SyncedAt:   SyncedAt,
 	}
@@ -99,7 +99,7 @@ func Goal(emp, gid string, n int) goals.Goal {
 			DueOn: asana.Date{Year: 2027, Month: time.March, Day: i + 1},
 		}
 		if i%2 == 1 {
-			kr.Progress = &goals.Progress{Initial: 0, Current: float64(i), Target: 10, Unit: "none"}
+			kr.Metric = &goals.Metric{Initial: 0, Current: float64(i), Target: 10, Unit: "none"}
 			kr.Status, kr.RawStatus, kr.StatusSource, kr.DueOn = status.OnTrack, "", goals.StatusFromNone, asana.Date{}
 		}
 		g.KeyResults = append(g.KeyResults, kr)

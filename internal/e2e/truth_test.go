@@ -53,7 +53,7 @@ func expected(ws *asanafake.Workspace, emp goals.Employee, capN int) (gs []goals
 			Description: htmltext.Description(g.HTMLNotes, goals.DefaultDescriptionLimit),
 			StartOn:     start,
 			DueOn:       due,
-			Progress:    progress(g.Metric),
+			Metric:      progress(g.Metric),
 			TimePeriod:  timePeriod(g.TimePeriod),
 			KeyResults:  []goals.KeyResult{},
 			SyncedAt:    syncedAt,
@@ -61,7 +61,7 @@ func expected(ws *asanafake.Workspace, emp goals.Employee, capN int) (gs []goals
 		goal.Status, goal.RawStatus, goal.StatusSource = truthStatus(g)
 		for _, s := range ws.Subgoals(g.GID) {
 			sdue, _ := asana.ParseDate(s.DueOn)
-			kr := goals.KeyResult{GoalGID: g.GID, GID: s.GID, Name: s.Name, DueOn: sdue, Progress: progress(s.Metric)}
+			kr := goals.KeyResult{GoalGID: g.GID, GID: s.GID, Name: s.Name, DueOn: sdue, Metric: progress(s.Metric)}
 			kr.Status, kr.RawStatus, kr.StatusSource = truthStatus(s)
 			goal.KeyResults = append(goal.KeyResults, kr)
 		}
@@ -104,11 +104,11 @@ func timePeriod(tp *asanafake.TimePeriod) *goals.TimePeriod {
 	return &goals.TimePeriod{GID: tp.GID, DisplayName: tp.DisplayName, Period: tp.Period, StartOn: start, EndOn: end}
 }
 
-func progress(m *asanafake.Metric) *goals.Progress {
+func progress(m *asanafake.Metric) *goals.Metric {
 	if m == nil {
 		return nil
 	}
-	return &goals.Progress{Initial: m.InitialNumberValue, Current: m.CurrentNumberValue, Target: m.TargetNumberValue,
+	return &goals.Metric{Initial: m.InitialNumberValue, Current: m.CurrentNumberValue, Target: m.TargetNumberValue,
 		Unit: m.Unit, CurrencyCode: m.CurrencyCode}
 }
 
