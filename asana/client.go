@@ -338,6 +338,13 @@ func refuseInsecureRedirect(next func(*http.Request, []*http.Request) error) fun
 	}
 }
 
+// CloseIdleConnections closes the idle keep-alive connections of the
+// client's HTTP transport, for a program that is done with the client (see
+// http.Client.CloseIdleConnections). The client stays usable.
+func (c *Client) CloseIdleConnections() {
+	c.http.HTTPClient.CloseIdleConnections()
+}
+
 // String describes the client without its token, so printing a *Client
 // (with %v, %+v or a logger) cannot leak it.
 func (c *Client) String() string {

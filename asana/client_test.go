@@ -780,3 +780,13 @@ func TestPrintingTheClientHidesTheToken(t *testing.T) {
 		t.Errorf("slog output leaks the token: %s", buf.String())
 	}
 }
+
+// CloseIdleConnections leaves the client usable.
+func TestCloseIdleConnections(t *testing.T) {
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/users/me", httpmock.NewStringResponder(200, `{"data":{"gid":"1"}}`))
+	h.client.CloseIdleConnections()
+	if _, err := h.client.Me(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

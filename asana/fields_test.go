@@ -75,8 +75,8 @@ func TestGoalFieldsStatusTimePeriodNotes(t *testing.T) {
 	check("Goal", seen["/goals/5"][0], true)
 	check("GoalSummary", seen["/goals/5"][1], false)
 	check("Subgoals", seen["/goals/5/subgoals"][0], false)
-	if asana.GoalFields() != seen["/goals"][0] || asana.GoalFieldsWithoutNotes() != seen["/goals"][1] {
-		t.Errorf("GoalFields / GoalFieldsWithoutNotes differ from what is sent")
+	if strings.ReplaceAll(seen["/goals"][0], "html_notes,", "") != seen["/goals"][1] {
+		t.Errorf("the fields without notes are not the whole goal's less html_notes:\n%s\n%s", seen["/goals"][0], seen["/goals"][1])
 	}
 }
 

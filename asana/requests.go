@@ -41,16 +41,6 @@ var (
 		func(f string) bool { return f == "html_notes" }), ",")
 )
 
-// GoalFields returns the opt_fields the client sends for whole goals
-// ([Client.Goals], [Client.Goal]).
-func GoalFields() string { return goalFields }
-
-// GoalFieldsWithoutNotes returns the opt_fields the client sends when a
-// goal's description is not wanted: [ListGoalsOptions.OmitNotes],
-// [Client.Subgoals] and [Client.GoalSummary]. It is [GoalFields] without
-// html_notes.
-func GoalFieldsWithoutNotes() string { return goalFieldsNoNotes }
-
 type attemptsKey struct{}
 
 // get sends one GET (with retries) and decodes the JSON answer into v.

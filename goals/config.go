@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/status"
 )
 
@@ -18,8 +19,9 @@ const (
 	// DefaultConcurrency is how many sub-goal requests run at once. It
 	// leaves room under Asana's 50 in-flight requests for the page scan.
 	DefaultConcurrency = 40
-	// MaxConcurrency is Asana's limit of concurrent GET requests per token.
-	MaxConcurrency = 50
+	// MaxConcurrency is Asana's limit of concurrent GET requests per token
+	// (asana.MaxInFlight).
+	MaxConcurrency = asana.MaxInFlight
 	// DefaultRemovalThreshold is the largest share of the goals stored for
 	// a sync's employees that it removes without confirmation: one fifth.
 	DefaultRemovalThreshold = 0.2

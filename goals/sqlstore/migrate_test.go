@@ -80,11 +80,11 @@ func TestMigrateUpgradesAnOldDatabase(t *testing.T) {
 			// from the old ones.
 			s := openPostgres(t)
 			for _, stmt := range []string{`DROP TABLE asana_goal_key_results`, `DROP TABLE asana_goals`} {
-				if _, err := s.DB().Exec(stmt); err != nil {
+				if _, err := sqlstore.DB(s).Exec(stmt); err != nil {
 					t.Fatal(err)
 				}
 			}
-			return s.DB(), sqlstore.Postgres, oldSchema("DOUBLE PRECISION", "TIMESTAMPTZ")
+			return sqlstore.DB(s), sqlstore.Postgres, oldSchema("DOUBLE PRECISION", "TIMESTAMPTZ")
 		},
 	}
 	for name, open := range stores {

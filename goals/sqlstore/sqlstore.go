@@ -72,9 +72,6 @@ func New(db *sql.DB, dialect Dialect) (*Store, error) {
 	return &Store{db: db, dialect: dialect}, nil
 }
 
-// DB returns the database the store writes to.
-func (s *Store) DB() *sql.DB { return s.db }
-
 // Schema returns the statements that create the store's tables, for a
 // host's own migrations. Tables created by an earlier version lack the
 // columns added since (status_source, time_period_*): run Migrate, which

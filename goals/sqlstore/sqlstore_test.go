@@ -155,7 +155,7 @@ func TestFailedWriteRollsBack(t *testing.T) {
 	if err := s.WriteGoals(ctx, goals.Write{EmployeeID: "e1", Goals: old, Complete: true}); err != nil {
 		t.Fatal(err)
 	}
-	db := s.DB()
+	db := sqlstore.DB(s)
 	if _, err := db.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON asana_goal_key_results
 		WHEN NEW.name = 'explode' BEGIN SELECT RAISE(ABORT, 'refused'); END`); err != nil {
 		t.Fatal(err)

@@ -69,9 +69,9 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 	}
 }
 
-// SyncedAt is the time the goals made by Goal carry: in UTC, whole
+// syncedAt is the time the goals made by Goal carry: in UTC, whole
 // microseconds, as every store must keep it.
-var SyncedAt = time.Date(2026, 11, 26, 14, 30, 15, 123456000, time.UTC)
+var syncedAt = time.Date(2026, 11, 26, 14, 30, 15, 123456000, time.UTC)
 
 // Goal returns a goal of employee emp with every field set (its status
 // from Asana's goal status field, a time period), and n Key Results.
@@ -90,7 +90,7 @@ func Goal(emp, gid string, n int) goals.Goal {
 			StartOn: asana.Date{Year: 2026, Month: time.July, Day: 1}, EndOn: asana.Date{Year: 2026, Month: time.December, Day: 31}},
 		Metric:     &goals.Metric{Initial: 0.5, Current: 12.25, Target: 100, Unit: "currency", CurrencyCode: "EUR"},
 		KeyResults: []goals.KeyResult{},
-		SyncedAt:   SyncedAt,
+		SyncedAt:   syncedAt,
 	}
 	for i := range n {
 		kr := goals.KeyResult{
@@ -110,7 +110,7 @@ func Goal(emp, gid string, n int) goals.Goal {
 // bare returns a goal with only what a goal must have.
 func bare(emp, gid string) goals.Goal {
 	return goals.Goal{EmployeeID: emp, GID: gid, Name: "Bare " + gid, Status: status.OnTrack,
-		KeyResults: []goals.KeyResult{}, SyncedAt: SyncedAt}
+		KeyResults: []goals.KeyResult{}, SyncedAt: syncedAt}
 }
 
 func withKeyResults(g goals.Goal, gids ...string) goals.Goal {

@@ -408,12 +408,12 @@ func (c *cli) runReal(ctx context.Context) int {
 		c.errorf("%v", err)
 		return exitUsage
 	}
-	client, closeIdle, err := c.newClient(c.token, c.opts.baseURL)
+	client, err := c.newClient(c.token, c.opts.baseURL)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
 	}
-	defer closeIdle()
+	defer client.CloseIdleConnections()
 	if c.opts.suggest {
 		return c.suggestMappings(ctx, client, list)
 	}
@@ -459,12 +459,12 @@ func (c *cli) openStore(ctx context.Context) (store syncStore, closeStore func()
 
 // runCheck checks the token and the workspace, the spec's Connecting steps.
 func (c *cli) runCheck(ctx context.Context) int {
-	client, closeIdle, err := c.newClient(c.token, c.opts.baseURL)
+	client, err := c.newClient(c.token, c.opts.baseURL)
 	if err != nil {
 		c.errorf("%v", err)
 		return exitUsage
 	}
-	defer closeIdle()
+	defer client.CloseIdleConnections()
 	conn, err := goals.CheckConnection(ctx, client, c.opts.workspace)
 	if err != nil {
 		c.errorf("check failed: %v", err)
@@ -555,12 +555,12 @@ func (c *cli) runDemo(ctx context.Context) int {
 		<-served
 	}()
 
-	client, closeIdle, err := c.newClient(asanafake.DemoToken, "http://"+ln.Addr().String())
+	client, err := c.newClient(asanafake.DemoToken, "http://"+ln.Addr().String())
 	if err != nil {
 		c.errorf("%v", err)
 		return exitFailed
 	}
-	defer closeIdle()
+	defer client.CloseIdleConnections()
 	list := demoEmployees()
 	note := fmt.Sprintf("Demo: the built-in fake Asana workspace %q, served on 127.0.0.1, with %d employees.\n"+
 		"For a real workspace: ASANA_TOKEN=… goalsync -workspace GID -employees FILE (goalsync -h).\n\n",
@@ -583,25 +583,17 @@ func demoEmployees() *employeeList {
 	return list
 }
 
-// newClient builds the Asana client. Its transport keeps enough idle
-// connections for the sub-goal walk's parallel requests; closeIdle releases
-// them at the end.
-func (c *cli) newClient(token, baseURL string) (client *asana.Client, closeIdle func(), err error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = asana.MaxInFlight
+// newClient builds the Asana client, on the client's own pooled transport;
+// the caller closes its idle connections when done.
+func (c *cli) newClient(token, baseURL string) (*asana.Client, error) {
 	opts := []asana.Option{
 		asana.WithBaseURL(baseURL),
 		asana.WithRequestsPerMinute(c.opts.rate),
 		asana.WithMaxWait(c.opts.maxWait),
-		asana.WithHTTPClient(&http.Client{Transport: tr, Timeout: 60 * time.Second}),
 		asana.WithUserAgent(userAgent),
 	}
 	opts = append(opts, c.changeOptions()...)
-	client, err = asana.NewClient(token, append(opts, c.hooks.clientOpts...)...)
-	if err != nil {
-		return nil, nil, err
-	}
-	return client, tr.CloseIdleConnections, nil
+	return asana.NewClient(token, append(opts, c.hooks.clientOpts...)...)
 }
 
 // errTimeout is the cause of a sync stopped by -timeout.
