@@ -28,8 +28,15 @@
 // Nothing is lost: a failed, cancelled or partial sync never deletes, blanks
 // or downgrades what an earlier sync stored. An answer that is not what
 // Asana sends (a 200 without its data list, a goal or owner without a GID)
-// never reads as "no goals"; a refused token or plan (401, 402) stops the
-// whole sync before anything is written.
+// never reads as "no goals"; a refused token or plan (401, 402), or a
+// Retry-After longer than the client waits, stops the whole sync before
+// anything is written.
+//
+// Progress ([Config.OnProgress], [SyncProgress]) reports pages, goals, the
+// client's rate and pauses, and an estimate of the time left. Statuses are
+// mapped by the spec's table, or a host's [status.Mapper]
+// ([Config.StatusMapper]); a goal without a status update takes its own
+// status field ([StatusOf]).
 //
 // Before the first sync, [CheckConnection] checks the token and the
 // workspace, and [SuggestMappings] proposes Asana users for employees not
