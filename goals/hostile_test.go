@@ -11,20 +11,10 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/jarcoal/httpmock"
-
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/status"
 )
-
-// rawResp answers a request with a JSON body written out by hand, the way a
-// misbehaving server or proxy might.
-func rawResp(status int, body string) *http.Response {
-	r := httpmock.NewStringResponse(status, body)
-	r.Header.Set("Content-Type", "application/json")
-	return r
-}
 
 // seedN stores n goals (GIDs from first) for emp, complete.
 func seedN(t *testing.T, store *goals.MemoryStore, emp string, first, n int) {
@@ -459,7 +449,8 @@ func relationships(rels string) func(kind, gid string, req *http.Request) (*http
 // On the fallback path, a relationship to a sub-goal that no longer exists
 // is skipped: the write stays complete.
 func TestDeletedSubgoalOnFallbackIsSkipped(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "6", name: "Six"})
+	// Six comes first in the scan, so it is seen before goal 1's walk asks.
+	m := newMock(t, wsGoal{gid: "6", name: "Six"}, wsGoal{gid: "1", name: "A", owner: "501"})
 	m.retired = true
 	m.onRequest = relationships(`{"gid":"r1","resource_subtype":"subgoal","supporting_resource":{"gid":"77","resource_type":"goal"}},` +
 		`{"gid":"r2","resource_subtype":"subgoal","supporting_resource":{"gid":"6","resource_type":"goal"}}`)
@@ -604,7 +595,7 @@ func TestEchoedTokenStaysOutOfReport(t *testing.T) {
 		case kind == "subgoals" && gid == "1":
 			return asanaError(500, "upstream said: "+echo), nil
 		case kind == "subgoals" && gid == "2":
-			return httpmock.NewStringResponse(502, "<html><body><pre>"+echo+"</pre></body></html>"), nil
+			return textResp(502, "<html><body><pre>"+echo+"</pre></body></html>"), nil
 		}
 		return nil, nil
 	}

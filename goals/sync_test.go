@@ -932,20 +932,31 @@ func TestBrokenRecordsDoNotBlankStoredData(t *testing.T) {
 	tests := []struct {
 		name string
 		ws   []wsGoal
+		page string // the scan's answer, for a record no workspace holds
 		want string
 	}{
-		{"goal without a name", []wsGoal{{gid: "1", name: "Fresh", owner: "501"}, {gid: "2", name: "", owner: "501"}},
+		{"goal without a name", []wsGoal{{gid: "1", name: "Fresh", owner: "501"}, {gid: "2", name: "", owner: "501"}}, "",
 			"goal 2 without a name"},
-		{"goal without a GID", []wsGoal{{gid: "1", name: "Fresh", owner: "501"}, {gid: "", name: "Ghost", owner: "501"}},
+		{"goal without a GID", []wsGoal{{gid: "1", name: "Fresh", owner: "501"}},
+			`{"data":[{"gid":"1","name":"Fresh","owner":{"gid":"501"}},{"gid":"","name":"Ghost","owner":{"gid":"501"}}],"next_page":null}`,
 			"without a GID"},
 		{"sub-goal without a name", []wsGoal{{gid: "1", name: "Fresh", owner: "501"}, {gid: "2", name: "Two", owner: "501", subs: []string{"9"}},
-			{gid: "9", name: ""}}, "sub-goal without a GID or a name"},
+			{gid: "9", name: ""}}, "", "sub-goal without a GID or a name"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			store := goals.NewMemoryStore()
 			seed(t, store, "emp-ada", goals.Goal{GID: "2", Name: "Stored two", Status: status.AtRisk}, goals.Goal{GID: "5", Name: "Stored five"})
-			rep, err := runSync(t, newMock(t, tc.ws...), store, testConfig(), ada)
+			m := newMock(t, tc.ws...)
+			if tc.page != "" {
+				m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+					if kind == "pages" {
+						return rawResp(200, tc.page), nil
+					}
+					return nil, nil
+				}
+			}
+			rep, err := runSync(t, m, store, testConfig(), ada)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -962,8 +973,15 @@ func TestBrokenRecordsDoNotBlankStoredData(t *testing.T) {
 }
 
 func TestRepeatedSubgoalIsOneKeyResult(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "P", owner: "501", subs: []string{"9", "8", "9"}},
+	m := newMock(t, wsGoal{gid: "1", name: "P", owner: "501", subs: []string{"9", "8"}},
 		wsGoal{gid: "9", name: "Nine"}, wsGoal{gid: "8", name: "Eight"})
+	// A workspace lists a sub-goal once: the repeat is the server's.
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "subgoals" && gid == "1" {
+			return rawResp(200, `{"data":[{"gid":"9","name":"Nine"},{"gid":"8","name":"Eight"},{"gid":"9","name":"Nine"}],"next_page":null}`), nil
+		}
+		return nil, nil
+	}
 	store := goals.NewMemoryStore()
 	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
 		t.Fatal(err)

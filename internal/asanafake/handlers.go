@@ -38,7 +38,12 @@ func (s *Server) listGoals(c *call) reply {
 	if ws != c.snap.wsGID {
 		return unknownObject("workspace", ws)
 	}
-	p, errRep := s.paginate(c, len(c.snap.goals), "goals\x00"+ws)
+	sn := c.snap
+	total := len(sn.goals)
+	if sn.listed != nil {
+		total = len(sn.listed)
+	}
+	p, errRep := s.paginate(c, total, "goals\x00"+ws)
 	if errRep != nil {
 		return *errRep
 	}
@@ -48,7 +53,11 @@ func (s *Server) listGoals(c *call) reply {
 		if i > p.start {
 			b = append(b, ',')
 		}
-		b = c.snap.appendGoal(b, &c.snap.goals[i], &proj)
+		g := i
+		if sn.listed != nil {
+			g = int(sn.listed[i])
+		}
+		b = sn.appendGoal(b, &sn.goals[g], &proj)
 	}
 	b = append(b, ']')
 	b = appendNextPage(b, c, p)

@@ -195,7 +195,7 @@ func TestGenerateStatusesAndPeriods(t *testing.T) {
 				}
 			}
 		}
-		if !slices.Contains(append([]string{""}, GoalStatuses...), g.GoalStatus) {
+		if !slices.Contains(append([]string{""}, goalStatuses...), g.GoalStatus) {
 			t.Errorf("goal %s: goal status %q is not Asana's", g.GID, g.GoalStatus)
 		}
 		tp := g.TimePeriod
@@ -221,7 +221,7 @@ func TestGenerateStatusesAndPeriods(t *testing.T) {
 		return of > 0 && abs(float64(n)/float64(of)-share) < 0.05
 	}
 	if !near(fieldOnly, noUpdate, cfg.GoalStatusOnlyShare) || !near(differs, withUpdate, cfg.GoalStatusDiffersShare) ||
-		!near(withPeriod, len(ws.Goals), cfg.TimePeriodShare) || len(words) != len(GoalStatuses) {
+		!near(withPeriod, len(ws.Goals), cfg.TimePeriodShare) || len(words) != len(goalStatuses) {
 		t.Errorf("goal status only %d of %d, differing %d of %d, time periods %d of %d, words %v",
 			fieldOnly, noUpdate, differs, withUpdate, withPeriod, len(ws.Goals), words)
 	}

@@ -69,14 +69,6 @@ func jsonString(s string) []byte {
 	return appendJSONString(make([]byte, 0, len(s)+2), s)
 }
 
-// jsonStringOrNull returns s as a quoted JSON string, or null when s is "".
-func jsonStringOrNull(s string) []byte {
-	if s == "" {
-		return []byte("null")
-	}
-	return jsonString(s)
-}
-
 // jsonNumber returns f as a JSON number (shortest representation); NaN and
 // infinities, which JSON cannot carry, become null.
 func jsonNumber(f float64) []byte {

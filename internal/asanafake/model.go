@@ -6,14 +6,14 @@ import (
 	"sync"
 )
 
-// GoalStatusTypes lists every status_type Asana allows on a goal's status
+// goalStatusTypes lists every status_type Asana allows on a goal's status
 // update, in Asana's order.
-var GoalStatusTypes = []string{"on_track", "at_risk", "off_track", "achieved", "partial", "missed", "dropped"}
+var goalStatusTypes = []string{"on_track", "at_risk", "off_track", "achieved", "partial", "missed", "dropped"}
 
-// GoalStatuses lists every value of a goal's own status field, in Asana's
+// goalStatuses lists every value of a goal's own status field, in Asana's
 // order: green, yellow and red while the goal is open; achieved, partial,
 // missed and dropped once it is closed.
-var GoalStatuses = []string{"green", "yellow", "red", "achieved", "partial", "missed", "dropped"}
+var goalStatuses = []string{"green", "yellow", "red", "achieved", "partial", "missed", "dropped"}
 
 // Workspace is the data a [Server] serves: one Asana workspace with its users
 // and goals. A test can build one by hand or with [Generate].
@@ -61,16 +61,17 @@ type Goal struct {
 	// OwnerGID is the owner's user gid, or "" for an ownerless goal (served
 	// as "owner": null).
 	OwnerGID string
-	// StatusType is the status_type of the goal's current status update (one
-	// of [GoalStatusTypes]), or "" when the goal has no status update
-	// (served as "current_status_update": null).
+	// StatusType is the status_type of the goal's current status update
+	// (on_track, at_risk, off_track, achieved, partial, missed or dropped),
+	// or "" when the goal has no status update (served as
+	// "current_status_update": null).
 	StatusType string
 	// StatusTitle is the title of the current status update; when "" the
 	// server derives one from StatusType.
 	StatusTitle string
-	// GoalStatus is the goal's own status field (one of [GoalStatuses]), as
-	// Asana shows it even when no status update was posted (it can be set
-	// through the API). When "" it follows the status update, as posting an
+	// GoalStatus is the goal's own status field (green, yellow, red,
+	// achieved, partial, missed or dropped), as Asana shows it even when no
+	// status update was posted (it can be set through the API). When "" it follows the status update, as posting an
 	// update does in Asana: on_track is green, at_risk yellow, off_track
 	// red, a closing status_type the same word; with no status update
 	// either it is served as null. See [Goal.ServedStatus].
@@ -83,6 +84,10 @@ type Goal struct {
 	// SubgoalGIDs are the gids of this goal's sub-goals, in order. Each must
 	// be a goal of the same workspace.
 	SubgoalGIDs []string
+	// Unlisted leaves the goal out of the workspace scan (GET /goals), as
+	// Asana does for goals the scan does not return; GET /goals/{gid} and
+	// its parents' sub-goal lists still serve it.
+	Unlisted bool
 }
 
 // ServedStatus returns the goal's status field as the server serves it:
@@ -184,17 +189,6 @@ func (ws *Workspace) GoalsOwnedBy(userGID string) []Goal {
 	out := make([]Goal, len(idx))
 	for k, i := range idx {
 		out[k] = ws.Goals[i]
-	}
-	return out
-}
-
-// OwnerCounts returns how many goals each user owns; the "" key counts the
-// ownerless goals. Users owning nothing are absent.
-func (ws *Workspace) OwnerCounts() map[string]int {
-	ix := ws.index()
-	out := make(map[string]int, len(ix.byOwner))
-	for owner, goals := range ix.byOwner {
-		out[owner] = len(goals)
 	}
 	return out
 }

@@ -16,43 +16,10 @@ import (
 	"time"
 )
 
-// Route patterns, the keys of [Stats.ByRoute].
-const (
-	RouteGoals             = "/goals"
-	RouteGoal              = "/goals/{gid}"
-	RouteSubgoals          = "/goals/{gid}/subgoals"
-	RouteGoalRelationships = "/goal_relationships"
-	RouteUsersMe           = "/users/me"
-	RouteUsers             = "/users"
-	RouteUser              = "/users/{gid}"
-	// RouteUnmatched counts requests for any other path or method.
-	RouteUnmatched = "(unmatched)"
-)
-
-type routeID int
-
-const (
-	rGoals routeID = iota
-	rGoal
-	rSubgoals
-	rGoalRelationships
-	rUsersMe
-	rUsers
-	rUser
-	rUnmatched
-	numRoutes
-)
-
-var routeNames = [numRoutes]string{
-	RouteGoals, RouteGoal, RouteSubgoals, RouteGoalRelationships,
-	RouteUsersMe, RouteUsers, RouteUser, RouteUnmatched,
-}
-
-// isGoalsRoute reports whether the route belongs to the Goals feature (a paid
-// Asana feature: see Options.PaymentRequired).
-func (r routeID) isGoalsRoute() bool {
-	return r == rGoals || r == rGoal || r == rSubgoals || r == rGoalRelationships
-}
+// route is what the server knows of a request's route: whether it belongs
+// to the Goals feature (a paid Asana feature: see Options.PaymentRequired)
+// and whether it is the retired sub-goals path.
+type route struct{ goals, subgoals bool }
 
 // Options configure a [Server]. The zero value means: any bearer token is
 // accepted, no rate or concurrency limit, no latency, no faults.
@@ -71,6 +38,10 @@ type Options struct {
 	// RateWindow is the length of the sliding window (default time.Minute);
 	// tests use a short one.
 	RateWindow time.Duration
+
+	// PageSize is the most items a page holds, whatever limit asks for (a
+	// server may serve fewer than asked). 0: limit alone decides.
+	PageSize int
 
 	// MaxInFlight is the number of concurrent requests allowed per token
 	// (Asana: 50 GETs). Past it the server answers 429 with Retry-After: 1.
@@ -137,14 +108,10 @@ func (f Faults) total() float64 {
 	return f.ServerError + f.ConnReset + f.TruncatedBody + f.MalformedJSON + f.GatewayHTML + f.RateLimited
 }
 
-// Stats are the server's counters since it started or since
-// [Server.ResetStats].
+// Stats are the server's counters since it started.
 type Stats struct {
 	// Requests counts every request received.
 	Requests int64
-	// ByRoute counts requests per route pattern (RouteGoals, …,
-	// RouteUnmatched), whatever their answer.
-	ByRoute map[string]int64
 	// Unauthorized counts 401s.
 	Unauthorized int64
 	// RateLimited counts 429s served, for either limit.
@@ -171,7 +138,6 @@ type FaultCounts struct {
 
 type counters struct {
 	requests           atomic.Int64
-	byRoute            [numRoutes]atomic.Int64
 	unauthorized       atomic.Int64
 	rateLimited        atomic.Int64
 	concurrencyLimited atomic.Int64
@@ -191,14 +157,6 @@ const (
 	fRateLimited
 	numFaultKinds
 )
-
-// dynamic holds the settings that can change while serving.
-type dynamic struct {
-	faults          Faults
-	faultTotal      float64
-	subgoalsRetired bool
-	paymentRequired bool
-}
 
 // tokenState is the per-token limiter state.
 type tokenState struct {
@@ -251,8 +209,9 @@ type Server struct {
 	epoch  time.Time // limiter times are monotonic durations since epoch
 	mux    *http.ServeMux
 
-	snap atomic.Pointer[snapshot]
-	dyn  atomic.Pointer[dynamic]
+	snap            atomic.Pointer[snapshot]
+	paymentRequired atomic.Bool
+	faultTotal      float64
 
 	tokens     map[string]*tokenState
 	openTokens sync.Map // token → *tokenState, when Options.Tokens is empty
@@ -275,12 +234,13 @@ func NewServer(ws *Workspace, opts Options) *Server {
 		panic(err)
 	}
 	s := &Server{
-		opts:     opts,
-		window:   int64(opts.RateWindow),
-		epoch:    time.Now(),
-		tokens:   make(map[string]*tokenState, len(opts.Tokens)),
-		pageSeed: maphash.MakeSeed(),
-		rng:      rand.New(rand.NewPCG(uint64(opts.Seed), 0x9e3779b97f4a7c15)),
+		opts:       opts,
+		window:     int64(opts.RateWindow),
+		epoch:      time.Now(),
+		tokens:     make(map[string]*tokenState, len(opts.Tokens)),
+		pageSeed:   maphash.MakeSeed(),
+		rng:        rand.New(rand.NewPCG(uint64(opts.Seed), 0x9e3779b97f4a7c15)),
+		faultTotal: opts.Faults.total(),
 	}
 	if s.window <= 0 {
 		s.window = int64(time.Minute)
@@ -294,22 +254,18 @@ func NewServer(ws *Workspace, opts Options) *Server {
 		s.tokens[tok] = &tokenState{userGID: gid}
 	}
 	s.snap.Store(sn)
-	s.dyn.Store(&dynamic{
-		faults:          opts.Faults,
-		faultTotal:      opts.Faults.total(),
-		subgoalsRetired: opts.SubgoalsRetired,
-		paymentRequired: opts.PaymentRequired,
-	})
+	s.paymentRequired.Store(opts.PaymentRequired)
 
+	goalRoute := route{goals: true}
 	mux := http.NewServeMux()
-	mux.Handle("GET /goals", s.route(rGoals, s.listGoals))
-	mux.Handle("GET /goals/{gid}", s.route(rGoal, s.getGoal))
-	mux.Handle("GET /goals/{gid}/subgoals", s.route(rSubgoals, s.listSubgoals))
-	mux.Handle("GET /goal_relationships", s.route(rGoalRelationships, s.listGoalRelationships))
-	mux.Handle("GET /users/me", s.route(rUsersMe, s.getMe))
-	mux.Handle("GET /users", s.route(rUsers, s.listUsers))
-	mux.Handle("GET /users/{gid}", s.route(rUser, s.getUser))
-	mux.Handle("/", s.route(rUnmatched, func(*call) reply { return noRoute() }))
+	mux.Handle("GET /goals", s.route(goalRoute, s.listGoals))
+	mux.Handle("GET /goals/{gid}", s.route(goalRoute, s.getGoal))
+	mux.Handle("GET /goals/{gid}/subgoals", s.route(route{goals: true, subgoals: true}, s.listSubgoals))
+	mux.Handle("GET /goal_relationships", s.route(goalRoute, s.listGoalRelationships))
+	mux.Handle("GET /users/me", s.route(route{}, s.getMe))
+	mux.Handle("GET /users", s.route(route{}, s.listUsers))
+	mux.Handle("GET /users/{gid}", s.route(route{}, s.getUser))
+	mux.Handle("/", s.route(route{}, func(*call) reply { return noRoute() }))
 	s.mux = mux
 	return s
 }
@@ -329,30 +285,9 @@ func (s *Server) SetWorkspace(ws *Workspace) {
 	s.snap.Store(compile(ws))
 }
 
-func (s *Server) updateDynamic(fn func(*dynamic)) {
-	for {
-		old := s.dyn.Load()
-		d := *old
-		fn(&d)
-		if s.dyn.CompareAndSwap(old, &d) {
-			return
-		}
-	}
-}
-
-// SetFaults replaces the fault probabilities.
-func (s *Server) SetFaults(f Faults) {
-	s.updateDynamic(func(d *dynamic) { d.faults, d.faultTotal = f, f.total() })
-}
-
-// SetSubgoalsRetired turns the retired-sub-goals mode on or off.
-func (s *Server) SetSubgoalsRetired(retired bool) {
-	s.updateDynamic(func(d *dynamic) { d.subgoalsRetired = retired })
-}
-
 // SetPaymentRequired turns the 402 mode of the goal routes on or off.
 func (s *Server) SetPaymentRequired(required bool) {
-	s.updateDynamic(func(d *dynamic) { d.paymentRequired = required })
+	s.paymentRequired.Store(required)
 }
 
 // Stats returns a snapshot of the counters.
@@ -360,7 +295,6 @@ func (s *Server) Stats() Stats {
 	c := &s.stats
 	st := Stats{
 		Requests:           c.requests.Load(),
-		ByRoute:            make(map[string]int64, numRoutes),
 		Unauthorized:       c.unauthorized.Load(),
 		RateLimited:        c.rateLimited.Load(),
 		ConcurrencyLimited: c.concurrencyLimited.Load(),
@@ -374,31 +308,9 @@ func (s *Server) Stats() Stats {
 			RateLimited:     c.faults[fRateLimited].Load(),
 		},
 	}
-	for i := range c.byRoute {
-		if n := c.byRoute[i].Load(); n != 0 {
-			st.ByRoute[routeNames[i]] = n
-		}
-	}
 	f := st.Faults
 	st.FaultsInjected = f.ServerErrors + f.ConnResets + f.TruncatedBodies + f.MalformedJSON + f.GatewayHTML + f.RateLimited
 	return st
-}
-
-// ResetStats sets every counter to zero (the in-flight peak restarts from
-// the requests running now). Limiter state is kept.
-func (s *Server) ResetStats() {
-	c := &s.stats
-	c.requests.Store(0)
-	for i := range c.byRoute {
-		c.byRoute[i].Store(0)
-	}
-	c.unauthorized.Store(0)
-	c.rateLimited.Store(0)
-	c.concurrencyLimited.Store(0)
-	c.peak.Store(s.inflight.Load())
-	for i := range c.faults {
-		c.faults[i].Store(0)
-	}
 }
 
 // call is one admitted request being served.
@@ -419,15 +331,14 @@ type reply struct {
 	keep       []byte // pooled buffer to return after writing, if any
 }
 
-func (s *Server) route(id routeID, h func(*call) reply) http.Handler {
+func (s *Server) route(rt route, h func(*call) reply) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.serve(id, h, w, r)
+		s.serve(rt, h, w, r)
 	})
 }
 
-func (s *Server) serve(id routeID, h func(*call) reply, w http.ResponseWriter, r *http.Request) {
+func (s *Server) serve(rt route, h func(*call) reply, w http.ResponseWriter, r *http.Request) {
 	s.stats.requests.Add(1)
-	s.stats.byRoute[id].Add(1)
 	cur := s.inflight.Add(1)
 	defer s.inflight.Add(-1)
 	for {
@@ -476,8 +387,7 @@ func (s *Server) serve(id routeID, h func(*call) reply, w http.ResponseWriter, r
 		return
 	}
 
-	dyn := s.dyn.Load()
-	fault, u := s.drawFault(dyn)
+	fault, u := s.drawFault()
 	switch fault {
 	case fConnReset:
 		s.stats.faults[fConnReset].Add(1)
@@ -485,7 +395,7 @@ func (s *Server) serve(id routeID, h func(*call) reply, w http.ResponseWriter, r
 		return
 	case fServerError:
 		s.stats.faults[fServerError].Add(1)
-		if u < dyn.faults.ServerError/2 {
+		if u < s.opts.Faults.ServerError/2 {
 			writeReply(w, s.serverError())
 		} else {
 			writeReply(w, errReply(http.StatusServiceUnavailable, "Service Unavailable. Please try again later."))
@@ -504,9 +414,9 @@ func (s *Server) serve(id routeID, h func(*call) reply, w http.ResponseWriter, r
 
 	var rep reply
 	switch {
-	case id == rSubgoals && dyn.subgoalsRetired:
+	case rt.subgoals && s.opts.SubgoalsRetired:
 		rep = noRoute()
-	case id.isGoalsRoute() && dyn.paymentRequired:
+	case rt.goals && s.paymentRequired.Load():
 		rep = errReply(http.StatusPaymentRequired, "Goals are not available on your workspace's plan. Upgrade to use this feature.")
 	default:
 		bp := s.bufs.Get().(*[]byte)
@@ -557,14 +467,14 @@ func (s *Server) authenticate(r *http.Request) *tokenState {
 }
 
 // drawFault picks the fault for one request. u is the draw, for sub-choices.
-func (s *Server) drawFault(d *dynamic) (faultKind, float64) {
-	if d.faultTotal <= 0 {
+func (s *Server) drawFault() (faultKind, float64) {
+	if s.faultTotal <= 0 {
 		return fNone, 0
 	}
 	s.rngMu.Lock()
 	u := s.rng.Float64()
 	s.rngMu.Unlock()
-	f := d.faults
+	f := s.opts.Faults
 	switch {
 	case u < f.ServerError:
 		return fServerError, u
@@ -576,7 +486,7 @@ func (s *Server) drawFault(d *dynamic) (faultKind, float64) {
 		return fMalformed, u
 	case u < f.ServerError+f.ConnReset+f.TruncatedBody+f.MalformedJSON+f.GatewayHTML:
 		return fGatewayHTML, u
-	case u < d.faultTotal:
+	case u < s.faultTotal:
 		return fRateLimited, u
 	}
 	return fNone, u
@@ -737,6 +647,9 @@ func (s *Server) paginate(c *call, total int, key string) (page, *reply) {
 			return page{}, &rep
 		}
 		start = min(pos, total)
+	}
+	if s.opts.PageSize > 0 {
+		limit = min(limit, s.opts.PageSize)
 	}
 	p := page{start: start, end: min(start+limit, total), paged: true}
 	if p.end < total {

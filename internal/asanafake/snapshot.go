@@ -17,6 +17,9 @@ type snapshot struct {
 	userIdx map[string]int32
 	goals   []cGoal
 	goalIdx map[string]int32
+	// listed holds the indexes of the goals GET /goals lists, when some
+	// are unlisted; nil when it lists them all.
+	listed []int32
 }
 
 type cUser struct {
@@ -207,6 +210,15 @@ func compile(ws *Workspace) *snapshot {
 	}
 	for i := range ws.Goals {
 		sn.goalIdx[ws.Goals[i].GID] = int32(i)
+		if ws.Goals[i].Unlisted && sn.listed == nil {
+			sn.listed = make([]int32, 0, len(ws.Goals))
+			for j := range i {
+				sn.listed = append(sn.listed, int32(j))
+			}
+		}
+		if sn.listed != nil && !ws.Goals[i].Unlisted {
+			sn.listed = append(sn.listed, int32(i))
+		}
 	}
 	// Long descriptions are often shared (generated workspaces draw them from
 	// a pool); escape each distinct one once.

@@ -1,0 +1,246 @@
+package goals_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
+)
+
+const (
+	testToken = "0/abcdef:do-not-leak-this-token"
+	wsGID     = "1001"
+	tokenUser = "7" // the token's user; owns no goal
+)
+
+// wsGoal is one goal of a test's workspace.
+type wsGoal struct {
+	gid, name, owner, statusType, notes, due, start string
+	subs                                            []string
+	metric                                          *asana.Metric
+	goalStatus                                      string            // the goal's own status field
+	period                                          *asana.TimePeriod // time_period
+	unlisted                                        bool              // left out of the workspace scan
+}
+
+// mockAsana serves a workspace of wsGoals with asanafake, in process: the
+// client's transport calls the fake's handler, so there is no socket to
+// leak and virtual time (testing/synctest) works. Set the fields before
+// newClient.
+type mockAsana struct {
+	t        *testing.T
+	goals    []wsGoal
+	pageSize int  // the most goals a page holds (the client asks for 100)
+	retired  bool // GET /goals/{gid}/subgoals answers 404 as Asana does today
+
+	// onRequest, when set, may answer a request itself (non-nil response or
+	// error) before the workspace does. kind is pages, subgoals,
+	// relationships or goal; gid the goal in the path or supported_goal.
+	onRequest func(kind, gid string, req *http.Request) (*http.Response, error)
+	// ignoreOptFields sends every goal field whatever opt_fields asks for.
+	ignoreOptFields bool
+	// header is added to every answer of the workspace (not to those of
+	// onRequest).
+	header http.Header
+
+	mu     sync.Mutex
+	calls  map[string]int      // by kind
+	fields map[string][]string // the opt_fields of every request, by kind
+}
+
+func newMock(t *testing.T, goals ...wsGoal) *mockAsana {
+	return &mockAsana{t: t, goals: goals, pageSize: 100, calls: map[string]int{}, fields: map[string][]string{}}
+}
+
+func (m *mockAsana) count(kind string) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.calls[kind]
+}
+
+func (m *mockAsana) total() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, c := range m.calls {
+		n += c
+	}
+	return n
+}
+
+// optFields returns the opt_fields of every request of a kind so far.
+func (m *mockAsana) optFields(kind string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.fields[kind]...)
+}
+
+// workspace is m's goals as an asanafake workspace; every owner is a user.
+func (m *mockAsana) workspace() *asanafake.Workspace {
+	ws := &asanafake.Workspace{GID: wsGID, Name: "Test", Users: []asanafake.User{{GID: tokenUser, Name: "Token"}}}
+	users := map[string]bool{tokenUser: true}
+	for _, g := range m.goals {
+		if g.owner != "" && !users[g.owner] {
+			users[g.owner] = true
+			ws.Users = append(ws.Users, asanafake.User{GID: g.owner, Name: "User " + g.owner})
+		}
+		fg := asanafake.Goal{GID: g.gid, Name: g.name, HTMLNotes: g.notes, DueOn: g.due, StartOn: g.start,
+			OwnerGID: g.owner, StatusType: g.statusType, GoalStatus: g.goalStatus, SubgoalGIDs: g.subs, Unlisted: g.unlisted}
+		if mt := g.metric; mt != nil {
+			fg.Metric = &asanafake.Metric{Unit: mt.Unit, CurrencyCode: mt.CurrencyCode, Precision: mt.Precision,
+				InitialNumberValue: mt.InitialNumberValue, TargetNumberValue: mt.TargetNumberValue,
+				CurrentNumberValue: mt.CurrentNumberValue, ProgressSource: mt.ProgressSource}
+		}
+		if p := g.period; p != nil {
+			fg.TimePeriod = &asanafake.TimePeriod{GID: p.GID, DisplayName: p.DisplayName, Period: p.Period,
+				StartOn: p.StartOn.String(), EndOn: p.EndOn.String()}
+		}
+		ws.Goals = append(ws.Goals, fg)
+	}
+	return ws
+}
+
+// classify names a request's kind and the goal it is about.
+func classify(u *url.URL) (kind, gid string) {
+	p := u.Path
+	switch {
+	case p == "/goals":
+		return "pages", ""
+	case p == "/goal_relationships":
+		return "relationships", u.Query().Get("supported_goal")
+	case strings.HasPrefix(p, "/goals/") && strings.HasSuffix(p, "/subgoals"):
+		return "subgoals", strings.TrimSuffix(strings.TrimPrefix(p, "/goals/"), "/subgoals")
+	case strings.HasPrefix(p, "/goals/"):
+		return "goal", strings.TrimPrefix(p, "/goals/")
+	}
+	return "other", ""
+}
+
+// allGoalFields is what ignoreOptFields sends beyond what was asked for.
+const allGoalFields = "name,html_notes,notes,due_on,start_on,status,owner,current_status_update.status_type," +
+	"metric.unit,metric.precision,metric.initial_number_value,metric.target_number_value,metric.current_number_value," +
+	"time_period.display_name,time_period.period,time_period.start_on,time_period.end_on"
+
+// failure is where intercept leaves an error onRequest returned, for the
+// transport to return.
+type failure struct{}
+
+// intercept is the fake's Intercept: checks what the ingester must always
+// send, then lets onRequest answer.
+func (m *mockAsana) intercept(w http.ResponseWriter, r *http.Request) bool {
+	kind, gid := classify(r.URL)
+	if m.onRequest != nil {
+		resp, err := m.onRequest(kind, gid, r)
+		if err != nil {
+			*r.Context().Value(failure{}).(*error) = err
+			return true
+		}
+		if resp != nil {
+			defer resp.Body.Close()
+			for k, vs := range resp.Header {
+				w.Header()[k] = vs
+			}
+			w.WriteHeader(resp.StatusCode)
+			_, _ = io.Copy(w, resp.Body)
+			return true
+		}
+	}
+	q := r.URL.Query()
+	if kind == "pages" && !strings.Contains(q.Get("opt_fields"), "current_status_update.status_type") {
+		m.t.Errorf("scan without status_type in opt_fields: %q", q.Get("opt_fields"))
+	}
+	if kind == "relationships" && q.Get("resource_subtype") != "subgoal" {
+		m.t.Errorf("goal_relationships without resource_subtype=subgoal: %v", q)
+	}
+	for k, vs := range m.header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	return false
+}
+
+// handlerTransport serves the client's requests with the fake's handler.
+type handlerTransport struct {
+	m *mockAsana
+	h http.Handler
+}
+
+func (tr handlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	kind, _ := classify(req.URL)
+	m := tr.m
+	m.mu.Lock()
+	m.calls[kind]++
+	m.fields[kind] = append(m.fields[kind], req.URL.Query().Get("opt_fields"))
+	m.mu.Unlock()
+
+	var failed error
+	r := req.Clone(context.WithValue(req.Context(), failure{}, &failed))
+	if m.ignoreOptFields {
+		q := r.URL.Query()
+		q.Set("opt_fields", q.Get("opt_fields")+","+allGoalFields)
+		r.URL.RawQuery = q.Encode()
+	}
+	r.Host, r.RequestURI = r.URL.Host, r.URL.RequestURI()
+	rec := httptest.NewRecorder()
+	tr.h.ServeHTTP(rec, r)
+	if failed != nil {
+		return nil, failed
+	}
+	resp := rec.Result()
+	resp.Request = req
+	return resp, nil
+}
+
+// newClient returns an asana client served by a fake built from m now.
+func (m *mockAsana) newClient(t *testing.T, opts ...asana.Option) *asana.Client {
+	t.Helper()
+	srv := asanafake.NewServer(m.workspace(), asanafake.Options{
+		Tokens:          map[string]string{testToken: tokenUser},
+		PageSize:        m.pageSize,
+		SubgoalsRetired: m.retired,
+		Intercept:       m.intercept,
+	})
+	base := []asana.Option{
+		asana.WithBaseURL("https://asanafake.test"),
+		asana.WithHTTPClient(&http.Client{Transport: handlerTransport{m, srv}}),
+		asana.WithRetryWait(time.Millisecond, 2*time.Millisecond),
+		asana.WithMaxRetries(1),
+		asana.WithRequestsPerMinute(6_000_000),
+	}
+	c, err := asana.NewClient(testToken, append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// textResp is an answer of onRequest.
+func textResp(status int, body string) *http.Response {
+	return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}
+}
+
+// rawResp answers a request with a JSON body written out by hand, the way a
+// misbehaving server or proxy might.
+func rawResp(status int, body string) *http.Response {
+	r := textResp(status, body)
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
+
+func asanaError(status int, msg string) *http.Response {
+	b, err := json.Marshal(map[string]any{"errors": []map[string]string{{"message": msg}}})
+	if err != nil {
+		panic(err)
+	}
+	return rawResp(status, string(b))
+}
