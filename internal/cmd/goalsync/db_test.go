@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/perfcopilot/asanagoals/goals/sqlstore"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
@@ -422,7 +423,7 @@ func TestDBPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer admin.Close()
-	schema := fmt.Sprintf("goalsync_%d", os.Getpid())
+	schema := fmt.Sprintf("goalsync_%d_%d", os.Getpid(), time.Now().UnixNano())
 	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
 		t.Fatal(err)
 	}
