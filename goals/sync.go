@@ -107,16 +107,14 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 	}
 	r := newRun(cfg, in.src, employees)
 	r.reader = reader
-	var before asana.Stats
-	st, hasStats := in.src.(statser)
-	if hasStats {
-		before = st.Stats()
+	if st, ok := in.src.(statser); ok {
+		before := st.Stats()
 		r.stats = func() asana.Stats { return st.Stats().Sub(before) }
 	}
 	syncErr := r.sync(ctx, in.store)
 	r.progress(PhaseDone)
-	if hasStats {
-		d := st.Stats().Sub(before)
+	if r.stats != nil {
+		d := r.stats()
 		r.report.Requests, r.report.Retries, r.report.RateLimited = d.Requests, d.Retries, d.RateLimited
 	}
 	if ch, ok := in.src.(changer); ok {
@@ -156,7 +154,8 @@ type run struct {
 	byOwner  map[string]*employeeState // by Asana user GID
 
 	// stop ends the fetch phase at once with a cause; fatal is the first
-	// answer that made it (401, 402), nil otherwise.
+	// answer that made it (401, 402, a Retry-After too long to wait), nil
+	// otherwise.
 	stop    context.CancelCauseFunc
 	fatalMu sync.Mutex
 	fatal   error
