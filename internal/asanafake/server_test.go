@@ -599,55 +599,52 @@ func TestInFlightLimit(t *testing.T) {
 	}
 }
 
+// In virtual time ten requests arrive at once: exactly three are admitted
+// (they hold their slots through the latency), seven get 429.
 func TestInFlightLimitWithLatency(t *testing.T) {
-	f := newFakeAPI(t, smallWorkspace(), Options{MaxInFlight: 3, Latency: 200 * time.Millisecond})
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	counts := map[int]int{}
-	for range 10 {
-		wg.Go(func() {
-			req, _ := http.NewRequest(http.MethodGet, f.ts.URL+"/users/me", nil)
-			req.Header.Set("Authorization", "Bearer "+testToken)
-			resp, err := f.ts.Client().Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			mu.Lock()
-			counts[resp.StatusCode]++
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	if counts[200] < 3 || counts[429] == 0 || counts[200]+counts[429] != 10 {
-		t.Errorf("statuses: %v (want at least 3 OK and some 429s)", counts)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		srv := NewServer(smallWorkspace(), Options{MaxInFlight: 3, Latency: 200 * time.Millisecond,
+			Tokens: map[string]string{testToken: "1"}})
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		counts := map[int]int{}
+		start := time.Now()
+		for range 10 {
+			wg.Go(func() {
+				a := serveDirect(srv, testToken, "/users/me")
+				mu.Lock()
+				counts[a.status]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if counts[200] != 3 || counts[429] != 7 {
+			t.Errorf("statuses: %v, want 3 OK and 7 429s", counts)
+		}
+		if el := time.Since(start); el != 200*time.Millisecond {
+			t.Errorf("took %s, want the latency, 200ms", el)
+		}
+	})
 }
 
+// A client that gives up ends the handler's latency wait too: nothing
+// stays in flight.
 func TestLatencyRespectsContext(t *testing.T) {
-	f := newFakeAPI(t, smallWorkspace(), Options{Latency: 10 * time.Second})
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, f.ts.URL+"/users/me", nil)
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	start := time.Now()
-	_, err := f.ts.Client().Do(req)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want deadline exceeded", err)
-	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("took %v", d)
-	}
-	// The handler gives up too: nothing stays in flight.
-	deadline := time.Now().Add(2 * time.Second)
-	for f.srv.inflight.Load() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("handler still sleeping after the client left")
+	synctest.Test(t, func(t *testing.T) {
+		srv := NewServer(smallWorkspace(), Options{Latency: 10 * time.Second, Tokens: map[string]string{testToken: "1"}})
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		req := httptest.NewRequestWithContext(ctx, http.MethodGet, "http://fake/users/me", nil)
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		start := time.Now()
+		srv.ServeHTTP(httptest.NewRecorder(), req)
+		if el := time.Since(start); el != 50*time.Millisecond {
+			t.Errorf("the handler returned after %s, want when the client gave up, 50ms", el)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		if n := srv.inflight.Load(); n != 0 {
+			t.Errorf("%d requests still in flight after the client left", n)
+		}
+	})
 }
 
 // freshClient does not reuse connections, so the Transport cannot retry a
