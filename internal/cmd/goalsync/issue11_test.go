@@ -392,6 +392,14 @@ func TestAsanaChangesListed(t *testing.T) {
 			t.Errorf("text output lacks %q:\n%s", want, res.stdout)
 		}
 	}
+	// A nightly job's log shows them too, a line each, with the exit code
+	// unchanged.
+	if want := "goalsync: warning: Asana announces the breaking change new_goal_memberships (https://forum.asana.com/t/goal-memberships/1), " +
+		"and it affects this sync's requests; opt in or out with -asana-enable / -asana-disable new_goal_memberships\n" +
+		"goalsync: warning: Asana announces the breaking change string_ids (https://forum.asana.com/t/string-ids/2); " +
+		"opt in or out with -asana-enable / -asana-disable string_ids\n"; res.stderr != want {
+		t.Errorf("stderr = %q, want %q", res.stderr, want)
+	}
 	res = runCmd(t, tokenEnvMap(testToken), append(args, "-format", "json")...)
 	res.wantCode(t, exitOK)
 	checkJSONShape(t, res.stdout)
@@ -401,8 +409,8 @@ func TestAsanaChangesListed(t *testing.T) {
 	}
 
 	plain := runCmd(t, nil, "-demo")
-	if strings.Contains(plain.stdout, "Asana announced") {
-		t.Errorf("changes listed when Asana announced none:\n%s", plain.stdout)
+	if strings.Contains(plain.stdout, "Asana announced") || plain.stderr != "" {
+		t.Errorf("changes listed when Asana announced none:\n%s\nstderr: %s", plain.stdout, plain.stderr)
 	}
 }
 

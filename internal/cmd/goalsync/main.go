@@ -174,6 +174,10 @@ Exit status:
      nothing was requested from Asana
   3  some employees could not be synced, or removals were held back (see
      Removals); the report and a line on stderr say which and why
+
+Breaking changes Asana announces (Asana-Change headers) are listed in the
+report and, a "warning:" line each, on stderr; they leave the exit status
+as it is.
 `
 
 // isTerminal reports whether w is a terminal.
@@ -632,6 +636,7 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 			c.errorf("cannot write the output: %v", werr)
 			return exitFailed
 		}
+		c.warnChanges(report.AsanaChanges)
 	}
 	if err != nil {
 		msg := err.Error()
@@ -670,6 +675,24 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 func removalsHeldLine(n int, threshold float64) string {
 	return fmt.Sprintf("removals held back: this sync would remove %s that Asana no longer lists, more than %.0f%% of those stored "+
 		"(-removal-threshold %v), so it removed nothing", plural(n, "stored goal"), threshold*100, threshold)
+}
+
+// warnChanges says on stderr, a line each, which breaking changes Asana
+// announced: a nightly job's log is often all anyone reads, and a change
+// Asana announces is one the sync may soon break on. The exit code stays.
+func (c *cli) warnChanges(changes []asana.Change) {
+	for _, ch := range changes {
+		affected := ""
+		if ch.Affected {
+			affected = ", and it affects this sync's requests"
+		}
+		link := ""
+		if ch.Info != "" {
+			link = " (" + ch.Info + ")"
+		}
+		c.errorf("warning: Asana announces the breaking change %s%s%s; opt in or out with -asana-enable / -asana-disable %s",
+			ch.Name, link, affected, ch.Name)
+	}
 }
 
 // locate returns "where: " for a configuration error about one employee of
