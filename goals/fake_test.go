@@ -40,7 +40,7 @@ type mockAsana struct {
 	t        *testing.T
 	goals    []wsGoal
 	pageSize int  // the most goals a page holds (the client asks for 100)
-	retired  bool // GET /goals/{gid}/subgoals answers 404 as Asana does today
+	specPath bool // serve GET /goals/{gid}/subgoals (the spec's path); by default it answers 404 as Asana does today
 
 	// onRequest, when set, may answer a request itself (non-nil response or
 	// error) before the workspace does. kind is pages, subgoals,
@@ -207,7 +207,7 @@ func (m *mockAsana) newClient(t *testing.T, opts ...asana.Option) *asana.Client 
 	srv := asanafake.NewServer(m.workspace(), asanafake.Options{
 		Tokens:          map[string]string{testToken: tokenUser},
 		PageSize:        m.pageSize,
-		SubgoalsRetired: m.retired,
+		SpecSubgoalPath: m.specPath,
 		Intercept:       m.intercept,
 	})
 	base := []asana.Option{
@@ -243,4 +243,14 @@ func asanaError(status int, msg string) *http.Response {
 		panic(err)
 	}
 	return rawResp(status, string(b))
+}
+
+// listingKind is the kind of request that lists a goal's sub-goals in m's
+// world: goal relationships in today's Asana, the spec's path when m
+// serves it.
+func (m *mockAsana) listingKind() string {
+	if m.specPath {
+		return "subgoals"
+	}
+	return "relationships"
 }

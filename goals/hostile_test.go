@@ -86,7 +86,7 @@ func boolInt(b bool) int {
 func TestSubgoalAnswerWithoutListKeepsKeyResults(t *testing.T) {
 	m := newMock(t, wsGoal{gid: "1", name: "Fresh", owner: "501", subs: []string{"9"}}, wsGoal{gid: "9", name: "Nine"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
-		if kind == "subgoals" {
+		if kind == m.listingKind() {
 			return rawResp(200, `{"data":null}`), nil
 		}
 		return nil, nil
@@ -155,6 +155,7 @@ func TestRefusedTokenStopsTheSync(t *testing.T) {
 	}{
 		{"401 on sub-goals", 401, asana.ErrUnauthorized, "subgoals"},
 		{"402 on sub-goals", 402, asana.ErrPaymentRequired, "subgoals"},
+		{"401 on goal relationships", 401, asana.ErrUnauthorized, "relationships"},
 		{"401 on page 2", 401, asana.ErrUnauthorized, "pages"},
 	} {
 		// The first 401 closes the client (TestRefusedTokenSendsNothingMore
@@ -402,36 +403,80 @@ func TestUnreadableStoreRemovesNothing(t *testing.T) {
 	}
 }
 
-// A goal deleted while the sync runs: both sub-goal paths answer 404 for it.
-// The employee is written partial, and the sub-goal source is not switched
-// on that evidence.
+// A goal deleted while the sync runs answers 404 on either sub-goal path.
+// The employee is written partial; the path, once proven by an earlier
+// goal, is not switched on that evidence, and no extra request is spent
+// asking the other path.
 func TestGoalDeletedDuringSync(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501", subs: []string{"9"}}, wsGoal{gid: "2", name: "B", owner: "501"}, wsGoal{gid: "9", name: "Nine"})
-	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
-		if gid == "2" && (kind == "subgoals" || kind == "relationships") {
-			return asanaError(404, "goal: Unknown object: 2"), nil
-		}
-		return nil, nil
+	for _, spec := range []bool{true, false} {
+		t.Run(map[bool]string{true: "spec's path", false: "goal relationships"}[spec], func(t *testing.T) {
+			m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501", subs: []string{"9"}}, wsGoal{gid: "2", name: "B", owner: "501"}, wsGoal{gid: "9", name: "Nine"})
+			m.specPath = spec
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				if gid == "2" && (kind == m.listingKind() || kind == "relationships") {
+					return asanaError(404, "goal: Unknown object: 2"), nil
+				}
+				return nil, nil
+			}
+			store := goals.NewMemoryStore()
+			cfg := testConfig()
+			cfg.Concurrency = 1 // goal 1 proves the path first
+			rep, err := runSync(t, m, store, cfg, ada)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := employeeReport(t, rep, "emp-ada")
+			if e.Written != goals.WrittenPartial || !strings.Contains(e.Error, "no longer in Asana") {
+				t.Errorf("ada = %+v, want partial saying goal 2 is gone", e)
+			}
+			want, subgoals, rels := goals.SourceSubgoals, 2, 0
+			if !spec {
+				want, subgoals, rels = goals.SourceGoalRelationships, 1, 2
+			}
+			if rep.SubgoalSource != want {
+				t.Errorf("source = %q, want %q: a deleted goal is no evidence about the path", rep.SubgoalSource, want)
+			}
+			if n, r := m.count("subgoals"), m.count("relationships"); n != subgoals || r != rels {
+				t.Errorf("%d subgoals and %d goal_relationships requests, want %d and %d", n, r, subgoals, rels)
+			}
+			if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "1" || krGIDs(gs[0]) != "9" {
+				t.Errorf("stored = %s", gidsOf(gs))
+			}
+		})
 	}
-	store := goals.NewMemoryStore()
-	cfg := testConfig()
-	cfg.Concurrency = 1 // goal 1 proves the subgoals path first
-	rep, err := runSync(t, m, store, cfg, ada)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := employeeReport(t, rep, "emp-ada")
-	if e.Written != goals.WrittenPartial || !strings.Contains(e.Error, "no longer in Asana") {
-		t.Errorf("ada = %+v, want partial saying goal 2 is gone", e)
-	}
-	if rep.SubgoalSource != goals.SourceSubgoals {
-		t.Errorf("source = %q, want subgoals: a deleted goal is no evidence that the path is gone", rep.SubgoalSource)
-	}
-	if n := m.count("relationships"); n != 1 {
-		t.Errorf("%d goal_relationships probes, want 1", n)
-	}
-	if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "1" || krGIDs(gs[0]) != "9" {
-		t.Errorf("stored = %s", gidsOf(gs))
+}
+
+// The first goal probed was deleted: both paths answer 404 for it, which
+// says nothing about the path, so the next goal probes again.
+func TestDeletedProbeGoalLeavesThePathOpen(t *testing.T) {
+	for _, spec := range []bool{true, false} {
+		t.Run(map[bool]string{true: "spec's path", false: "goal relationships"}[spec], func(t *testing.T) {
+			m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B", owner: "501", subs: []string{"9"}}, wsGoal{gid: "9", name: "Nine"})
+			m.specPath = spec
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				if gid == "1" && (kind == m.listingKind() || kind == "relationships") {
+					return asanaError(404, "goal: Unknown object: 1"), nil
+				}
+				return nil, nil
+			}
+			cfg := testConfig()
+			cfg.Concurrency = 1
+			store := goals.NewMemoryStore()
+			rep, err := runSync(t, m, store, cfg, ada)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[bool]goals.SubgoalSource{true: goals.SourceSubgoals, false: goals.SourceGoalRelationships}[spec]
+			if rep.SubgoalSource != want {
+				t.Errorf("source = %q, want %q", rep.SubgoalSource, want)
+			}
+			if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "2" || krGIDs(gs[0]) != "9" {
+				t.Errorf("stored = %s, want goal 2 with Key Result 9", gidsOf(gs))
+			}
+			if n := m.count("subgoals"); n != 2 {
+				t.Errorf("%d subgoals requests, want 2: one probe per goal until one answers", n)
+			}
+		})
 	}
 }
 
@@ -451,7 +496,6 @@ func relationships(rels string) func(kind, gid string, req *http.Request) (*http
 func TestDeletedSubgoalOnFallbackIsSkipped(t *testing.T) {
 	// Six comes first in the scan, so it is seen before goal 1's walk asks.
 	m := newMock(t, wsGoal{gid: "6", name: "Six"}, wsGoal{gid: "1", name: "A", owner: "501"})
-	m.retired = true
 	m.onRequest = relationships(`{"gid":"r1","resource_subtype":"subgoal","supporting_resource":{"gid":"77","resource_type":"goal"}},` +
 		`{"gid":"r2","resource_subtype":"subgoal","supporting_resource":{"gid":"6","resource_type":"goal"}}`)
 	store := goals.NewMemoryStore()
@@ -474,7 +518,6 @@ func TestDeletedSubgoalOnFallbackIsSkipped(t *testing.T) {
 // the subtype) never become Key Results, whatever the server sends.
 func TestNonSubgoalRelationshipsAreNotKeyResults(t *testing.T) {
 	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "5", name: "Five"}, wsGoal{gid: "6", name: "Six"}, wsGoal{gid: "7", name: "Seven"})
-	m.retired = true
 	m.onRequest = relationships(`{"gid":"r1","resource_subtype":"supporting_work","supporting_resource":{"gid":"5","resource_type":"goal"}},` +
 		`{"gid":"r2","resource_subtype":"subgoal","supporting_resource":{"gid":"7","resource_type":"project"}},` +
 		`{"gid":"r3","resource_subtype":"subgoal","supporting_resource":{"gid":"6","resource_type":"goal"}}`)
@@ -512,8 +555,8 @@ func TestGoalRepeatedOnTwoPages(t *testing.T) {
 	if e := employeeReport(t, rep, "emp-ada"); e.GoalsOwned != 3 || e.GoalsKept != 3 || e.Written != goals.WrittenComplete {
 		t.Errorf("ada = %+v, want 3 owned, 3 kept, complete", e)
 	}
-	if n := m.count("subgoals"); n != 3 {
-		t.Errorf("%d sub-goal requests, want 3", n)
+	if n := m.count("relationships"); n != 3 {
+		t.Errorf("%d sub-goal listings, want 3", n)
 	}
 }
 
@@ -524,7 +567,7 @@ func TestCancelAfterSomeGoalsWritesNothing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
-		if kind == "subgoals" && gid == "20" {
+		if kind == "relationships" && gid == "20" {
 			cancel()
 			<-req.Context().Done()
 			return nil, req.Context().Err()
@@ -539,7 +582,7 @@ func TestCancelAfterSomeGoalsWritesNothing(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
-	if n := m.count("subgoals"); n != 20 {
+	if n := m.count("relationships"); n != 20 {
 		t.Errorf("%d sub-goal requests, want 20 (19 done before the cancel)", n)
 	}
 	if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "1,2" || gs[0].Name != "Stored" {
@@ -592,9 +635,9 @@ func TestEchoedTokenStaysOutOfReport(t *testing.T) {
 	echo := "Authorization: Bearer " + testToken
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		switch {
-		case kind == "subgoals" && gid == "1":
+		case kind == m.listingKind() && gid == "1":
 			return asanaError(500, "upstream said: "+echo), nil
-		case kind == "subgoals" && gid == "2":
+		case kind == m.listingKind() && gid == "2":
 			return textResp(502, "<html><body><pre>"+echo+"</pre></body></html>"), nil
 		}
 		return nil, nil

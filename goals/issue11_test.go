@@ -75,7 +75,7 @@ func TestOmitDescriptions(t *testing.T) {
 
 	for _, retired := range []bool{false, true} {
 		m := newMock(t, ws...)
-		m.retired = retired
+		m.specPath = !retired
 		fetched := fetchedGoals(m)
 		cfg := testConfig()
 		cfg.OmitDescriptions = true

@@ -80,7 +80,7 @@ func TestLongRetryAfterStopsTheSync(t *testing.T) {
 				if limited.Load() {
 					after.Add(1)
 				}
-				if kind == "subgoals" && gid == "5" {
+				if kind == m.listingKind() && gid == "5" {
 					limited.Store(true)
 					r := asanaError(429, "Too many requests")
 					r.Header.Set("Retry-After", "3600")

@@ -68,7 +68,7 @@ func TestGoalStatusFieldWhenNoStatusUpdate(t *testing.T) {
 		name := map[bool]string{false: "subgoals path", true: "goal relationships"}[retired]
 		t.Run(name, func(t *testing.T) {
 			m := newMock(t, goalStatusWorkspace()...)
-			m.retired = retired
+			m.specPath = !retired
 			store := goals.NewMemoryStore()
 			rep, err := runSync(t, m, store, testConfig(), ada)
 			if err != nil {
@@ -98,7 +98,6 @@ func TestGoalStatusOfSubgoalFetchedAlone(t *testing.T) {
 		}
 	}
 	m := newMock(t, ws...)
-	m.retired = true
 	fetched := fetchedGoals(m)
 	store := goals.NewMemoryStore()
 	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {

@@ -177,8 +177,8 @@ func TestSyncRoutesGoalsByOwner(t *testing.T) {
 	if ids := store.Employees(); !slices.Equal(ids, []string{"emp-ada", "emp-brian"}) {
 		t.Errorf("stored employees = %v; ownerless and unmapped goals must not be stored", ids)
 	}
-	if got := m.count("subgoals"); got != 100 {
-		t.Errorf("sub-goal requests = %d, want 100 (one per kept goal, none for the others)", got)
+	if got, probes := m.count("relationships"), m.count("subgoals"); got != 100 || probes != 1 {
+		t.Errorf("sub-goal listings = %d and probes of the spec's path = %d, want 100 (one per kept goal, none for the others) and 1", got, probes)
 	}
 }
 
@@ -207,8 +207,8 @@ func TestCapAndTruncated(t *testing.T) {
 	if len(stored) != 200 || stored[0].GID != "5001" || stored[199].GID != "5200" {
 		t.Errorf("stored %d goals %s..%s, want 5001..5200", len(stored), stored[0].GID, stored[len(stored)-1].GID)
 	}
-	if got := m.count("subgoals"); got != 201 {
-		t.Errorf("sub-goal requests = %d, want 201: none for goals past the cap", got)
+	if got := m.count("relationships"); got != 201 {
+		t.Errorf("sub-goal listings = %d, want 201: none for goals past the cap", got)
 	}
 	b, _ := json.Marshal(a)
 	if !strings.Contains(string(b), `"truncated":true`) {
@@ -289,6 +289,14 @@ func TestStatusMappedAndRawKept(t *testing.T) {
 // Rule 6: sub-goals become Key Results with their own statuses, fetched
 // while the scan is still paging.
 func TestSubgoalsBecomeKeyResults(t *testing.T) {
+	for _, spec := range []bool{false, true} {
+		t.Run(map[bool]string{false: "goal relationships", true: "spec's path"}[spec], func(t *testing.T) {
+			testSubgoalsBecomeKeyResults(t, spec)
+		})
+	}
+}
+
+func testSubgoalsBecomeKeyResults(t *testing.T, spec bool) {
 	m := newMock(t,
 		wsGoal{gid: "10", name: "Parent", owner: "501", statusType: "on_track", subs: []string{"11", "12"}},
 		wsGoal{gid: "11", name: "KR one", owner: "502", statusType: "achieved", due: "2026-12-01",
@@ -296,6 +304,7 @@ func TestSubgoalsBecomeKeyResults(t *testing.T) {
 		wsGoal{gid: "12", name: "KR two", owner: "", statusType: "missed"},
 		wsGoal{gid: "20", name: "Custom-field linked only", owner: "501"},
 	)
+	m.specPath = spec
 	store := goals.NewMemoryStore()
 	rep, err := runSync(t, m, store, testConfig(), ada)
 	if err != nil {
@@ -322,8 +331,8 @@ func TestSubgoalsBecomeKeyResults(t *testing.T) {
 	if len(gs[1].KeyResults) != 0 {
 		t.Errorf("a goal with no sub-goals has KRs %+v", gs[1].KeyResults)
 	}
-	if rep.SubgoalSource != goals.SourceSubgoals {
-		t.Errorf("source = %q", rep.SubgoalSource)
+	if want := map[bool]goals.SubgoalSource{false: goals.SourceGoalRelationships, true: goals.SourceSubgoals}[spec]; rep.SubgoalSource != want {
+		t.Errorf("source = %q, want %q", rep.SubgoalSource, want)
 	}
 	if e := employeeReport(t, rep, "emp-ada"); e.KeyResults != 2 {
 		t.Errorf("report key results = %d", e.KeyResults)
@@ -340,7 +349,7 @@ func TestSubgoalWalkRunsWhileScanPages(t *testing.T) {
 	var once sync.Once
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		switch {
-		case kind == "subgoals":
+		case kind == m.listingKind():
 			once.Do(func() { close(subgoalSeen) })
 		case kind == "pages" && req.URL.Query().Get("offset") != "":
 			// The second page is held back until a sub-goal request of a
@@ -359,8 +368,10 @@ func TestSubgoalWalkRunsWhileScanPages(t *testing.T) {
 	}
 }
 
-// Rule 6, fallback: the subgoals path is gone; goal relationships take over
-// for the rest of the sync, with details from the scan or GET /goals/{gid}.
+// Rule 6 in today's Asana: the subgoals path is gone; one probe finds out,
+// and goal relationships take over for the whole sync, with each
+// sub-goal's details from the scan: the rows equal those of the spec's
+// path.
 func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
 	var ws []wsGoal
 	for i := 1; i <= 120; i++ {
@@ -374,7 +385,6 @@ func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
 		ws = append(ws, wsGoal{gid: fmt.Sprint(i + 1000), name: fmt.Sprintf("Sub of %d", i), owner: "", statusType: "at_risk"})
 	}
 	retired := newMock(t, ws...)
-	retired.retired = true
 	store := goals.NewMemoryStore()
 	cfg := testConfig()
 	cfg.Concurrency = 4
@@ -385,8 +395,8 @@ func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
 	if rep.SubgoalSource != goals.SourceGoalRelationships {
 		t.Errorf("source = %q, want goal_relationships", rep.SubgoalSource)
 	}
-	if n := retired.count("subgoals"); n < 1 || n > cfg.Concurrency {
-		t.Errorf("subgoals path tried %d times; after the switch it must not be tried again (at most one per walker)", n)
+	if n := retired.count("subgoals"); n != 1 {
+		t.Errorf("subgoals path tried %d times, want one probe whatever the concurrency", n)
 	}
 	if n := retired.count("relationships"); n != 120 {
 		t.Errorf("relationship requests = %d, want 120 (one per kept goal)", n)
@@ -394,7 +404,9 @@ func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
 
 	// The same workspace through the working path gives the same rows.
 	want := goals.NewMemoryStore()
-	if _, err := runSync(t, newMock(t, ws...), want, cfg, ada); err != nil {
+	spec := newMock(t, ws...)
+	spec.specPath = true
+	if _, err := runSync(t, spec, want, cfg, ada); err != nil {
 		t.Fatal(err)
 	}
 	got, exp := stored(t, store, "emp-ada"), stored(t, want, "emp-ada")
@@ -404,32 +416,32 @@ func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
 	if kr := got[9].KeyResults; len(kr) != 1 || kr[0].GID != "1010" || kr[0].Status != status.AtRisk || kr[0].Name != "Sub of 10" {
 		t.Errorf("goal 10 KRs = %+v", kr)
 	}
-	// Sub-goals the scan had seen by then came from memory; the rest (and
-	// only those) from GET /goals/{gid}.
-	if n := retired.count("goal"); n > 12 {
-		t.Errorf("GET /goals/{gid} made %d times for 12 sub-goals", n)
+	// Every sub-goal is in the scan: none is fetched on its own.
+	if n := retired.count("goal"); n != 0 {
+		t.Errorf("GET /goals/{gid} made %d times for 12 sub-goals the scan returns", n)
 	}
 }
 
-func TestRelationshipSubgoalNotSeenInScanIsFetched(t *testing.T) {
+// A sub-goal the scan returns after its parent's walk began is taken from
+// the scan when it comes, never fetched on its own: its parent waits for
+// the scan's end.
+func TestSubgoalScannedLaterIsNotFetched(t *testing.T) {
 	m := newMock(t,
 		wsGoal{gid: "1", name: "P", owner: "501", subs: []string{"2"}},
-		wsGoal{gid: "2", name: "Elsewhere", statusType: "achieved"},
+		wsGoal{gid: "2", name: "Later", statusType: "achieved"},
 	)
-	m.retired = true
 	m.pageSize = 1 // the sub-goal is on page 2, after its parent's walk began
-	fetched := make(chan struct{})
+	listed := make(chan struct{})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		switch {
-		case kind == "goal" && gid == "2":
-			close(fetched)
+		case kind == "relationships" && gid == "1":
+			defer close(listed)
 		case kind == "pages" && req.URL.Query().Get("offset") != "":
-			// Page 2 waits until the walk of goal 1 has asked for its
-			// sub-goal, which the scan has not seen yet.
+			// Page 2 waits until goal 1's sub-goals were listed.
 			select {
-			case <-fetched:
+			case <-listed:
 			case <-time.After(10 * time.Second):
-				t.Error("the walk never fetched the sub-goal the scan had not seen")
+				t.Error("goal 1's sub-goals were not listed while the scan was on page 1")
 			}
 		}
 		return nil, nil
@@ -439,11 +451,41 @@ func TestRelationshipSubgoalNotSeenInScanIsFetched(t *testing.T) {
 		t.Fatal(err)
 	}
 	gs := stored(t, store, "emp-ada")
-	if len(gs) != 1 || len(gs[0].KeyResults) != 1 || gs[0].KeyResults[0].Status != status.Completed {
+	if len(gs) != 1 || len(gs[0].KeyResults) != 1 || gs[0].KeyResults[0].Status != status.Completed || gs[0].KeyResults[0].Name != "Later" {
 		t.Fatalf("goals = %+v", gs)
 	}
+	if n := m.count("goal"); n != 0 {
+		t.Errorf("GET /goals/{gid} made %d times for a sub-goal the scan returned, want 0", n)
+	}
+}
+
+// A sub-goal the scan never returns (Asana leaves some goals out of the
+// workspace list) is fetched on its own, once, after the scan.
+func TestSubgoalNeverScannedIsFetchedOnce(t *testing.T) {
+	m := newMock(t,
+		wsGoal{gid: "1", name: "P", owner: "501", subs: []string{"2", "3"}},
+		wsGoal{gid: "2", name: "Unlisted", statusType: "missed", due: "2026-03-31", unlisted: true},
+		wsGoal{gid: "3", name: "Listed", statusType: "achieved"},
+	)
+	m.pageSize = 1
+	store := goals.NewMemoryStore()
+	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	gs := stored(t, store, "emp-ada")
+	if len(gs) != 1 || krGIDs(gs[0]) != "2,3" {
+		t.Fatalf("goals = %+v, want goal 1 with Key Results 2,3", gs)
+	}
+	if kr := gs[0].KeyResults[0]; kr.Name != "Unlisted" || kr.Status != status.OffTrack || kr.DueOn.String() != "2026-03-31" {
+		t.Errorf("fetched Key Result = %+v", kr)
+	}
 	if n := m.count("goal"); n != 1 {
-		t.Errorf("GET /goals/{gid} made %d times, want 1", n)
+		t.Errorf("GET /goals/{gid} made %d times, want 1 (for the unlisted 2)", n)
+	}
+	for _, f := range m.optFields("goal") {
+		if strings.Contains(f, "html_notes") {
+			t.Errorf("a sub-goal fetch asks for html_notes: %q", f)
+		}
 	}
 }
 
@@ -493,7 +535,7 @@ func TestPartialEmployeeKeepsStoredData(t *testing.T) {
 		wsGoal{gid: "9", name: "Sub"},
 	)
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
-		if kind == "subgoals" && gid == "2" {
+		if kind == m.listingKind() && gid == "2" {
 			return asanaError(500, "Server Error"), nil
 		}
 		return nil, nil
@@ -645,10 +687,10 @@ func TestCancelledSyncWritesNothing(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
-		if kind == "subgoals" && gid == "20" {
+		if kind == m.listingKind() && gid == "20" {
 			cancel()
 		}
-		if kind == "subgoals" {
+		if kind == m.listingKind() {
 			select {
 			case <-req.Context().Done():
 				return nil, req.Context().Err()
@@ -715,7 +757,7 @@ func TestReportJSONKeys(t *testing.T) {
 	}
 	for _, key := range []string{`"workspace_goals_scanned":2`, `"ownerless_goals":1`, `"unmapped_owner_goals":0`,
 		`"unmapped_owner_examples":[]`, `"unmapped_employees":["emp-dev"]`, `"goals_kept":1`, `"key_results":0`,
-		`"truncated":false`, `"malformed_records":0`, `"removals_held":0`, `"requests":2`, `"retries":0`, `"rate_limited":0`, `"subgoal_source":"subgoals"`, `"duration_seconds":`} {
+		`"truncated":false`, `"malformed_records":0`, `"removals_held":0`, `"requests":3`, `"retries":0`, `"rate_limited":0`, `"subgoal_source":"goal_relationships"`, `"duration_seconds":`} {
 		if !strings.Contains(string(b), key) {
 			t.Errorf("report JSON lacks %s:\n%s", key, b)
 		}
@@ -799,7 +841,7 @@ func TestReportCountsRequestsRetriesAnd429s(t *testing.T) {
 	var once sync.Once
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		var resp *http.Response
-		if kind == "subgoals" && gid == "2" {
+		if kind == m.listingKind() && gid == "2" {
 			once.Do(func() {
 				resp = asanaError(429, "You have made too many requests recently.")
 				resp.Header.Set("Retry-After", "0.01")
@@ -811,8 +853,9 @@ func TestReportCountsRequestsRetriesAnd429s(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Requests != 4 || rep.Retries != 1 || rep.RateLimited != 1 {
-		t.Errorf("requests/retries/429s = %d/%d/%d, want 4/1/1", rep.Requests, rep.Retries, rep.RateLimited)
+	// One page, a probe of the spec's path, two listings, one retry.
+	if rep.Requests != 5 || rep.Retries != 1 || rep.RateLimited != 1 {
+		t.Errorf("requests/retries/429s = %d/%d/%d, want 5/1/1", rep.Requests, rep.Retries, rep.RateLimited)
 	}
 	if e := employeeReport(t, rep, "emp-ada"); e.Error != "" || e.GoalsKept != 2 {
 		t.Errorf("a retried 429 must not fail the employee: %+v", e)
@@ -900,7 +943,7 @@ func TestTroubleshootingSubgoalsMissing(t *testing.T) {
 	if got := krGIDs(stored(t, store, "emp-ada")[0]); got != "2" {
 		t.Errorf("Key Results = %q, want only the linked sub-goal 2", got)
 	}
-	if rep.SubgoalSource != goals.SourceSubgoals {
+	if rep.SubgoalSource != goals.SourceGoalRelationships {
 		t.Errorf("subgoal_source = %q", rep.SubgoalSource)
 	}
 }
@@ -976,18 +1019,26 @@ func TestRepeatedSubgoalIsOneKeyResult(t *testing.T) {
 	m := newMock(t, wsGoal{gid: "1", name: "P", owner: "501", subs: []string{"9", "8"}},
 		wsGoal{gid: "9", name: "Nine"}, wsGoal{gid: "8", name: "Eight"})
 	// A workspace lists a sub-goal once: the repeat is the server's.
-	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
-		if kind == "subgoals" && gid == "1" {
-			return rawResp(200, `{"data":[{"gid":"9","name":"Nine"},{"gid":"8","name":"Eight"},{"gid":"9","name":"Nine"}],"next_page":null}`), nil
+	for _, spec := range []bool{false, true} {
+		body := `{"data":[{"gid":"9","name":"Nine"},{"gid":"8","name":"Eight"},{"gid":"9","name":"Nine"}],"next_page":null}`
+		if !spec {
+			rel := `{"gid":"r%s","resource_subtype":"subgoal","supporting_resource":{"gid":"%s","resource_type":"goal"}}`
+			body = `{"data":[` + fmt.Sprintf(rel, "1", "9") + "," + fmt.Sprintf(rel, "2", "8") + "," + fmt.Sprintf(rel, "3", "9") + `],"next_page":null}`
 		}
-		return nil, nil
-	}
-	store := goals.NewMemoryStore()
-	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
-		t.Fatal(err)
-	}
-	if got := krGIDs(stored(t, store, "emp-ada")[0]); got != "9,8" {
-		t.Errorf("Key Results = %s, want 9,8", got)
+		m.specPath = spec
+		m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+			if kind == m.listingKind() && gid == "1" {
+				return rawResp(200, body), nil
+			}
+			return nil, nil
+		}
+		store := goals.NewMemoryStore()
+		if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+			t.Fatal(err)
+		}
+		if got := krGIDs(stored(t, store, "emp-ada")[0]); got != "9,8" {
+			t.Errorf("spec path %v: Key Results = %s, want 9,8", spec, got)
+		}
 	}
 }
 

@@ -131,12 +131,12 @@ func (t *tenant) serve(tb testing.TB, gate *gate) string {
 				w.WriteHeader(http.StatusServiceUnavailable)
 				_, _ = w.Write([]byte(`{"errors":[{"message":"Service Unavailable"}]}`))
 				return true
-			case t.behaviour == partial && r.URL.Path == "/goals/"+t.failGoal+"/subgoals":
+			case t.behaviour == partial && asanafake.ListsSubgoals(r, t.failGoal):
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(http.StatusInternalServerError)
 				_, _ = w.Write([]byte(`{"errors":[{"message":"Server Error","phrase":"6 sad squid snuggle softly"}]}`))
 				return true
-			case gate != nil && strings.HasSuffix(r.URL.Path, "/subgoals"):
+			case gate != nil && asanafake.ListsSubgoals(r, ""):
 				gate.hold(r.Context(), t.id)
 			}
 			return false

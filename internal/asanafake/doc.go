@@ -6,7 +6,7 @@
 //
 //	GET /goals?workspace=…            goals of the workspace, in workspace order
 //	GET /goals/{gid}                  one goal
-//	GET /goals/{gid}/subgoals         the spec's (since retired) sub-goal path
+//	GET /goals/{gid}/subgoals         the spec's sub-goal path: 404 unless Options.SpecSubgoalPath
 //	GET /goal_relationships?supported_goal=…&resource_subtype=subgoal
 //	GET /users/me, GET /users, GET /users/{gid}
 //

@@ -37,6 +37,10 @@ type GenConfig struct {
 	// at most, and there are no cycles.
 	SubgoalShare float64
 	MaxSubgoals  int
+	// UnlistedShare is the share of ownerless sub-goals left out of the
+	// workspace scan (Goal.Unlisted), as Asana leaves out goals the list
+	// does not return: a sync must fetch those on their own.
+	UnlistedShare float64
 
 	// NoStatusShare is the share of goals without a status update; the
 	// others get one of the seven goal status types, uniformly.
@@ -160,6 +164,7 @@ func newGenerator(seed int64, cfg GenConfig) *generator {
 	cfg.MaxSubgoals = max(cfg.MaxSubgoals, 0)
 	cfg.OwnerlessShare = clampShare(cfg.OwnerlessShare)
 	cfg.SubgoalShare = clampShare(cfg.SubgoalShare)
+	cfg.UnlistedShare = clampShare(cfg.UnlistedShare)
 	cfg.NoStatusShare = clampShare(cfg.NoStatusShare)
 	cfg.NoDatesShare = clampShare(cfg.NoDatesShare)
 	cfg.MetricShare = clampShare(cfg.MetricShare)
@@ -259,7 +264,25 @@ func (g *generator) run() *Workspace {
 	}
 	g.buildSubgoals(ws)
 	g.addStatusesAndPeriods(ws)
+	g.unlistSubgoals(ws)
 	return ws
+}
+
+// unlistSubgoals leaves some ownerless sub-goals out of the scan, drawing
+// from rng2 after everything else, so that a workspace generated with
+// UnlistedShare 0 is the same as before the option existed.
+func (g *generator) unlistSubgoals(ws *Workspace) {
+	if g.cfg.UnlistedShare == 0 {
+		return
+	}
+	for i := range ws.Goals {
+		for _, sub := range ws.Goals[i].SubgoalGIDs {
+			j := ws.index().goal[sub]
+			if ws.Goals[j].OwnerGID == "" && g.rng2.Float64() < g.cfg.UnlistedShare {
+				ws.Goals[j].Unlisted = true
+			}
+		}
+	}
 }
 
 // addStatusesAndPeriods sets the goal status field and the time period of

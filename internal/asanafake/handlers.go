@@ -2,6 +2,7 @@ package asanafake
 
 import (
 	"net/http"
+	"strings"
 )
 
 func okReply(b []byte) reply {
@@ -75,6 +76,22 @@ func (s *Server) getGoal(c *call) reply {
 	b := append(c.buf, `{"data":`...)
 	b = c.snap.appendGoal(b, &c.snap.goals[i], &proj)
 	return okReply(append(b, '}'))
+}
+
+// ListsSubgoals reports whether r asks for the sub-goals of goal gid (of
+// any goal when gid is ""), on either path: GET /goal_relationships with
+// supported_goal (today's Asana) or GET /goals/{gid}/subgoals (the spec's).
+// Tests use it in Options.Intercept to fail or hold a goal's sub-goal
+// listing whatever the path.
+func ListsSubgoals(r *http.Request, gid string) bool {
+	if r.URL.Path == "/goal_relationships" {
+		return gid == "" || r.URL.Query().Get("supported_goal") == gid
+	}
+	rest, ok := strings.CutPrefix(r.URL.Path, "/goals/")
+	if !ok || !strings.HasSuffix(rest, "/subgoals") {
+		return false
+	}
+	return gid == "" || strings.TrimSuffix(rest, "/subgoals") == gid
 }
 
 // GET /goals/{gid}/subgoals (the path the spec names; Asana has retired it).

@@ -30,7 +30,7 @@ func statusWorkspace() *Workspace {
 }
 
 func TestGoalStatusAndTimePeriod(t *testing.T) {
-	f := newFakeAPI(t, statusWorkspace(), Options{})
+	f := newFakeAPI(t, statusWorkspace(), Options{SpecSubgoalPath: true})
 	const fields = "status,current_status_update.status_type,time_period.display_name,time_period.period,time_period.start_on,time_period.end_on"
 	goal := func(gid, fields string) string {
 		t.Helper()

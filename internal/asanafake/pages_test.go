@@ -28,7 +28,7 @@ func gidsOfList(t *testing.T, f *fakeAPI, path string) (gids []string, sizes []i
 // walks the whole list.
 func TestPageSize(t *testing.T) {
 	ws := smallWorkspace()
-	f := newFakeAPI(t, ws, Options{PageSize: 3})
+	f := newFakeAPI(t, ws, Options{PageSize: 3, SpecSubgoalPath: true})
 	gids, sizes := gidsOfList(t, f, "/goals?workspace=100&limit=100")
 	if !slices.Equal(gids, []string{"11", "12", "13", "14"}) || !slices.Equal(sizes, []int{3, 1}) {
 		t.Errorf("goals %v in pages of %v, want 11..14 in pages of [3 1]", gids, sizes)
@@ -37,7 +37,7 @@ func TestPageSize(t *testing.T) {
 	if !slices.Equal(gids, []string{"11", "12", "13", "14"}) || !slices.Equal(sizes, []int{2, 2}) {
 		t.Errorf("limit under the page size: goals %v in pages of %v", gids, sizes)
 	}
-	f1 := newFakeAPI(t, ws, Options{PageSize: 1})
+	f1 := newFakeAPI(t, ws, Options{PageSize: 1, SpecSubgoalPath: true})
 	if gids, sizes := gidsOfList(t, f1, "/goals/11/subgoals?limit=100"); !slices.Equal(gids, []string{"13", "12"}) || !slices.Equal(sizes, []int{1, 1}) {
 		t.Errorf("sub-goals %v in pages of %v, want 13,12 one a page", gids, sizes)
 	}
@@ -49,7 +49,7 @@ func TestUnlistedGoal(t *testing.T) {
 	ws := smallWorkspace()
 	ws.Goals[2].Unlisted = true // 13, a sub-goal of 11
 	for _, size := range []int{0, 1} {
-		f := newFakeAPI(t, ws, Options{PageSize: size})
+		f := newFakeAPI(t, ws, Options{PageSize: size, SpecSubgoalPath: true})
 		if gids, _ := gidsOfList(t, f, "/goals?workspace=100&limit=100"); !slices.Equal(gids, []string{"11", "12", "14"}) {
 			t.Errorf("page size %d: scan lists %v, want 11,12,14", size, gids)
 		}
@@ -61,7 +61,7 @@ func TestUnlistedGoal(t *testing.T) {
 		}
 	}
 	ws.Goals[0].Unlisted = true // the first: the list starts past it
-	f := newFakeAPI(t, ws, Options{})
+	f := newFakeAPI(t, ws, Options{SpecSubgoalPath: true})
 	if gids, _ := gidsOfList(t, f, "/goals?workspace=100&limit=100"); !slices.Equal(gids, []string{"12", "14"}) {
 		t.Errorf("scan lists %v, want 12,14", gids)
 	}

@@ -57,9 +57,13 @@ type Options struct {
 	Faults Faults
 	Seed   int64
 
-	// SubgoalsRetired makes GET /goals/{gid}/subgoals answer 404 "No
-	// matching route for request", as Asana does today.
-	SubgoalsRetired bool
+	// SpecSubgoalPath serves GET /goals/{gid}/subgoals, the sub-goal path
+	// the product spec names. Asana has retired it: by default the fake
+	// answers it as Asana answers a route it does not have (404 "No
+	// matching route for request" with Asana's error body), so the default
+	// world is today's Asana and the spec's path is the case a test asks
+	// for.
+	SpecSubgoalPath bool
 
 	// PaymentRequired makes the goal routes answer 402 Payment Required, as
 	// Asana does for a workspace below the plan that has Goals.
@@ -414,7 +418,7 @@ func (s *Server) serve(rt route, h func(*call) reply, w http.ResponseWriter, r *
 
 	var rep reply
 	switch {
-	case rt.subgoals && s.opts.SubgoalsRetired:
+	case rt.subgoals && !s.opts.SpecSubgoalPath:
 		rep = noRoute()
 	case rt.goals && s.paymentRequired.Load():
 		rep = errReply(http.StatusPaymentRequired, "Goals are not available on your workspace's plan. Upgrade to use this feature.")

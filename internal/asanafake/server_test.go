@@ -187,7 +187,7 @@ func TestPagination(t *testing.T) {
 
 	// An exact multiple: the last full page has next_page null.
 	ws2 := Generate(3, GenConfig{Goals: 200, Users: 2})
-	f2 := newFakeAPI(t, ws2, Options{})
+	f2 := newFakeAPI(t, ws2, Options{SpecSubgoalPath: true})
 	l, _ := decodeList(t, f2.get("/goals?workspace="+ws2.GID+"&limit=100"))
 	l2, _ := decodeList(t, f2.get(l.NextPage.Path))
 	if len(l2.Data) != 100 || l2.NextPage != nil {
@@ -302,7 +302,7 @@ func TestGetGoal(t *testing.T) {
 
 func TestSubgoals(t *testing.T) {
 	ws := smallWorkspace()
-	f := newFakeAPI(t, ws, Options{})
+	f := newFakeAPI(t, ws, Options{SpecSubgoalPath: true})
 	l, raw := decodeList(t, f.get("/goals/11/subgoals?opt_fields=name,owner.name"))
 	if _, ok := raw["next_page"]; ok {
 		t.Error("unpaginated sub-goals carry next_page")
@@ -331,8 +331,8 @@ func TestSubgoals(t *testing.T) {
 	}
 	wantError(t, f.get("/goals/999/subgoals"), 404, "Unknown object")
 
-	// Retired, as Asana has done.
-	retired := newFakeAPI(t, ws, Options{SubgoalsRetired: true})
+	// Retired, as Asana has done: the default.
+	retired := newFakeAPI(t, ws, Options{})
 	wantError(t, retired.get("/goals/11/subgoals"), 404, "No matching route for request")
 	wantError(t, retired.get("/goals/999/subgoals"), 404, "No matching route for request")
 	if n := retired.srv.Stats().Requests; n != 2 {
@@ -837,7 +837,7 @@ func TestStats(t *testing.T) {
 // and data change; run with -race.
 func TestConcurrentUse(t *testing.T) {
 	ws := Generate(5, DefaultGenConfig(2000, 40))
-	f := newFakeAPI(t, ws, Options{MaxInFlight: 1000, RequestsPerMinute: 1_000_000, Faults: Faults{MalformedJSON: 0.05}})
+	f := newFakeAPI(t, ws, Options{SpecSubgoalPath: true, MaxInFlight: 1000, RequestsPerMinute: 1_000_000, Faults: Faults{MalformedJSON: 0.05}})
 	var parents []string
 	for _, g := range ws.Goals {
 		if len(g.SubgoalGIDs) > 0 {

@@ -15,14 +15,48 @@ import (
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
 )
 
-// minimumRequests is what any correct sync of ws for emps must send: every
-// page of the workspace scan plus one sub-goal request per kept goal.
-func minimumRequests(ws *asanafake.Workspace, emps []goals.Employee) (pages, kept int) {
-	pages = (len(ws.Goals) + asana.PageSize - 1) / asana.PageSize
-	for _, e := range emps {
-		kept += min(len(ws.GoalsOwnedBy(e.AsanaUserGID)), goals.DefaultMaxGoalsPerEmployee)
+// minimum is what any correct sync of a workspace must send.
+type minimum struct {
+	pages    int // the workspace scan's pages
+	listings int // one sub-goal listing per kept goal (sub-goals fit one page)
+	// On today's path only: one GET /goals/{gid} per sub-goal of a kept
+	// goal that the scan never returns, and the one probe of the spec's
+	// retired path.
+	fetches, probes int
+}
+
+func (m minimum) total() int { return m.pages + m.listings + m.fetches + m.probes }
+
+// minimumRequests is the minimum for a sync of ws for emps, through the
+// spec's sub-goal path (spec) or through goal relationships.
+func minimumRequests(ws *asanafake.Workspace, emps []goals.Employee, spec bool) minimum {
+	var m minimum
+	listed := 0
+	for _, g := range ws.Goals {
+		if !g.Unlisted {
+			listed++
+		}
 	}
-	return pages, kept
+	m.pages = max(1, (listed+asana.PageSize-1)/asana.PageSize)
+	for _, e := range emps {
+		owned := ws.GoalsOwnedBy(e.AsanaUserGID)
+		kept := owned[:min(len(owned), goals.DefaultMaxGoalsPerEmployee)]
+		m.listings += len(kept)
+		if spec {
+			continue
+		}
+		for _, g := range kept {
+			for _, sub := range ws.Subgoals(g.GID) {
+				if sub.Unlisted {
+					m.fetches++
+				}
+			}
+		}
+	}
+	if !spec && m.listings > 0 {
+		m.probes = 1
+	}
+	return m
 }
 
 // syncOnce runs one sync of ws against a fake with the given options and
@@ -49,12 +83,14 @@ func syncOnce(b *testing.B, ws *asanafake.Workspace, emps []goals.Employee, opts
 
 // benchWorkspace is the workspace of BenchmarkSync5000Goals: 5,000 goals,
 // 300 employees all mapped, three of them over the 200 cap, 10% ownerless
-// goals, up to 5 sub-goals per goal.
+// goals, up to 5 sub-goals per goal, a third of the ownerless sub-goals
+// left out of the workspace scan.
 func benchWorkspace() (*asanafake.Workspace, []goals.Employee) {
 	cfg := asanafake.DefaultGenConfig(5000, 300)
 	cfg.OwnerlessShare = 0.10
 	cfg.OwnersAboveCap = 3
 	cfg.MaxSubgoals = 5
+	cfg.UnlistedShare = 0.3
 	ws := asanafake.Generate(42, cfg)
 	return ws, employeesFor(ws, 0)
 }
@@ -62,11 +98,19 @@ func benchWorkspace() (*asanafake.Workspace, []goals.Employee) {
 // BenchmarkSync5000Goals syncs 5,000 goals for 300 employees from a fake
 // with 20 ms of latency and a rate limit the client is configured to match,
 // and compares the wall time with the physical floor: the larger of
-// (minimum requests ÷ rate) and the chain of sequential page fetches.
+// (minimum requests ÷ rate) and the chain of sequential page fetches. It
+// runs against today's Asana (sub-goals through goal relationships, the
+// minimum counting one probe of the retired path and the sub-goals the
+// scan never returns) and against the spec's sub-goal path.
 //
 // Targets: requests/sync == min-requests/sync, wall/floor <= 1.05,
 // 429s/sync == 0.
 func BenchmarkSync5000Goals(b *testing.B) {
+	b.Run("path=relationships", func(b *testing.B) { benchSync5000Goals(b, false) })
+	b.Run("path=spec", func(b *testing.B) { benchSync5000Goals(b, true) })
+}
+
+func benchSync5000Goals(b *testing.B, spec bool) {
 	const (
 		perSecond = 1000
 		latency   = 20 * time.Millisecond
@@ -75,19 +119,17 @@ func BenchmarkSync5000Goals(b *testing.B) {
 		window = 3 * time.Second
 	)
 	ws, emps := benchWorkspace()
-	pages, kept := minimumRequests(ws, emps)
-	minReq := pages + kept
-	floor := max(time.Duration(float64(minReq)/perSecond*float64(time.Second)), time.Duration(pages)*latency)
+	mr := minimumRequests(ws, emps, spec)
+	minReq := mr.total()
+	floor := max(time.Duration(float64(minReq)/perSecond*float64(time.Second)), time.Duration(mr.pages)*latency)
 	opts := asanafake.Options{Latency: latency, RequestsPerMinute: int(perSecond * window.Seconds()), RateWindow: window,
-		MaxInFlight: asana.MaxInFlight}
+		MaxInFlight: asana.MaxInFlight, SpecSubgoalPath: spec}
 
 	var requests, limited int64
 	var wall time.Duration
 	for range b.N {
-		rep, st, w, _ := syncOnce(b, ws, emps, opts, perSecond*60)
-		if rep.WorkspaceGoalsScanned != len(ws.Goals) {
-			b.Fatalf("scanned %d of %d goals", rep.WorkspaceGoalsScanned, len(ws.Goals))
-		}
+		rep, st, w, store := syncOnce(b, ws, emps, opts, perSecond*60)
+		checkStore(b, ws, emps, rep, store)
 		requests += st.Requests
 		limited += st.RateLimited
 		wall += w
@@ -118,8 +160,7 @@ func BenchmarkSyncTenthOfQuota(b *testing.B) {
 	cfg.OwnersAboveCap = 1
 	ws := asanafake.Generate(11, cfg)
 	emps := employeesFor(ws, 0)
-	pages, kept := minimumRequests(ws, emps)
-	floor := time.Duration(float64(pages+kept) / realPerSecond * float64(time.Second))
+	floor := time.Duration(float64(minimumRequests(ws, emps, false).total()) / realPerSecond * float64(time.Second))
 	opts := asanafake.Options{Latency: 20 * time.Millisecond, RequestsPerMinute: int(realPerSecond * window.Seconds()),
 		RateWindow: window, MaxInFlight: asana.MaxInFlight}
 
@@ -162,7 +203,7 @@ func BenchmarkSyncSporadic429s(b *testing.B) {
 	cfg := asanafake.DefaultGenConfig(2000, 100)
 	ws := asanafake.Generate(12, cfg)
 	emps := employeesFor(ws, 0)
-	pages, kept := minimumRequests(ws, emps)
+	mr := minimumRequests(ws, emps, false)
 	opts := asanafake.Options{Latency: latency, RequestsPerMinute: int(perSecond * window.Seconds()),
 		RateWindow: window, MaxInFlight: asana.MaxInFlight, Faults: asanafake.Faults{RateLimited: 0.01}, Seed: 3}
 
@@ -188,7 +229,7 @@ func BenchmarkSyncSporadic429s(b *testing.B) {
 		pauses += st.Pauses
 	}
 	n := float64(b.N)
-	floor := max(time.Duration(float64(pages+kept)/perSecond*float64(time.Second)), time.Duration(pages)*latency)
+	floor := max(time.Duration(float64(mr.total())/perSecond*float64(time.Second)), time.Duration(mr.pages)*latency)
 	b.ReportMetric(floor.Seconds(), "floor-s")
 	b.ReportMetric(wall.Seconds()/n, "wall-s")
 	b.ReportMetric(pauses.Seconds()/n, "pauses-s")
@@ -211,8 +252,7 @@ func BenchmarkTwoClientsOneToken(b *testing.B) {
 	cfg := asanafake.DefaultGenConfig(1000, 60)
 	ws := asanafake.Generate(13, cfg)
 	emps := employeesFor(ws, 0)
-	pages, kept := minimumRequests(ws, emps)
-	floor := time.Duration(float64(2*(pages+kept)) / perSecond * float64(time.Second))
+	floor := time.Duration(float64(2*minimumRequests(ws, emps, false).total()) / perSecond * float64(time.Second))
 	opts := asanafake.Options{Latency: 20 * time.Millisecond, RequestsPerMinute: int(perSecond * window.Seconds()),
 		RateWindow: window, MaxInFlight: asana.MaxInFlight}
 
@@ -264,15 +304,20 @@ func BenchmarkTwoClientsOneToken(b *testing.B) {
 // workspace's size (peak-live-growth-B/scanned-goal stays far below what
 // holding every scanned goal would take, about 1 KB each).
 func BenchmarkScan50000Goals(b *testing.B) {
+	b.Run("path=relationships", func(b *testing.B) { benchScan50000Goals(b, false) })
+	b.Run("path=spec", func(b *testing.B) { benchScan50000Goals(b, true) })
+}
+
+func benchScan50000Goals(b *testing.B, spec bool) {
 	cfg := asanafake.DefaultGenConfig(50_000, 2000)
 	ws := asanafake.Generate(5, cfg)
 	emps := employeesFor(ws, 0)[:20]
-	_, kept := minimumRequests(ws, emps)
+	kept := minimumRequests(ws, emps, spec).listings
 
 	var allocated, peakGrowth uint64
 	for range b.N {
 		b.StopTimer()
-		fake, client := startFake(b, ws, asanafake.Options{}, asana.WithRequestsPerMinute(60_000_000))
+		fake, client := startFake(b, ws, asanafake.Options{SpecSubgoalPath: spec}, asana.WithRequestsPerMinute(60_000_000))
 		ing := goals.NewIngester(client, goals.NewMemoryStore(), goals.Config{WorkspaceGID: ws.GID})
 		runtime.GC()
 		var before runtime.MemStats

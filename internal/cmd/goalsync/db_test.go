@@ -174,7 +174,7 @@ func TestDBTwoRunStory(t *testing.T) {
 			return true
 		}, true, "500"},
 		{"the token is revoked during the sync", func(w http.ResponseWriter, r *http.Request) bool {
-			if !strings.HasSuffix(r.URL.Path, "/subgoals") {
+			if !asanafake.ListsSubgoals(r, "") {
 				return false
 			}
 			w.WriteHeader(http.StatusUnauthorized)

@@ -97,7 +97,7 @@ func TestRevokedTokenMidSyncExitsOne(t *testing.T) {
 	var sub, other atomic.Int64 // sub-goal requests; goal and goal_relationships requests
 	_, url := fake(t, ws, asanafake.Options{
 		Intercept: func(w http.ResponseWriter, r *http.Request) bool {
-			if !strings.HasSuffix(r.URL.Path, "/subgoals") {
+			if !asanafake.ListsSubgoals(r, "") {
 				if r.URL.Path == "/goal_relationships" || strings.HasPrefix(r.URL.Path, "/goals/") {
 					other.Add(1)
 				}
@@ -157,9 +157,9 @@ func TestEchoedTokenNeverPrinted(t *testing.T) {
 		exit     int
 		redacted bool // the echo is kept (redacted) in the output
 	}{
-		{"gateway page on a sub-goal list", func(r *http.Request) bool { return r.URL.Path == "/goals/"+failing+"/subgoals" },
+		{"gateway page on a sub-goal list", func(r *http.Request) bool { return asanafake.ListsSubgoals(r, failing) },
 			http.StatusBadGateway, "text/html", "<html><body><h1>502</h1><pre>GET /goals HTTP/1.1\r\n" + echo + "\r\n</pre></body></html>", exitPartial, true},
-		{"error message on a sub-goal list", func(r *http.Request) bool { return r.URL.Path == "/goals/"+failing+"/subgoals" },
+		{"error message on a sub-goal list", func(r *http.Request) bool { return asanafake.ListsSubgoals(r, failing) },
 			http.StatusBadRequest, "application/json", `{"errors":[{"message":"bad header ` + echo + `","help":"` + testToken + `"}]}`, exitPartial, true},
 		{"refused token on the scan", func(r *http.Request) bool { return r.URL.Path == "/goals" },
 			http.StatusUnauthorized, "application/json", `{"errors":[{"message":"Not Authorized: ` + echo + `"}]}`, exitFailed, false},
@@ -208,7 +208,7 @@ func TestLongRetryAfterExitsOne(t *testing.T) {
 	var limited atomic.Int64
 	_, url := fake(t, ws, asanafake.Options{
 		Intercept: func(w http.ResponseWriter, r *http.Request) bool {
-			if !strings.HasSuffix(r.URL.Path, "/subgoals") {
+			if !asanafake.ListsSubgoals(r, "") {
 				return false
 			}
 			limited.Add(1)

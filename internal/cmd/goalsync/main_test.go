@@ -138,7 +138,7 @@ func TestDemoNoFlags(t *testing.T) {
 	for _, want := range []string{
 		"Demo: ", "Asana goals sync of workspace " + asanafake.DemoWorkspaceGID,
 		"goals scanned       11", "ownerless goals     1", asanafake.DemoUnmappedUserGID,
-		"unmapped employees", "sub-goal source     subgoals", "Result: all 3 mapped employees synced.",
+		"unmapped employees", "sub-goal source     goal_relationships", "Result: all 3 mapped employees synced.",
 	} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, res.stdout)
@@ -773,7 +773,7 @@ func TestSomeEmployeesFailExitsThree(t *testing.T) {
 			_, url := fake(t, ws, asanafake.Options{
 				Tokens: map[string]string{testToken: asanafake.DemoServiceAccountGID},
 				Intercept: func(w http.ResponseWriter, r *http.Request) bool {
-					if r.URL.Path != "/goals/"+failing+"/subgoals" {
+					if !asanafake.ListsSubgoals(r, failing) {
 						return false
 					}
 					hits.Add(1)

@@ -1,0 +1,310 @@
+package goals
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/perfcopilot/asanagoals/asana"
+)
+
+// pathMode is the Asana path a sync reads sub-goals through.
+type pathMode int32
+
+const (
+	// pathUnknown: no probe has answered yet.
+	pathUnknown pathMode = iota
+	// pathSpec: GET /goals/{gid}/subgoals answers (the spec's path).
+	pathSpec
+	// pathRelationships: it does not, as in today's Asana: sub-goals are
+	// listed by GET /goal_relationships?resource_subtype=subgoal and their
+	// details taken from the scan, or from GET /goals/{gid} for those the
+	// scan never returns.
+	pathRelationships
+)
+
+// subgoalWalk fetches kept goals' sub-goals as Key Results. It owns the
+// choice of path, the scanned goals' details the relationships path needs,
+// and the goals parked until the scan ends.
+//
+// The path is decided by one probe: the first kept goal's
+// GET /goals/{gid}/subgoals. Every other walker waits for its answer, so a
+// sync against today's Asana sends one request to the retired path
+// whatever its concurrency. A 404 there is either the path or the goal
+// gone; the goal's relationships tell which (both 404: the goal was
+// deleted, the path is still unknown, and the next goal probes again).
+type subgoalWalk struct {
+	src    *asana.Client
+	cfg    Config
+	logger *slog.Logger
+
+	mode       atomic.Int32 // a pathMode
+	probeMu    sync.Mutex
+	probing    bool
+	probeEnded chan struct{} // closed when the probe in flight ends
+
+	// index holds the scanned goals' Key Result details while they may be
+	// needed: until the spec's path is known to work (it sends sub-goals
+	// whole, so the index is then dropped), and for the whole sync on the
+	// relationships path.
+	indexMu sync.Mutex
+	index   *subgoalIndex
+
+	// A goal whose sub-goals include one the scan has not returned yet is
+	// parked until the scan ends: fetching that sub-goal alone now would
+	// cost a request the scan may make unneeded a few pages later.
+	parkMu   sync.Mutex
+	scanDone bool
+	parked   []*keptGoal
+}
+
+func newSubgoalWalk(src *asana.Client, cfg Config) *subgoalWalk {
+	return &subgoalWalk{src: src, cfg: cfg, logger: cfg.Logger, probeEnded: make(chan struct{}), index: newSubgoalIndex()}
+}
+
+// remember keeps a scanned goal's Key Result details while they may be
+// needed.
+func (w *subgoalWalk) remember(g asana.Goal) {
+	if pathMode(w.mode.Load()) == pathSpec {
+		return
+	}
+	w.indexMu.Lock()
+	x := w.index
+	w.indexMu.Unlock()
+	if x != nil {
+		x.put(g)
+	}
+}
+
+func (w *subgoalWalk) lookup(gid string) (asana.Goal, bool) {
+	w.indexMu.Lock()
+	x := w.index
+	w.indexMu.Unlock()
+	if x == nil {
+		return asana.Goal{}, false
+	}
+	return x.get(gid)
+}
+
+// endScan says the scan is over and returns the goals parked until then;
+// the index is now final, so what it lacks is fetched on its own.
+func (w *subgoalWalk) endScan() []*keptGoal {
+	w.parkMu.Lock()
+	defer w.parkMu.Unlock()
+	w.scanDone = true
+	p := w.parked
+	w.parked = nil
+	return p
+}
+
+// park keeps kg until the scan ends, unless it already has.
+func (w *subgoalWalk) park(kg *keptGoal) bool {
+	w.parkMu.Lock()
+	defer w.parkMu.Unlock()
+	if w.scanDone {
+		return false
+	}
+	w.parked = append(w.parked, kg)
+	return true
+}
+
+// source names the path used, for the report.
+func (w *subgoalWalk) source(kept bool) SubgoalSource {
+	switch pathMode(w.mode.Load()) {
+	case pathRelationships:
+		return SourceGoalRelationships
+	case pathSpec:
+		return SourceSubgoals
+	}
+	if kept {
+		return SourceSubgoals // tried, never answered
+	}
+	return SourceNone
+}
+
+// fill fetches kg's sub-goals into kg.krs, or sets kg.err. It returns false
+// when kg was parked until the scan ends: it is then handed back to a
+// walker, and fill finishes it.
+func (w *subgoalWalk) fill(ctx context.Context, kg *keptGoal) (done bool) {
+	gid := kg.goal.GID
+	if kg.subgoalGIDs == nil {
+		subs, subGIDs, err := w.list(ctx, gid)
+		switch {
+		case err != nil:
+			kg.krs, kg.err = nil, err
+			return true
+		case subGIDs == nil:
+			kg.krs, kg.err = toKeyResults(w.cfg.StatusMapper, gid, subs)
+			return true
+		}
+		kg.subgoalGIDs = subGIDs
+	}
+	if !w.complete(kg.subgoalGIDs) && w.park(kg) {
+		return false
+	}
+	kg.krs, kg.err = w.resolve(ctx, gid, kg.subgoalGIDs)
+	return true
+}
+
+// list asks Asana for gid's sub-goals on the path in use: whole sub-goals
+// on the spec's path, sub-goal GIDs (non-nil) on the relationships path.
+func (w *subgoalWalk) list(ctx context.Context, gid string) ([]asana.Goal, []string, error) {
+	mode, err := w.acquire(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sub-goals of goal %s: %w", gid, err)
+	}
+	switch mode {
+	case pathSpec:
+		subs, err := w.src.Subgoals(ctx, gid)
+		if errors.Is(err, asana.ErrNotFound) {
+			return nil, nil, goneError(gid, err)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("sub-goals of goal %s: %w", gid, err)
+		}
+		return subs, nil, nil
+	case pathRelationships:
+		subGIDs, err := w.relationships(ctx, gid)
+		return nil, subGIDs, err
+	}
+	return w.probe(ctx, gid)
+}
+
+// acquire waits until the path is known, or until this caller is the one
+// to probe it (pathUnknown).
+func (w *subgoalWalk) acquire(ctx context.Context) (pathMode, error) {
+	for {
+		if m := pathMode(w.mode.Load()); m != pathUnknown {
+			return m, nil
+		}
+		w.probeMu.Lock()
+		if m := pathMode(w.mode.Load()); m != pathUnknown {
+			w.probeMu.Unlock()
+			return m, nil
+		}
+		if !w.probing {
+			w.probing = true
+			w.probeMu.Unlock()
+			return pathUnknown, nil
+		}
+		ended := w.probeEnded
+		w.probeMu.Unlock()
+		select {
+		case <-ended:
+		case <-ctx.Done():
+			return pathUnknown, context.Cause(ctx)
+		}
+	}
+}
+
+// decide ends the probe in flight, with its finding (pathUnknown: none).
+func (w *subgoalWalk) decide(m pathMode) {
+	w.probeMu.Lock()
+	defer w.probeMu.Unlock()
+	if m != pathUnknown {
+		w.mode.Store(int32(m))
+	}
+	if m == pathSpec {
+		// Sub-goals now come whole: the scan's details are not needed.
+		w.indexMu.Lock()
+		w.index = nil
+		w.indexMu.Unlock()
+	}
+	w.probing = false
+	close(w.probeEnded)
+	w.probeEnded = make(chan struct{})
+}
+
+// probe tries the spec's path for gid and decides the path from the answer.
+func (w *subgoalWalk) probe(ctx context.Context, gid string) ([]asana.Goal, []string, error) {
+	subs, err := w.src.Subgoals(ctx, gid)
+	if err == nil {
+		w.decide(pathSpec)
+		return subs, nil, nil
+	}
+	if !errors.Is(err, asana.ErrNotFound) {
+		w.decide(pathUnknown)
+		return nil, nil, fmt.Errorf("sub-goals of goal %s: %w", gid, err)
+	}
+	// A 404 for a goal the scan just returned: either the spec's path is
+	// retired, or the goal was deleted meanwhile. Its relationships tell.
+	subGIDs, relErr := w.relationships(ctx, gid)
+	if relErr != nil {
+		w.decide(pathUnknown)
+		if errors.Is(relErr, asana.ErrNotFound) {
+			return nil, nil, relErr
+		}
+		return nil, nil, fmt.Errorf("sub-goals of goal %s: GET /goals/{gid}/subgoals answered 404, goal relationships failed: %w", gid, relErr)
+	}
+	w.logger.LogAttrs(ctx, slog.LevelInfo,
+		"goals: Asana has no GET /goals/{gid}/subgoals (retired); reading sub-goals through GET /goal_relationships")
+	w.decide(pathRelationships)
+	return nil, subGIDs, nil
+}
+
+// relationships lists gid's sub-goal GIDs through goal relationships, in
+// Asana's order.
+func (w *subgoalWalk) relationships(ctx context.Context, gid string) ([]string, error) {
+	rels, err := w.src.GoalRelationships(ctx, gid, asana.SubtypeSubgoal)
+	if errors.Is(err, asana.ErrNotFound) {
+		return nil, goneError(gid, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("goal relationships of goal %s: %w", gid, err)
+	}
+	gids := make([]string, 0, len(rels))
+	for _, rel := range rels {
+		res := rel.SupportingResource
+		if rel.ResourceSubtype != asana.SubtypeSubgoal {
+			continue
+		}
+		if res == nil || res.GID == "" {
+			return nil, fmt.Errorf("goal relationships of goal %s: relationship %q has no supporting resource", gid, rel.GID)
+		}
+		if res.ResourceType != "" && res.ResourceType != "goal" {
+			continue
+		}
+		gids = append(gids, res.GID)
+	}
+	return gids, nil
+}
+
+func goneError(gid string, err error) error {
+	return fmt.Errorf("goal %s is no longer in Asana (deleted during the sync?): %w", gid, err)
+}
+
+// complete reports whether the scan has returned every sub-goal in gids.
+func (w *subgoalWalk) complete(gids []string) bool {
+	for _, g := range gids {
+		if _, ok := w.lookup(g); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// resolve turns sub-goal GIDs into Key Results: details from the scan, or
+// from GET /goals/{gid} (without html_notes: a Key Result has no
+// description) for a sub-goal the scan did not return. A sub-goal deleted
+// meanwhile is skipped.
+func (w *subgoalWalk) resolve(ctx context.Context, parent string, gids []string) ([]KeyResult, error) {
+	subs := make([]asana.Goal, 0, len(gids))
+	for _, gid := range gids {
+		sub, ok := w.lookup(gid)
+		if !ok {
+			var err error
+			sub, err = w.src.GoalSummary(ctx, gid)
+			if errors.Is(err, asana.ErrNotFound) {
+				continue // deleted: not a Key Result
+			}
+			if err != nil {
+				return nil, fmt.Errorf("sub-goal %s of goal %s: %w", gid, parent, err)
+			}
+		}
+		subs = append(subs, sub)
+	}
+	return toKeyResults(w.cfg.StatusMapper, parent, subs)
+}

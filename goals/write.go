@@ -1,0 +1,201 @@
+package goals
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+// write stores each mapped employee's goals, in input order, and fills the
+// report. A scan error makes every write partial; a mass removal is held
+// back (see holdMassRemovals). It returns an error only when ctx ends
+// before every employee was written.
+func (r *run) write(ctx context.Context, store Store, scanErr error) error {
+	plans := make([]employeePlan, len(r.states))
+	for i, st := range r.states {
+		plans[i].er, plans[i].w = r.plan(st, scanErr)
+	}
+	if err := r.holdMassRemovals(ctx, plans); err != nil {
+		return r.cancelledWhileWriting(ctx, plans, 0, err)
+	}
+	for i := range plans {
+		er, w := &plans[i].er, plans[i].w
+		if err := ctx.Err(); err != nil {
+			return r.cancelledWhileWriting(ctx, plans, i, err)
+		}
+		if len(w.Goals) > 0 || w.Complete {
+			if err := store.WriteGoals(ctx, w); err != nil {
+				if ctx.Err() != nil {
+					return r.cancelledWhileWriting(ctx, plans, i, ctx.Err())
+				}
+				er.Written = WrittenNone
+				er.Error = joinReasons(er.Error, "store write failed; stored goals unchanged: "+err.Error())
+			}
+		}
+		r.finish(ctx, *er)
+	}
+	return nil
+}
+
+// employeePlan is what write will do for one employee.
+type employeePlan struct {
+	er EmployeeReport
+	w  Write
+}
+
+// finish logs an employee's outcome and adds it to the report.
+func (r *run) finish(ctx context.Context, er EmployeeReport) {
+	if er.Error != "" {
+		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "goals: employee not fully synced",
+			slog.String("employee_id", er.EmployeeID), slog.String("error", er.Error))
+	}
+	r.report.Employees = append(r.report.Employees, er)
+}
+
+// cancelledWhileWriting reports plans[from:] as not written and returns the
+// sync's error: the writes before stay, each atomic.
+func (r *run) cancelledWhileWriting(ctx context.Context, plans []employeePlan, from int, cause error) error {
+	for _, p := range plans[from:] {
+		p.er.Written = WrittenNone
+		p.er.RemovalsHeld = 0
+		p.er.Error = joinReasons(p.er.Error, "the sync was cancelled before this employee was written; stored goals unchanged")
+		r.finish(ctx, p.er)
+	}
+	return fmt.Errorf("goals: sync cancelled while writing: %d of %d employees written, the others left as stored: %w",
+		from, len(plans), cause)
+}
+
+// holdMassRemovals counts what the complete writes would remove from the
+// store, and when that is a mass removal (Config.RemovalThreshold), turns
+// those writes into upsert-only ones and says so in the report. Only
+// employees written complete count, removals and stored goals alike: they
+// are the ones a healthy-looking answer with too little in it would empty.
+func (r *run) holdMassRemovals(ctx context.Context, plans []employeePlan) error {
+	if r.reader == nil || r.cfg.ConfirmRemovals {
+		return nil
+	}
+	removals := make([]int, len(plans))
+	total, storedTotal := 0, 0
+	for i, p := range plans {
+		if !p.w.Complete {
+			continue
+		}
+		stored, err := r.reader.Goals(ctx, p.w.EmployeeID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// Without the stored list the removals cannot be weighed: keep
+			// everything of this employee.
+			plans[i].w.Complete, plans[i].w.Retain = false, nil
+			plans[i].er.Written = writtenFor(plans[i].w)
+			plans[i].er.Error = joinReasons(plans[i].er.Error,
+				"could not read the stored goals to check removals, so nothing was removed: "+err.Error())
+			continue
+		}
+		gids := make([]string, len(stored))
+		for j, g := range stored {
+			gids[j] = g.GID
+		}
+		_, removed := p.w.Order(gids)
+		removals[i] = len(removed)
+		total += len(removed)
+		storedTotal += len(stored)
+	}
+	if total < MinRemovalsHeld || float64(total) <= r.cfg.RemovalThreshold*float64(storedTotal) {
+		return nil
+	}
+	for i := range plans {
+		if removals[i] == 0 {
+			continue
+		}
+		plans[i].w.Complete, plans[i].w.Retain = false, nil
+		plans[i].er.Written = writtenFor(plans[i].w)
+		plans[i].er.RemovalsHeld = removals[i]
+	}
+	r.report.RemovalsHeld = total
+	r.report.RemovalsHeldReason = fmt.Sprintf(
+		"this sync would remove %d of the %d goals stored for the employees it read whole (more than %.0f%%); "+
+			"a token that lost visibility looks exactly like goals deleted in Asana, so nothing was removed. "+
+			"If the goals did leave Asana, confirm the removal (Config.ConfirmRemovals) or raise Config.RemovalThreshold",
+		total, storedTotal, r.cfg.RemovalThreshold*100)
+	r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "goals: mass removal held back",
+		slog.Int("removals", total), slog.Int("stored", storedTotal))
+	return nil
+}
+
+// plan decides what to write for one employee.
+func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
+	er := EmployeeReport{
+		EmployeeID:   st.emp.ID,
+		AsanaUserGID: st.emp.AsanaUserGID,
+		GoalsOwned:   st.owned,
+		Truncated:    len(st.beyond) > 0,
+	}
+	w := Write{EmployeeID: st.emp.ID, Goals: make([]Goal, 0, len(st.kept))}
+	var failed []error
+	for _, kg := range st.kept {
+		if kg.err != nil {
+			failed = append(failed, kg.err)
+			continue
+		}
+		g := kg.goal
+		g.KeyResults = kg.krs
+		w.Goals = append(w.Goals, g)
+		er.KeyResults += len(kg.krs)
+		r.countStatusSources(g)
+	}
+	er.GoalsKept = len(w.Goals)
+	switch {
+	case scanErr != nil:
+		er.Error = "the workspace scan failed, so this employee's goal list may be incomplete; nothing was removed"
+	case len(failed) > 0 || r.report.MalformedRecords > 0:
+		var reasons []string
+		if len(failed) > 0 {
+			reasons = append(reasons, fmt.Sprintf("%d of %d goals could not be fetched whole and were left as stored (first: %v)",
+				len(failed), len(st.kept), failed[0]))
+		}
+		if n := r.report.MalformedRecords; n > 0 {
+			reasons = append(reasons, fmt.Sprintf(
+				"the workspace scan returned %d record(s) Asana cannot have meant (a goal or an owner without a GID), any of which might be theirs", n))
+		}
+		er.Error = strings.Join(reasons, "; ") + "; nothing was removed"
+	default:
+		w.Complete = true
+		w.Retain = st.beyond
+	}
+	er.Written = writtenFor(w)
+	return er, w
+}
+
+// countStatusSources adds a goal about to be written, and its Key Results,
+// to the report's count of statuses taken from Asana's goal status field.
+func (r *run) countStatusSources(g Goal) {
+	if g.StatusSource == StatusFromGoal {
+		r.report.StatusesFromGoalField++
+	}
+	for _, kr := range g.KeyResults {
+		if kr.StatusSource == StatusFromGoal {
+			r.report.StatusesFromGoalField++
+		}
+	}
+}
+
+// writtenFor says how a write, once applied, leaves the employee.
+func writtenFor(w Write) Written {
+	switch {
+	case w.Complete:
+		return WrittenComplete
+	case len(w.Goals) > 0:
+		return WrittenPartial
+	}
+	return WrittenNone
+}
+
+func joinReasons(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
