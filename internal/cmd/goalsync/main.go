@@ -31,148 +31,6 @@ const (
 	userAgent      = "asanagoals-goalsync (+https://github.com/perfcopilot/asanagoals)"
 )
 
-const usage = `Usage: goalsync [flags]
-
-goalsync syncs each employee's Asana goals, with their sub-goals as Key
-Results, into a store (in memory, or the database of -db), then prints the
-sync report and every employee's [GOALS] block as a review prompt would
-show it, read back from the store.
-
-Demo: with no flags and no ASANA_TOKEN in the environment, or with -demo, it
-syncs a small built-in fake Asana workspace served on 127.0.0.1; nothing
-leaves the machine.
-
-Real run: any other invocation talks to Asana (or to -base-url) and needs
-  ASANA_TOKEN       environment variable: the Asana Personal Access Token
-                    (read from the environment only, never from a flag, so it
-                    stays out of shell history and process lists)
-  -workspace GID    the workspace GID
-  -employees FILE   the employees to sync
-A missing one is a configuration error, never a fall back to the demo.
-
-Flags:
-  -demo             run the built-in demo (not with -base-url, -workspace
-                    or -employees; with -db, a SQLite file only: use a
-                    scratch file, the demo's goals are made up)
-  -base-url URL     Asana API root (default https://app.asana.com/api/1.0);
-                    https only, plain http only to a loopback address
-  -workspace GID    Asana workspace GID: the number in your workspace URL,
-                    or Admin Console > Workspace settings
-  -employees FILE   employee file, CSV or JSON (see below)
-  -rate N           client-side limit in requests per minute (default 1500,
-                    Asana's paid tier; use 150 on a free domain)
-  -format F         output: text (default) or json
-  -timeout D        give up after this long, e.g. 90s, 45m (default 30m;
-                    0 for no limit)
-  -max-wait D       the longest Retry-After pause of Asana's to wait out
-                    (default 5m); a longer one ends the sync at once (exit
-                    1) with an error saying how long Asana asked for
-  -check            only check the connection: the token works and its user
-                    can read the workspace's goals (needs no -employees)
-  -suggest          only suggest Asana users for the employees of
-                    -employees that have no asana_user_gid, by e-mail, then
-                    by a name unique on both sides; prints CSV (or JSON with
-                    -format json) to confirm and add to the employee file.
-                    A CSV cell that would begin with =, +, -, @, a tab or a
-                    carriage return gets a leading ' so that a spreadsheet
-                    shows it as text; the JSON is as Asana has it
-  -db PATH|URL      sync into a database instead of memory: a file path is
-                    a SQLite database (created, with its tables, if
-                    missing); a postgres:// or postgresql:// URL is
-                    PostgreSQL (tables created if missing). A database that
-                    cannot be opened or written is a configuration error
-  -confirm-removals apply this sync's removals even when they are many
-                    (see Removals below); for one run, after checking the
-                    goals did leave Asana
-  -removal-threshold F
-                    the largest share of the stored goals a sync removes
-                    without -confirm-removals, above 0 and at most 1
-                    (default 0.2; 1 turns the guard off)
-  -period FROM..TO  the review window of the text output's [GOALS] blocks,
-                    dates as YYYY-MM-DD, e.g. 2026-01-01..2026-06-30; either
-                    end may be left out (2026-01-01.. or ..2026-06-30). A goal
-                    whose Asana time period (or, without one, its start..due
-                    dates) does not overlap it is left out, and a last line
-                    "(+N outside the review period)" says how many; goals
-                    with no dates at all stay in. Not with -format json,
-                    which lists every stored goal with its time_period
-  -no-descriptions  keep no goal descriptions: html_notes is not requested
-                    from Asana and every description is stored empty (which
-                    also blanks those an earlier sync stored), for workspaces
-                    whose descriptions hold what reviews should not
-  -asana-enable NAME[,NAME]
-  -asana-disable NAME[,NAME]
-                    opt in to (or out of) breaking changes Asana announces
-                    in Asana-Change headers, during their deprecation
-                    period: sent as Asana-Enable / Asana-Disable with every
-                    request. May be given more than once. The announced
-                    changes are listed in the report
-  -progress         progress on stderr (pages scanned, goals kept, sub-goals
-                    fetched, requests, the rate, an estimate of the time
-                    left and any wait for Asana's rate limit; one line
-                    redrawn on a terminal, else a line per phase and at
-                    most one every 5 seconds); on by default when stderr
-                    is a terminal
-  -h, -help         print this help
-
-Employee file:
-  JSON when the name ends in .json or the first non-space character is '[',
-  CSV otherwise (UTF-8).
-  CSV: a header row naming the columns, in any order: employee_id and
-    asana_user_gid (both required), name and email (optional); then one
-    employee per row. Blank lines are skipped; any other column is an error.
-      employee_id,asana_user_gid,name,email
-      emp-001,1201234567890,Ada Lovelace,ada@example.com
-      emp-002,,Grace Hopper,
-  JSON: an array of objects with the same keys, each at most once:
-      [{"employee_id":"emp-001","asana_user_gid":"1201234567890","name":"Ada Lovelace"}]
-  An empty asana_user_gid means the employee is not mapped to Asana yet: the
-  report lists them under unmapped employees.
-  The file may be a named pipe (e.g. -employees <(…)); an interrupt while
-  it waits for a writer or for data ends the command (exit 1).
-
-Removals: a complete sync removes the stored goals Asana no longer lists
-  for an employee. A token that lost visibility looks exactly like goals
-  deleted in Asana, so when a sync would remove more than -removal-threshold
-  of the goals stored for the employees it read whole (and at least 10), it
-  removes none, updates the rest, says so in the report, and exits 3. Check
-  that the goals did leave Asana, then run again with -confirm-removals.
-  A failed sync (exit 1) never removes or changes stored goals, except for
-  updating goals it fetched whole.
-
-Output (stdout), read back from the store, so it shows what is stored,
-also after a failed sync:
-  text  a summary of the sync report (with the breaking changes Asana
-        announced, if any, and how many statuses came from a goal's own
-        status field), then for each employee, in ID order, a header line
-        and their [GOALS] block (within -period, if given).
-  json  one object: {"report": <sync report>, "goals": [{"employee_id",
-        "gid", "name", "description", "start_on", "due_on", "status",
-        "status_source", "time_period", "key_results": [{"gid", "name",
-        "status", "status_source", "due_on"}]}]}, dates as "YYYY-MM-DD" or
-        null, goals ordered by employee_id then Asana's order, Key Results
-        in Asana's order. status_source says which Asana field the status
-        was mapped from: "status_update" (the latest status update's
-        status_type, which wins when present), "goal_status" (no status
-        update: the goal's own status, green/yellow/red/achieved/partial/
-        missed/dropped) or "none" (neither: on_track). time_period is
-        {"gid", "display_name", "period", "start_on", "end_on"} or null.
-
-Exit status:
-  0  every employee synced
-  1  the sync failed outright (e.g. Asana refused the token, or answered
-     what Asana cannot have meant), or it was interrupted; one line on
-     stderr says why
-  2  usage or configuration error (including a -db that cannot be used);
-     nothing was requested from Asana
-  3  some employees could not be synced, or removals were held back (see
-     Removals); the report and a line on stderr say which and why
-
-Breaking changes Asana announces (Asana-Change headers) are listed in the
-report and, a "warning:" line each, on stderr; they leave the exit status
-as it is.
-`
-
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
@@ -270,32 +128,11 @@ func (c *cli) run(ctx context.Context, args []string) error {
 // parseFlags fills c.opts. It returns flag.ErrHelp once it printed the
 // help, and a usage error for flags the command cannot run with.
 func (c *cli) parseFlags(args []string) error {
-	fs := flag.NewFlagSet("goalsync", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported here, on one line
-	fs.Usage = func() {}
 	o := &c.opts
-	fs.BoolVar(&o.demo, "demo", false, "run the built-in demo")
-	fs.StringVar(&o.baseURL, "base-url", asana.DefaultBaseURL, "Asana API root")
-	fs.StringVar(&o.workspace, "workspace", "", "Asana workspace GID")
-	fs.StringVar(&o.employeesFile, "employees", "", "employee file, CSV or JSON")
-	fs.IntVar(&o.rate, "rate", asana.PaidRequestsPerMinute, "requests per minute")
-	fs.StringVar(&o.format, "format", "text", "text or json")
-	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "give up after this long")
-	fs.DurationVar(&o.maxWait, "max-wait", asana.DefaultMaxWait, "longest Retry-After to wait out")
-	fs.BoolVar(&o.progress, "progress", false, "progress on stderr")
-	fs.BoolVar(&o.check, "check", false, "only check the connection")
-	fs.BoolVar(&o.suggest, "suggest", false, "only suggest mappings")
-	fs.StringVar(&o.db, "db", "", "SQLite file or postgres:// URL to sync into")
-	fs.BoolVar(&o.confirm, "confirm-removals", false, "apply removals the mass-removal guard would hold back")
-	fs.Float64Var(&o.threshold, "removal-threshold", goals.DefaultRemovalThreshold, "largest share of stored goals removed without confirmation")
-	fs.StringVar(&o.periodText, "period", "", "review window FROM..TO for the [GOALS] blocks")
-	fs.BoolVar(&o.noNotes, "no-descriptions", false, "keep no goal descriptions")
-	fs.Func("asana-enable", "Asana changes to opt in to, NAME[,NAME]", changeNames(&o.asanaEnable))
-	fs.Func("asana-disable", "Asana changes to opt out of, NAME[,NAME]", changeNames(&o.asanaDisable))
-
+	fs := o.flagSet()
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(c.stdout, usage)
+			printUsage(c.stdout, fs)
 			return err
 		}
 		msg := err.Error()
