@@ -95,9 +95,8 @@ type features struct {
 
 func (f *features) add(header string, into *[]string, other, names []string) error {
 	for _, n := range names {
-		if !validChangeName(n) {
-			return fmt.Errorf("asana: %s: %q is not an Asana change name (letters, digits, '_', '-' or '.', at most %d bytes)",
-				header, clipForError(n), maxChangeNameBytes)
+		if err := checkChangeName(n); err != nil {
+			return fmt.Errorf("asana: %s: %w", header, err)
 		}
 		if slices.Contains(other, n) {
 			return fmt.Errorf("asana: change %q is both enabled and disabled", n)
@@ -105,6 +104,28 @@ func (f *features) add(header string, into *[]string, other, names []string) err
 		if !slices.Contains(*into, n) {
 			*into = append(*into, n)
 		}
+	}
+	return nil
+}
+
+// CheckChangeName returns an error when name cannot be an Asana change
+// name, the word WithAsanaEnable and WithAsanaDisable send (Change.Name):
+// a name is 1 to 100 bytes of ASCII letters, digits, '_', '-' and '.'.
+// WithAsanaEnable and WithAsanaDisable refuse the same names, so a program
+// can check names it was given before it builds a Client. The error quotes
+// the name, cut to 40 bytes.
+func CheckChangeName(name string) error {
+	if err := checkChangeName(name); err != nil {
+		return fmt.Errorf("asana: %w", err)
+	}
+	return nil
+}
+
+// checkChangeName is CheckChangeName without the package's prefix.
+func checkChangeName(name string) error {
+	if !validChangeName(name) {
+		return fmt.Errorf("%q is not an Asana change name (letters, digits, '_', '-' or '.', at most %d bytes)",
+			clipForError(name), maxChangeNameBytes)
 	}
 	return nil
 }

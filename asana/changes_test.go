@@ -183,6 +183,48 @@ func TestAsanaEnableDisableRefused(t *testing.T) {
 	}
 }
 
+// CheckChangeName accepts what Asana's change names look like and refuses
+// anything else, exactly as WithAsanaEnable and WithAsanaDisable do.
+func TestCheckChangeName(t *testing.T) {
+	long := strings.Repeat("a", 101)
+	for name, ok := range map[string]bool{
+		"new_goal_memberships":      true,
+		"string-ids.v2":             true,
+		"X9":                        true,
+		strings.Repeat("a", 100):    true,
+		"":                          false,
+		long:                        false,
+		"a,b":                       false,
+		"new goal":                  false,
+		"a;x=1":                     false,
+		"a\r\nX-Evil: 1":            false,
+		"caf\u00e9":                 false,
+		"name=new_goal_memberships": false,
+	} {
+		err := asana.CheckChangeName(name)
+		if (err == nil) != ok {
+			t.Errorf("CheckChangeName(%q) = %v, want ok %v", name, err, ok)
+			continue
+		}
+		for _, opt := range []asana.Option{asana.WithAsanaEnable(name), asana.WithAsanaDisable(name)} {
+			if _, cerr := asana.NewClient(testToken, opt); (cerr == nil) != ok {
+				t.Errorf("CheckChangeName(%q) = %v, but NewClient says %v", name, err, cerr)
+			}
+		}
+		if ok {
+			continue
+		}
+		msg := err.Error()
+		quoted := fmt.Sprintf("%q", name)
+		if len(name) > 40 {
+			quoted = fmt.Sprintf("%q", name[:40]+"…")
+		}
+		if !strings.HasPrefix(msg, "asana: ") || !strings.Contains(msg, quoted+" is not an Asana change name") {
+			t.Errorf("CheckChangeName(%q) = %q, want the name quoted (cut to 40 bytes)", name, msg)
+		}
+	}
+}
+
 // A token made only of the characters a change name may hold is still
 // never kept as a change's name: an echo of the request, not an
 // announcement.

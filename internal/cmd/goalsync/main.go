@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -22,14 +23,6 @@ import (
 	"github.com/perfcopilot/asanagoals/prompt"
 )
 
-// Exit codes.
-const (
-	exitOK      = 0 // every employee synced
-	exitFailed  = 1 // the sync failed outright
-	exitUsage   = 2 // usage or configuration error; nothing was requested
-	exitPartial = 3 // some employees could not be synced, or removals were held back; the report says which
-)
-
 // tokenEnv is the only place the access token is read from.
 const tokenEnv = "ASANA_TOKEN"
 
@@ -37,148 +30,6 @@ const (
 	defaultTimeout = 30 * time.Minute
 	userAgent      = "asanagoals-goalsync (+https://github.com/perfcopilot/asanagoals)"
 )
-
-const usage = `Usage: goalsync [flags]
-
-goalsync syncs each employee's Asana goals, with their sub-goals as Key
-Results, into a store (in memory, or the database of -db), then prints the
-sync report and every employee's [GOALS] block as a review prompt would
-show it, read back from the store.
-
-Demo: with no flags and no ASANA_TOKEN in the environment, or with -demo, it
-syncs a small built-in fake Asana workspace served on 127.0.0.1; nothing
-leaves the machine.
-
-Real run: any other invocation talks to Asana (or to -base-url) and needs
-  ASANA_TOKEN       environment variable: the Asana Personal Access Token
-                    (read from the environment only, never from a flag, so it
-                    stays out of shell history and process lists)
-  -workspace GID    the workspace GID
-  -employees FILE   the employees to sync
-A missing one is a configuration error, never a fall back to the demo.
-
-Flags:
-  -demo             run the built-in demo (not with -base-url, -workspace
-                    or -employees; with -db, a SQLite file only: use a
-                    scratch file, the demo's goals are made up)
-  -base-url URL     Asana API root (default https://app.asana.com/api/1.0);
-                    https only, plain http only to a loopback address
-  -workspace GID    Asana workspace GID: the number in your workspace URL,
-                    or Admin Console > Workspace settings
-  -employees FILE   employee file, CSV or JSON (see below)
-  -rate N           client-side limit in requests per minute (default 1500,
-                    Asana's paid tier; use 150 on a free domain)
-  -format F         output: text (default) or json
-  -timeout D        give up after this long, e.g. 90s, 45m (default 30m;
-                    0 for no limit)
-  -max-wait D       the longest Retry-After pause of Asana's to wait out
-                    (default 5m); a longer one ends the sync at once (exit
-                    1) with an error saying how long Asana asked for
-  -check            only check the connection: the token works and its user
-                    can read the workspace's goals (needs no -employees)
-  -suggest          only suggest Asana users for the employees of
-                    -employees that have no asana_user_gid, by e-mail, then
-                    by a name unique on both sides; prints CSV (or JSON with
-                    -format json) to confirm and add to the employee file.
-                    A CSV cell that would begin with =, +, -, @, a tab or a
-                    carriage return gets a leading ' so that a spreadsheet
-                    shows it as text; the JSON is as Asana has it
-  -db PATH|URL      sync into a database instead of memory: a file path is
-                    a SQLite database (created, with its tables, if
-                    missing); a postgres:// or postgresql:// URL is
-                    PostgreSQL (tables created if missing). A database that
-                    cannot be opened or written is a configuration error
-  -confirm-removals apply this sync's removals even when they are many
-                    (see Removals below); for one run, after checking the
-                    goals did leave Asana
-  -removal-threshold F
-                    the largest share of the stored goals a sync removes
-                    without -confirm-removals, above 0 and at most 1
-                    (default 0.2; 1 turns the guard off)
-  -period FROM..TO  the review window of the text output's [GOALS] blocks,
-                    dates as YYYY-MM-DD, e.g. 2026-01-01..2026-06-30; either
-                    end may be left out (2026-01-01.. or ..2026-06-30). A goal
-                    whose Asana time period (or, without one, its start..due
-                    dates) does not overlap it is left out, and a last line
-                    "(+N outside the review period)" says how many; goals
-                    with no dates at all stay in. Not with -format json,
-                    which lists every stored goal with its time_period
-  -no-descriptions  keep no goal descriptions: html_notes is not requested
-                    from Asana and every description is stored empty (which
-                    also blanks those an earlier sync stored), for workspaces
-                    whose descriptions hold what reviews should not
-  -asana-enable NAME[,NAME]
-  -asana-disable NAME[,NAME]
-                    opt in to (or out of) breaking changes Asana announces
-                    in Asana-Change headers, during their deprecation
-                    period: sent as Asana-Enable / Asana-Disable with every
-                    request. May be given more than once. The announced
-                    changes are listed in the report
-  -progress         progress on stderr (pages scanned, goals kept, sub-goals
-                    fetched, requests, the rate, an estimate of the time
-                    left and any wait for Asana's rate limit; one line
-                    redrawn on a terminal, else a line per phase and at
-                    most one every 5 seconds); on by default when stderr
-                    is a terminal
-  -h, -help         print this help
-
-Employee file:
-  JSON when the name ends in .json or the first non-space character is '[',
-  CSV otherwise (UTF-8).
-  CSV: a header row naming the columns, in any order: employee_id and
-    asana_user_gid (both required), name and email (optional); then one
-    employee per row. Blank lines are skipped; any other column is an error.
-      employee_id,asana_user_gid,name,email
-      emp-001,1201234567890,Ada Lovelace,ada@example.com
-      emp-002,,Grace Hopper,
-  JSON: an array of objects with the same keys, each at most once:
-      [{"employee_id":"emp-001","asana_user_gid":"1201234567890","name":"Ada Lovelace"}]
-  An empty asana_user_gid means the employee is not mapped to Asana yet: the
-  report lists them under unmapped employees.
-  The file may be a named pipe (e.g. -employees <(…)); an interrupt while
-  it waits for a writer or for data ends the command (exit 1).
-
-Removals: a complete sync removes the stored goals Asana no longer lists
-  for an employee. A token that lost visibility looks exactly like goals
-  deleted in Asana, so when a sync would remove more than -removal-threshold
-  of the goals stored for the employees it read whole (and at least 10), it
-  removes none, updates the rest, says so in the report, and exits 3. Check
-  that the goals did leave Asana, then run again with -confirm-removals.
-  A failed sync (exit 1) never removes or changes stored goals, except for
-  updating goals it fetched whole.
-
-Output (stdout), read back from the store, so it shows what is stored,
-also after a failed sync:
-  text  a summary of the sync report (with the breaking changes Asana
-        announced, if any, and how many statuses came from a goal's own
-        status field), then for each employee, in ID order, a header line
-        and their [GOALS] block (within -period, if given).
-  json  one object: {"report": <sync report>, "goals": [{"employee_id",
-        "gid", "name", "description", "start_on", "due_on", "status",
-        "status_source", "time_period", "key_results": [{"gid", "name",
-        "status", "status_source", "due_on"}]}]}, dates as "YYYY-MM-DD" or
-        null, goals ordered by employee_id then Asana's order, Key Results
-        in Asana's order. status_source says which Asana field the status
-        was mapped from: "status_update" (the latest status update's
-        status_type, which wins when present), "goal_status" (no status
-        update: the goal's own status, green/yellow/red/achieved/partial/
-        missed/dropped) or "none" (neither: on_track). time_period is
-        {"gid", "display_name", "period", "start_on", "end_on"} or null.
-
-Exit status:
-  0  every employee synced
-  1  the sync failed outright (e.g. Asana refused the token, or answered
-     what Asana cannot have meant), or it was interrupted; one line on
-     stderr says why
-  2  usage or configuration error (including a -db that cannot be used);
-     nothing was requested from Asana
-  3  some employees could not be synced, or removals were held back (see
-     Removals); the report and a line on stderr say which and why
-
-Breaking changes Asana announces (Asana-Change headers) are listed in the
-report and, a "warning:" line each, on stderr; they leave the exit status
-as it is.
-`
 
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
@@ -247,7 +98,8 @@ type hooks struct {
 
 // run is the whole command: it parses args, reads the token through getenv,
 // writes the output to stdout and errors to stderr, and returns the exit
-// code.
+// code. Its steps return errors that carry the exit code (exitError); exit
+// prints them and returns the code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	return runWith(ctx, args, getenv, stdout, stderr, hooks{})
 }
@@ -259,57 +111,39 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 		h.isTerminal = isTerminal
 	}
 	c := &cli{stdout: stdout, stderr: stderr, token: token, hooks: h}
-	if code, ok := c.parseFlags(args); !ok {
-		return code
+	return c.exit(c.run(ctx, args))
+}
+
+// run runs the command; exit prints what its error says.
+func (c *cli) run(ctx context.Context, args []string) error {
+	if err := c.parseFlags(args); err != nil {
+		return err
 	}
-	if c.opts.demo || (len(args) == 0 && token == "") {
+	if c.opts.demo || (len(args) == 0 && c.token == "") {
 		return c.runDemo(ctx)
 	}
 	return c.runReal(ctx)
 }
 
-// parseFlags fills c.opts. It returns ok=false with the exit code when the
-// command should stop (help, or a usage error).
-func (c *cli) parseFlags(args []string) (code int, ok bool) {
-	fs := flag.NewFlagSet("goalsync", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported here, on one line
-	fs.Usage = func() {}
+// parseFlags fills c.opts. It returns flag.ErrHelp once it printed the
+// help, and a usage error for flags the command cannot run with.
+func (c *cli) parseFlags(args []string) error {
 	o := &c.opts
-	fs.BoolVar(&o.demo, "demo", false, "run the built-in demo")
-	fs.StringVar(&o.baseURL, "base-url", asana.DefaultBaseURL, "Asana API root")
-	fs.StringVar(&o.workspace, "workspace", "", "Asana workspace GID")
-	fs.StringVar(&o.employeesFile, "employees", "", "employee file, CSV or JSON")
-	fs.IntVar(&o.rate, "rate", asana.PaidRequestsPerMinute, "requests per minute")
-	fs.StringVar(&o.format, "format", "text", "text or json")
-	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "give up after this long")
-	fs.DurationVar(&o.maxWait, "max-wait", asana.DefaultMaxWait, "longest Retry-After to wait out")
-	fs.BoolVar(&o.progress, "progress", false, "progress on stderr")
-	fs.BoolVar(&o.check, "check", false, "only check the connection")
-	fs.BoolVar(&o.suggest, "suggest", false, "only suggest mappings")
-	fs.StringVar(&o.db, "db", "", "SQLite file or postgres:// URL to sync into")
-	fs.BoolVar(&o.confirm, "confirm-removals", false, "apply removals the mass-removal guard would hold back")
-	fs.Float64Var(&o.threshold, "removal-threshold", goals.DefaultRemovalThreshold, "largest share of stored goals removed without confirmation")
-	fs.StringVar(&o.periodText, "period", "", "review window FROM..TO for the [GOALS] blocks")
-	fs.BoolVar(&o.noNotes, "no-descriptions", false, "keep no goal descriptions")
-	fs.Func("asana-enable", "Asana changes to opt in to, NAME[,NAME]", changeNames(&o.asanaEnable))
-	fs.Func("asana-disable", "Asana changes to opt out of, NAME[,NAME]", changeNames(&o.asanaDisable))
-
+	fs := o.flagSet()
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(c.stdout, usage)
-			return exitOK, false
+			printUsage(c.stdout, fs)
+			return err
 		}
 		msg := err.Error()
 		if strings.HasPrefix(msg, "flag provided but not defined: -token") ||
 			strings.HasPrefix(msg, "flag provided but not defined: -asana-token") {
 			msg += "; the token is read from the environment variable " + tokenEnv + " only"
 		}
-		c.errorf("%s (goalsync -h for help)", msg)
-		return exitUsage, false
+		return usageError("%s (goalsync -h for help)", msg)
 	}
 	if fs.NArg() > 0 {
-		c.errorf("unexpected argument %q: goalsync takes flags only (goalsync -h for help)", clip(fs.Arg(0)))
-		return exitUsage, false
+		return usageError("unexpected argument %q: goalsync takes flags only (goalsync -h for help)", clip(fs.Arg(0)))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -318,44 +152,58 @@ func (c *cli) parseFlags(args []string) (code int, ok bool) {
 	o.period = period
 	switch {
 	case periodErr != nil:
-		c.errorf("-period: %s (e.g. -period 2026-01-01..2026-06-30; either end may be left out)",
+		return usageError("-period: %s (e.g. -period 2026-01-01..2026-06-30; either end may be left out)",
 			strings.TrimPrefix(periodErr.Error(), "prompt: "))
 	case o.format == "json" && !o.period.IsZero():
-		c.errorf("-period chooses the goals of the text output's [GOALS] blocks; -format json lists every stored goal, with its time_period")
+		return usageError("-period chooses the goals of the text output's [GOALS] blocks; -format json lists every stored goal, with its time_period")
 	case (o.check || o.suggest) && (!o.period.IsZero() || o.noNotes):
-		c.errorf("-period and -no-descriptions are for a sync; -check and -suggest read no goals")
+		return usageError("-period and -no-descriptions are for a sync; -check and -suggest read no goals")
 	case o.format != "text" && o.format != "json":
-		c.errorf("-format must be text or json, not %q", clip(o.format))
+		return usageError("-format must be text or json, not %q", clip(o.format))
 	case o.rate <= 0:
-		c.errorf("-rate must be a positive number of requests per minute (Asana allows %d on paid plans, %d on free ones), not %d",
+		return usageError("-rate must be a positive number of requests per minute (Asana allows %d on paid plans, %d on free ones), not %d",
 			asana.PaidRequestsPerMinute, asana.FreeRequestsPerMinute, o.rate)
 	case o.maxWait <= 0:
-		c.errorf("-max-wait must be positive, not %s", o.maxWait)
+		return usageError("-max-wait must be positive, not %s", o.maxWait)
 	case o.timeout < 0:
-		c.errorf("-timeout must not be negative (0 for no limit), not %s", o.timeout)
+		return usageError("-timeout must not be negative (0 for no limit), not %s", o.timeout)
 	case o.demo && (set["base-url"] || set["workspace"] || set["employees"] || o.check || o.suggest):
-		c.errorf("-demo runs the built-in fake workspace; it cannot be combined with -base-url, -workspace, -employees, -check or -suggest")
+		return usageError("-demo runs the built-in fake workspace; it cannot be combined with -base-url, -workspace, -employees, -check or -suggest")
 	case o.check && o.suggest:
-		c.errorf("-check and -suggest are separate steps; give one of them")
+		return usageError("-check and -suggest are separate steps; give one of them")
 	case (o.check || o.suggest) && (set["db"] || o.confirm || set["removal-threshold"]):
-		c.errorf("-db, -confirm-removals and -removal-threshold are for a sync; -check and -suggest write nothing")
+		return usageError("-db, -confirm-removals and -removal-threshold are for a sync; -check and -suggest write nothing")
 	case !(o.threshold > 0 && o.threshold <= 1): // NaN too
-		c.errorf("-removal-threshold must be a share above 0 and at most 1 (default %.2f; 1 turns the guard off), not %v",
+		return usageError("-removal-threshold must be a share above 0 and at most 1 (default %.2f; 1 turns the guard off), not %v",
 			goals.DefaultRemovalThreshold, o.threshold)
 	case o.demo && isPostgresURL(o.db):
-		c.errorf("-demo with -db takes a SQLite file only: the demo's made-up goals do not belong in a shared PostgreSQL database")
+		return usageError("-demo with -db takes a SQLite file only: the demo's made-up goals do not belong in a shared PostgreSQL database")
 	case set["asana-enable"] && len(o.asanaEnable) == 0, set["asana-disable"] && len(o.asanaDisable) == 0:
-		c.errorf("-asana-enable and -asana-disable take the names of Asana changes, NAME[,NAME] (the name= of an Asana-Change header)")
-	default:
-		// The client checks the change names; check them before anything
-		// is read or requested.
-		if _, err := asana.NewClient("check-flags", c.changeOptions()...); err != nil {
-			c.errorf("-asana-enable / -asana-disable: %s", strings.TrimPrefix(err.Error(), "asana: "))
-			return exitUsage, false
-		}
-		return exitOK, true
+		return usageError("-asana-enable and -asana-disable take the names of Asana changes, NAME[,NAME] (the name= of an Asana-Change header)")
 	}
-	return exitUsage, false
+	// The client would refuse them too, but only once the employee file
+	// is read and the database opened.
+	return checkChangeNames(o.asanaEnable, o.asanaDisable)
+}
+
+// checkChangeNames checks the names of -asana-enable and -asana-disable.
+func checkChangeNames(enable, disable []string) error {
+	for _, f := range []struct {
+		name  string
+		names []string
+	}{{"-asana-enable", enable}, {"-asana-disable", disable}} {
+		for _, n := range f.names {
+			if err := asana.CheckChangeName(n); err != nil {
+				return usageError("%s: %s", f.name, strings.TrimPrefix(err.Error(), "asana: "))
+			}
+		}
+	}
+	for _, n := range enable {
+		if slices.Contains(disable, n) {
+			return usageError("-asana-enable / -asana-disable: change %q is both enabled and disabled", n)
+		}
+	}
+	return nil
 }
 
 // changeNames returns a flag.Func that adds the comma-separated names of a
@@ -384,46 +232,40 @@ func (c *cli) changeOptions() []asana.Option {
 }
 
 // runReal syncs a real Asana (or whatever -base-url points at).
-func (c *cli) runReal(ctx context.Context) int {
+func (c *cli) runReal(ctx context.Context) error {
 	cfg := goals.Config{WorkspaceGID: c.opts.workspace}
 	if err := cfg.Validate(); err != nil {
-		c.errorf("%v (set it with -workspace GID; run with -demo for the built-in demo)", err)
-		return exitUsage
+		return usageError("%w (set it with -workspace GID; run with -demo for the built-in demo)", err)
 	}
 	if c.token == "" {
-		c.errorf("%s is not set: a real run reads the Asana Personal Access Token from the environment variable %s only "+
+		return usageError("%s is not set: a real run reads the Asana Personal Access Token from the environment variable %s only "+
 			"(Asana: Profile > My Settings > Apps > Developer Apps > New Access Token); run with -demo for the built-in demo",
 			tokenEnv, tokenEnv)
-		return exitUsage
 	}
 	if c.opts.check {
 		return c.runCheck(ctx)
 	}
 	if c.opts.employeesFile == "" {
-		c.errorf("-employees FILE is required for a real run: a CSV or JSON file of employee_id,asana_user_gid (goalsync -h for the format)")
-		return exitUsage
+		return usageError("-employees FILE is required for a real run: a CSV or JSON file of employee_id,asana_user_gid (goalsync -h for the format)")
 	}
 	list, err := loadEmployees(ctx, c.opts.employeesFile, c.hooks.employeeFile)
 	if errors.Is(err, errEmployeesInterrupted) {
-		c.errorf("%v; nothing was requested from Asana", err)
-		return exitFailed
+		return failure("%w; nothing was requested from Asana", err)
 	}
 	if err != nil {
-		c.errorf("%v", err)
-		return exitUsage
+		return usageError("%w", err)
 	}
 	client, err := c.newClient(c.token, c.opts.baseURL)
 	if err != nil {
-		c.errorf("%v", err)
-		return exitUsage
+		return usageError("%w", err)
 	}
 	defer client.CloseIdleConnections()
 	if c.opts.suggest {
 		return c.suggestMappings(ctx, client, list)
 	}
-	store, closeStore, code, ok := c.openStore(ctx)
-	if !ok {
-		return code
+	store, closeStore, err := c.openStore(ctx)
+	if err != nil {
+		return err
 	}
 	defer closeStore()
 	return c.sync(ctx, client, c.syncConfig(cfg), store, list, "")
@@ -438,41 +280,35 @@ func (c *cli) syncConfig(cfg goals.Config) goals.Config {
 }
 
 // openStore opens the store a sync writes to: the -db database, or a new
-// memory store. When ok is false the command stops with code; nothing was
-// requested from Asana.
-func (c *cli) openStore(ctx context.Context) (store syncStore, closeStore func(), code int, ok bool) {
+// memory store. Nothing was requested from Asana when it fails.
+func (c *cli) openStore(ctx context.Context) (store syncStore, closeStore func(), err error) {
 	if !c.opts.dbSet {
-		return goals.NewMemoryStore(), func() {}, exitOK, true
+		return goals.NewMemoryStore(), func() {}, nil
 	}
 	target, err := parseDB(c.opts.db)
 	if err != nil {
-		c.errorf("%v", err)
-		return nil, nil, exitUsage, false
+		return nil, nil, usageError("%w", err)
 	}
 	store, closeStore, err = openStore(ctx, target)
 	switch {
 	case err != nil && ctx.Err() != nil:
-		c.errorf("%v (interrupted); nothing was requested from Asana", err)
-		return nil, nil, exitFailed, false
+		return nil, nil, failure("%w (interrupted); nothing was requested from Asana", err)
 	case err != nil:
-		c.errorf("%v; nothing was requested from Asana", err)
-		return nil, nil, exitUsage, false
+		return nil, nil, usageError("%w; nothing was requested from Asana", err)
 	}
-	return store, closeStore, exitOK, true
+	return store, closeStore, nil
 }
 
 // runCheck checks the token and the workspace, the spec's Connecting steps.
-func (c *cli) runCheck(ctx context.Context) int {
+func (c *cli) runCheck(ctx context.Context) error {
 	client, err := c.newClient(c.token, c.opts.baseURL)
 	if err != nil {
-		c.errorf("%v", err)
-		return exitUsage
+		return usageError("%w", err)
 	}
 	defer client.CloseIdleConnections()
 	conn, err := goals.CheckConnection(ctx, client, c.opts.workspace)
 	if err != nil {
-		c.errorf("check failed: %v", err)
-		return exitFailed
+		return failure("check failed: %w", err)
 	}
 	seen := "no goal is visible yet (an empty workspace, or goals the token's user cannot see)"
 	if conn.GoalsVisible {
@@ -480,20 +316,18 @@ func (c *cli) runCheck(ctx context.Context) int {
 	}
 	fmt.Fprintf(c.stdout, "OK: the token belongs to %s (Asana user %s); workspace %s: %s.\n",
 		oneLine(conn.User.Name), conn.User.GID, c.opts.workspace, seen)
-	return exitOK
+	return nil
 }
 
 // suggestMappings prints proposed Asana users for unmapped employees.
-func (c *cli) suggestMappings(ctx context.Context, client *asana.Client, list *employeeList) int {
+func (c *cli) suggestMappings(ctx context.Context, client *asana.Client, list *employeeList) error {
 	sugg, err := goals.SuggestMappings(ctx, client, c.opts.workspace, list.employees)
 	var ce *goals.GoalsConfigError
 	switch {
 	case errors.As(err, &ce):
-		c.errorf("%v", err)
-		return exitUsage
+		return usageError("%w", err)
 	case err != nil:
-		c.errorf("suggest failed: %v", err)
-		return exitFailed
+		return failure("suggest failed: %w", err)
 	}
 	if c.opts.format == "json" {
 		if sugg == nil {
@@ -501,11 +335,10 @@ func (c *cli) suggestMappings(ctx context.Context, client *asana.Client, list *e
 		}
 		out, err := json.MarshalIndent(sugg, "", "  ")
 		if err != nil {
-			c.errorf("cannot write the json output: %v", err)
-			return exitFailed
+			return failure("cannot write the json output: %w", err)
 		}
 		fmt.Fprintf(c.stdout, "%s\n", out)
-		return exitOK
+		return nil
 	}
 	w := csv.NewWriter(c.stdout)
 	_ = w.Write([]string{"employee_id", "asana_user_gid", "asana_name", "matched_by"})
@@ -514,10 +347,9 @@ func (c *cli) suggestMappings(ctx context.Context, client *asana.Client, list *e
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
-		c.errorf("cannot write the output: %v", err)
-		return exitFailed
+		return failure("cannot write the output: %w", err)
 	}
-	return exitOK
+	return nil
 }
 
 // csvCells returns cells for a CSV file an admin opens in a spreadsheet:
@@ -537,12 +369,11 @@ func csvCells(cells ...string) []string {
 }
 
 // runDemo serves the demo workspace on loopback and syncs it.
-func (c *cli) runDemo(ctx context.Context) int {
+func (c *cli) runDemo(ctx context.Context) error {
 	ws := asanafake.DemoWorkspace()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		c.errorf("cannot start the demo's fake Asana server: %v", err)
-		return exitFailed
+		return failure("cannot start the demo's fake Asana server: %w", err)
 	}
 	hs := &http.Server{
 		Handler:           asanafake.NewServer(ws, asanafake.DemoOptions()),
@@ -561,17 +392,16 @@ func (c *cli) runDemo(ctx context.Context) int {
 
 	client, err := c.newClient(asanafake.DemoToken, "http://"+ln.Addr().String())
 	if err != nil {
-		c.errorf("%v", err)
-		return exitFailed
+		return failure("%w", err)
 	}
 	defer client.CloseIdleConnections()
 	list := demoEmployees()
 	note := fmt.Sprintf("Demo: the built-in fake Asana workspace %q, served on 127.0.0.1, with %d employees.\n"+
 		"For a real workspace: ASANA_TOKEN=… goalsync -workspace GID -employees FILE (goalsync -h).\n\n",
 		ws.Name, len(list.employees))
-	store, closeStore, code, ok := c.openStore(ctx)
-	if !ok {
-		return code
+	store, closeStore, err := c.openStore(ctx)
+	if err != nil {
+		return err
 	}
 	defer closeStore()
 	return c.sync(ctx, client, c.syncConfig(goals.Config{WorkspaceGID: ws.GID}), store, list, note)
@@ -603,9 +433,10 @@ func (c *cli) newClient(token, baseURL string) (*asana.Client, error) {
 // errTimeout is the cause of a sync stopped by -timeout.
 var errTimeout = errors.New("timeout")
 
-// sync runs one sync, prints its output and returns the exit code. note,
+// sync runs one sync and prints its output; its error says whether the
+// sync failed (exit 1) or left employees or removals undone (exit 3). note,
 // when not empty, opens the text output.
-func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, store syncStore, list *employeeList, note string) int {
+func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, store syncStore, list *employeeList, note string) error {
 	if c.opts.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, c.opts.timeout, errTimeout)
@@ -621,20 +452,17 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 
 	var ce *goals.GoalsConfigError
 	if errors.As(err, &ce) {
-		c.errorf("%s%v", list.locate(ce), err)
-		return exitUsage
+		return usageError("%s%w", list.locate(ce), err)
 	}
 	if report != nil {
 		// Read back without the sync's deadline: the output must show what is
 		// stored even when the sync ran out of time.
 		out, werr := render(context.WithoutCancel(ctx), c.opts.format, report, store, list, view{note: note, period: c.opts.period})
 		if werr != nil {
-			c.errorf("cannot write the %s output: %v", c.opts.format, werr)
-			return exitFailed
+			return failure("cannot write the %s output: %w", c.opts.format, werr)
 		}
 		if _, werr := c.stdout.Write(out); werr != nil && err == nil {
-			c.errorf("cannot write the output: %v", werr)
-			return exitFailed
+			return failure("cannot write the output: %w", werr)
 		}
 		c.warnChanges(report.AsanaChanges)
 	}
@@ -646,10 +474,9 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		case errors.Is(err, context.Canceled):
 			msg += " (interrupted)"
 		}
-		c.errorf("sync failed: %s", msg)
-		return exitFailed
+		return failure("sync failed: %s", msg)
 	}
-	code := exitOK
+	var undone []error
 	if failed := report.Failed(); len(failed) > 0 {
 		const shown = 10
 		var ids []string
@@ -659,16 +486,17 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		if len(failed) > shown {
 			ids = append(ids, fmt.Sprintf("and %d more", len(failed)-shown))
 		}
-		c.errorf("%d of %d employees not fully synced (%s); the report says why",
-			len(failed), len(report.Employees), strings.Join(ids, ", "))
-		code = exitPartial
+		undone = append(undone, fmt.Errorf("%d of %d employees not fully synced (%s); the report says why",
+			len(failed), len(report.Employees), strings.Join(ids, ", ")))
 	}
 	if report.RemovalsHeld > 0 {
-		c.errorf("%s; if they did leave Asana (not only the token's view of them), run again with -confirm-removals",
-			removalsHeldLine(report.RemovalsHeld, c.opts.threshold))
-		code = exitPartial
+		undone = append(undone, fmt.Errorf("%s; if they did leave Asana (not only the token's view of them), run again with -confirm-removals",
+			removalsHeldLine(report.RemovalsHeld, c.opts.threshold)))
 	}
-	return code
+	if len(undone) > 0 {
+		return partial(undone...)
+	}
+	return nil
 }
 
 // removalsHeldLine says that a sync held n removals back.

@@ -19,7 +19,7 @@ import (
 // fastRetries keeps retried 5xx and malformed answers from slowing a test.
 var fastRetries = hooks{clientOpts: []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}}
 
-// ---- defect 8: -suggest prints spreadsheet formulas ----
+// ---- -suggest and spreadsheet formulas ----
 
 func TestCSVCells(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
