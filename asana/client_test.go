@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -184,13 +185,15 @@ func TestGoalsPaginatesAndAsksForFields(t *testing.T) {
 		if q.Get("limit") != "100" {
 			t.Errorf("limit = %q, want 100", q.Get("limit"))
 		}
+		// Exactly the fields the library reads: none it would not use
+		// (precision, display values, owner names), none it needs missing.
 		fields := strings.Split(q.Get("opt_fields"), ",")
-		for _, want := range []string{"name", "html_notes", "due_on", "start_on", "owner", "owner.name",
-			"current_status_update.status_type", "metric.current_number_value", "metric.target_number_value",
-			"metric.initial_number_value", "metric.unit", "metric.progress_source"} {
-			if !contains(fields, want) {
-				t.Errorf("opt_fields %q lacks %q", q.Get("opt_fields"), want)
-			}
+		want := []string{"name", "html_notes", "due_on", "start_on", "status", "owner",
+			"current_status_update.status_type", "metric.unit", "metric.currency_code",
+			"metric.initial_number_value", "metric.target_number_value", "metric.current_number_value",
+			"time_period", "time_period.display_name", "time_period.period", "time_period.start_on", "time_period.end_on"}
+		if !slices.Equal(fields, want) {
+			t.Errorf("opt_fields = %q, want %q", fields, want)
 		}
 		off := q.Get("offset")
 		offsets = append(offsets, off)
@@ -614,6 +617,10 @@ func TestSubgoalsAndRelationships(t *testing.T) {
 		if q.Get("supported_goal") != "10" || q.Get("resource_subtype") != "subgoal" || q.Get("limit") != "100" {
 			t.Errorf("goal_relationships query = %v", q)
 		}
+		// What the sync reads of a relationship, and nothing more.
+		if f := q.Get("opt_fields"); f != "resource_subtype,supporting_resource" {
+			t.Errorf("goal_relationships opt_fields = %q, want resource_subtype,supporting_resource", f)
+		}
 		return jsonResponse(200, `{"data":[{"gid":"r1","resource_type":"goal_relationship","resource_subtype":"subgoal",
 			"supporting_resource":{"gid":"11","resource_type":"goal","name":"Sub"},"contribution_weight":0.5}],"next_page":null}`), nil
 	})
@@ -626,7 +633,7 @@ func TestSubgoalsAndRelationships(t *testing.T) {
 		t.Fatalf("GoalRelationships = %+v, %v", rels, err)
 	}
 	r := rels[0]
-	if r.ResourceSubtype != "subgoal" || r.SupportingResource.GID != "11" || r.SupportingResource.ResourceType != "goal" || r.ContributionWeight != 0.5 {
+	if r.ResourceSubtype != "subgoal" || r.SupportingResource.GID != "11" || r.SupportingResource.ResourceType != "goal" {
 		t.Errorf("relationship = %+v %+v", r, r.SupportingResource)
 	}
 }

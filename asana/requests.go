@@ -17,21 +17,36 @@ import (
 // PageSize is the page size the client asks for: Asana's maximum.
 const PageSize = 100
 
-// goalFieldList is every goal field the library reads, in the order sent.
-// opt_fields replaces Asana's compact field set: the answer holds gid,
-// resource_type and only the fields named, so everything read is listed,
-// name included.
+// goalFieldList is every goal field the library reads, and nothing else,
+// in the order sent. opt_fields replaces Asana's compact field set: the
+// answer holds gid, resource_type and only the fields named (a dotted
+// path brings its object with gid and the sub-fields named), so
+// everything read is listed, name included. Where each is read:
+//
+//   - name, html_notes, due_on, start_on: the goal's row (goals.Goal);
+//     html_notes only when descriptions are kept;
+//   - status, current_status_update.status_type: its status (the spec
+//     names the dotted status_type; Asana's own list of getGoals fields
+//     does not, since it is generated from the compact status update);
+//   - owner: routing by owner.gid (the compact owner's name is not read);
+//   - metric.*: goals.Metric (initial, current and target values, unit,
+//     currency code);
+//   - time_period.*: goals.TimePeriod (gid, display name, period, dates).
 var goalFieldList = []string{
 	"name", "html_notes", "due_on", "start_on", "status",
-	"owner", "owner.name",
-	"current_status_update", "current_status_update.status_type",
-	"metric", "metric.unit", "metric.currency_code", "metric.precision",
-	"metric.initial_number_value", "metric.target_number_value",
-	"metric.current_number_value", "metric.current_display_value",
-	"metric.progress_source",
+	"owner",
+	"current_status_update.status_type",
+	"metric.unit", "metric.currency_code",
+	"metric.initial_number_value", "metric.target_number_value", "metric.current_number_value",
 	"time_period", "time_period.display_name", "time_period.period",
 	"time_period.start_on", "time_period.end_on",
 }
+
+// relationshipFields are the goal relationship fields the sync reads: the
+// subtype, and the supporting resource's gid and resource_type (which the
+// compact supporting_resource carries). A sub-goal's details come from the
+// workspace scan, so its name is not asked for here.
+const relationshipFields = "resource_subtype,supporting_resource"
 
 // goalFields is the opt_fields of a request for whole goals;
 // goalFieldsNoNotes leaves out html_notes, the description.
@@ -242,7 +257,7 @@ type ListGoalsOptions struct {
 }
 
 // Goals lists the goals of a workspace, every page of them, in Asana's
-// order, with the fields in GoalFields (GoalFieldsWithoutNotes with
+// order, with every field the library reads (html_notes left out with
 // opts.OmitNotes). Pages are fetched as the caller
 // ranges over the sequence; stopping the range stops the scan. An error ends
 // the sequence.
@@ -290,7 +305,7 @@ func (c *Client) GoalSummary(ctx context.Context, gid string) (Goal, error) {
 // 404 there (errors.Is(err, ErrNotFound)) means the path, not necessarily
 // the goal, is gone: see [Client.GoalRelationships].
 //
-// Sub-goals come with the fields of GoalFieldsWithoutNotes: a sub-goal is
+// Sub-goals come with the fields of [Client.GoalSummary]: a sub-goal is
 // read as a Key Result, which has no description, so html_notes (often the
 // bulk of a goal's bytes) is not asked for and HTMLNotes is "".
 func (c *Client) Subgoals(ctx context.Context, gid string) ([]Goal, error) {
@@ -311,7 +326,7 @@ func (c *Client) GoalRelationships(ctx context.Context, supportedGoalGID, subtyp
 	}
 	q := url.Values{
 		"supported_goal": {supportedGoalGID},
-		"opt_fields":     {"resource_subtype,supporting_resource,supporting_resource.name,contribution_weight"},
+		"opt_fields":     {relationshipFields},
 	}
 	if subtype != "" {
 		q.Set("resource_subtype", subtype)

@@ -74,21 +74,16 @@ type StatusUpdate struct {
 	StatusType string `json:"status_type"`
 }
 
-// Metric is a goal's numeric metric (GoalMetricBase).
+// Metric is a goal's numeric metric (GoalMetricBase): the fields the
+// library reads.
 type Metric struct {
-	GID             string `json:"gid,omitempty"`
-	ResourceSubtype string `json:"resource_subtype,omitempty"`
+	GID string `json:"gid,omitempty"`
 	// Unit is "none", "currency" or "percentage".
-	Unit                string  `json:"unit,omitempty"`
-	CurrencyCode        string  `json:"currency_code,omitempty"`
-	Precision           int     `json:"precision,omitempty"`
-	InitialNumberValue  float64 `json:"initial_number_value"`
-	TargetNumberValue   float64 `json:"target_number_value"`
-	CurrentNumberValue  float64 `json:"current_number_value"`
-	CurrentDisplayValue string  `json:"current_display_value,omitempty"`
-	// ProgressSource says how Asana computes progress: manual,
-	// subgoal_progress, project_task_completion, … or external.
-	ProgressSource string `json:"progress_source,omitempty"`
+	Unit               string  `json:"unit,omitempty"`
+	CurrencyCode       string  `json:"currency_code,omitempty"`
+	InitialNumberValue float64 `json:"initial_number_value"`
+	TargetNumberValue  float64 `json:"target_number_value"`
+	CurrentNumberValue float64 `json:"current_number_value"`
 }
 
 // Resource is the compact form Asana uses for a reference to another object.
@@ -107,7 +102,6 @@ type GoalRelationship struct {
 	ResourceSubtype    string    `json:"resource_subtype"`
 	SupportingResource *Resource `json:"supporting_resource"`
 	SupportedGoal      *Resource `json:"supported_goal,omitempty"`
-	ContributionWeight float64   `json:"contribution_weight,omitempty"`
 }
 
 // Relationship subtypes accepted by [Client.GoalRelationships].

@@ -96,9 +96,9 @@ func (m *mockAsana) workspace() *asanafake.Workspace {
 		fg := asanafake.Goal{GID: g.gid, Name: g.name, HTMLNotes: g.notes, DueOn: g.due, StartOn: g.start,
 			OwnerGID: g.owner, StatusType: g.statusType, GoalStatus: g.goalStatus, SubgoalGIDs: g.subs, Unlisted: g.unlisted}
 		if mt := g.metric; mt != nil {
-			fg.Metric = &asanafake.Metric{Unit: mt.Unit, CurrencyCode: mt.CurrencyCode, Precision: mt.Precision,
+			fg.Metric = &asanafake.Metric{Unit: mt.Unit, CurrencyCode: mt.CurrencyCode,
 				InitialNumberValue: mt.InitialNumberValue, TargetNumberValue: mt.TargetNumberValue,
-				CurrentNumberValue: mt.CurrentNumberValue, ProgressSource: mt.ProgressSource}
+				CurrentNumberValue: mt.CurrentNumberValue}
 		}
 		if p := g.period; p != nil {
 			fg.TimePeriod = &asanafake.TimePeriod{GID: p.GID, DisplayName: p.DisplayName, Period: p.Period,
