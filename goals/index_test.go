@@ -1,0 +1,105 @@
+package goals
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/asana"
+)
+
+// The index gives back exactly what a Key Result reads of a goal: name,
+// status_type, goal status, due date and metric, for any GID and any value.
+func TestSubgoalIndexRoundTrip(t *testing.T) {
+	d := func(y, m, day int) asana.Date { return asana.Date{Year: y, Month: time.Month(m), Day: day} }
+	goals := []asana.Goal{
+		{GID: "1201", Name: "Plain"},
+		{GID: "1202", Name: "Ünïcode 終わり🚀 [/GOALS]\n", CurrentStatusUpdate: &asana.StatusUpdate{StatusType: "achieved"}, Status: "green",
+			DueOn: d(2026, 2, 28)},
+		{GID: "1203", Name: "Unknown words", CurrentStatusUpdate: &asana.StatusUpdate{StatusType: "on_hold_ish"}, Status: "mauve",
+			DueOn: d(1969, 12, 31)},
+		{GID: "1204", Name: "Whole metric", DueOn: d(1, 1, 1),
+			Metric: &asana.Metric{Unit: "currency", CurrencyCode: "EUR", InitialNumberValue: -5000, CurrentNumberValue: 0, TargetNumberValue: 1e15}},
+		{GID: "1205", Name: "Fractional metric", DueOn: d(9999, 12, 31),
+			Metric: &asana.Metric{Unit: "percentage", InitialNumberValue: 0.1, CurrentNumberValue: math.Copysign(0, -1), TargetNumberValue: 1}},
+		{GID: "1206", Name: "Odd unit", Metric: &asana.Metric{Unit: "furlongs", CurrencyCode: ""}},
+		{GID: "0123", Name: "Leading zero: not goal 123"},
+		{GID: "123", Name: "Goal 123"},
+		{GID: "18446744073709551616", Name: "Past uint64"},
+		{GID: "abc/def", Name: "Not a number"},
+		{GID: "1207", Name: strings.Repeat("long name ", 10_000)}, // larger than a chunk
+		{GID: "1208", Name: ""},
+	}
+	x := newSubgoalIndex()
+	for _, g := range goals {
+		g.HTMLNotes = "<p>not kept</p>"
+		if !x.put(g) {
+			t.Fatalf("put %s refused", g.GID)
+		}
+	}
+	for _, want := range goals {
+		got, ok := x.get(want.GID)
+		if !ok {
+			t.Errorf("%s: not found", want.GID)
+			continue
+		}
+		if !reflect.DeepEqual(got, want) || math.Signbit(currentOf(got)) != math.Signbit(currentOf(want)) {
+			t.Errorf("%s: got %+v (metric %+v), want %+v (metric %+v)", want.GID, got, got.Metric, want, want.Metric)
+		}
+	}
+	if _, ok := x.get("999"); ok {
+		t.Error("a GID never put was found")
+	}
+	// A later put of the same GID replaces the record.
+	x.put(asana.Goal{GID: "123", Name: "Renamed"})
+	if g, _ := x.get("123"); g.Name != "Renamed" {
+		t.Errorf("after a second put: %q", g.Name)
+	}
+}
+
+// currentOf is a goal's current metric value, to compare the sign of a
+// zero, which reflect.DeepEqual does not.
+func currentOf(g asana.Goal) float64 {
+	if g.Metric == nil {
+		return 0
+	}
+	return g.Metric.CurrentNumberValue
+}
+
+// BenchmarkSubgoalIndex reports what the index keeps per scanned goal of
+// a generated-like workspace (names of about 50 bytes, 40% with a metric):
+// the bound the relationships path's memory rests on.
+func BenchmarkSubgoalIndex(b *testing.B) {
+	const n = 50_000
+	gs := make([]asana.Goal, n)
+	for i := range gs {
+		gs[i] = asana.Goal{GID: fmt.Sprint(1210000000000000 + i*7), Name: fmt.Sprintf("Grow the partner channel in EMEA, measured %06d", i),
+			CurrentStatusUpdate: &asana.StatusUpdate{StatusType: "on_track"}, Status: "green", DueOn: asana.Date{Year: 2026, Month: 6, Day: 30}}
+		if i%5 < 2 {
+			gs[i].Metric = &asana.Metric{Unit: "percentage", InitialNumberValue: 0, CurrentNumberValue: 0.42, TargetNumberValue: 1}
+		}
+	}
+	var perGoal float64
+	for range b.N {
+		runtime.GC()
+		before := heapInUse()
+		x := newSubgoalIndex()
+		for _, g := range gs {
+			x.put(g)
+		}
+		runtime.GC()
+		perGoal = float64(heapInUse()-before) / n
+		runtime.KeepAlive(x)
+	}
+	b.ReportMetric(perGoal, "B/goal")
+}
+
+func heapInUse() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}

@@ -1,0 +1,77 @@
+package goals_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/goals"
+)
+
+// Against today's Asana a sync sends one request to the retired path,
+// whatever its concurrency: every walker waits for the first probe's
+// answer. The probe is held for a (virtual) second, long enough for all
+// 50 walkers to have a goal each and nothing else to do.
+func TestOneProbeWhateverTheConcurrency(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var ws []wsGoal
+		for i := 1; i <= 300; i++ {
+			ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "G", owner: "501"})
+		}
+		m := newMock(t, ws...)
+		m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+			if kind == "subgoals" {
+				time.Sleep(time.Second)
+			}
+			return nil, nil
+		}
+		cfg := testConfig()
+		cfg.Concurrency = goals.MaxConcurrency
+		rep, err := runSync(t, m, goals.NewMemoryStore(), cfg, ada)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.SubgoalSource != goals.SourceGoalRelationships {
+			t.Errorf("source = %q", rep.SubgoalSource)
+		}
+		if n := m.count("subgoals"); n != 1 {
+			t.Errorf("%d requests to the retired path, want 1 probe", n)
+		}
+		if n := m.count("relationships"); n != 200 {
+			t.Errorf("%d sub-goal listings, want 200 (one per kept goal)", n)
+		}
+	})
+}
+
+// A probe that fails for another reason than a 404 (a 500 after the
+// retries) decides nothing: that goal fails, the next one probes, and the
+// rest of the sync goes on the path found.
+func TestFailedProbeDecidesNothing(t *testing.T) {
+	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B", owner: "501", subs: []string{"9"}},
+		wsGoal{gid: "3", name: "C", owner: "501"}, wsGoal{gid: "9", name: "Nine"})
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "subgoals" && gid == "1" {
+			return asanaError(500, "Server Error"), nil
+		}
+		return nil, nil
+	}
+	cfg := testConfig()
+	cfg.Concurrency = 1
+	rep, err := runSync(t, m, goals.NewMemoryStore(), cfg, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || e.GoalsKept != 2 {
+		t.Errorf("ada = %+v, want partial with goals 2 and 3", e)
+	}
+	if rep.SubgoalSource != goals.SourceGoalRelationships {
+		t.Errorf("source = %q", rep.SubgoalSource)
+	}
+	// Goal 1's probe (with its retry), then goal 2's probe; goal 3 goes
+	// straight to relationships.
+	if n := m.count("subgoals"); n != 3 {
+		t.Errorf("%d requests to the spec's path, want 3 (goal 1 tried twice, then goal 2's probe)", n)
+	}
+}
