@@ -18,14 +18,19 @@ const minPartialToken = 4
 // answer (Asana's message, help and phrase, a body excerpt). A proxy or a
 // misconfigured gateway can echo the request's headers back, Authorization
 // included, and an error is the kind of value that gets logged and shown.
+//
+// The token is matched without regard to the case of its ASCII letters: an
+// answer that echoes it upper-cased (a gateway's error page, say) gives it
+// away as surely, since its secret part is hexadecimal.
 type redactor struct {
-	token string
-	forms []string // the token as it may appear in a body
+	token string   // lower-cased
+	forms []string // the token as it may appear in a body, lower-cased
 }
 
 func newRedactor(token string) redactor {
-	r := redactor{token: token}
+	r := redactor{token: string(lowerASCII([]byte(token)))}
 	for _, f := range []string{token, url.QueryEscape(token), strings.ReplaceAll(token, "/", `\/`)} {
+		f = string(lowerASCII([]byte(f)))
 		if f != "" && !contains(r.forms, f) {
 			r.forms = append(r.forms, f)
 		}
@@ -64,17 +69,46 @@ func (r redactor) bytes(b []byte) []byte {
 
 // plain is bytes without the look through escapes.
 func (r redactor) plain(b []byte) []byte {
+	low := lowerASCII(b)
 	for _, f := range r.forms {
-		if bytes.Contains(b, []byte(f)) {
-			b = bytes.ReplaceAll(b, []byte(f), []byte(redacted))
+		if bytes.Contains(low, []byte(f)) {
+			b = replaceAt(b, low, []byte(f))
+			low = lowerASCII(b)
 		}
 	}
 	for n := len(r.token) - 1; n >= minPartialToken; n-- {
-		if bytes.HasSuffix(b, []byte(r.token[:n])) {
+		if bytes.HasSuffix(low, []byte(r.token[:n])) {
 			return append(b[:len(b)-n:len(b)-n], redacted...)
 		}
 	}
 	return b
+}
+
+// replaceAt returns b with redacted in place of every f in low, b with its
+// ASCII letters lower-cased.
+func replaceAt(b, low, f []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for {
+		i := bytes.Index(low, f)
+		if i < 0 {
+			return append(out, b...)
+		}
+		out = append(append(out, b[:i]...), redacted...)
+		b, low = b[i+len(f):], low[i+len(f):]
+	}
+}
+
+// lowerASCII returns a copy of b with its ASCII letters lower-cased and
+// every other byte as it is, so that an index into it is one into b.
+func lowerASCII(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // string is bytes for a string.

@@ -1,0 +1,344 @@
+package asana
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// These tests drive a gate directly, in a synctest bubble, with every send
+// and every answer at a fixed virtual instant, and check the exact rate the
+// gate settles on after each event.
+
+// gateRun is a gate and the instant its test started.
+type gateRun struct {
+	t     *testing.T
+	g     *gate
+	start time.Time
+}
+
+func newGateRun(t *testing.T, perMinute int) *gateRun {
+	t.Helper()
+	return &gateRun{
+		t:     t,
+		g:     newGate(perMinute, MaxInFlight, DefaultMaxWait, slog.New(slog.DiscardHandler), &counters{}),
+		start: time.Now(),
+	}
+}
+
+// at moves the virtual clock to d after the start.
+func (r *gateRun) at(d time.Duration) {
+	r.t.Helper()
+	now := time.Since(r.start)
+	if d < now {
+		r.t.Fatalf("at(%s): the clock is already at %s", d, now)
+	}
+	time.Sleep(d - now)
+}
+
+// send lets one request through the gate at d; it must go at once.
+func (r *gateRun) send(d time.Duration) time.Time {
+	r.t.Helper()
+	r.at(d)
+	release, sent, err := r.g.enter(context.Background())
+	if err != nil {
+		r.t.Fatalf("send at %s: %v", d, err)
+	}
+	release()
+	if want := r.start.Add(d); !sent.Equal(want) {
+		r.t.Fatalf("request let through at %s, want at once at %s", sent.Sub(r.start), d)
+	}
+	return sent
+}
+
+// ok is an answer (not a 429) at d for the request sent at sent.
+func (r *gateRun) ok(d time.Duration, sent time.Time) {
+	r.t.Helper()
+	r.at(d)
+	r.g.answeredOK(sent)
+}
+
+// limited is a 429 with the given Retry-After at d for the request sent at
+// sent.
+func (r *gateRun) limited(d time.Duration, sent time.Time, retryAfter time.Duration) {
+	r.t.Helper()
+	r.at(d)
+	r.g.rateLimited(context.Background(), sent, retryAfter, true, "/goals")
+}
+
+// wantRate checks the limiter's rate, in requests a second.
+func (r *gateRun) wantRate(what string, perSecond float64) {
+	r.t.Helper()
+	if got := float64(r.g.limiter.Limit()); math.Abs(got-perSecond) > 1e-9*perSecond {
+		r.t.Errorf("%s: rate %.6f/s, want %.6f/s", what, got, perSecond)
+	}
+}
+
+// served sends n requests, one every 50 ms from the start, each answered
+// 10 ms after it was sent.
+func (r *gateRun) served(n int) {
+	r.t.Helper()
+	for i := range n {
+		d := time.Duration(i) * 50 * time.Millisecond
+		sent := r.send(d)
+		r.ok(d+10*time.Millisecond, sent)
+	}
+}
+
+// configured is the rate of a gate configured at 6000 a minute: 99 a
+// second after the 1% headroom.
+const configured = 99.0
+
+func TestLimiterRateKeepsAtLeastOneRequestAMinuteOfHeadroom(t *testing.T) {
+	for _, tc := range []struct {
+		perMinute int
+		want      float64 // requests a minute
+	}{
+		{1, 1}, // nothing to keep back from a single request
+		{2, 1},
+		{60, 59},
+		{99, 98},
+		{100, 99},
+		{150, 148.5},
+		{1500, 1485},
+	} {
+		if got := float64(limiterRate(tc.perMinute)) * 60; math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("limiterRate(%d) = %v a minute, want %v", tc.perMinute, got, tc.want)
+		}
+	}
+}
+
+// A request waiting for its turn at the limiter when Asana refuses the
+// token is not sent: its turn comes, and it fails instead.
+func TestRefusedTokenStopsARequestQueuedAtTheLimiter(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 60) // one request every 60/59 s
+		r.send(0)
+		type result struct {
+			err error
+			at  time.Duration
+		}
+		done := make(chan result, 1)
+		go func() {
+			release, _, err := r.g.enter(context.Background())
+			if err == nil {
+				release()
+			}
+			done <- result{err, time.Since(r.start)}
+		}()
+		r.at(500 * time.Millisecond)
+		r.g.refused.Store(true) // the 401 of the first request
+		got := <-done
+		if !errors.Is(got.err, errRefused) {
+			t.Fatalf("queued request: err = %v at %s, want errRefused", got.err, got.at)
+		}
+	})
+}
+
+// Once the token is refused, a new request fails at once: it does not wait
+// for a turn at the limiter first.
+func TestRefusedTokenFailsANewRequestAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 60)
+		r.send(0) // the limiter has no turn free for a second
+		r.g.refused.Store(true)
+		_, _, err := r.g.enter(context.Background())
+		if !errors.Is(err, errRefused) {
+			t.Fatalf("err = %v, want errRefused", err)
+		}
+		if el := time.Since(r.start); el != 0 {
+			t.Errorf("failed after %s, want at once", el)
+		}
+	})
+}
+
+// A lone 429 changes nothing; a second one in its episode, for a request
+// sent after the one that met the first, slows the gate. With fewer than
+// minEstimateSample answers to go on, it halves the rate (less the margin).
+func TestSecond429ForALaterRequestSlowsDown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		a := r.send(0)
+		c := r.send(20 * time.Millisecond)
+		r.limited(100*time.Millisecond, a, time.Second)
+		r.wantRate("after a lone 429", configured)
+		r.limited(200*time.Millisecond, c, time.Second)
+		r.wantRate("after a second 429 for a later request", configured/2*estimateMargin)
+	})
+}
+
+// An answer during an episode for a request sent before the one that met
+// its first 429 says nothing: the server may have served it before the
+// quota ran out. A second 429 for a later request still slows the gate.
+func TestEarlierRequestServedDuringAnEpisodeDecidesNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		p := r.send(0)
+		a := r.send(20 * time.Millisecond)
+		c := r.send(40 * time.Millisecond)
+		r.limited(100*time.Millisecond, a, time.Second)
+		r.ok(200*time.Millisecond, p)
+		r.limited(300*time.Millisecond, c, time.Second)
+		r.wantRate("after a later request's 429", configured/2*estimateMargin)
+	})
+}
+
+// A 429 for a request sent before the one that opened the episode is no
+// evidence of a spent quota: the rate stays.
+func TestA429ForAnEarlierRequestIsNoEvidence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		p := r.send(0)
+		a := r.send(20 * time.Millisecond)
+		r.limited(100*time.Millisecond, a, time.Second)
+		r.limited(200*time.Millisecond, p, time.Second)
+		r.wantRate("after a 429 for a request sent before the first", configured)
+	})
+}
+
+// A shorter Retry-After does not cut a longer pause in force.
+func TestShorterRetryAfterDoesNotCutALongerPause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		p := r.send(0)
+		a := r.send(20 * time.Millisecond)
+		r.limited(100*time.Millisecond, a, 10*time.Second)
+		r.limited(200*time.Millisecond, p, time.Second)
+		if got, want := r.g.pausedFor(), 9900*time.Millisecond; got != want {
+			t.Errorf("pause left = %s, want %s: the 10 s pause stands", got, want)
+		}
+		release, sent, err := r.g.enter(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+		if got, want := sent.Sub(r.start), 10100*time.Millisecond; got != want {
+			t.Errorf("next request sent at %s, want %s", got, want)
+		}
+		if got, want := time.Duration(r.g.stats.pauseNanos.Load()), 10*time.Second; got != want {
+			t.Errorf("pauses counted %s, want %s", got, want)
+		}
+	})
+}
+
+// An episode lasts until its longest pause is over: a 429 for a later
+// request that comes after the first pause but within a longer one that a
+// second 429 started is still evidence.
+func TestEpisodeLastsUntilItsLongestPauseEnds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		p := r.send(0)
+		a := r.send(20 * time.Millisecond)
+		c := r.send(40 * time.Millisecond)
+		r.limited(100*time.Millisecond, a, time.Second)   // the episode, until 1.1 s
+		r.limited(200*time.Millisecond, p, 3*time.Second) // no evidence; until 3.2 s
+		r.wantRate("after two 429s that are no evidence", configured)
+		r.limited(2*time.Second, c, time.Second)
+		r.wantRate("after a later request's 429 within the longer pause", configured/2*estimateMargin)
+	})
+}
+
+// The slow-down goes to the quota seen honoured before the episode, less
+// estimateMargin: 20 answers over the stretch (1.1 s) and the pause (0.9 s)
+// are 10 a second, so the gate goes to 9.5 a second.
+func TestSlowDownIsTheHonouredRateLessTheMargin(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		r.served(20)
+		a := r.send(1000 * time.Millisecond)
+		c := r.send(1020 * time.Millisecond)
+		r.limited(1100*time.Millisecond, a, 900*time.Millisecond)
+		r.limited(1200*time.Millisecond, c, 900*time.Millisecond)
+		r.wantRate("after the evidence", 10*estimateMargin)
+	})
+}
+
+// Fewer than minEstimateSample answers are too few to estimate the quota
+// from: the rate is halved instead. From minEstimateSample answers on, the
+// estimate counts.
+func TestFewAnswersHalveTheRateInsteadOfEstimating(t *testing.T) {
+	for _, tc := range []struct {
+		answers int
+		want    float64
+	}{
+		{minEstimateSample - 1, configured / 2 * estimateMargin},
+		{minEstimateSample, minEstimateSample * estimateMargin}, // over 1 s: 0.6 s and a 0.4 s pause
+	} {
+		t.Run(fmt.Sprintf("%d answers", tc.answers), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newGateRun(t, 6000)
+				r.served(tc.answers)
+				a := r.send(500 * time.Millisecond)
+				c := r.send(520 * time.Millisecond)
+				r.limited(600*time.Millisecond, a, 400*time.Millisecond)
+				r.limited(700*time.Millisecond, c, 400*time.Millisecond)
+				r.wantRate("after the evidence", tc.want)
+			})
+		})
+	}
+}
+
+// A second episode estimates the quota from its own stretch, the one since
+// the first episode, not from the start of the client's work.
+func TestSecondEpisodeEstimatesFromItsOwnStretch(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		r.served(20)
+		a := r.send(1000 * time.Millisecond)
+		c := r.send(1020 * time.Millisecond)
+		r.limited(1100*time.Millisecond, a, 900*time.Millisecond)
+		r.limited(1200*time.Millisecond, c, 900*time.Millisecond)
+		r.wantRate("after the first episode", 9.5)
+		// The second stretch: 12 answers from 2.2 s on, one every 200 ms.
+		for i := range 12 {
+			d := 2200*time.Millisecond + time.Duration(i)*200*time.Millisecond
+			sent := r.send(d)
+			r.ok(d+10*time.Millisecond, sent)
+		}
+		a2 := r.send(4600 * time.Millisecond)
+		c2 := r.send(4800 * time.Millisecond)
+		r.limited(5200*time.Millisecond, a2, time.Second) // 12 answers over 3 s + 1 s: 3 a second
+		r.limited(5300*time.Millisecond, c2, time.Second)
+		r.wantRate("after the second episode", 3*estimateMargin)
+	})
+}
+
+// After a slow-down the rate climbs back by +10%, +20%, … every quiet
+// recoverAfter; each slow-down starts the climb at +10% again.
+func TestRecoveryStartsSmallAfterEachSlowDown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		episode := func(at time.Duration) {
+			a := r.send(at)
+			c := r.send(at + 50*time.Millisecond)
+			r.limited(at+100*time.Millisecond, a, time.Second)
+			r.limited(at+200*time.Millisecond, c, time.Second)
+		}
+		quiet := func(at time.Duration) {
+			r.ok(at, r.send(at))
+		}
+		episode(0) // slowed at 0.2 s
+		want := configured / 2 * estimateMargin
+		r.wantRate("after the first slow-down", want)
+		quiet(20*time.Second + 100*time.Millisecond)
+		r.wantRate("before recoverAfter", want)
+		quiet(20*time.Second + 200*time.Millisecond)
+		want *= 1.1
+		r.wantRate("after the first quiet period", want)
+		quiet(40*time.Second + 200*time.Millisecond)
+		want *= 1.2
+		r.wantRate("after the second quiet period", want)
+
+		episode(41 * time.Second) // slowed at 41.2 s
+		want = want / 2 * estimateMargin
+		r.wantRate("after the second slow-down", want)
+		quiet(61*time.Second + 200*time.Millisecond)
+		want *= 1.1
+		r.wantRate("after the first quiet period since the second slow-down", want)
+	})
+}
