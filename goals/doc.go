@@ -2,7 +2,7 @@
 // their sub-goals into Key Results, maps statuses, and writes the result
 // through the host's [Store].
 //
-// A host builds an [Ingester] from a [Source] (an *asana.Client), a [Store]
+// A host builds an [Ingester] from an *asana.Client, a [Store]
 // that is also a [Reader] (its own database, or [MemoryStore]) and a
 // [Config], then calls
 // [Ingester.Sync] with its employees. One sync:
@@ -14,9 +14,13 @@
 //     owners are counted, then dropped);
 //  3. keeps each employee's first 200 goals in Asana's order (more sets
 //     the employee's Truncated);
-//  4. while the scan goes on, fetches each kept goal's sub-goals
-//     (GET /goals/{gid}/subgoals, or GET /goal_relationships where Asana has
-//     retired that path) as Key Results;
+//  4. while the scan goes on, fetches each kept goal's sub-goals as Key
+//     Results. One probe of the spec's GET /goals/{gid}/subgoals decides
+//     the path for the whole sync: where it answers, sub-goals come whole;
+//     in today's Asana, which has retired it, through
+//     GET /goal_relationships, each sub-goal's details taken from a compact
+//     record of the scan (GET /goals/{gid} only for sub-goals the scan
+//     never returns, asked once the scan has ended);
 //  5. writes each employee in one all-or-nothing Store call: complete when
 //     everything was fetched (goals Asana no longer has for them are
 //     removed), partial (upsert only) otherwise; when the complete writes
