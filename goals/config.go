@@ -84,6 +84,21 @@ type Config struct {
 	// The guard reads the stored goals before writing, so the Store must
 	// also be a Reader unless the threshold is 1.
 	RemovalThreshold float64
+	// Period scopes the sync to a review window: only the goals in it
+	// (Period.Includes: their Asana time period, or else their
+	// start_on..due_on, overlaps it; a goal with no dates at all is in)
+	// are kept, walked and written, and MaxGoalsPerEmployee counts only
+	// those, in Asana's order. Goals outside it cost no sub-goal request.
+	// A scoped write is complete for the window only: stored goals that
+	// the scan returned outside it are left exactly as stored
+	// (Write.Retain), while a stored goal the scan did not return at all
+	// is removed, as in any complete sync (it left Asana, whatever its
+	// period). The zero Period syncs every goal.
+	//
+	// The workspace scan itself stays whole: Asana's time_periods filter
+	// would also drop goals that have no time period, and the scan's pages
+	// are about one request in a hundred of a sync.
+	Period Period
 	// ConfirmRemovals applies this sync's removals whatever their share:
 	// an admin's confirmation, after checking that the goals did leave
 	// Asana. Set it for one sync, not for good.
@@ -202,6 +217,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, &GoalsConfigError{Field: "DescriptionLimit", Problem: fmt.Sprintf("must not be negative, got %d", c.DescriptionLimit)}
 	case c.Concurrency < 0 || c.Concurrency > MaxConcurrency:
 		return c, &GoalsConfigError{Field: "Concurrency", Problem: fmt.Sprintf("must be 1..%d (0 for the default), got %d", MaxConcurrency, c.Concurrency)}
+	case !c.Period.From.IsZero() && !c.Period.To.IsZero() && dayNumber(c.Period.From) > dayNumber(c.Period.To):
+		return c, &GoalsConfigError{Field: "Period", Problem: fmt.Sprintf("the review window %s ends before it starts", c.Period)}
 	case !(c.RemovalThreshold >= 0 && c.RemovalThreshold <= 1): // NaN too
 		return c, &GoalsConfigError{Field: "RemovalThreshold", Problem: fmt.Sprintf(
 			"must be a share from 0 to 1 (0 for the default %.2f, 1 to turn the guard off), got %v", DefaultRemovalThreshold, c.RemovalThreshold)}

@@ -76,6 +76,16 @@ type Report struct {
 	// make every employee's write partial: the goal might have been
 	// anyone's, so nobody's list is known whole.
 	MalformedRecords int `json:"malformed_records"`
+	// Period is the review window the sync was scoped to (Config.Period),
+	// written FROM..TO; "" for an unscoped sync.
+	Period string `json:"period,omitempty"`
+	// GoalsOutsidePeriod counts the mapped employees' goals the scan
+	// returned outside Period: not walked, and left as stored.
+	GoalsOutsidePeriod int `json:"goals_outside_period"`
+	// RequestsSaved estimates the sub-goal requests the window saved
+	// against an unscoped sync: one listing for each goal an unscoped sync
+	// would have kept and this one did not.
+	RequestsSaved int `json:"requests_saved"`
 	// Employees has one entry for every mapped employee, in input order,
 	// those with no goals too.
 	Employees []EmployeeReport `json:"employees"`
@@ -129,8 +139,12 @@ type EmployeeReport struct {
 	GoalsKept int `json:"goals_kept"`
 	// KeyResults counts the Key Results of the kept goals.
 	KeyResults int `json:"key_results"`
-	// Truncated is true when GoalsOwned exceeded the cap.
+	// Truncated is true when the goals owned in the review window (all of
+	// them, without one) exceeded the cap.
 	Truncated bool `json:"truncated"`
+	// GoalsOutsidePeriod counts the goals owned outside the review window
+	// (Config.Period): not pulled, left as stored.
+	GoalsOutsidePeriod int `json:"goals_outside_period"`
 	// Written is WrittenComplete, WrittenPartial or WrittenNone.
 	Written Written `json:"written"`
 	// RemovalsHeld counts this employee's stored goals that the

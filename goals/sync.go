@@ -135,11 +135,12 @@ type run struct {
 }
 
 type employeeState struct {
-	emp    Employee
-	owned  int
-	kept   []*keptGoal
-	beyond []string        // GIDs past the cap, seen but not pulled
-	gids   map[string]bool // every GID routed here, to drop duplicates
+	emp     Employee
+	owned   int
+	kept    []*keptGoal
+	beyond  []string        // GIDs past the cap, seen but not pulled
+	outside []string        // GIDs outside the review window, seen but not pulled
+	gids    map[string]bool // every GID routed here, to drop duplicates
 }
 
 // errNotWalked marks a kept goal no walker has fetched yet, so that a goal
@@ -171,6 +172,7 @@ func newRun(cfg Config, client *asana.Client, employees []Employee) *run {
 			StartedAt:             now,
 			UnmappedOwnerExamples: []string{},
 			UnmappedEmployees:     []string{},
+			Period:                cfg.Period.String(),
 			Employees:             []EmployeeReport{},
 			SubgoalSource:         SourceNone,
 			DescriptionsOmitted:   cfg.OmitDescriptions,
@@ -301,6 +303,11 @@ func (r *run) scan(ctx context.Context, q *queue) error {
 		}
 		st.gids[g.GID] = true
 		st.owned++
+		if !r.cfg.Period.Includes(periodView(g)) {
+			st.outside = append(st.outside, g.GID)
+			r.report.GoalsOutsidePeriod++
+			continue
+		}
 		if len(st.kept) >= r.cfg.MaxGoalsPerEmployee {
 			st.beyond = append(st.beyond, g.GID)
 			continue
@@ -387,6 +394,12 @@ func (r *run) toGoal(employeeID string, g asana.Goal) Goal {
 		KeyResults:   []KeyResult{},
 		SyncedAt:     r.syncedAt,
 	}
+}
+
+// periodView is what Period.Includes reads of a scanned goal (its dates
+// and time period), without the cost of a whole Goal (its description).
+func periodView(g asana.Goal) Goal {
+	return Goal{StartOn: g.StartOn, DueOn: g.DueOn, TimePeriod: timePeriodOf(g.TimePeriod)}
 }
 
 // timePeriodOf keeps a goal's time period, or nil when Asana sent none (or

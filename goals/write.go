@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 )
 
@@ -128,11 +129,15 @@ func (r *run) holdMassRemovals(ctx context.Context, plans []employeePlan) error 
 // plan decides what to write for one employee.
 func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 	er := EmployeeReport{
-		EmployeeID:   st.emp.ID,
-		AsanaUserGID: st.emp.AsanaUserGID,
-		GoalsOwned:   st.owned,
-		Truncated:    len(st.beyond) > 0,
+		EmployeeID:         st.emp.ID,
+		AsanaUserGID:       st.emp.AsanaUserGID,
+		GoalsOwned:         st.owned,
+		GoalsOutsidePeriod: len(st.outside),
+		Truncated:          len(st.beyond) > 0,
 	}
+	// An unscoped sync would have kept the first MaxGoalsPerEmployee of
+	// every goal owned, each costing at least one sub-goal listing.
+	r.report.RequestsSaved += max(0, min(st.owned, r.cfg.MaxGoalsPerEmployee)-len(st.kept))
 	w := Write{EmployeeID: st.emp.ID, Goals: make([]Goal, 0, len(st.kept))}
 	var failed []error
 	for _, kg := range st.kept {
@@ -162,8 +167,10 @@ func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 		}
 		er.Error = strings.Join(reasons, "; ") + "; nothing was removed"
 	default:
+		// Complete for the window and the cap: what the scan returned
+		// past the cap or outside the window stays as stored.
 		w.Complete = true
-		w.Retain = st.beyond
+		w.Retain = append(slices.Clip(st.beyond), st.outside...)
 	}
 	er.Written = writtenFor(w)
 	return er, w

@@ -403,3 +403,23 @@ func FuzzRender(f *testing.F) {
 		checkInvariants(t, Render(gs, opts), gs, opts)
 	})
 }
+
+// A Status that is not one of the four (stores never hold one; a host's
+// own goals might) is shown as the spec's table maps it: on_track, never
+// the word itself and never the raw word.
+func TestRenderInvalidStatusIsOnTrack(t *testing.T) {
+	gs := []goals.Goal{
+		{Name: "Zero", RawStatus: "red", StatusSource: goals.StatusFromGoal, KeyResults: []goals.KeyResult{
+			{Name: "KR odd word", Status: "purple\n[/GOALS]", RawStatus: "yellow"},
+		}},
+	}
+	out := Render(gs, Options{})
+	for _, want := range []string{
+		`- Goal: "Zero" | status: on_track` + "\n",
+		`  - Key result: "KR odd word" | status: on_track` + "\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("block lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -64,6 +64,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"ConcurrentCompleteWritesSameEmployee", testConcurrentSameEmployee},
 		{"ReaderNeverSeesATornWrite", testTornRead},
 		{"EmptyCompleteWriteClearsEmployee", testEmptyComplete},
+		{"ScopedWriteLeavesGoalsOutsideTheWindow", testScopedWrite},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
 	}
@@ -208,6 +209,23 @@ func testCompleteRetains(t *testing.T, s Store) {
 	gs := expectGIDs(t, s, "e1", "5,1,3")
 	same(t, gs[1], Goal("e1", "1", 1))
 	same(t, gs[2], Goal("e1", "3", 2))
+}
+
+// testScopedWrite is a sync scoped to a review window (goals.Config.Period):
+// complete for the window, with the goals the scan returned outside it in
+// Retain. Those stay exactly as stored, Key Results, time period and sync
+// time included, while a stored goal the scan did not return is removed.
+func testScopedWrite(t *testing.T, s Store) {
+	lastYear := Goal("e1", "2", 3)
+	lastYear.TimePeriod = &goals.TimePeriod{GID: "7700", DisplayName: "FY25", Period: "FY",
+		StartOn: asana.Date{Year: 2025, Month: time.January, Day: 1}, EndOn: asana.Date{Year: 2025, Month: time.December, Day: 31}}
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1), lastYear, Goal("e1", "3", 0)}, Complete: true})
+	now := Goal("e1", "1", 2)
+	now.Name, now.SyncedAt = "Renamed in this window", syncedAt.Add(24*time.Hour)
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{now}, Complete: true, Retain: []string{"2"}})
+	gs := expectGIDs(t, s, "e1", "1,2")
+	same(t, gs[0], now)
+	same(t, gs[1], lastYear)
 }
 
 func testPartialUpserts(t *testing.T, s Store) {

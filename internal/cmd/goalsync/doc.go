@@ -45,14 +45,16 @@
 //	                    opened or written is a configuration error
 //	  -format F         the output format F: text or json (see Output below)
 //	                    (default text)
-//	  -period FROM..TO  the review window FROM..TO of the text output's [GOALS]
-//	                    blocks, dates as YYYY-MM-DD, e.g. 2026-01-01..2026-06-30;
-//	                    either end may be left out (2026-01-01.. or ..2026-06-30).
-//	                    A goal whose Asana time period (or, without one, its
-//	                    start..due dates) does not overlap it is left out, and a
-//	                    last line "(+N outside the review period)" says how many;
-//	                    goals with no dates at all stay in. Not with -format json,
-//	                    which lists every stored goal with its time_period
+//	  -period FROM..TO  the review window FROM..TO, dates as YYYY-MM-DD, e.g.
+//	                    2026-01-01..2026-06-30; either end may be left out
+//	                    (2026-01-01.. or ..2026-06-30). A goal is in it when its
+//	                    Asana time period (or, without one, its start..due dates)
+//	                    overlaps it; goals with no dates at all are in. The sync
+//	                    keeps and walks only goals in the window (stored goals
+//	                    outside it stay as they are), and the text output's
+//	                    [GOALS] blocks leave the others out, with a last line
+//	                    "(+N outside the review period)"; -format json lists
+//	                    every stored goal with its time_period
 //	  -check            only check the connection: the token works and its user
 //	                    can read the workspace's goals (needs no -employees)
 //	  -suggest          only suggest Asana users for the employees of -employees

@@ -153,9 +153,7 @@ func (c *cli) parseFlags(args []string) error {
 	switch {
 	case periodErr != nil:
 		return usageError("-period: %s (e.g. -period 2026-01-01..2026-06-30; either end may be left out)",
-			strings.TrimPrefix(periodErr.Error(), "prompt: "))
-	case o.format == "json" && !o.period.IsZero():
-		return usageError("-period chooses the goals of the text output's [GOALS] blocks; -format json lists every stored goal, with its time_period")
+			strings.TrimPrefix(periodErr.Error(), "goals: "))
 	case (o.check || o.suggest) && (!o.period.IsZero() || o.noNotes):
 		return usageError("-period and -no-descriptions are for a sync; -check and -suggest read no goals")
 	case o.format != "text" && o.format != "json":
@@ -276,6 +274,7 @@ func (c *cli) syncConfig(cfg goals.Config) goals.Config {
 	cfg.RemovalThreshold = c.opts.threshold
 	cfg.ConfirmRemovals = c.opts.confirm
 	cfg.OmitDescriptions = c.opts.noNotes
+	cfg.Period = c.opts.period
 	return cfg
 }
 

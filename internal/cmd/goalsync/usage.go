@@ -45,14 +45,16 @@ func (o *options) flagSet() *flag.FlagSet {
 	fs.StringVar(&o.format, "format", "text",
 		"the output format `F`: text or json (see Output below)")
 	fs.StringVar(&o.periodText, "period", "",
-		"the review window `FROM..TO` of the text output's [GOALS]\n"+
-			"blocks, dates as YYYY-MM-DD, e.g. 2026-01-01..2026-06-30;\n"+
-			"either end may be left out (2026-01-01.. or ..2026-06-30).\n"+
-			"A goal whose Asana time period (or, without one, its\n"+
-			"start..due dates) does not overlap it is left out, and a\n"+
-			"last line \"(+N outside the review period)\" says how many;\n"+
-			"goals with no dates at all stay in. Not with -format json,\n"+
-			"which lists every stored goal with its time_period")
+		"the review window `FROM..TO`, dates as YYYY-MM-DD, e.g.\n"+
+			"2026-01-01..2026-06-30; either end may be left out\n"+
+			"(2026-01-01.. or ..2026-06-30). A goal is in it when its\n"+
+			"Asana time period (or, without one, its start..due dates)\n"+
+			"overlaps it; goals with no dates at all are in. The sync\n"+
+			"keeps and walks only goals in the window (stored goals\n"+
+			"outside it stay as they are), and the text output's\n"+
+			"[GOALS] blocks leave the others out, with a last line\n"+
+			"\"(+N outside the review period)\"; -format json lists\n"+
+			"every stored goal with its time_period")
 	fs.BoolVar(&o.check, "check", false,
 		"only check the connection: the token works and its user\n"+
 			"can read the workspace's goals (needs no -employees)")

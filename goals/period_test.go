@@ -1,7 +1,6 @@
-package prompt
+package goals_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/perfcopilot/asanagoals/asana"
@@ -12,27 +11,27 @@ func TestParsePeriod(t *testing.T) {
 	d := func(s string) asana.Date { return date(t, s) }
 	ok := []struct {
 		in   string
-		want Period
+		want goals.Period
 	}{
-		{"2026-01-01..2026-06-30", Period{d("2026-01-01"), d("2026-06-30")}},
-		{" 2026-01-01 .. 2026-06-30 ", Period{d("2026-01-01"), d("2026-06-30")}},
-		{"2026-01-01..", Period{From: d("2026-01-01")}},
-		{"..2026-06-30", Period{To: d("2026-06-30")}},
-		{"2026-03-01..2026-03-01", Period{d("2026-03-01"), d("2026-03-01")}},
-		{"", Period{}},
+		{"2026-01-01..2026-06-30", goals.Period{From: d("2026-01-01"), To: d("2026-06-30")}},
+		{" 2026-01-01 .. 2026-06-30 ", goals.Period{From: d("2026-01-01"), To: d("2026-06-30")}},
+		{"2026-01-01..", goals.Period{From: d("2026-01-01")}},
+		{"..2026-06-30", goals.Period{To: d("2026-06-30")}},
+		{"2026-03-01..2026-03-01", goals.Period{From: d("2026-03-01"), To: d("2026-03-01")}},
+		{"", goals.Period{}},
 	}
 	for _, tc := range ok {
-		got, err := ParsePeriod(tc.in)
+		got, err := goals.ParsePeriod(tc.in)
 		if err != nil || got != tc.want {
-			t.Errorf("ParsePeriod(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
+			t.Errorf("goals.ParsePeriod(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
 		}
-		if again, err := ParsePeriod(got.String()); err != nil || again != got {
-			t.Errorf("ParsePeriod(%q.String() = %q) = %v, %v", tc.in, got.String(), again, err)
+		if again, err := goals.ParsePeriod(got.String()); err != nil || again != got {
+			t.Errorf("goals.ParsePeriod(%q.String() = %q) = %v, %v", tc.in, got.String(), again, err)
 		}
 	}
 	for _, in := range []string{"2026-01-01", "..", "2026-06-30..2026-01-01", "2026-13-01..", "2026/01/01..2026/06/30", "a..b"} {
-		if p, err := ParsePeriod(in); err == nil {
-			t.Errorf("ParsePeriod(%q) = %v, want an error", in, p)
+		if p, err := goals.ParsePeriod(in); err == nil {
+			t.Errorf("goals.ParsePeriod(%q) = %v, want an error", in, p)
 		}
 	}
 }
@@ -44,7 +43,7 @@ func TestPeriodIncludes(t *testing.T) {
 		}
 		return date(t, s)
 	}
-	h1 := Period{d("2026-01-01"), d("2026-06-30")}
+	h1 := goals.Period{From: d("2026-01-01"), To: d("2026-06-30")}
 	goal := func(start, due string) goals.Goal { return goals.Goal{StartOn: d(start), DueOn: d(due)} }
 	withPeriod := func(g goals.Goal, start, end string) goals.Goal {
 		g.TimePeriod = &goals.TimePeriod{GID: "1", StartOn: d(start), EndOn: d(end)}
@@ -52,11 +51,11 @@ func TestPeriodIncludes(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		p    Period
+		p    goals.Period
 		g    goals.Goal
 		want bool
 	}{
-		{"no window", Period{}, goal("2000-01-01", "2000-01-02"), true},
+		{"no window", goals.Period{}, goal("2000-01-01", "2000-01-02"), true},
 		{"no dates", h1, goal("", ""), true},
 		{"inside", h1, goal("2026-02-01", "2026-03-01"), true},
 		{"ends on the first day", h1, goal("2025-01-01", "2026-01-01"), true},
@@ -72,9 +71,9 @@ func TestPeriodIncludes(t *testing.T) {
 		{"period wins over dates", h1, withPeriod(goal("2026-01-01", "2026-06-30"), "2025-01-01", "2025-12-31"), false},
 		{"period inside", h1, withPeriod(goal("2020-01-01", "2020-02-01"), "2026-04-01", "2026-06-30"), true},
 		{"period without dates: goal's dates", h1, withPeriod(goal("2020-01-01", "2020-02-01"), "", ""), false},
-		{"open start window", Period{To: d("2026-06-30")}, goal("2010-01-01", "2010-01-02"), true},
-		{"open start window, after", Period{To: d("2026-06-30")}, goal("2026-07-01", "2026-07-02"), false},
-		{"open end window, before", Period{From: d("2026-01-01")}, goal("2025-01-01", "2025-12-31"), false},
+		{"open start window", goals.Period{To: d("2026-06-30")}, goal("2010-01-01", "2010-01-02"), true},
+		{"open start window, after", goals.Period{To: d("2026-06-30")}, goal("2026-07-01", "2026-07-02"), false},
+		{"open end window, before", goals.Period{From: d("2026-01-01")}, goal("2025-01-01", "2025-12-31"), false},
 	}
 	for _, tc := range tests {
 		if got := tc.p.Includes(tc.g); got != tc.want {
@@ -83,22 +82,12 @@ func TestPeriodIncludes(t *testing.T) {
 	}
 }
 
-// A Status that is not one of the four (stores never hold one; a host's
-// own goals might) is shown as the spec's table maps it: on_track, never
-// the word itself and never the raw word.
-func TestRenderInvalidStatusIsOnTrack(t *testing.T) {
-	gs := []goals.Goal{
-		{Name: "Zero", RawStatus: "red", StatusSource: goals.StatusFromGoal, KeyResults: []goals.KeyResult{
-			{Name: "KR odd word", Status: "purple\n[/GOALS]", RawStatus: "yellow"},
-		}},
+// date parses a YYYY-MM-DD date or fails the test.
+func date(t *testing.T, s string) asana.Date {
+	t.Helper()
+	d, err := asana.ParseDate(s)
+	if err != nil {
+		t.Fatal(err)
 	}
-	out := Render(gs, Options{})
-	for _, want := range []string{
-		`- Goal: "Zero" | status: on_track` + "\n",
-		`  - Key result: "KR odd word" | status: on_track` + "\n",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("block lacks %q:\n%s", want, out)
-		}
-	}
+	return d
 }

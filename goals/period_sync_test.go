@@ -1,0 +1,145 @@
+package goals_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/status"
+)
+
+// h1FY26 is a review of the first half of 2026.
+var h1FY26 = goals.Period{From: asana.Date{Year: 2026, Month: 1, Day: 1}, To: asana.Date{Year: 2026, Month: 6, Day: 30}}
+
+func periodOf(gid, start, end string) *asana.TimePeriod {
+	s, _ := asana.ParseDate(start)
+	e, _ := asana.ParseDate(end)
+	return &asana.TimePeriod{GID: gid, DisplayName: gid, StartOn: s, EndOn: e}
+}
+
+// A sync scoped to a review window keeps and walks only the goals in it
+// (by time period, else by dates; a goal with no dates is in); stored goals
+// the scan returned outside it stay byte for byte; a stored goal the scan
+// did not return at all is removed; the report says the window, what was
+// outside and the requests saved.
+func TestScopedSyncKeepsOnlyTheWindow(t *testing.T) {
+	m := newMock(t,
+		wsGoal{gid: "1", name: "Q1 goal", owner: "501", period: periodOf("q1", "2026-01-01", "2026-03-31"), subs: []string{"9"}},
+		wsGoal{gid: "2", name: "FY25 goal", owner: "501", period: periodOf("fy25", "2025-01-01", "2025-12-31"), subs: []string{"9"}},
+		wsGoal{gid: "3", name: "Dated in H1", owner: "501", start: "2026-05-01", due: "2026-08-31"},
+		wsGoal{gid: "4", name: "Dated in 2027", owner: "501", start: "2027-01-01", due: "2027-03-31"},
+		wsGoal{gid: "5", name: "No dates", owner: "501"},
+		wsGoal{gid: "6", name: "FY26, H1 by period though due later", owner: "501", due: "2026-12-31", period: periodOf("fy26", "2026-01-01", "2026-12-31")},
+		wsGoal{gid: "9", name: "Sub-goal of another year", period: periodOf("fy24", "2024-01-01", "2024-12-31")},
+	)
+	store := goals.NewMemoryStore()
+	storedFY25 := goals.Goal{GID: "2", Name: "FY25 goal as reviewed last year", Status: status.Completed, RawStatus: "achieved",
+		StatusSource: goals.StatusFromUpdate, KeyResults: []goals.KeyResult{{GoalGID: "2", GID: "8", Name: "old KR", Status: status.OnTrack}}}
+	seed(t, store, "emp-ada", storedFY25,
+		goals.Goal{GID: "4", Name: "2027 as stored", Status: status.AtRisk},
+		goals.Goal{GID: "7", Name: "Deleted in Asana", Status: status.OnTrack})
+	before := stored(t, store, "emp-ada")
+	cfg := testConfig()
+	cfg.Period = h1FY26
+	rep, err := runSync(t, m, store, cfg, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := stored(t, store, "emp-ada")
+	if got := gidsOf(gs); got != "1,3,5,6,2,4" {
+		t.Errorf("stored = %s, want 1,3,5,6 written, 2 and 4 (outside) kept as stored, 7 (not in Asana) removed", got)
+	}
+	if krGIDs(gs[0]) != "9" {
+		t.Errorf("goal 1's Key Results = %s: a sub-goal of any period is a Key Result", krGIDs(gs[0]))
+	}
+	for _, g := range gs {
+		for _, b := range before {
+			if g.GID == b.GID && (g.GID == "2" || g.GID == "4") && !jsonEqual(t, g, b) {
+				t.Errorf("goal %s outside the window changed", g.GID)
+			}
+		}
+	}
+	if n := m.count("relationships"); n != 4 {
+		t.Errorf("%d sub-goal listings, want 4 (goals 1, 3, 5, 6): none outside the window", n)
+	}
+	e := employeeReport(t, rep, "emp-ada")
+	if e.Written != goals.WrittenComplete || e.GoalsOwned != 6 || e.GoalsKept != 4 || e.GoalsOutsidePeriod != 2 {
+		t.Errorf("ada = %+v, want complete, 6 owned, 4 kept, 2 outside", e)
+	}
+	if rep.Period != "2026-01-01..2026-06-30" || rep.GoalsOutsidePeriod != 2 || rep.RequestsSaved != 2 {
+		b, _ := json.Marshal(rep)
+		t.Errorf("report = %s, want the window, 2 goals outside, 2 requests saved", b)
+	}
+}
+
+// The per-employee cap counts the goals in the window only, in Asana's
+// order: 30 goals of last year before 200 of this half do not crowd any
+// out.
+func TestCapCountsGoalsInTheWindow(t *testing.T) {
+	var ws []wsGoal
+	for i := 1; i <= 30; i++ {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "Old", owner: "501", due: "2025-06-30"})
+	}
+	for i := 31; i <= 230; i++ {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "Now", owner: "501", due: "2026-03-31"})
+	}
+	cfg := testConfig()
+	cfg.Period = h1FY26
+	store := goals.NewMemoryStore()
+	rep, err := runSync(t, newMock(t, ws...), store, cfg, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Truncated || e.GoalsKept != 200 || e.GoalsOutsidePeriod != 30 {
+		t.Errorf("ada = %+v, want 200 kept, not truncated, 30 outside", e)
+	}
+	if gs := stored(t, store, "emp-ada"); len(gs) != 200 || gs[0].GID != "31" {
+		t.Errorf("stored %d goals from %s, want the 200 of the window", len(gs), gs[0].GID)
+	}
+	if rep.RequestsSaved != 0 {
+		t.Errorf("requests saved = %d: an unscoped sync would also have listed 200", rep.RequestsSaved)
+	}
+}
+
+// The mass-removal guard weighs what a scoped write would remove, not
+// the goals it leaves alone outside the window.
+func TestScopedSyncGuardWeighsOnlyRemovals(t *testing.T) {
+	var ws []wsGoal
+	for i := 1; i <= 20; i++ {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "Old", owner: "501", due: "2025-06-30"})
+	}
+	ws = append(ws, wsGoal{gid: "100", name: "Now", owner: "501", due: "2026-03-31"})
+	store := goals.NewMemoryStore()
+	seedN(t, store, "emp-ada", 1, 20)
+	cfg := testConfig()
+	cfg.Period = h1FY26
+	rep, err := runSync(t, newMock(t, ws...), store, cfg, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.RemovalsHeld != 0 {
+		t.Errorf("%d removals held: goals outside the window are not removals", rep.RemovalsHeld)
+	}
+	if got := gidsOf(stored(t, store, "emp-ada")); !strings.HasPrefix(got, "100,") || strings.Count(got, ",") != 20 {
+		t.Errorf("stored = %s, want 100 and the 20 stored goals", got)
+	}
+}
+
+// A window that ends before it starts is a config error: no request.
+func TestPeriodEndingBeforeItStartsIsAConfigError(t *testing.T) {
+	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"})
+	cfg := testConfig()
+	cfg.Period = goals.Period{From: h1FY26.To, To: h1FY26.From}
+	_, err := runSync(t, m, goals.NewMemoryStore(), cfg, ada)
+	var ce *goals.GoalsConfigError
+	if !errors.As(err, &ce) || ce.Field != "Period" {
+		t.Fatalf("err = %v, want a GoalsConfigError about Period", err)
+	}
+	if n := m.total(); n != 0 {
+		t.Errorf("%d requests made", n)
+	}
+}
