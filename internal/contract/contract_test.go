@@ -139,6 +139,9 @@ func TestSyncRequestsAndAnswersFollowAsanaOpenAPI(t *testing.T) {
 					h := start(t, w.ws, opts, token)
 					rep, err := goals.NewIngester(h.client, goals.NewMemoryStore(), goals.Config{WorkspaceGID: w.ws.GID}).
 						Sync(context.Background(), employeesOf(w.ws))
+					// The traffic first: an answer outside the description can
+					// be why the sync failed.
+					f := h.check(t, sp)
 					if err != nil {
 						t.Fatalf("Sync: %v", err)
 					}
@@ -148,7 +151,6 @@ func TestSyncRequestsAndAnswersFollowAsanaOpenAPI(t *testing.T) {
 					if rep.SubgoalSource != p.source {
 						t.Errorf("sub-goal source %q, want %q", rep.SubgoalSource, p.source)
 					}
-					f := h.check(t, sp)
 					for k, n := range f.used {
 						used[k] += n
 					}
@@ -199,6 +201,7 @@ func TestConnectionCheckFollowsAsanaOpenAPI(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := start(t, ws, tc.opts, tc.token)
 			c, err := goals.CheckConnection(context.Background(), h.client, tc.wsGID)
+			f := h.check(t, sp)
 			switch {
 			case tc.wantErr == nil && err != nil:
 				t.Fatalf("CheckConnection: %v", err)
@@ -207,7 +210,7 @@ func TestConnectionCheckFollowsAsanaOpenAPI(t *testing.T) {
 			case tc.wantErr == nil && (!c.GoalsVisible || c.User.GID != ws.Users[0].GID):
 				t.Errorf("connection %+v: want the token's user and visible goals", c)
 			}
-			wantRoutes(t, h.check(t, sp), tc.want...)
+			wantRoutes(t, f, tc.want...)
 		})
 	}
 }
@@ -235,13 +238,13 @@ func TestMappingSuggestionsFollowAsanaOpenAPI(t *testing.T) {
 				emps = append(emps, e)
 			}
 			sugg, err := goals.SuggestMappings(context.Background(), h.client, w.ws.GID, emps)
+			f := h.check(t, sp)
 			if err != nil {
 				t.Fatalf("SuggestMappings: %v", err)
 			}
 			if len(sugg) == 0 {
 				t.Error("no suggestion: the users' names and addresses were not read")
 			}
-			f := h.check(t, sp)
 			wantRoutes(t, f, "GET /users → 200")
 			if w.opts.PageSize > 0 && f.paginated == 0 {
 				t.Error("no paginated answer: next_page is not checked")
