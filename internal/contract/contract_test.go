@@ -484,10 +484,19 @@ func newFindings() *findings {
 }
 
 func (f *findings) add(ex exchange, format string, args ...any) {
+	f.addDetail(ex, "", format, args...)
+}
+
+// addDetail adds a finding whose detail (kept for the first example only)
+// differs from one exchange to the next.
+func (f *findings) addDetail(ex exchange, detail, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	e := f.byKey[msg]
 	if e == nil {
 		e = &finding{example: fmt.Sprintf("%s %s → %d", ex.method, ex.url.RequestURI(), ex.status)}
+		if detail != "" {
+			e.example += ": " + detail
+		}
 		f.byKey[msg] = e
 	}
 	e.n++
@@ -499,7 +508,7 @@ func (f *findings) report(t *testing.T) {
 	keys := slices.Sorted(maps.Keys(f.byKey))
 	for _, k := range keys {
 		e := f.byKey[k]
-		t.Errorf("%s\n\t(%d time(s); e.g. %s)", k, e.n, clip(e.example, 400))
+		t.Errorf("%s\n\t(%d time(s); e.g. %s)", k, e.n, clip(e.example, 600))
 	}
 }
 
@@ -801,14 +810,16 @@ func (s *asanaSpec) checkNextPage(f *findings, ex exchange, key string, body map
 	path, _ := np["path"].(string)
 	uri, _ := np["uri"].(string)
 	if uri != apiRoot+path {
-		f.add(ex, "answer: %s: next_page.uri %q is not the client's API root %q followed by next_page.path %q", key, uri, apiRoot, path)
+		f.addDetail(ex, fmt.Sprintf("next_page.uri %q, next_page.path %q", uri, path),
+			"answer: %s: next_page.uri is not the client's API root %q followed by next_page.path", key, apiRoot)
 	}
 	p, err := url.Parse(path)
 	switch {
 	case err != nil:
 		f.add(ex, "answer: %s: next_page.path %q: %v", key, path, err)
 	case p.Path != ex.url.Path || p.Query().Get("offset") != offset || offset == "":
-		f.add(ex, "answer: %s: next_page.path %q is not the request's path %q with offset %q", key, path, ex.url.Path, offset)
+		f.addDetail(ex, fmt.Sprintf("next_page.path %q, offset %q", path, offset),
+			"answer: %s: next_page.path is not the request's path with the new offset", key)
 	}
 }
 
