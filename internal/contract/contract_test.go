@@ -937,7 +937,7 @@ var (
 
 // loadSpec returns Asana's description, ready to validate against. When
 // the file is absent it skips the test, naming the path; under CI (the CI
-// environment variable set) it fails instead, so the contract is never
+// environment variable set, and not to false or 0) it fails instead, so the contract is never
 // silently left unchecked there.
 func loadSpec(t *testing.T) *asanaSpec {
 	t.Helper()
@@ -945,7 +945,7 @@ func loadSpec(t *testing.T) *asanaSpec {
 	if _, err := os.Stat(path); err != nil {
 		abs, _ := filepath.Abs(path)
 		msg := fmt.Sprintf("Asana's OpenAPI description is not at %s (%v); put it there or set %s to its path", abs, err, oasEnv)
-		if os.Getenv("CI") != "" {
+		if ci := os.Getenv("CI"); ci != "" && ci != "false" && ci != "0" {
 			t.Fatal(msg + "; under CI the contract test must run, not skip")
 		}
 		t.Skip(msg)
