@@ -937,8 +937,8 @@ var (
 
 // loadSpec returns Asana's description, ready to validate against. When
 // the file is absent it skips the test, naming the path; under CI (the CI
-// environment variable set, and not to false or 0) it fails instead, so the contract is never
-// silently left unchecked there.
+// environment variable set, and not to false or 0) it fails instead, so
+// the contract is never silently left unchecked there.
 func loadSpec(t *testing.T) *asanaSpec {
 	t.Helper()
 	path := oasPath()
