@@ -305,9 +305,7 @@ func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
 	rc.Backoff = backoff
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
-		if n, ok := req.Context().Value(attemptsKey{}).(*int); ok {
-			*n = attempt + 1
-		}
+		requestOf(req.Context()).attempts = attempt + 1
 		if attempt > 0 {
 			c.stats.retries.Add(1)
 			c.logger.LogAttrs(req.Context(), slog.LevelWarn, "asana: retrying request",

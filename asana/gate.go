@@ -131,8 +131,9 @@ func (e *waitError) Error() string {
 }
 
 // enter waits until a request may be sent and returns the function that
-// frees its in-flight slot, and when the request was let through.
-func (g *gate) enter(ctx context.Context) (release func(), sent time.Time, err error) {
+// frees its in-flight slot, and when the request was let through. An
+// urgent request goes ahead of the others waiting for the limiter.
+func (g *gate) enter(ctx context.Context, urgent bool) (release func(), sent time.Time, err error) {
 	start := time.Now()
 	for {
 		if g.refused.Load() {
@@ -142,7 +143,7 @@ func (g *gate) enter(ctx context.Context) (release func(), sent time.Time, err e
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		if err := g.limiter.Wait(ctx); err != nil {
+		if err := g.waitLimiter(ctx, urgent); err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, time.Time{}, ctxErr
 			}
@@ -171,6 +172,20 @@ func (g *gate) enter(ctx context.Context) (release func(), sent time.Time, err e
 	}
 	g.mu.Unlock()
 	return func() { <-g.slots }, sent, nil
+}
+
+// waitLimiter takes a turn of the limiter. An urgent request (a page of
+// the workspace scan, the sync's critical path) does not queue behind the
+// sub-goal requests already waiting there: it takes its token now and the
+// limiter counts it, so the requests reserved after it wait one turn
+// longer. The rate over any stretch stays the limiter's; only the order
+// changes, by one request at a time, as the scan sends one page at a time.
+func (g *gate) waitLimiter(ctx context.Context, urgent bool) error {
+	if urgent {
+		g.limiter.Reserve()
+		return nil
+	}
+	return g.limiter.Wait(ctx)
 }
 
 func (g *gate) currentEpoch() uint64 {
@@ -346,7 +361,7 @@ type gatedTransport struct {
 var errRequestTimeout = errors.New("no whole answer within the request timeout")
 
 func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	release, sent, err := t.gate.enter(req.Context())
+	release, sent, err := t.gate.enter(req.Context(), requestOf(req.Context()).urgent)
 	if err != nil {
 		return nil, err
 	}
@@ -412,11 +427,6 @@ func readLimited(r io.Reader, limit int) ([]byte, error) {
 	return data, nil
 }
 
-// shapeKey is the context key of the shape a request's 2xx answer must
-// have; the transport checks it so that a wrong shape is retried like any
-// other malformed body.
-type shapeKey struct{}
-
 // The shapes of Asana's answers: {"data": [...]} for a list, {"data": {...}}
 // for one object.
 const (
@@ -438,7 +448,7 @@ func (p *dataProbe) UnmarshalJSON(b []byte) error {
 // proxy's {} or Asana's {"errors": …} with a 200 must never read as an
 // empty list, which would look like "no goals" and remove stored ones.
 func checkShape(ctx context.Context, body []byte) error {
-	want, _ := ctx.Value(shapeKey{}).(byte)
+	want := requestOf(ctx).shape
 	if want == 0 {
 		if !json.Valid(body) {
 			return errors.New("not valid JSON")

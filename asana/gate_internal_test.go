@@ -45,7 +45,7 @@ func (r *gateRun) at(d time.Duration) {
 func (r *gateRun) send(d time.Duration) time.Time {
 	r.t.Helper()
 	r.at(d)
-	release, sent, err := r.g.enter(context.Background())
+	release, sent, err := r.g.enter(context.Background(), false)
 	if err != nil {
 		r.t.Fatalf("send at %s: %v", d, err)
 	}
@@ -125,7 +125,7 @@ func TestRefusedTokenStopsARequestQueuedAtTheLimiter(t *testing.T) {
 		}
 		done := make(chan result, 1)
 		go func() {
-			release, _, err := r.g.enter(context.Background())
+			release, _, err := r.g.enter(context.Background(), false)
 			if err == nil {
 				release()
 			}
@@ -147,7 +147,7 @@ func TestRefusedTokenFailsANewRequestAtOnce(t *testing.T) {
 		r := newGateRun(t, 60)
 		r.send(0) // the limiter has no turn free for a second
 		r.g.refused.Store(true)
-		_, _, err := r.g.enter(context.Background())
+		_, _, err := r.g.enter(context.Background(), false)
 		if !errors.Is(err, errRefused) {
 			t.Fatalf("err = %v, want errRefused", err)
 		}
@@ -212,7 +212,7 @@ func TestShorterRetryAfterDoesNotCutALongerPause(t *testing.T) {
 		if got, want := r.g.pausedFor(), 9900*time.Millisecond; got != want {
 			t.Errorf("pause left = %s, want %s: the 10 s pause stands", got, want)
 		}
-		release, sent, err := r.g.enter(context.Background())
+		release, sent, err := r.g.enter(context.Background(), false)
 		if err != nil {
 			t.Fatal(err)
 		}

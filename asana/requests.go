@@ -56,16 +56,15 @@ var (
 		func(f string) bool { return f == "html_notes" }), ",")
 )
 
-type attemptsKey struct{}
-
-// get sends one GET (with retries) and decodes the JSON answer into v.
-func (c *Client) get(ctx context.Context, path string, query url.Values, v any) error {
+// get sends one GET (with retries) and decodes the JSON answer into v;
+// r is the request's state (its expected shape, its urgency), which get
+// fills with the attempts made.
+func (c *Client) get(ctx context.Context, r *request, path string, query url.Values, v any) error {
 	u := *c.base
 	u.Path = c.base.Path + path
 	u.RawPath = ""
 	u.RawQuery = query.Encode()
-	attempts := 0
-	ctx = context.WithValue(ctx, attemptsKey{}, &attempts)
+	ctx = withRequest(ctx, r)
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return fmt.Errorf("asana: GET %s: %w", path, err)
@@ -83,7 +82,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, v any) 
 			// arrived); its body still holds the connection.
 			resp.Body.Close()
 		}
-		return c.requestError(ctx, path, attempts, err)
+		return c.requestError(ctx, path, r.attempts, err)
 	}
 	c.changes.observe(ctx, c.logger, c.redact, path, resp.Header)
 	defer resp.Body.Close()
@@ -92,10 +91,10 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, v any) 
 		return fmt.Errorf("asana: GET %s: reading body: %w", path, err)
 	}
 	c.logger.DebugContext(ctx, "asana: request done", "method", http.MethodGet, "path", path,
-		"status", resp.StatusCode, "attempts", attempts)
+		"status", resp.StatusCode, "attempts", r.attempts)
 	if resp.StatusCode/100 != 2 {
 		e := newError(http.MethodGet, path, resp.StatusCode, resp.Header, data, c.redact)
-		e.Attempts = attempts
+		e.Attempts = r.attempts
 		if e.StatusCode == http.StatusTooManyRequests && e.RetryAfter > c.gate.maxWait {
 			e.MaxWait = c.gate.maxWait
 		}
@@ -103,7 +102,7 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, v any) 
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return &Error{Method: http.MethodGet, Path: path, StatusCode: resp.StatusCode,
-			Excerpt: excerpt(c.redact.bytes(data)), Attempts: attempts, Err: fmt.Errorf("decoding JSON: %w", err)}
+			Excerpt: excerpt(c.redact.bytes(data)), Attempts: r.attempts, Err: fmt.Errorf("decoding JSON: %w", err)}
 	}
 	return nil
 }
@@ -161,60 +160,96 @@ const (
 
 // list walks every page of a paginated GET, yielding items as each page
 // arrives. It stops at the first error, which it yields once. onPage, when
-// not nil, hears of each page before its items are yielded.
-func list[T any](ctx context.Context, c *Client, path string, query url.Values, onPage func(page, items int)) iter.Seq2[T, error] {
+// not nil, hears of each page after its items were yielded.
+//
+// The pages of an urgent listing (the workspace scan, which the rest of a
+// sync follows) go ahead of other requests waiting for the client's
+// limiter, and each is asked for while the caller still reads the items
+// of the one before: the page chain is a sync's critical path.
+func list[T any](ctx context.Context, c *Client, path string, query url.Values, urgent bool, onPage func(page, items int)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
 		q := cloneValues(query)
 		q.Set("limit", fmt.Sprint(PageSize))
+		fetch := func(q url.Values) <-chan pageAnswer[T] {
+			ch := make(chan pageAnswer[T], 1)
+			get := func() {
+				var a pageAnswer[T]
+				a.err = c.get(ctx, &request{shape: shapeList, urgent: urgent}, path, q, &a.page)
+				ch <- a
+			}
+			if urgent {
+				go get()
+			} else {
+				get()
+			}
+			return ch
+		}
 		seen := make(map[string]struct{})
-		ctx := withShape(ctx, shapeList)
 		empty, items := 0, 0
+		next := fetch(cloneValues(q))
 		for pages := 1; ; pages++ {
-			var page listResponse[T]
-			if err := c.get(ctx, path, q, &page); err != nil {
-				yield(zero, err)
+			a := <-next
+			if a.err != nil {
+				yield(zero, a.err)
 				return
+			}
+			page := a.page
+			more := page.NextPage != nil && page.NextPage.Offset != ""
+			items += len(page.Data)
+			if empty = empty + 1; len(page.Data) > 0 {
+				empty = 0
+			}
+			var stop string
+			if more {
+				switch off := page.NextPage.Offset; {
+				case pages >= c.maxPages:
+					stop = fmt.Sprintf("still more pages after %d (%d items); no real listing is that long, stopping", pages, items)
+				case empty >= MaxEmptyPages:
+					stop = fmt.Sprintf("%d empty pages in a row, each with another next_page; stopping instead of following the server round in circles", empty)
+				default:
+					if _, dup := seen[off]; dup {
+						stop = "offset token returned twice; stopping instead of looping forever"
+						break
+					}
+					seen[off] = struct{}{}
+					q.Set("offset", off)
+					if urgent {
+						next = fetch(cloneValues(q))
+					}
+				}
 			}
 			for _, item := range page.Data {
 				if !yield(item, nil) {
+					if more && stop == "" && urgent {
+						cancel()
+						<-next // the page asked for ahead ends with the context
+					}
 					return
 				}
 			}
 			if onPage != nil {
 				onPage(pages, len(page.Data))
 			}
-			if page.NextPage == nil || page.NextPage.Offset == "" {
+			switch {
+			case !more:
 				return
-			}
-			items += len(page.Data)
-			if empty = empty + 1; len(page.Data) > 0 {
-				empty = 0
-			}
-			var stop string
-			switch off := page.NextPage.Offset; {
-			case pages >= c.maxPages:
-				stop = fmt.Sprintf("still more pages after %d (%d items); no real listing is that long, stopping", pages, items)
-			case empty >= MaxEmptyPages:
-				stop = fmt.Sprintf("%d empty pages in a row, each with another next_page; stopping instead of following the server round in circles", empty)
-			default:
-				if _, dup := seen[off]; dup {
-					stop = "offset token returned twice; stopping instead of looping forever"
-					break
-				}
-				seen[off] = struct{}{}
-				q.Set("offset", off)
-			}
-			if stop != "" {
+			case stop != "":
 				yield(zero, fmt.Errorf("asana: GET %s: %w: %s", path, ErrMalformedResponse, stop))
 				return
+			case !urgent:
+				next = fetch(cloneValues(q))
 			}
 		}
 	}
 }
 
-func withShape(ctx context.Context, shape byte) context.Context {
-	return context.WithValue(ctx, shapeKey{}, shape)
+// pageAnswer is one page of a listing, or why it could not be had.
+type pageAnswer[T any] struct {
+	page listResponse[T]
+	err  error
 }
 
 // collect gathers a paginated list into a slice.
@@ -275,7 +310,7 @@ func (c *Client) Goals(ctx context.Context, opts ListGoalsOptions) iter.Seq2[Goa
 	if len(opts.TimePeriods) > 0 {
 		q.Set("time_periods", strings.Join(opts.TimePeriods, ","))
 	}
-	return list[Goal](ctx, c, "/goals", q, opts.OnPage)
+	return list[Goal](ctx, c, "/goals", q, true, opts.OnPage)
 }
 
 // Goal fetches one goal by GID (GET /goals/{gid}).
@@ -284,7 +319,7 @@ func (c *Client) Goal(ctx context.Context, gid string) (Goal, error) {
 		return Goal{}, err
 	}
 	var resp itemResponse[Goal]
-	err := c.get(withShape(ctx, shapeItem), "/goals/"+url.PathEscape(gid), url.Values{"opt_fields": {goalFields}}, &resp)
+	err := c.get(ctx, &request{shape: shapeItem}, "/goals/"+url.PathEscape(gid), url.Values{"opt_fields": {goalFields}}, &resp)
 	return resp.Data, err
 }
 
@@ -296,7 +331,7 @@ func (c *Client) GoalSummary(ctx context.Context, gid string) (Goal, error) {
 		return Goal{}, err
 	}
 	var resp itemResponse[Goal]
-	err := c.get(withShape(ctx, shapeItem), "/goals/"+url.PathEscape(gid), url.Values{"opt_fields": {goalFieldsNoNotes}}, &resp)
+	err := c.get(ctx, &request{shape: shapeItem}, "/goals/"+url.PathEscape(gid), url.Values{"opt_fields": {goalFieldsNoNotes}}, &resp)
 	return resp.Data, err
 }
 
@@ -313,7 +348,7 @@ func (c *Client) Subgoals(ctx context.Context, gid string) ([]Goal, error) {
 		return nil, err
 	}
 	return collect(list[Goal](ctx, c, "/goals/"+url.PathEscape(gid)+"/subgoals",
-		url.Values{"opt_fields": {goalFieldsNoNotes}}, nil))
+		url.Values{"opt_fields": {goalFieldsNoNotes}}, false, nil))
 }
 
 // GoalRelationships lists the relationships of a supported goal, filtered to
@@ -331,14 +366,14 @@ func (c *Client) GoalRelationships(ctx context.Context, supportedGoalGID, subtyp
 	if subtype != "" {
 		q.Set("resource_subtype", subtype)
 	}
-	return collect(list[GoalRelationship](ctx, c, "/goal_relationships", q, nil))
+	return collect(list[GoalRelationship](ctx, c, "/goal_relationships", q, false, nil))
 }
 
 // Me returns the user the token belongs to (GET /users/me): the cheapest
 // check that a token works.
 func (c *Client) Me(ctx context.Context) (User, error) {
 	var resp itemResponse[User]
-	err := c.get(withShape(ctx, shapeItem), "/users/me", url.Values{"opt_fields": {"name,email"}}, &resp)
+	err := c.get(ctx, &request{shape: shapeItem}, "/users/me", url.Values{"opt_fields": {"name,email"}}, &resp)
 	return resp.Data, err
 }
 
@@ -348,7 +383,7 @@ func (c *Client) WorkspaceUsers(ctx context.Context, workspaceGID string) iter.S
 	if err := checkGID("WorkspaceUsers", workspaceGID); err != nil {
 		return func(yield func(User, error) bool) { yield(User{}, err) }
 	}
-	return list[User](ctx, c, "/users", url.Values{"workspace": {workspaceGID}, "opt_fields": {"name,email"}}, nil)
+	return list[User](ctx, c, "/users", url.Values{"workspace": {workspaceGID}, "opt_fields": {"name,email"}}, false, nil)
 }
 
 func checkGID(method, gid string) error {

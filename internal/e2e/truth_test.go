@@ -37,13 +37,14 @@ func employeesFor(ws *asanafake.Workspace, skip int) []goals.Employee {
 // expected is what the spec says the store must hold for one employee,
 // derived from the generated workspace alone.
 func expected(ws *asanafake.Workspace, emp goals.Employee, capN int) (gs []goals.Goal, truncated bool) {
-	owned := ws.GoalsOwnedBy(emp.AsanaUserGID)
-	truncated = len(owned) > capN
-	if truncated {
-		owned = owned[:capN]
-	}
+	return expectedIn(ws, emp, capN, goals.Period{})
+}
+
+// expectedIn is expected for a sync scoped to a review window: the first
+// capN goals in the window, in Asana's order.
+func expectedIn(ws *asanafake.Workspace, emp goals.Employee, capN int, window goals.Period) (gs []goals.Goal, truncated bool) {
 	gs = []goals.Goal{}
-	for _, g := range owned {
+	for _, g := range ws.GoalsOwnedBy(emp.AsanaUserGID) {
 		due, _ := asana.ParseDate(g.DueOn)
 		start, _ := asana.ParseDate(g.StartOn)
 		goal := goals.Goal{
@@ -57,6 +58,12 @@ func expected(ws *asanafake.Workspace, emp goals.Employee, capN int) (gs []goals
 			TimePeriod:  timePeriod(g.TimePeriod),
 			KeyResults:  []goals.KeyResult{},
 			SyncedAt:    syncedAt,
+		}
+		if !window.Includes(goal) {
+			continue
+		}
+		if len(gs) == capN {
+			return gs, true
 		}
 		goal.Status, goal.RawStatus, goal.StatusSource = truthStatus(g)
 		for _, s := range ws.Subgoals(g.GID) {
