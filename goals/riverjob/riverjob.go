@@ -72,6 +72,10 @@ type Tenant struct {
 	// Client talks to the tenant's Asana with the tenant's token.
 	Client *asana.Client
 	// Config is the tenant's sync configuration (its workspace GID, …).
+	// A tenant's nightly job usually syncs the current review period only:
+	// set Config.Period to it, and the sync keeps and walks the goals of
+	// that window alone, leaving the stored goals of other periods as they
+	// are (see goals.Config.Period), at a fraction of the requests.
 	Config goals.Config
 	// Employees are the tenant's employees and their Asana user GIDs.
 	Employees []goals.Employee
