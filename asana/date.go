@@ -99,3 +99,15 @@ func (d *Date) Scan(src any) error {
 	}
 	return err
 }
+
+// Before reports whether d is a day before e. Unset dates compare as the
+// year 0.
+func (d Date) Before(e Date) bool {
+	if d.Year != e.Year {
+		return d.Year < e.Year
+	}
+	if d.Month != e.Month {
+		return d.Month < e.Month
+	}
+	return d.Day < e.Day
+}

@@ -320,7 +320,8 @@ func TestOnPageFollowsEachPage(t *testing.T) {
 }
 
 // A caller that stops ranging stops OnPage too: no page after the break is
-// fetched or reported.
+// reported, and none but the one asked for ahead (the scan reads a page
+// while the next is on its way) is fetched.
 func TestOnPageNotCalledAfterBreak(t *testing.T) {
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/goals", func(req *http.Request) (*http.Response, error) {
@@ -330,8 +331,8 @@ func TestOnPageNotCalledAfterBreak(t *testing.T) {
 	for range h.client.Goals(context.Background(), asana.ListGoalsOptions{Workspace: "1", OnPage: func(int, int) { pages++ }}) {
 		break
 	}
-	if pages != 0 || h.mock.GetTotalCallCount() != 1 {
-		t.Errorf("OnPage calls = %d, requests = %d; want 0 and 1", pages, h.mock.GetTotalCallCount())
+	if n := h.mock.GetTotalCallCount(); pages != 0 || n > 2 {
+		t.Errorf("OnPage calls = %d, requests = %d; want 0 and at most 2 (one page ahead)", pages, n)
 	}
 }
 

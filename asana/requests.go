@@ -178,6 +178,9 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 			get := func() {
 				var a pageAnswer[T]
 				a.err = c.get(ctx, &request{shape: shapeList, urgent: urgent}, path, q, &a.page)
+				if a.err == nil {
+					a.items, a.bad = decodeRecords[T](c, path, a.page.Data)
+				}
 				ch <- a
 			}
 			if urgent {
@@ -221,8 +224,12 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 					}
 				}
 			}
-			for _, item := range page.Data {
-				if !yield(item, nil) {
+			for i, item := range a.items {
+				var err error
+				if a.bad != nil && a.bad[i] != nil {
+					err = a.bad[i]
+				}
+				if !yield(item, err) {
 					if more && stop == "" && urgent {
 						cancel()
 						<-next // the page asked for ahead ends with the context
@@ -246,11 +253,55 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 	}
 }
 
-// pageAnswer is one page of a listing, or why it could not be had.
+// pageAnswer is one page of a listing, or why it could not be had: its
+// records, each decoded or, in bad, why it could not be.
 type pageAnswer[T any] struct {
-	page listResponse[T]
-	err  error
+	page  listResponse[json.RawMessage]
+	items []T
+	bad   []*RecordError
+	err   error
 }
+
+// decodeRecords decodes a page's records one by one, so that one record the
+// client cannot read (a date that is no date, a number sent as a string)
+// is that record's error, not the page's.
+func decodeRecords[T any](c *Client, path string, raw []json.RawMessage) (items []T, bad []*RecordError) {
+	items = make([]T, len(raw))
+	for i, r := range raw {
+		if err := json.Unmarshal(r, &items[i]); err != nil {
+			if bad == nil {
+				bad = make([]*RecordError, len(raw))
+			}
+			var id struct {
+				GID string `json:"gid"`
+			}
+			_ = json.Unmarshal(r, &id) // the GID when it reads as one
+			bad[i] = &RecordError{Path: path, GID: c.redact.string(id.GID), Err: errors.New(c.redact.string(err.Error()))}
+		}
+	}
+	return items, bad
+}
+
+// RecordError is one record of a listing the client could not read: a
+// field of the wrong type, a date that is no date. A listing yields it in
+// that record's place, with the record's GID when it had one, and goes on
+// with the next record: the caller decides whether one unreadable record
+// spoils the whole list (errors.Is(err, ErrMalformedResponse) holds).
+type RecordError struct {
+	Path string // the listing's endpoint, e.g. /goals
+	GID  string // the record's GID, "" when it had none
+	Err  error
+}
+
+func (e *RecordError) Error() string {
+	if e.GID == "" {
+		return fmt.Sprintf("asana: GET %s: a record without a GID cannot be read: %v", e.Path, e.Err)
+	}
+	return fmt.Sprintf("asana: GET %s: record %s cannot be read: %v", e.Path, e.GID, e.Err)
+}
+
+// Unwrap lets errors.Is match ErrMalformedResponse and the decoding error.
+func (e *RecordError) Unwrap() []error { return []error{ErrMalformedResponse, e.Err} }
 
 // collect gathers a paginated list into a slice.
 func collect[T any](seq iter.Seq2[T, error]) ([]T, error) {
@@ -293,9 +344,12 @@ type ListGoalsOptions struct {
 
 // Goals lists the goals of a workspace, every page of them, in Asana's
 // order, with every field the library reads (html_notes left out with
-// opts.OmitNotes). Pages are fetched as the caller
-// ranges over the sequence; stopping the range stops the scan. An error ends
-// the sequence.
+// opts.OmitNotes). Pages are fetched as the caller ranges over the
+// sequence, one page ahead (the next page is asked for while the caller
+// reads the current one); stopping the range stops the scan and cancels
+// the page asked for ahead. An error ends
+// the sequence, except a *[RecordError]: one goal the client could not read,
+// in its place, after which the sequence goes on.
 func (c *Client) Goals(ctx context.Context, opts ListGoalsOptions) iter.Seq2[Goal, error] {
 	if strings.TrimSpace(opts.Workspace) == "" {
 		return func(yield func(Goal, error) bool) {

@@ -71,11 +71,21 @@ type Report struct {
 	UnmappedOwnerExamples []string `json:"unmapped_owner_examples"`
 	// UnmappedEmployees lists the IDs of employees with no Asana user GID.
 	UnmappedEmployees []string `json:"unmapped_employees"`
-	// MalformedRecords counts scanned records Asana cannot have meant: a
-	// goal without a GID, an owner object without a GID. One is enough to
+	// MalformedRecords counts scanned records Asana cannot have meant, or
+	// that the client cannot read: a goal without a GID, an owner object
+	// without a GID, a field of the wrong type, a date that is no date, a
+	// time period that ends before it starts. One is enough to
 	// make every employee's write partial: the goal might have been
 	// anyone's, so nobody's list is known whole.
 	MalformedRecords int `json:"malformed_records"`
+	// OwnerChanges counts goals the scan showed under one owner and then,
+	// on a later page, under another (the owner changed while the scan
+	// ran). Such a goal is stored under neither employee by this sync, and
+	// both are written partial, so it is never stored under both.
+	OwnerChanges int `json:"owner_changes"`
+	// MalformedRecordGIDs quotes up to ten of those records' GIDs (those
+	// that had one), to look them up in Asana.
+	MalformedRecordGIDs []string `json:"malformed_record_gids,omitempty"`
 	// Period is the review window the sync was scoped to (Config.Period),
 	// written FROM..TO; "" for an unscoped sync.
 	Period string `json:"period,omitempty"`

@@ -116,6 +116,7 @@ type run struct {
 	reader   Reader                    // nil when the removal guard is off
 	states   []*employeeState          // mapped employees, input order
 	byOwner  map[string]*employeeState // by Asana user GID
+	routed   map[string]*employeeState // every goal GID routed to an employee, to route each once
 	walk     *subgoalWalk
 
 	// stop ends the fetch phase at once with a cause; fatal is the first
@@ -140,7 +141,8 @@ type employeeState struct {
 	kept    []*keptGoal
 	beyond  []string        // GIDs past the cap, seen but not pulled
 	outside []string        // GIDs outside the review window, seen but not pulled
-	gids    map[string]bool // every GID routed here, to drop duplicates
+	moved   map[string]bool // GIDs routed here that a later page showed under another owner
+	movedIn int             // goals a later page showed under this employee, first seen under another
 }
 
 // errNotWalked marks a kept goal no walker has fetched yet, so that a goal
@@ -182,13 +184,14 @@ func newRun(cfg Config, client *asana.Client, employees []Employee) *run {
 		// so a row reads back exactly as written.
 		syncedAt: now.UTC().Truncate(time.Microsecond),
 		byOwner:  make(map[string]*employeeState, len(employees)),
+		routed:   make(map[string]*employeeState),
 	}
 	for _, e := range employees {
 		if e.AsanaUserGID == "" {
 			r.report.UnmappedEmployees = append(r.report.UnmappedEmployees, e.ID)
 			continue
 		}
-		st := &employeeState{emp: e, gids: make(map[string]bool)}
+		st := &employeeState{emp: e}
 		r.states = append(r.states, st)
 		r.byOwner[e.AsanaUserGID] = st
 	}
@@ -273,15 +276,21 @@ func (r *run) scan(ctx context.Context, q *queue) error {
 		r.progress(PhaseScanning)
 	}}
 	for g, err := range r.client.Goals(ctx, opts) {
-		if err != nil {
+		var unreadable *asana.RecordError
+		if err != nil && !errors.As(err, &unreadable) {
 			return err
 		}
 		r.report.WorkspaceGoalsScanned++
 		r.scanned.Add(1)
-		if g.GID == "" || (g.Owner != nil && g.Owner.GID == "") {
-			// A record Asana cannot have meant: it might be anyone's goal,
-			// so no employee's list is known whole (see plan).
-			r.report.MalformedRecords++
+		if unreadable != nil || g.GID == "" || (g.Owner != nil && g.Owner.GID == "") || backwards(g.TimePeriod) {
+			// A record Asana cannot have meant, or one the client cannot
+			// read: it might be anyone's goal, so no employee's list is
+			// known whole (see plan), and its stored copy stays as it was.
+			gid := g.GID
+			if unreadable != nil {
+				gid = unreadable.GID
+			}
+			r.noteMalformed(gid)
 			continue
 		}
 		r.walk.remember(g)
@@ -291,17 +300,23 @@ func (r *run) scan(ctx context.Context, q *queue) error {
 			continue
 		}
 		st := r.byOwner[owner]
+		if prev := r.routed[g.GID]; prev != nil {
+			// Asana's offsets can repeat an item when goals change during
+			// the scan. The same owner again: the first sighting wins.
+			// Another owner: the goal changed hands during the scan; it is
+			// stored under neither this time, and both employees' lists
+			// are partial (nothing removed), so it is never under both.
+			if prev != st {
+				r.ownerChanged(g.GID, prev, st)
+			}
+			continue
+		}
 		if st == nil {
 			r.report.UnmappedOwnerGoals++
 			r.noteUnmappedOwner(owner)
 			continue
 		}
-		if st.gids[g.GID] {
-			// Asana's offsets can repeat an item when goals change during
-			// the scan; the first sighting wins.
-			continue
-		}
-		st.gids[g.GID] = true
+		r.routed[g.GID] = st
 		st.owned++
 		if !r.cfg.Period.Includes(periodView(g)) {
 			st.outside = append(st.outside, g.GID)
@@ -357,6 +372,34 @@ func (r *run) progress(phase Phase) {
 	st := r.stats()
 	p.Requests, p.RateLimited, p.RequestsPerMinute, p.Paused = st.Requests, st.RateLimited, st.RequestsPerMinute, st.Paused
 	r.cfg.OnProgress(p)
+}
+
+// ownerChanged notes a goal seen under prev's employee and then under
+// another owner (st, nil when that owner is mapped to no employee).
+func (r *run) ownerChanged(gid string, prev, st *employeeState) {
+	r.report.OwnerChanges++
+	if prev.moved == nil {
+		prev.moved = make(map[string]bool)
+	}
+	prev.moved[gid] = true
+	if st != nil {
+		st.movedIn++
+	}
+}
+
+// noteMalformed counts a record Asana cannot have meant, and quotes its
+// GID when it has one.
+func (r *run) noteMalformed(gid string) {
+	r.report.MalformedRecords++
+	if gid != "" && len(r.report.MalformedRecordGIDs) < maxOwnerExamples {
+		r.report.MalformedRecordGIDs = append(r.report.MalformedRecordGIDs, gid)
+	}
+}
+
+// backwards reports a time period that ends before it starts: no period
+// Asana has.
+func backwards(tp *asana.TimePeriod) bool {
+	return tp != nil && !tp.StartOn.IsZero() && !tp.EndOn.IsZero() && tp.EndOn.Before(tp.StartOn)
 }
 
 func (r *run) noteUnmappedOwner(gid string) {

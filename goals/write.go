@@ -140,7 +140,12 @@ func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 	r.report.RequestsSaved += max(0, min(st.owned, r.cfg.MaxGoalsPerEmployee)-len(st.kept))
 	w := Write{EmployeeID: st.emp.ID, Goals: make([]Goal, 0, len(st.kept))}
 	var failed []error
+	moved := 0
 	for _, kg := range st.kept {
+		if st.moved[kg.goal.GID] {
+			moved++
+			continue
+		}
 		if kg.err != nil {
 			failed = append(failed, kg.err)
 			continue
@@ -155,15 +160,19 @@ func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 	switch {
 	case scanErr != nil:
 		er.Error = "the workspace scan failed, so this employee's goal list may be incomplete; nothing was removed"
-	case len(failed) > 0 || r.report.MalformedRecords > 0:
+	case len(failed) > 0 || r.report.MalformedRecords > 0 || len(st.moved) > 0 || st.movedIn > 0:
 		var reasons []string
+		if n := len(st.moved) + st.movedIn; n > 0 {
+			reasons = append(reasons, fmt.Sprintf(
+				"%d goal(s) changed owner while the workspace scan ran, so this employee's list is not known whole; they were not written", n))
+		}
 		if len(failed) > 0 {
 			reasons = append(reasons, fmt.Sprintf("%d of %d goals could not be fetched whole and were left as stored (first: %v)",
 				len(failed), len(st.kept), failed[0]))
 		}
 		if n := r.report.MalformedRecords; n > 0 {
 			reasons = append(reasons, fmt.Sprintf(
-				"the workspace scan returned %d record(s) Asana cannot have meant (a goal or an owner without a GID), any of which might be theirs", n))
+				"the workspace scan returned %d record(s) Asana cannot have meant or the client cannot read (a goal or an owner without a GID, a field of the wrong type, a date that is no date), any of which might be theirs", n))
 		}
 		er.Error = strings.Join(reasons, "; ") + "; nothing was removed"
 	default:

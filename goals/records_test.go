@@ -1,0 +1,95 @@
+package goals_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/status"
+)
+
+// A goal whose owner changes while the scan runs (on page 1 Ada's, on page
+// 2 Brian's) is routed once: it is stored under neither employee by this
+// sync, both are written partial (nothing removed), and the report counts
+// it. It is never stored under both.
+func TestOwnerChangedDuringScanIsStoredUnderNeither(t *testing.T) {
+	m := newMock(t, wsGoal{gid: "1", name: "Ada's", owner: "501"}, wsGoal{gid: "5", name: "Moving", owner: "502"},
+		wsGoal{gid: "2", name: "Brian's", owner: "502"})
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind != "pages" {
+			return nil, nil
+		}
+		if req.URL.Query().Get("offset") == "" {
+			return rawResp(200, `{"data":[{"gid":"1","name":"Ada's","owner":{"gid":"501"}},{"gid":"5","name":"Moving","owner":{"gid":"501"}}],"next_page":{"offset":"p2"}}`), nil
+		}
+		return rawResp(200, `{"data":[{"gid":"5","name":"Moving","owner":{"gid":"502"}},{"gid":"2","name":"Brian's","owner":{"gid":"502"}}],"next_page":null}`), nil
+	}
+	store := goals.NewMemoryStore()
+	seed(t, store, "emp-ada", goals.Goal{GID: "7", Name: "Stored", Status: status.OnTrack})
+	seed(t, store, "emp-brian", goals.Goal{GID: "8", Name: "Stored", Status: status.OnTrack})
+	rep, err := runSync(t, m, store, testConfig(), ada, brian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := gidsOf(stored(t, store, "emp-ada")); got != "7,1" {
+		t.Errorf("ada = %s, want 7 (kept) and 1; not 5", got)
+	}
+	if got := gidsOf(stored(t, store, "emp-brian")); got != "8,2" {
+		t.Errorf("brian = %s, want 8 (kept) and 2; not 5", got)
+	}
+	for _, id := range []string{"emp-ada", "emp-brian"} {
+		if e := employeeReport(t, rep, id); e.Written != goals.WrittenPartial || !strings.Contains(e.Error, "changed owner") {
+			t.Errorf("%s = %+v, want partial saying a goal changed owner", id, e)
+		}
+	}
+	if rep.OwnerChanges != 1 {
+		t.Errorf("owner_changes = %d, want 1", rep.OwnerChanges)
+	}
+}
+
+// A record the client cannot read (a date that is no date, a number sent
+// as a string, a time period that ends before it starts) is skipped and
+// counted with its GID, as a record without a GID is: every write is
+// partial, so its stored copy stays as it was, and the rest is synced.
+func TestUnreadableRecordIsSkippedAndCounted(t *testing.T) {
+	for _, tc := range []struct{ name, fields string }{
+		{"impossible day", `"due_on":"2026-02-30"`},
+		{"all zeros", `"due_on":"0000-00-00"`},
+		{"a date-time", `"start_on":"2026-01-01T00:00:00Z"`},
+		{"a number", `"due_on":20260101`},
+		{"metric value as a string", `"metric":{"gid":"m","current_number_value":"12"}`},
+		{"name as a number", `"name":12`},
+		{"time period ending before it starts", `"time_period":{"gid":"tp","display_name":"Q1","start_on":"2026-03-31","end_on":"2026-01-01"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t, wsGoal{gid: "1", name: "Fine", owner: "501"}, wsGoal{gid: "2", name: "Odd", owner: "501"},
+				wsGoal{gid: "3", name: "Also fine", owner: "501"})
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				if kind == "pages" {
+					return rawResp(200, `{"data":[{"gid":"1","name":"Fine","owner":{"gid":"501"}},`+
+						`{"gid":"2","name":"Odd","owner":{"gid":"501"},`+tc.fields+`},`+
+						`{"gid":"3","name":"Also fine","owner":{"gid":"501"}}],"next_page":null}`), nil
+				}
+				return nil, nil
+			}
+			store := goals.NewMemoryStore()
+			seed(t, store, "emp-ada", goals.Goal{GID: "2", Name: "Stored two", Status: status.AtRisk},
+				goals.Goal{GID: "9", Name: "Stored nine", Status: status.OnTrack})
+			rep, err := runSync(t, m, store, testConfig(), ada)
+			if err != nil {
+				t.Fatalf("Sync: %v; one unreadable record must not fail the sync", err)
+			}
+			gs := stored(t, store, "emp-ada")
+			if got := gidsOf(gs); got != "2,9,1,3" || gs[0].Name != "Stored two" {
+				t.Errorf("stored = %s (%q), want 2 as stored, 9 kept, 1 and 3 written", got, gs[0].Name)
+			}
+			if rep.MalformedRecords != 1 || len(rep.MalformedRecordGIDs) != 1 || rep.MalformedRecordGIDs[0] != "2" {
+				t.Errorf("malformed = %d %v, want 1 naming goal 2", rep.MalformedRecords, rep.MalformedRecordGIDs)
+			}
+			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial {
+				t.Errorf("ada = %+v, want partial", e)
+			}
+		})
+	}
+}
