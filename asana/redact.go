@@ -14,6 +14,12 @@ const redacted = "[redacted]"
 // from the end of a text: a body cut short can end inside an echoed token.
 const minPartialToken = 4
 
+// minTokenRun is the shortest run of the token's characters that redact
+// removes wherever it appears: an answer can echo part of the token (the
+// secret after the last ':' of an Asana token, say), and sixteen of its
+// characters are enough to matter.
+const minTokenRun = 16
+
 // redactor removes the client's token from text the client keeps from an
 // answer (Asana's message, help and phrase, a body excerpt). A proxy or a
 // misconfigured gateway can echo the request's headers back, Authorization
@@ -25,10 +31,21 @@ const minPartialToken = 4
 type redactor struct {
 	token string   // lower-cased
 	forms []string // the token as it may appear in a body, lower-cased
+	// runs holds every minTokenRun-long run of the lower-cased token, with
+	// where it starts in it.
+	runs map[string]int
 }
 
 func newRedactor(token string) redactor {
 	r := redactor{token: string(lowerASCII([]byte(token)))}
+	if len(r.token) >= minTokenRun {
+		r.runs = make(map[string]int, len(r.token)-minTokenRun+1)
+		for i := 0; i+minTokenRun <= len(r.token); i++ {
+			if _, dup := r.runs[r.token[i:i+minTokenRun]]; !dup {
+				r.runs[r.token[i:i+minTokenRun]] = i
+			}
+		}
+	}
 	for _, f := range []string{token, url.QueryEscape(token), strings.ReplaceAll(token, "/", `\/`)} {
 		f = string(lowerASCII([]byte(f)))
 		if f != "" && !contains(r.forms, f) {
@@ -56,15 +73,13 @@ func contains(list []string, s string) bool {
 // escapes, bytes looks again in b with its escapes undone, and returns that
 // text, redacted, when the token was in it.
 func (r redactor) bytes(b []byte) []byte {
-	out := r.plain(b)
-	if bytes.IndexByte(out, '\\') < 0 && bytes.IndexByte(out, '%') < 0 {
-		return out
+	if bytes.IndexByte(b, '\\') >= 0 || bytes.IndexByte(b, '%') >= 0 {
+		dec := unescape(b)
+		if red := r.plain(dec); !bytes.Equal(red, dec) {
+			return red
+		}
 	}
-	dec := unescape(out)
-	if red := r.plain(dec); !bytes.Equal(red, dec) {
-		return red
-	}
-	return out
+	return r.plain(b)
 }
 
 // plain is bytes without the look through escapes.
@@ -78,10 +93,42 @@ func (r redactor) plain(b []byte) []byte {
 	}
 	for n := len(r.token) - 1; n >= minPartialToken; n-- {
 		if bytes.HasSuffix(low, []byte(r.token[:n])) {
-			return append(b[:len(b)-n:len(b)-n], redacted...)
+			b, low = append(b[:len(b)-n:len(b)-n], redacted...), nil
+			break
 		}
 	}
-	return b
+	if low == nil {
+		low = lowerASCII(b)
+	}
+	return r.removeRuns(b, low)
+}
+
+// removeRuns returns b with redacted in place of every run of at least
+// minTokenRun characters of the token, each run taken as long as it goes.
+func (r redactor) removeRuns(b, low []byte) []byte {
+	if len(r.runs) == 0 || len(b) < minTokenRun {
+		return b
+	}
+	var out []byte
+	last := 0
+	for i := 0; i+minTokenRun <= len(low); {
+		j, ok := r.runs[string(low[i:i+minTokenRun])]
+		if !ok {
+			i++
+			continue
+		}
+		n := minTokenRun
+		for i+n < len(low) && j+n < len(r.token) && low[i+n] == r.token[j+n] {
+			n++
+		}
+		out = append(append(out, b[last:i]...), redacted...)
+		i += n
+		last = i
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
 }
 
 // replaceAt returns b with redacted in place of every f in low, b with its
@@ -185,4 +232,29 @@ func hexDigits(b []byte) bool {
 // a JSON string.
 func plainASCII(c uint64) bool {
 	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'
+}
+
+// Redactor removes a token from text the way a Client removes its own
+// token from everything it keeps of an answer: whole, JSON- or
+// URL-escaped, in any case of its letters, cut short at the end of the
+// text, and any run of sixteen or more of its characters. A program that
+// prints text which may hold the token (a log line of the HTTP stack, an
+// error of its own) passes it through one.
+type Redactor struct{ r redactor }
+
+// NewRedactor returns a Redactor for token. An empty token redacts
+// nothing.
+func NewRedactor(token string) Redactor {
+	if token == "" {
+		return Redactor{}
+	}
+	return Redactor{r: newRedactor(token)}
+}
+
+// String returns s without the token.
+func (r Redactor) String(s string) string {
+	if r.r.token == "" {
+		return s
+	}
+	return r.r.string(s)
 }

@@ -13,10 +13,30 @@ func TestRedactorMatchesTheTokenInAnyCase(t *testing.T) {
 		{"TOKEN=2%2F1205551234567890%2F1205559876543210%3A0123456789ABCDEF0123456789ABCDEF&x", "TOKEN=[redacted]&x"},
 		{`"2\/1205551234567890\/1205559876543210\u003A0123456789ABCDEF0123456789ABCDEF"`, `"[redacted]"`},
 		{"cut short: BEARER 2/1205551234567890/1205559876543210:0123456789ABC", "cut short: BEARER [redacted]"},
-		{"no token: 0123456789ABCDEF", "no token: 0123456789ABCDEF"},
+		{"15 of its characters: 0123456789ABCDE", "15 of its characters: 0123456789ABCDE"},
+		{"16 of them: 0123456789ABCDEF", "16 of them: [redacted]"},
+		{"the secret alone, upper-cased: 0123456789ABCDEF0123456789ABCDEF!", "the secret alone, upper-cased: [redacted]!"},
+		{"the account part: 1205551234567890/1205559876543210.", "the account part: [redacted]."},
+		{"two runs: 1205559876543210:0123 and 456789abcdef0123456789", "two runs: [redacted] and [redacted]"},
 	} {
 		if got := string(r.bytes([]byte(tc.in))); got != tc.want {
 			t.Errorf("bytes(%q)\n = %q\nwant %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// The exported Redactor is the client's: the same forms go, an empty token
+// takes nothing away.
+func TestRedactorExportedIsTheClients(t *testing.T) {
+	const tok = "2/1205551234567890/1205559876543210:0123456789abcdef0123456789abcdef"
+	r := NewRedactor(tok)
+	for _, in := range []string{"Bearer " + tok, "BEARER 2%2F1205551234567890%2F1205559876543210%3A0123456789ABCDEF0123456789ABCDEF",
+		"secret: 0123456789abcdef0123456789abcdef"} {
+		if got := r.String(in); got != newRedactor(tok).string(in) || got == in {
+			t.Errorf("String(%q) = %q, want the client's redaction", in, got)
+		}
+	}
+	if got := NewRedactor("").String("nothing 0123456789abcdef"); got != "nothing 0123456789abcdef" {
+		t.Errorf("an empty token redacted %q", got)
 	}
 }
