@@ -373,7 +373,7 @@ func (c *Client) Goal(ctx context.Context, gid string) (Goal, error) {
 		return Goal{}, err
 	}
 	var resp itemResponse[Goal]
-	err := c.get(ctx, &request{shape: shapeItem}, "/goals/"+url.PathEscape(gid), url.Values{"opt_fields": {goalFields}}, &resp)
+	err := c.get(ctx, &request{shape: shapeItem}, "/goals/"+gid, url.Values{"opt_fields": {goalFields}}, &resp)
 	return resp.Data, err
 }
 
@@ -385,7 +385,7 @@ func (c *Client) GoalSummary(ctx context.Context, gid string) (Goal, error) {
 		return Goal{}, err
 	}
 	var resp itemResponse[Goal]
-	err := c.get(ctx, &request{shape: shapeItem}, "/goals/"+url.PathEscape(gid), url.Values{"opt_fields": {goalFieldsNoNotes}}, &resp)
+	err := c.get(ctx, &request{shape: shapeItem}, "/goals/"+gid, url.Values{"opt_fields": {goalFieldsNoNotes}}, &resp)
 	return resp.Data, err
 }
 
@@ -401,7 +401,7 @@ func (c *Client) Subgoals(ctx context.Context, gid string) ([]Goal, error) {
 	if err := checkGID("Subgoals", gid); err != nil {
 		return nil, err
 	}
-	return collect(list[Goal](ctx, c, "/goals/"+url.PathEscape(gid)+"/subgoals",
+	return collect(list[Goal](ctx, c, "/goals/"+gid+"/subgoals",
 		url.Values{"opt_fields": {goalFieldsNoNotes}}, false, nil))
 }
 
@@ -441,8 +441,31 @@ func (c *Client) WorkspaceUsers(ctx context.Context, workspaceGID string) iter.S
 }
 
 func checkGID(method, gid string) error {
-	if strings.TrimSpace(gid) == "" {
-		return fmt.Errorf("asana: %s: empty GID", method)
+	if !IsGID(gid) {
+		if len(gid) > 40 {
+			gid = gid[:40] + "…"
+		}
+		return fmt.Errorf("asana: %s: %q is not an Asana GID (1 to %d digits)", method, gid, MaxGIDDigits)
 	}
 	return nil
+}
+
+// MaxGIDDigits is the most digits IsGID accepts: Asana's GIDs are numbers
+// of 16 digits or so, written as strings; twice that leaves room to grow.
+const MaxGIDDigits = 32
+
+// IsGID reports whether s is written as an Asana GID: 1 to MaxGIDDigits
+// ASCII digits. A GID goes into request paths as it is, so the client
+// refuses anything else before a request is made (no path of a GID with a
+// '/' or a space, escaped or not, ever reaches Asana).
+func IsGID(s string) bool {
+	if s == "" || len(s) > MaxGIDDigits {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -273,17 +273,7 @@ func checkEmployees(emps []Employee) error {
 }
 
 // isGID reports whether s looks like an Asana GID: digits only.
-func isGID(s string) bool {
-	if s == "" || len(s) > 32 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+func isGID(s string) bool { return asana.IsGID(s) }
 
 // clip keeps a bad value short enough to quote in an error.
 func clip(s string) string {
