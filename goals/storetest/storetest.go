@@ -36,7 +36,11 @@ type Store interface {
 //
 //   - every field of a Goal and a KeyResult reads back as written (SyncedAt
 //     to the microsecond, in UTC; dates as written; a nil Progress or
-//     TimePeriod as nil; StatusSource and TimePeriod included);
+//     TimePeriod as nil; StatusSource and TimePeriod included), and a goal
+//     written again reads back as the later write, SyncedAt included;
+//   - neither a write nor a read shares memory with the store: changing a
+//     Write's goals after WriteGoals, or what Goals returned, changes
+//     nothing stored;
 //   - stored order is: after a complete write, the written goals in order,
 //     then the retained ones in their previous order; after a partial
 //     write, stored goals keep their places and new ones follow in order;
@@ -65,6 +69,8 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"ReaderNeverSeesATornWrite", testTornRead},
 		{"EmptyCompleteWriteClearsEmployee", testEmptyComplete},
 		{"ScopedWriteLeavesGoalsOutsideTheWindow", testScopedWrite},
+		{"ResyncRefreshesSyncedAt", testResyncRefreshesSyncedAt},
+		{"NoMemorySharedWithCallers", testNoSharedMemory},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
 	}
@@ -129,6 +135,14 @@ func withStatus(g goals.Goal, s status.Status) goals.Goal {
 func krStatus(g goals.Goal, s status.Status) goals.Goal {
 	for i := range g.KeyResults {
 		g.KeyResults[i].Status = s
+	}
+	return g
+}
+
+// krOf files g's Key Results under another goal's GID.
+func krOf(g goals.Goal, goalGID string) goals.Goal {
+	for i := range g.KeyResults {
+		g.KeyResults[i].GoalGID = goalGID
 	}
 	return g
 }
@@ -262,6 +276,7 @@ func testInvalidWrite(t *testing.T, s Store) {
 		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), withStatus(bare("e1", "6"), "")}, Complete: true},
 		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), withStatus(bare("e1", "6"), "green")}, Complete: true},
 		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), krStatus(withKeyResults(bare("e1", "6"), "61"), "done")}, Complete: true},
+		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), krOf(withKeyResults(bare("e1", "6"), "61"), "5")}, Complete: true},
 	}
 	for i, w := range bad {
 		if err := s.WriteGoals(context.Background(), w); err == nil {
@@ -518,4 +533,43 @@ func describeTags(gs []goals.Goal) string {
 		fmt.Fprintf(&b, "%s(%d KRs) ", g.Name, len(g.KeyResults))
 	}
 	return b.String()
+}
+
+// testResyncRefreshesSyncedAt writes the same goal again, a day later: it
+// reads back with the later SyncedAt, whether the write is complete or
+// partial, so a host can tell how fresh each row is.
+func testResyncRefreshesSyncedAt(t *testing.T, s Store) {
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1), Goal("e1", "2", 0)}, Complete: true})
+	for i, complete := range []bool{true, false} {
+		later := syncedAt.Add(time.Duration(i+1) * 24 * time.Hour)
+		g1, g2 := Goal("e1", "1", 1), Goal("e1", "2", 0)
+		g1.SyncedAt, g2.SyncedAt = later, later
+		write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{g1, g2}, Complete: complete})
+		gs := expectGIDs(t, s, "e1", "1,2")
+		for _, g := range gs {
+			if !g.SyncedAt.Equal(later) {
+				t.Errorf("complete=%v: goal %s SyncedAt = %v after a re-sync at %v", complete, g.GID, g.SyncedAt, later)
+			}
+		}
+	}
+}
+
+// testNoSharedMemory changes, after the call, everything a write passed
+// and a read returned that a store could keep a reference to: Metrics,
+// time periods, Key Results. The store must not change.
+func testNoSharedMemory(t *testing.T, s Store) {
+	g := Goal("e1", "1", 2) // Key Result 1 has a Metric
+	w := goals.Write{EmployeeID: "e1", Goals: []goals.Goal{g}, Complete: true}
+	write(t, s, w)
+	scribble := func(g *goals.Goal) {
+		g.Metric.Current = -1
+		g.TimePeriod.DisplayName = "changed"
+		g.KeyResults[1].Metric.Current = -1
+		g.KeyResults[0].Name = "changed"
+	}
+	scribble(&w.Goals[0])
+	gs := expectGIDs(t, s, "e1", "1")
+	same(t, gs[0], Goal("e1", "1", 2))
+	scribble(&gs[0])
+	same(t, read(t, s, "e1")[0], Goal("e1", "1", 2))
 }
