@@ -250,6 +250,9 @@ func TestCancelAfterTheGuardTrippedReportsNoRemovalsHeld(t *testing.T) {
 	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenNone || e.RemovalsHeld != 0 {
 		t.Errorf("ada = %+v, want not written and no removals held", e)
 	}
+	if rep.RemovalsHeld != 0 || rep.RemovalsHeldReason != "" {
+		t.Errorf("report holds %d removals back (%q); nobody was written, so none was held", rep.RemovalsHeld, rep.RemovalsHeldReason)
+	}
 	if n := len(stored(t, store.MemoryStore, "emp-ada")); n != 14 {
 		t.Errorf("ada has %d goals stored, want 14", n)
 	}

@@ -63,6 +63,18 @@ func (r *run) cancelledWhileWriting(ctx context.Context, plans []employeePlan, f
 		p.er.Error = joinReasons(p.er.Error, "the sync was cancelled before this employee was written; stored goals unchanged")
 		r.finish(ctx, p.er)
 	}
+	// Only the employees written held removals back: the report's total
+	// is theirs.
+	held := 0
+	for _, p := range plans[:from] {
+		held += p.er.RemovalsHeld
+	}
+	if held != r.report.RemovalsHeld {
+		r.report.RemovalsHeld = held
+		if held == 0 {
+			r.report.RemovalsHeldReason = ""
+		}
+	}
 	return fmt.Errorf("goals: sync cancelled while writing: %d of %d employees written, the others left as stored: %w",
 		from, len(plans), cause)
 }
