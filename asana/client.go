@@ -362,7 +362,30 @@ func pooledTransport(maxInFlight int) http.RoundTripper {
 	}
 	t = t.Clone()
 	t.MaxIdleConnsPerHost = maxInFlight
+	t.OnProxyConnectResponse = proxyRefusal
 	return t
+}
+
+// ProxyError is a proxy (HTTPS_PROXY) that refused to open the connection
+// to Asana: its answer to CONNECT was not 200. It is a matter of the
+// proxy's configuration or rules, not of Asana, so it is not retried, and
+// it never reads as Asana's own 403 or 407.
+type ProxyError struct {
+	Proxy  string // the proxy's scheme and host, without credentials
+	Status string // the proxy's answer, e.g. "403 Forbidden"
+}
+
+func (e *ProxyError) Error() string {
+	return fmt.Sprintf("the proxy %s refused the connection to Asana: %s (check HTTPS_PROXY, NO_PROXY and the proxy's rules)", e.Proxy, e.Status)
+}
+
+// proxyRefusal is the client transport's OnProxyConnectResponse: it turns
+// a CONNECT refused by the proxy into a *ProxyError.
+func proxyRefusal(_ context.Context, proxy *url.URL, _ *http.Request, resp *http.Response) error {
+	if resp.StatusCode == http.StatusOK {
+		return nil
+	}
+	return &ProxyError{Proxy: proxy.Scheme + "://" + proxy.Host, Status: resp.Status}
 }
 
 // checkRetry retries connection errors, unreadable bodies, 429 and 5xx; it
@@ -375,7 +398,8 @@ func checkRetry(maxWait time.Duration) retryablehttp.CheckRetry {
 			return false, ctx.Err()
 		}
 		var we *waitError
-		if errors.Is(err, errBodyTooLarge) || errors.Is(err, errInsecureRedirect) || errors.Is(err, errRefused) || errors.As(err, &we) {
+		var pe *ProxyError
+		if errors.Is(err, errBodyTooLarge) || errors.Is(err, errInsecureRedirect) || errors.Is(err, errRefused) || errors.As(err, &we) || errors.As(err, &pe) {
 			return false, err
 		}
 		if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
