@@ -1,10 +1,13 @@
 package goals_test
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
+	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/status"
 )
@@ -91,5 +94,47 @@ func TestUnreadableRecordIsSkippedAndCounted(t *testing.T) {
 				t.Errorf("ada = %+v, want partial", e)
 			}
 		})
+	}
+}
+
+// A name longer than MaxNameRunes (goal or Key Result) is stored cut to
+// that many characters, never inside one.
+func TestLongNamesAreCappedInTheStore(t *testing.T) {
+	long := strings.Repeat("名前🎯 ", 2000) // 8,000 runes
+	m := newMock(t, wsGoal{gid: "1", name: long, owner: "501", subs: []string{"2"}}, wsGoal{gid: "2", name: long})
+	store := goals.NewMemoryStore()
+	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	gs := stored(t, store, "emp-ada")
+	if len(gs) != 1 || len(gs[0].KeyResults) != 1 {
+		t.Fatalf("stored %+v", gs)
+	}
+	for what, name := range map[string]string{"goal": gs[0].Name, "key result": gs[0].KeyResults[0].Name} {
+		if n := utf8.RuneCountInString(name); n > goals.MaxNameRunes || n < goals.MaxNameRunes-4 || !utf8.ValidString(name) || !strings.HasPrefix(long, name) {
+			t.Errorf("%s name stored with %d runes (valid %v, a prefix %v), want at most %d, cut cleanly", what, n, utf8.ValidString(name), strings.HasPrefix(long, name), goals.MaxNameRunes)
+		}
+	}
+}
+
+// A nil client or store, typed or not, is a configuration error before any
+// request, never a panic.
+func TestNilClientOrStoreIsAConfigError(t *testing.T) {
+	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"})
+	var nilStore *goals.MemoryStore
+	var nilClient *asana.Client
+	for name, ing := range map[string]*goals.Ingester{
+		"typed nil store":  goals.NewIngester(m.newClient(t), nilStore, testConfig()),
+		"nil store":        goals.NewIngester(m.newClient(t), nil, testConfig()),
+		"typed nil client": goals.NewIngester(nilClient, goals.NewMemoryStore(), testConfig()),
+	} {
+		_, err := ing.Sync(t.Context(), []goals.Employee{ada})
+		var ce *goals.GoalsConfigError
+		if !errors.As(err, &ce) {
+			t.Errorf("%s: err = %v, want a GoalsConfigError", name, err)
+		}
+	}
+	if n := m.total(); n != 0 {
+		t.Errorf("%d requests made", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -71,7 +72,7 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 	if in.client == nil {
 		return nil, &GoalsConfigError{Field: "client", Problem: "no Asana client (nil)"}
 	}
-	if in.store == nil {
+	if isNil(in.store) {
 		return nil, &GoalsConfigError{Field: "store", Problem: "no store (nil)"}
 	}
 	reader, _ := in.store.(Reader)
@@ -425,7 +426,7 @@ func (r *run) toGoal(employeeID string, g asana.Goal) Goal {
 	return Goal{
 		EmployeeID:   employeeID,
 		GID:          g.GID,
-		Name:         g.Name,
+		Name:         capName(g.Name),
 		Description:  desc,
 		StartOn:      g.StartOn,
 		DueOn:        g.DueOn,
@@ -438,6 +439,28 @@ func (r *run) toGoal(employeeID string, g asana.Goal) Goal {
 		SyncedAt:     r.syncedAt,
 	}
 }
+
+// isNil reports whether v is nil or a nil pointer, map, slice, func or
+// channel in an interface: a host's (*MyStore)(nil) is no store either.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// MaxNameRunes caps the name of a goal or Key Result as a sync stores it,
+// in Unicode characters: Asana's names are short, and a name longer than
+// this (a workspace member pasting a document into it) is cut, never inside
+// a character, so that no name fills the host's database. The [GOALS]
+// block clips names much shorter still (prompt.Options.MaxNameRunes).
+const MaxNameRunes = 1000
+
+func capName(s string) string { return htmltext.Truncate(s, MaxNameRunes) }
 
 // periodView is what Period.Includes reads of a scanned goal (its dates
 // and time period), without the cost of a whole Goal (its description).
@@ -472,7 +495,7 @@ func toKeyResults(mapper *status.Mapper, parentGID string, subs []asana.Goal) ([
 		krs = append(krs, KeyResult{
 			GoalGID:      parentGID,
 			GID:          s.GID,
-			Name:         s.Name,
+			Name:         capName(s.Name),
 			Status:       st,
 			RawStatus:    raw,
 			StatusSource: src,
