@@ -5,10 +5,11 @@ import "context"
 // request is one logical request's own state, from get through the retry
 // hooks to the transport. go-retryablehttp hands its hooks and the
 // transport the *http.Request alone, so the state rides in the request's
-// context as this one value: get makes it, the request log hook writes
-// attempts (before each attempt, on the goroutine that called get, which
-// reads it once Do has returned), and the transport reads shape and
-// urgent.
+// context as this one value: its maker sets shape and urgent, which the
+// transport reads; the request log hook writes attempts (before each
+// attempt, on the goroutine that called get, which reads it once Do has
+// returned); get keeps the body of an answer that did not decode, for a
+// listing to read record by record.
 type request struct {
 	// shape is what a 2xx answer's "data" must be: shapeList, shapeItem, or
 	// 0 for any JSON. The transport checks it, so that a wrong shape is
@@ -20,6 +21,9 @@ type request struct {
 	urgent bool
 	// attempts counts the attempts made so far.
 	attempts int
+	// body is the answer's body when it was 2xx, of the wanted shape, but
+	// did not decode into the value asked for; nil otherwise.
+	body []byte
 }
 
 type requestKey struct{}

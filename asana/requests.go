@@ -101,6 +101,7 @@ func (c *Client) get(ctx context.Context, r *request, path string, query url.Val
 		return e
 	}
 	if err := json.Unmarshal(data, v); err != nil {
+		r.body = data
 		return &Error{Method: http.MethodGet, Path: path, StatusCode: resp.StatusCode,
 			Excerpt: excerpt(c.redact.bytes(data)), Attempts: r.attempts, Err: fmt.Errorf("decoding JSON: %w", err)}
 	}
@@ -177,9 +178,18 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 			ch := make(chan pageAnswer[T], 1)
 			get := func() {
 				var a pageAnswer[T]
-				a.err = c.get(ctx, &request{shape: shapeList, urgent: urgent}, path, q, &a.page)
-				if a.err == nil {
-					a.items, a.bad = decodeRecords[T](c, path, a.page.Data)
+				r := &request{shape: shapeList, urgent: urgent}
+				a.err = c.get(ctx, r, path, q, &a.page)
+				if a.err != nil && r.body != nil {
+					// A page that is a list but that did not decode: read
+					// it again record by record, so that one record the
+					// client cannot read is that record's error alone.
+					var raw listResponse[json.RawMessage]
+					if json.Unmarshal(r.body, &raw) == nil {
+						a.err = nil
+						a.page.NextPage = raw.NextPage
+						a.page.Data, a.bad = decodeRecords[T](c, path, raw.Data)
+					}
 				}
 				ch <- a
 			}
@@ -224,7 +234,7 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 					}
 				}
 			}
-			for i, item := range a.items {
+			for i, item := range page.Data {
 				var err error
 				if a.bad != nil && a.bad[i] != nil {
 					err = a.bad[i]
@@ -256,10 +266,9 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 // pageAnswer is one page of a listing, or why it could not be had: its
 // records, each decoded or, in bad, why it could not be.
 type pageAnswer[T any] struct {
-	page  listResponse[json.RawMessage]
-	items []T
-	bad   []*RecordError
-	err   error
+	page listResponse[T]
+	bad  []*RecordError // nil, or one entry per record: nil for those read
+	err  error
 }
 
 // decodeRecords decodes a page's records one by one, so that one record the
