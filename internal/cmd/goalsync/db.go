@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
@@ -30,28 +32,97 @@ type syncStore interface {
 // dbTarget is a parsed -db value.
 type dbTarget struct {
 	dialect sqlstore.Dialect
-	dsn     string // what sql.Open gets
-	shown   string // what messages show: the path, or the URL without its password
-	secret  string // the URL's password, "" if none; never shown
+	dsn     string   // what sql.Open gets
+	shown   string   // what messages show: the path, or the DSN with its passwords replaced
+	secrets []string // the DSN's passwords, as given and unescaped; never shown
 }
 
-// isPostgresURL reports whether a -db value names a PostgreSQL database.
+// isPostgresURL reports whether a -db value names a PostgreSQL database:
+// a postgres:// or postgresql:// URL, or a key/value DSN.
 func isPostgresURL(s string) bool {
 	lower := strings.ToLower(s)
-	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
+	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://") || isKeyValueDSN(s)
 }
 
-// parseDB reads a -db value: a postgres:// or postgresql:// URL, or the
-// path of a SQLite database file. Errors never show a password.
+// keyValueDSN matches the start of a libpq key/value DSN ("host=… dbname=…"),
+// which pgx accepts as well as a URL.
+var keyValueDSN = regexp.MustCompile(`^\s*(host|hostaddr|port|dbname|database|user|password|passfile|sslmode|` +
+	`connect_timeout|application_name|search_path|service|target_session_attrs|options)\s*=`)
+
+func isKeyValueDSN(s string) bool { return keyValueDSN.MatchString(s) }
+
+// dsnPassword matches a password= of a key/value DSN with its value: a
+// quoted value (with \' and \\ escapes) or one up to the next space.
+var dsnPassword = regexp.MustCompile(`(^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)`)
+
+// redactPasswords returns a -db value to show and the passwords it holds:
+// the URL's user info and every password= query parameter, or the
+// password= of a key/value DSN, each replaced with xxxxx.
+func redactPasswords(s string, u *url.URL) (shown string, secrets []string) {
+	add := func(v ...string) {
+		for _, x := range v {
+			if x != "" && !slices.Contains(secrets, x) {
+				secrets = append(secrets, x)
+			}
+		}
+	}
+	if u == nil {
+		for _, m := range dsnPassword.FindAllStringSubmatch(s, -1) {
+			v := m[2]
+			add(v, strings.Trim(v, "'"), strings.NewReplacer(`\'`, "'", `\\`, `\`).Replace(strings.Trim(v, "'")))
+		}
+		return dsnPassword.ReplaceAllString(s, "${1}password=xxxxx"), secrets
+	}
+	r := *u
+	if pw, ok := u.User.Password(); ok {
+		add(pw, url.PathEscape(pw), url.QueryEscape(pw))
+		r.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	params := strings.Split(u.RawQuery, "&")
+	for i, p := range params {
+		k, v, _ := strings.Cut(p, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			key = k
+		}
+		if !strings.EqualFold(key, "password") {
+			continue
+		}
+		dec, _ := url.QueryUnescape(v)
+		add(v, dec)
+		params[i] = k + "=xxxxx"
+	}
+	r.RawQuery = strings.Join(params, "&")
+	return r.String(), secrets
+}
+
+// hide replaces every password of t in msg.
+func (t dbTarget) hide(msg string) string {
+	secrets := slices.Clone(t.secrets)
+	// The longest first, so that a password that holds another goes whole.
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	for _, s := range secrets {
+		msg = strings.ReplaceAll(msg, s, "xxxxx")
+	}
+	return msg
+}
+
+// parseDB reads a -db value: a postgres:// or postgresql:// URL or a
+// key/value DSN, or the path of a SQLite database file. Errors never show a
+// password.
 func parseDB(s string) (dbTarget, error) {
+	if isKeyValueDSN(s) {
+		shown, secrets := redactPasswords(s, nil)
+		return dbTarget{dialect: sqlstore.Postgres, dsn: s, shown: shown, secrets: secrets}, nil
+	}
 	if isPostgresURL(s) {
 		u, err := url.Parse(s)
 		if err != nil || u.Host == "" {
 			// url.Parse errors quote the input, password included.
 			return dbTarget{}, errors.New("-db: not a valid PostgreSQL URL; expected postgres://user:password@host:5432/dbname?sslmode=…")
 		}
-		pw, _ := u.User.Password()
-		return dbTarget{dialect: sqlstore.Postgres, dsn: s, shown: u.Redacted(), secret: pw}, nil
+		shown, secrets := redactPasswords(s, u)
+		return dbTarget{dialect: sqlstore.Postgres, dsn: s, shown: shown, secrets: secrets}, nil
 	}
 	if s == "" {
 		return dbTarget{}, errors.New("-db: empty; give a SQLite file path or a postgres:// URL")
@@ -85,11 +156,7 @@ func openStore(ctx context.Context, t dbTarget) (syncStore, func(), error) {
 		if db != nil {
 			db.Close()
 		}
-		msg := err.Error()
-		if t.secret != "" {
-			msg = strings.ReplaceAll(msg, t.secret, "xxxxx")
-		}
-		return nil, nil, fmt.Errorf("-db %s: %s: %s", t.shown, what, msg)
+		return nil, nil, fmt.Errorf("-db %s: %s: %s", t.shown, what, t.hide(err.Error()))
 	}
 	db, err := sql.Open(driver, t.dsn)
 	if err != nil {

@@ -395,6 +395,8 @@ func TestParseDB(t *testing.T) {
 		{"./a://b.db", sqlstore.SQLite, "./a://b.db", "file:./a://b.db?" + sqlitePragmas},
 		{"postgres://u:pw@db.example.com/goals?sslmode=require", sqlstore.Postgres, "postgres://u:xxxxx@db.example.com/goals?sslmode=require",
 			"postgres://u:pw@db.example.com/goals?sslmode=require"},
+		{"host=db.example.com password='p w' dbname=goals", sqlstore.Postgres, "host=db.example.com password=xxxxx dbname=goals",
+			"host=db.example.com password='p w' dbname=goals"},
 		{"PostgreSQL://db.example.com/goals", sqlstore.Postgres, "PostgreSQL://db.example.com/goals", "PostgreSQL://db.example.com/goals"},
 	} {
 		got, err := parseDB(tc.in)
@@ -460,4 +462,58 @@ func withoutNUL(ws *asanafake.Workspace) *asanafake.Workspace {
 		c.Goals[i].Name = strings.ReplaceAll(c.Goals[i].Name, "\x00", "\uFFFD")
 	}
 	return c
+}
+
+// partOf reports the first run of four or more characters of secret
+// found in out, or "".
+func partOf(secret, out string) string {
+	const minPart = 4
+	for i := 0; i+minPart <= len(secret); i++ {
+		if p := secret[i : i+minPart]; strings.Contains(out, p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// A PostgreSQL password given in any form pgx accepts (the URL's user
+// info, a password= query parameter, a key/value DSN's password=, quoted
+// or not) never shows, whole or in part: the -db value is shown with the
+// password replaced.
+func TestDBPasswordNeverShown(t *testing.T) {
+	t.Chdir(t.TempDir()) // a -db misread as a SQLite path lands here
+	_, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	real := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", demoEmployeesCSV(t)}
+	const pw = "Qv7Zk9Jw3Xp"
+	for _, tc := range []struct {
+		name, db, shown string
+	}{
+		{"user info", "postgres://admin:" + pw + "@127.0.0.1:1/goals?sslmode=disable&connect_timeout=5",
+			"-db postgres://admin:xxxxx@127.0.0.1:1/goals?sslmode=disable&connect_timeout=5"},
+		{"query parameter", "postgres://admin@127.0.0.1:1/goals?sslmode=disable&password=" + pw + "&connect_timeout=5",
+			"-db postgres://admin@127.0.0.1:1/goals?sslmode=disable&password=xxxxx&connect_timeout=5"},
+		{"query parameter escaped", "postgresql://admin@127.0.0.1:1/goals?password=" + pw + "%21%40&connect_timeout=5",
+			"-db postgresql://admin@127.0.0.1:1/goals?password=xxxxx&connect_timeout=5"},
+		{"both", "postgres://admin:" + pw + "1@127.0.0.1:1/goals?password=" + pw + "2&connect_timeout=5",
+			"-db postgres://admin:xxxxx@127.0.0.1:1/goals?password=xxxxx&connect_timeout=5"},
+		{"key/value", "host=127.0.0.1 port=1 user=admin password=" + pw + " dbname=goals sslmode=disable connect_timeout=5",
+			"-db host=127.0.0.1 port=1 user=admin password=xxxxx dbname=goals sslmode=disable connect_timeout=5"},
+		{"key/value quoted", "host=127.0.0.1 port=1 user=admin password = '" + pw + ` \' x' dbname=goals connect_timeout=5`,
+			"-db host=127.0.0.1 port=1 user=admin password=xxxxx dbname=goals connect_timeout=5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runCmd(t, tokenEnvMap(testToken), append(slices.Clone(real), "-db", tc.db)...)
+			if p := partOf(pw, res.stdout+res.stderr); p != "" {
+				t.Errorf("the output shows %q of the password:\nstdout:\n%s\nstderr:\n%s", p, res.stdout, res.stderr)
+			}
+			res.wantCode(t, exitUsage)
+			res.wantOneErrorLine(t, tc.shown+": cannot open the database", "nothing was requested")
+		})
+	}
+	res := runCmd(t, nil, "-demo", "-db", "host=127.0.0.1 password="+pw)
+	res.wantCode(t, exitUsage)
+	res.wantOneErrorLine(t, "-demo with -db takes a SQLite file only")
+	if entries, _ := os.ReadDir("."); len(entries) > 0 {
+		t.Errorf("a PostgreSQL -db was taken for a SQLite file: %s created", entries[0].Name())
+	}
 }

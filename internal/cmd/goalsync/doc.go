@@ -40,9 +40,10 @@
 //	                    file below)
 //	  -db PATH|URL      sync into the database PATH|URL instead of memory: a file
 //	                    path is a SQLite database (created, with its tables, if
-//	                    missing); a postgres:// or postgresql:// URL is PostgreSQL
-//	                    (tables created if missing). A database that cannot be
-//	                    opened or written is a configuration error
+//	                    missing); a postgres:// or postgresql:// URL, or a
+//	                    key/value DSN (host=… dbname=…), is PostgreSQL (tables
+//	                    created if missing). A database that cannot be opened or
+//	                    written is a configuration error
 //	  -format F         the output format F: text or json (see Output below)
 //	                    (default text)
 //	  -period FROM..TO  the review window FROM..TO of the text output's [GOALS]

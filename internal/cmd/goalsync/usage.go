@@ -39,9 +39,10 @@ func (o *options) flagSet() *flag.FlagSet {
 	fs.StringVar(&o.db, "db", "",
 		"sync into the database `PATH|URL` instead of memory: a file\n"+
 			"path is a SQLite database (created, with its tables, if\n"+
-			"missing); a postgres:// or postgresql:// URL is PostgreSQL\n"+
-			"(tables created if missing). A database that cannot be\n"+
-			"opened or written is a configuration error")
+			"missing); a postgres:// or postgresql:// URL, or a\n"+
+			"key/value DSN (host=… dbname=…), is PostgreSQL (tables\n"+
+			"created if missing). A database that cannot be opened or\n"+
+			"written is a configuration error")
 	fs.StringVar(&o.format, "format", "text",
 		"the output format `F`: text or json (see Output below)")
 	fs.StringVar(&o.periodText, "period", "",
