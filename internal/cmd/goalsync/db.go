@@ -5,11 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
@@ -108,8 +111,8 @@ func (t dbTarget) hide(msg string) string {
 }
 
 // parseDB reads a -db value: a postgres:// or postgresql:// URL or a
-// key/value DSN, or the path of a SQLite database file. Errors never show a
-// password.
+// key/value DSN, or the path of a SQLite database file (which
+// checkSQLitePath checks). Errors never show a password.
 func parseDB(s string) (dbTarget, error) {
 	if isKeyValueDSN(s) {
 		shown, secrets := redactPasswords(s, nil)
@@ -130,10 +133,38 @@ func parseDB(s string) (dbTarget, error) {
 	if i := strings.Index(s, "://"); i > 0 && !strings.ContainsAny(s[:i], `/\.`) {
 		return dbTarget{}, fmt.Errorf("-db: %s:// databases are not supported; give a SQLite file path or a postgres:// URL", clip(s[:i]))
 	}
-	if fi, err := os.Stat(s); err == nil && fi.IsDir() {
-		return dbTarget{}, fmt.Errorf("-db %s: a directory, not a database file; name a file in it, e.g. %s", s, strings.TrimSuffix(s, string(os.PathSeparator))+string(os.PathSeparator)+"goals.db")
-	}
 	return dbTarget{dialect: sqlstore.SQLite, dsn: sqliteDSN(s), shown: s}, nil
+}
+
+// checkSQLitePath refuses, before SQLite opens anything, a -db path that
+// is not a regular file nor a file to create in an existing directory:
+// SQLite would write its journal beside a device (/dev/null-journal),
+// hang on a named pipe, and say only "unable to open database file" of a
+// missing directory. :memory: is refused too: it would keep nothing.
+func checkSQLitePath(s string) error {
+	if s == ":memory:" {
+		return errors.New("-db :memory: is a SQLite database in memory, which keeps nothing once the command ends; " +
+			"leave -db out for a sync in memory, or give a file path")
+	}
+	fi, err := os.Stat(s)
+	switch {
+	case err == nil && fi.IsDir():
+		return fmt.Errorf("-db %s: a directory, not a database file; name a file in it, e.g. %s", s, strings.TrimSuffix(s, string(os.PathSeparator))+string(os.PathSeparator)+"goals.db")
+	case err == nil && !fi.Mode().IsRegular():
+		return fmt.Errorf("-db %s: not a regular file (a device, named pipe or socket); give the path of a SQLite database file", s)
+	case err == nil, !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
+		// A file, or one SQLite may still open (a permission error is
+		// its to report).
+		return nil
+	}
+	dir := filepath.Dir(s)
+	switch di, err := os.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("-db %s: directory %s does not exist; create it first", s, dir)
+	case errors.Is(err, syscall.ENOTDIR), err == nil && !di.IsDir():
+		return fmt.Errorf("-db %s: %s is not a directory", s, dir)
+	}
+	return nil
 }
 
 // sqliteDSN is the modernc.org/sqlite name of the database file at path:

@@ -324,7 +324,7 @@ func TestDBErrors(t *testing.T) {
 		want []string
 	}{
 		{"a directory", []string{"-db", dir}, []string{"-db " + dir + ": a directory"}},
-		{"in a missing directory", []string{"-db", filepath.Join(dir, "missing", "goals.db")}, []string{"cannot open the database", "nothing was requested"}},
+		{"in a missing directory", []string{"-db", filepath.Join(dir, "missing", "goals.db")}, []string{"directory " + filepath.Join(dir, "missing") + " does not exist"}},
 		{"not a database", []string{"-db", notDB}, []string{"-db " + notDB, "not a database"}},
 		{"empty", []string{"-db", ""}, []string{"-db: empty"}},
 		{"another scheme", []string{"-db", "mysql://u:" + password + "@localhost/db"}, []string{"mysql:// databases are not supported"}},

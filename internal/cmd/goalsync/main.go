@@ -19,6 +19,7 @@ import (
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/goals/sqlstore"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
 	"github.com/perfcopilot/asanagoals/prompt"
 )
@@ -286,6 +287,9 @@ func (c *cli) openStore(ctx context.Context) (store syncStore, closeStore func()
 		return goals.NewMemoryStore(), func() {}, nil
 	}
 	target, err := parseDB(c.opts.db)
+	if err == nil && target.dialect == sqlstore.SQLite {
+		err = checkSQLitePath(c.opts.db)
+	}
 	if err != nil {
 		return nil, nil, usageError("%w", err)
 	}
