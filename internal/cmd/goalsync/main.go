@@ -319,7 +319,7 @@ func (c *cli) runCheck(ctx context.Context) error {
 		seen = "its goals are readable"
 	}
 	fmt.Fprintf(c.stdout, "OK: the token belongs to %s (Asana user %s); workspace %s: %s.\n",
-		oneLine(conn.User.Name), conn.User.GID, c.opts.workspace, seen)
+		oneLine(conn.User.Name), oneLine(conn.User.GID), c.opts.workspace, seen)
 	return nil
 }
 
@@ -552,17 +552,10 @@ func (c *cli) errorf(format string, args ...any) {
 	fmt.Fprintf(c.stderr, "goalsync: %s\n", msg)
 }
 
-// oneLine replaces line breaks and other control characters with spaces,
-// so that text from Asana or from a file cannot span lines or drive a
-// terminal.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || (r >= 0x7f && r < 0xa0) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-}
+// oneLine returns s as one line cleaned as the [GOALS] block cleans
+// names (prompt.OneLine): text from Asana or from a file can neither span
+// lines, nor drive a terminal, nor reorder what a reader sees.
+func oneLine(s string) string { return prompt.OneLine(s) }
 
 // clip keeps a value the user typed short enough to quote.
 func clip(s string) string {
