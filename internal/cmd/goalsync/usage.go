@@ -196,8 +196,8 @@ also after a failed sync:
 Exit status:
   0  every employee synced
   1  the sync failed outright (e.g. Asana refused the token, or answered
-     what Asana cannot have meant), or it was interrupted; one line on
-     stderr says why
+     what Asana cannot have meant), or it was interrupted (SIGINT,
+     SIGTERM or SIGHUP); one line on stderr says why
   2  usage or configuration error (including a -db that cannot be used);
      nothing was requested from Asana
   3  some employees could not be synced, or removals were held back (see
