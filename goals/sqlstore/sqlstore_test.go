@@ -71,6 +71,14 @@ var schemaSeq atomic.Int64
 // openPostgres returns a store in a schema of its own on the test server.
 func openPostgres(t *testing.T) *sqlstore.Store {
 	t.Helper()
+	db, _ := openPostgresDB(t)
+	return migrated(t, db, sqlstore.Postgres)
+}
+
+// openPostgresDB returns a database whose search path is an empty schema
+// of its own on the test server, and the DSN that opens it.
+func openPostgresDB(t *testing.T) (*sql.DB, string) {
+	t.Helper()
 	dsn := os.Getenv(postgresDSNEnv)
 	if dsn == "" {
 		if os.Getenv("CI") != "" {
@@ -92,12 +100,13 @@ func openPostgres(t *testing.T) *sqlstore.Store {
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	db, err := sql.Open("pgx", dsn+sep+"search_path="+schema)
+	dsn += sep + "search_path=" + schema
+	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return migrated(t, db, sqlstore.Postgres)
+	return db, dsn
 }
 
 func TestPostgres(t *testing.T) {
