@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/goals/sqlstore"
+	"github.com/perfcopilot/asanagoals/goals/storetest"
 )
 
 // lockGuard bounds how long a test lets Migrate wait for a lock that the
@@ -125,5 +127,33 @@ func TestConcurrentFirstMigrations(t *testing.T) {
 		if n == 0 {
 			t.Fatalf("round %d: no table after the migrations", round)
 		}
+	}
+}
+
+// A read or a write whose context has a deadline, on a table another
+// session has locked (LOCK TABLE … IN ACCESS EXCLUSIVE MODE), ends before
+// the deadline with an error for which IsLockWait is true: the caller
+// can say the database was waiting on a lock, not only that time ran out.
+func TestLockWaitEndsBeforeTheDeadline(t *testing.T) {
+	db, dsn := openPostgresDB(t)
+	s := migrated(t, db, sqlstore.Postgres)
+	holdLock(t, dsn, "LOCK TABLE asana_goals IN ACCESS EXCLUSIVE MODE")
+	for name, op := range map[string]func(context.Context) error{
+		"read": func(ctx context.Context) error { _, err := s.Goals(ctx, "e1"); return err },
+		"write": func(ctx context.Context) error {
+			return s.WriteGoals(ctx, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{storetest.Goal("e1", "1", 0)}, Complete: true})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			err := op(ctx)
+			if !sqlstore.IsLockWait(err) {
+				t.Fatalf("err = %v, want a lock wait", err)
+			}
+			if ctx.Err() != nil {
+				t.Errorf("the lock wait ended with the deadline, not before it: %v", err)
+			}
+		})
 	}
 }

@@ -283,7 +283,7 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 	if timeout <= 0 {
 		timeout = DefaultLockTimeout
 	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL lock_timeout = %d", max(timeout.Milliseconds(), 1))); err != nil {
+	if timeout, err = s.boundLockWait(ctx, tx, timeout); err != nil {
 		return fmt.Errorf("sqlstore: migrate: set lock_timeout: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock("+migrateLockKey+")"); err != nil {
@@ -346,8 +346,8 @@ func lockError(step, table string, timeout time.Duration, err error) error {
 		if table != "" {
 			what = "the lock on " + table
 		}
-		return &lockWaitError{msg: fmt.Sprintf("sqlstore: migrate: %s: waited %s (the lock timeout) for %s, which another session holds "+
-			"(a long transaction, or LOCK TABLE); run again once it ends", step, timeout, what), err: err}
+		return &lockWaitError{msg: fmt.Sprintf("sqlstore: migrate: %s: gave up waiting for %s (lock timeout %s), which another session holds "+
+			"(a long transaction, or LOCK TABLE); run again once it ends", step, what, timeout), err: err}
 	}
 	return fmt.Errorf("sqlstore: migrate: %s: %w", step, err)
 }
@@ -439,6 +439,9 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
 	defer tx.Rollback() // a no-op once committed
+	if _, err := s.boundLockWait(ctx, tx, 0); err != nil {
+		return fmt.Errorf("sqlstore: set lock_timeout: %w", err)
+	}
 	if err := s.lockEmployee(ctx, tx, w.EmployeeID); err != nil {
 		return err
 	}
@@ -487,6 +490,31 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 		return fmt.Errorf("sqlstore: commit: %w", err)
 	}
 	return nil
+}
+
+// boundLockWait makes a PostgreSQL transaction give up on a lock that
+// another session holds (SQLSTATE 55P03, IsLockWait) after limit (0 for
+// none), and a little before ctx's deadline: the error then says that the
+// database waited on a lock, where the deadline would only say that time
+// ran out.
+//
+// It returns the lock timeout it set, 0 for none.
+func (s *Store) boundLockWait(ctx context.Context, tx *sql.Tx, limit time.Duration) (time.Duration, error) {
+	if s.dialect != Postgres {
+		return 0, nil
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		left := time.Until(deadline)
+		if d := left - min(left/10, 500*time.Millisecond); limit <= 0 || d < limit {
+			limit = d
+		}
+	}
+	if limit <= 0 {
+		return 0, nil
+	}
+	limit = max(limit.Truncate(time.Millisecond), time.Millisecond)
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL lock_timeout = %d", limit.Milliseconds()))
+	return limit, err
 }
 
 // lockEmployee serialises writes of one employee before the transaction
@@ -677,6 +705,9 @@ func (s *Store) Goals(ctx context.Context, employeeID string) ([]goals.Goal, err
 		return nil, fmt.Errorf("sqlstore: read goals of %s: begin: %w", employeeID, err)
 	}
 	defer tx.Rollback() // read only: nothing to commit
+	if _, err := s.boundLockWait(ctx, tx, 0); err != nil {
+		return nil, fmt.Errorf("sqlstore: read goals of %s: set lock_timeout: %w", employeeID, err)
+	}
 	out, byGID, err := readGoals(ctx, tx, employeeID)
 	if err != nil {
 		return nil, err

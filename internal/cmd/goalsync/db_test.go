@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals/sqlstore"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
 )
@@ -285,7 +286,8 @@ func TestDBTwoRunStory(t *testing.T) {
 }
 
 // The README's story with the demo: a sync into a SQLite file, a sync that
-// fails (here, its -timeout runs out at once), and the same rows after.
+// fails (here, it is interrupted as it sends its first request), and the
+// same rows after.
 func TestDemoDBFailedRunKeepsRows(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "goals.db")
 	res := runCmd(t, nil, "-demo", "-db", path)
@@ -295,9 +297,15 @@ func TestDemoDBFailedRunKeepsRows(t *testing.T) {
 		t.Fatal("the demo stored no goal")
 	}
 
-	res = runCmd(t, nil, "-demo", "-db", path, "-timeout", "1ns")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	interrupt := asana.WithHTTPClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		cancel() // a signal, as the first request leaves
+		return http.DefaultTransport.RoundTrip(r)
+	})})
+	res = runCmdWith(t, ctx, nil, hooks{clientOpts: []asana.Option{interrupt}}, "-demo", "-db", path)
 	res.wantCode(t, exitFailed)
-	res.wantOneErrorLine(t, "sync failed", "-timeout of 1ns ran out")
+	res.wantOneErrorLine(t, "sync failed", "(interrupted)")
 	if got := dbRows(t, path, true); !slices.Equal(got, stored) {
 		t.Errorf("the failed sync changed the database")
 	}
@@ -413,28 +421,7 @@ func TestParseDB(t *testing.T) {
 // -db with PostgreSQL, when a server is at hand: the first sync migrates
 // and stores, and the output reads back from it.
 func TestDBPostgres(t *testing.T) {
-	dsn := os.Getenv("ASANAGOALS_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ASANAGOALS_POSTGRES_DSN is not set: CI must run the PostgreSQL tests (.ci/run starts a server)")
-		}
-		t.Skip("ASANAGOALS_POSTGRES_DSN is not set; .ci/run starts a PostgreSQL server and sets it")
-	}
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := fmt.Sprintf("goalsync_%d_%d", os.Getpid(), time.Now().UnixNano())
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	dsn += sep + "search_path=" + schema
+	admin, dsn, schema := postgresSchema(t)
 
 	ws, emps := generated(t)
 	_, url := fake(t, ws, asanafake.Options{})
@@ -452,6 +439,36 @@ func TestDBPostgres(t *testing.T) {
 	if want := keptGoals(ws, emps); n != want {
 		t.Errorf("%d goals in PostgreSQL, want %d", n, want)
 	}
+}
+
+// postgresSchema returns a connection to the test server, the DSN of an
+// empty schema of the test's own there, and the schema's name; the schema
+// goes when the test ends. Without a server the test is skipped (but in
+// CI).
+func postgresSchema(t *testing.T) (admin *sql.DB, dsn, schema string) {
+	t.Helper()
+	dsn = os.Getenv("ASANAGOALS_POSTGRES_DSN")
+	if dsn == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ASANAGOALS_POSTGRES_DSN is not set: CI must run the PostgreSQL tests (.ci/run starts a server)")
+		}
+		t.Skip("ASANAGOALS_POSTGRES_DSN is not set; .ci/run starts a PostgreSQL server and sets it")
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	schema = fmt.Sprintf("goalsync_%d_%d", os.Getpid(), time.Now().UnixNano())
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return admin, dsn + sep + "search_path=" + schema, schema
 }
 
 // withoutNUL is ws as PostgreSQL keeps it: its text type cannot hold NUL, and
@@ -517,3 +534,8 @@ func TestDBPasswordNeverShown(t *testing.T) {
 		t.Errorf("a PostgreSQL -db was taken for a SQLite file: %s created", entries[0].Name())
 	}
 }
+
+// roundTripFunc is an http.RoundTripper from a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

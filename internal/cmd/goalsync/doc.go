@@ -69,7 +69,9 @@
 //	                    allows 1500 on paid plans, use 150 on a free domain
 //	                    (default 1500)
 //	  -timeout D        give up after this long, a duration D such as 90s or 45m;
-//	                    0 for no limit (default 30m)
+//	                    0 for no limit. It bounds opening the database and the
+//	                    sync; after a failure, reading the stored goals back for
+//	                    the output gets 5s of its own (default 30m)
 //	  -max-wait D       the longest Retry-After pause D of Asana's to wait out; a
 //	                    longer one ends the sync at once (exit 1) with an error
 //	                    saying how long Asana asked for (default 5m)

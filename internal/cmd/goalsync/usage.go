@@ -74,7 +74,9 @@ func (o *options) flagSet() *flag.FlagSet {
 			asana.PaidRequestsPerMinute, asana.FreeRequestsPerMinute))
 	fs.DurationVar(&o.timeout, "timeout", defaultTimeout,
 		"give up after this long, a duration `D` such as 90s or 45m;\n"+
-			"0 for no limit")
+			"0 for no limit. It bounds opening the database and the\n"+
+			"sync; after a failure, reading the stored goals back for\n"+
+			"the output gets 5s of its own")
 	fs.DurationVar(&o.maxWait, "max-wait", asana.DefaultMaxWait,
 		"the longest Retry-After pause `D` of Asana's to wait out; a\n"+
 			"longer one ends the sync at once (exit 1) with an error\n"+

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
+)
+
+// lockGuard bounds how long a test waits for a command that the rule
+// under test says must end by its -timeout or a signal (plus the short
+// bound of its read-back); past it the rule is broken. It orders nothing.
+const lockGuard = 40 * time.Second
+
+// lockGoals takes LOCK TABLE asana_goals IN ACCESS EXCLUSIVE MODE in a
+// session of its own on dsn, held until the test ends.
+func lockGoals(t *testing.T, dsn string) {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = tx.Rollback()
+		db.Close()
+	})
+	if _, err := tx.Exec("LOCK TABLE asana_goals IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitForLockWaiter returns once a session waits for a lock on the
+// schema's asana_goals, or when ctx ends.
+func waitForLockWaiter(ctx context.Context, admin *sql.DB, schema string) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var n int
+		if err := admin.QueryRowContext(ctx, `SELECT count(*) FROM pg_locks
+			WHERE NOT granted AND relation = to_regclass($1)`, schema+".asana_goals").Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// runGuarded runs the command on a goroutine and returns its result, or
+// false when it has not ended within guard.
+func runGuarded(t *testing.T, ctx context.Context, guard time.Duration, args ...string) (result, bool) {
+	t.Helper()
+	ch := make(chan result, 1)
+	go func() { ch <- runCmdCtx(t, ctx, tokenEnvMap(testToken), args...) }()
+	select {
+	case r := <-ch:
+		return r, true
+	case <-time.After(guard):
+		return result{}, false
+	}
+}
+
+// A PostgreSQL table locked by another session (LOCK TABLE … ACCESS
+// EXCLUSIVE) does not keep the command past its -timeout, nor past an
+// interrupt: every database step, the read-back of the output included,
+// ends, and the command exits 1 with one line that says the database was
+// waiting on a lock.
+func TestLockedTableEndsTheRun(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		timeout   string
+		interrupt bool
+		want      string
+	}{
+		{"by -timeout", "3s", false, "the -timeout of 3s ran out"},
+		{"by a signal", "0", true, "(interrupted)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			admin, dsn, schema := postgresSchema(t)
+			srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+			args := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", demoEmployeesCSV(t), "-db", dsn}
+			runCmd(t, tokenEnvMap(testToken), args...).wantCode(t, exitOK) // tables and goals
+			lockGoals(t, dsn)
+			before := srv.Stats().Requests
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.interrupt {
+				go func() {
+					wctx, wcancel := context.WithTimeout(ctx, lockGuard)
+					defer wcancel()
+					if err := waitForLockWaiter(wctx, admin, schema); err == nil {
+						cancel() // the signal's context, as main's
+					}
+				}()
+			}
+			res, done := runGuarded(t, ctx, lockGuard, append(args, "-timeout", tc.timeout)...)
+			if !done {
+				t.Fatalf("the command waited on the locked table for more than %s", lockGuard)
+			}
+			res.wantCode(t, exitFailed)
+			res.wantOneErrorLine(t, "waiting on a lock", tc.want)
+			if srv.Stats().Requests == before {
+				t.Errorf("no request reached Asana: the command stopped before the sync")
+			}
+		})
+	}
+}
