@@ -216,6 +216,14 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return fmt.Errorf("sqlstore: migrate: add %s.%s: %w", col.table, col.name, err)
 		}
 	}
+	if missing, err = s.missingColumns(ctx, s.db); err != nil {
+		return fmt.Errorf("sqlstore: migrate: read the tables' columns: %w", err)
+	}
+	if len(missing) > 0 {
+		// A column of the first schema, dropped since: Migrate adds only
+		// the columns added after it.
+		return fmt.Errorf("sqlstore: migrate: the tables lack %s", strings.Join(missing, ", "))
+	}
 	return nil
 }
 
@@ -329,8 +337,9 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 		return fmt.Errorf("sqlstore: migrate: read the tables' columns: %w", err)
 	}
 	if len(missing) > 0 {
-		// A host's table of the same name that Migrate cannot complete.
-		return fmt.Errorf("sqlstore: migrate: the tables still lack %s", strings.Join(missing, ", "))
+		// A column of the first schema, dropped since: Migrate adds only
+		// the columns added after it.
+		return fmt.Errorf("sqlstore: migrate: the tables lack %s", strings.Join(missing, ", "))
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlstore: migrate: commit: %w", err)
@@ -515,6 +524,52 @@ func (s *Store) boundLockWait(ctx context.Context, tx *sql.Tx, limit time.Durati
 	limit = max(limit.Truncate(time.Millisecond), time.Millisecond)
 	_, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL lock_timeout = %d", limit.Milliseconds()))
 	return limit, err
+}
+
+// probeEmployee is the employee of CheckWritable's write, rolled back.
+const probeEmployee = "asanagoals:write-probe"
+
+// CheckWritable proves that the store can take a write: in a transaction
+// it rolls back, it writes a goal and a Key Result with a value in every
+// column the store writes, through the statements WriteGoals uses. A
+// database that opens and reads but cannot be written fails here, before
+// a sync fetches anything: a read-only file, a SQLite file in a directory
+// where its journal cannot be created, a column the host dropped or added
+// NOT NULL, a trigger that refuses the rows. Nothing is left behind.
+func (s *Store) CheckWritable(ctx context.Context) error {
+	if missing, err := s.missingColumns(ctx, s.db); err != nil {
+		return fmt.Errorf("sqlstore: read the tables' columns: %w", err)
+	} else if len(missing) > 0 {
+		return fmt.Errorf("sqlstore: the tables lack %s (run Migrate)", strings.Join(missing, ", "))
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	defer tx.Rollback() // the probe's rows go
+	if _, err := s.boundLockWait(ctx, tx, 0); err != nil {
+		return fmt.Errorf("sqlstore: set lock_timeout: %w", err)
+	}
+	st, err := prepareWrites(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("sqlstore: a test write (rolled back) failed: %w", err)
+	}
+	defer st.close()
+	day := asana.Date{Year: 2000, Month: time.January, Day: 1}
+	metric := &goals.Metric{Initial: 0, Current: 1, Target: 2, Unit: "currency", CurrencyCode: "EUR"}
+	g := goals.Goal{
+		EmployeeID: probeEmployee, GID: "0", Name: "probe", Description: "probe", StartOn: day, DueOn: day,
+		Status: status.OnTrack, RawStatus: "on_track", StatusSource: goals.StatusFromUpdate,
+		TimePeriod: &goals.TimePeriod{GID: "0", DisplayName: "probe", Period: "FY", StartOn: day, EndOn: day},
+		Metric:     metric, SyncedAt: time.Now(),
+		KeyResults: []goals.KeyResult{{GoalGID: "0", GID: "1", Name: "probe", Status: status.OnTrack, RawStatus: "on_track",
+			StatusSource: goals.StatusFromUpdate, DueOn: day, Metric: metric}},
+	}
+	if err := st.upsertGoal(ctx, g, 0); err != nil {
+		return fmt.Errorf("sqlstore: a test write (rolled back) failed: %w", err)
+	}
+	// Rolled back, but only once the write went through whole.
+	return tx.Rollback()
 }
 
 // lockEmployee serialises writes of one employee before the transaction

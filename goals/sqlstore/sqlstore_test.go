@@ -185,3 +185,34 @@ func TestFailedWriteRollsBack(t *testing.T) {
 		t.Errorf("store after a failed write = %+v, want it as before", gs)
 	}
 }
+
+// CheckWritable writes every column and leaves nothing behind; a write
+// the database refuses (here a trigger on Key Results) fails it.
+func TestCheckWritable(t *testing.T) {
+	for name, open := range map[string]func(*testing.T) *sqlstore.Store{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			ctx := context.Background()
+			if err := s.CheckWritable(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := sqlstore.DB(s).QueryRow(`SELECT (SELECT count(*) FROM asana_goals) + (SELECT count(*) FROM asana_goal_key_results)`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 0 {
+				t.Errorf("%d rows left by the probe", n)
+			}
+			if name != "sqlite" {
+				return
+			}
+			if _, err := sqlstore.DB(s).Exec(`CREATE TRIGGER refuse BEFORE INSERT ON asana_goal_key_results
+				BEGIN SELECT RAISE(ABORT, 'refused'); END`); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CheckWritable(ctx); err == nil || !strings.Contains(err.Error(), "refused") {
+				t.Errorf("err = %v, want the trigger's refusal", err)
+			}
+		})
+	}
+}

@@ -187,7 +187,7 @@ func openStore(ctx context.Context, t dbTarget) (syncStore, func(), error) {
 		if db != nil {
 			db.Close()
 		}
-		return nil, nil, fmt.Errorf("-db %s: %s: %s", t.shown, what, t.hide(err.Error()))
+		return nil, nil, &hiddenError{msg: fmt.Sprintf("-db %s: %s: %s", t.shown, what, t.hide(err.Error())), err: err}
 	}
 	db, err := sql.Open(driver, t.dsn)
 	if err != nil {
@@ -208,21 +208,43 @@ func openStore(ctx context.Context, t dbTarget) (syncStore, func(), error) {
 	if err := store.Migrate(ctx); err != nil {
 		return fail(db, "cannot create the tables", err)
 	}
-	if err := checkWritable(ctx, db); err != nil {
+	if err := checkWritable(ctx, store, t); err != nil {
 		return fail(db, "cannot write to the database", err)
 	}
 	return store, func() { db.Close() }, nil
 }
 
-// checkWritable writes nothing, in a transaction rolled back, but makes
-// the database take a write lock: a read-only file or a user without
-// write permission fails here, before anything is requested from Asana.
-func checkWritable(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
+// checkWritable proves that the store takes a write (a goal and a Key
+// Result with every column, rolled back; see sqlstore's CheckWritable)
+// before anything is requested from Asana. When a SQLite database cannot
+// be written, it says whether its directory is the cause: SQLite creates
+// its journal there, and says only "unable to open database file".
+func checkWritable(ctx context.Context, store *sqlstore.Store, t dbTarget) error {
+	err := store.CheckWritable(ctx)
+	if err == nil || t.dialect != sqlstore.SQLite || ctx.Err() != nil {
 		return err
 	}
-	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, "DELETE FROM asana_goal_key_results WHERE 1 = 0")
+	dir := filepath.Dir(t.shown)
+	f, cerr := os.CreateTemp(dir, ".goalsync-probe-*")
+	if cerr != nil {
+		var pe *fs.PathError
+		if errors.As(cerr, &pe) {
+			cerr = pe.Err
+		}
+		return fmt.Errorf("directory %s does not let SQLite create its journal file beside the database (%v): %w", dir, cerr, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
 	return err
 }
+
+// hiddenError is an error whose message has the database password hidden;
+// it still unwraps to the error it says, for errors.Is and
+// sqlstore.IsLockWait.
+type hiddenError struct {
+	msg string
+	err error
+}
+
+func (e *hiddenError) Error() string { return e.msg }
+func (e *hiddenError) Unwrap() error { return e.err }

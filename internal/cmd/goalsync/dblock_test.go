@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"database/sql"
+	"net/http"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,24 +18,24 @@ import (
 const lockGuard = 40 * time.Second
 
 // lockGoals takes LOCK TABLE asana_goals IN ACCESS EXCLUSIVE MODE in a
-// session of its own on dsn, held until the test ends.
-func lockGoals(t *testing.T, dsn string) {
-	t.Helper()
+// session of its own on dsn, held until the test ends. It may run on any
+// goroutine.
+func lockGoals(t *testing.T, dsn string) error {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	tx, err := db.Begin()
 	if err != nil {
-		t.Fatal(err)
+		db.Close()
+		return err
 	}
 	t.Cleanup(func() {
 		_ = tx.Rollback()
 		db.Close()
 	})
-	if _, err := tx.Exec("LOCK TABLE asana_goals IN ACCESS EXCLUSIVE MODE"); err != nil {
-		t.Fatal(err)
-	}
+	_, err = tx.Exec("LOCK TABLE asana_goals IN ACCESS EXCLUSIVE MODE")
+	return err
 }
 
 // waitForLockWaiter returns once a session waits for a lock on the
@@ -72,26 +75,42 @@ func runGuarded(t *testing.T, ctx context.Context, guard time.Duration, args ...
 }
 
 // A PostgreSQL table locked by another session (LOCK TABLE … ACCESS
-// EXCLUSIVE) does not keep the command past its -timeout, nor past an
-// interrupt: every database step, the read-back of the output included,
-// ends, and the command exits 1 with one line that says the database was
-// waiting on a lock.
+// EXCLUSIVE), before the run or once the sync has started, does not keep
+// the command past its -timeout, nor past an interrupt: every database
+// step (the open's write probe, the sync's reads and writes, the read-back
+// of the output) ends, and the command exits 1 with one line that says
+// why: the database was waiting on a lock, or the interrupt.
 func TestLockedTableEndsTheRun(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
+		midSync   bool // the lock is taken at the first request to Asana, not before the run
 		timeout   string
 		interrupt bool
-		want      string
+		want      []string
 	}{
-		{"by -timeout", "3s", false, "the -timeout of 3s ran out"},
-		{"by a signal", "0", true, "(interrupted)"},
+		{"before the run, by -timeout", false, "3s", false, []string{"cannot write to the database", "waiting on a lock"}},
+		{"before the run, by a signal", false, "0", true, []string{"cannot write to the database", "(interrupted)"}},
+		{"during the sync, by -timeout", true, "3s", false, []string{"waiting on a lock"}},
+		{"during the sync, by a signal", true, "0", true, []string{"(interrupted)", "waiting on a lock"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			admin, dsn, schema := postgresSchema(t)
-			srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+			var armed atomic.Bool // the first request after this locks the table
+			var once sync.Once
+			locked := make(chan error, 1)
+			srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{Intercept: func(http.ResponseWriter, *http.Request) bool {
+				if armed.Load() {
+					once.Do(func() { locked <- lockGoals(t, dsn) })
+				}
+				return false
+			}})
 			args := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", demoEmployeesCSV(t), "-db", dsn}
 			runCmd(t, tokenEnvMap(testToken), args...).wantCode(t, exitOK) // tables and goals
-			lockGoals(t, dsn)
+			if tc.midSync {
+				armed.Store(true)
+			} else if err := lockGoals(t, dsn); err != nil {
+				t.Fatal(err)
+			}
 			before := srv.Stats().Requests
 
 			ctx, cancel := context.WithCancel(context.Background())
@@ -110,9 +129,14 @@ func TestLockedTableEndsTheRun(t *testing.T) {
 				t.Fatalf("the command waited on the locked table for more than %s", lockGuard)
 			}
 			res.wantCode(t, exitFailed)
-			res.wantOneErrorLine(t, "waiting on a lock", tc.want)
-			if srv.Stats().Requests == before {
-				t.Errorf("no request reached Asana: the command stopped before the sync")
+			res.wantOneErrorLine(t, tc.want...)
+			if requested := srv.Stats().Requests > before; requested != tc.midSync {
+				t.Errorf("requests sent to Asana: %v, want %v", requested, tc.midSync)
+			}
+			if tc.midSync {
+				if err := <-locked; err != nil {
+					t.Fatal(err)
+				}
 			}
 		})
 	}

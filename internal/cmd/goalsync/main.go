@@ -305,7 +305,7 @@ func (c *cli) openStore(ctx context.Context) (store syncStore, closeStore func()
 		// Not the database's configuration: time, a signal or another
 		// session's lock stopped it.
 		note := c.stopNote(ctx)
-		if sqlstore.IsLockWait(err) && !strings.Contains(err.Error(), "lock") {
+		if sqlstore.IsLockWait(err) && !strings.Contains(err.Error(), "another session holds") {
 			note += "; " + lockWaitNote
 		}
 		return nil, nil, failure("%w%s; nothing was requested from Asana", err, note)
