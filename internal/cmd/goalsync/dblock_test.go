@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -90,8 +91,9 @@ func TestLockedTableEndsTheRun(t *testing.T) {
 	}{
 		{"before the run, by -timeout", false, "3s", false, []string{"cannot write to the database", "waiting on a lock"}},
 		{"before the run, by a signal", false, "0", true, []string{"cannot write to the database", "(interrupted)"}},
-		{"during the sync, by -timeout", true, "3s", false, []string{"waiting on a lock"}},
-		{"during the sync, by a signal", true, "0", true, []string{"(interrupted)", "waiting on a lock"}},
+		{"during the sync, by -timeout", true, "3s", false, []string{"the output lacks the stored goals of 3 employees", "waiting on a lock"}},
+		{"during the sync, by a signal", true, "0", true, []string{"sync failed", "(interrupted)", "the output lacks the stored goals of 3 employees",
+			"waiting on a lock"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			admin, dsn, schema := postgresSchema(t)
@@ -130,6 +132,9 @@ func TestLockedTableEndsTheRun(t *testing.T) {
 			}
 			res.wantCode(t, exitFailed)
 			res.wantOneErrorLine(t, tc.want...)
+			if tc.midSync && !strings.Contains(res.stdout, "Result: ") {
+				t.Errorf("no report on stdout:\n%s", res.stdout)
+			}
 			if requested := srv.Stats().Requests > before; requested != tc.midSync {
 				t.Errorf("requests sent to Asana: %v, want %v", requested, tc.midSync)
 			}

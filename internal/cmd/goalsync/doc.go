@@ -146,6 +146,10 @@
 //	        update: the goal's own status, green/yellow/red/achieved/partial/
 //	        missed/dropped) or "none" (neither: on_track). time_period is
 //	        {"gid", "display_name", "period", "start_on", "end_on"} or null.
+//	The report is printed even when the stored goals cannot be read back: an
+//	employee whose goals cannot be is one line that says so (text), or an
+//	entry {"employee_id", "error"} of "unread_goals", a key present only then
+//	(json); the command exits 1.
 //
 //	Exit status:
 //	  0  every employee synced

@@ -469,15 +469,18 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 	if errors.As(err, &ce) {
 		return usageError("%s%w", list.locate(ce), err)
 	}
+	var unread []unreadGoals
 	if report != nil {
 		// The output shows what is stored even when the sync failed or ran
-		// out of time: the read-back then gets a short time of its own.
+		// out of time: the read-back then gets a short time of its own. An
+		// employee whose goals cannot be read back is a line of it.
 		rctx, cancel := readBackContext(ctx, err != nil || len(report.Failed()) > 0)
-		out, werr := render(rctx, c.opts.format, report, store, list, view{note: note, period: c.opts.period})
+		out, rendered, werr := render(rctx, c.opts.format, report, store, list, view{note: note, period: c.opts.period})
 		cancel()
 		if werr != nil {
 			return failure("cannot write the %s output: %w%s%s", c.opts.format, werr, c.stopNote(ctx), watch.note())
 		}
+		unread = rendered
 		if _, werr := c.stdout.Write(out); werr != nil && err == nil {
 			return failure("cannot write the output: %w", werr)
 		}
@@ -490,6 +493,9 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 			msg += fmt.Sprintf(" (the -timeout of %s ran out)", c.opts.timeout)
 		case errors.Is(err, context.Canceled):
 			msg += " (interrupted)"
+		}
+		if len(unread) > 0 {
+			msg += "; " + unreadLine(unread)
 		}
 		return failure("sync failed: %s%s", msg, watch.note())
 	}
@@ -510,11 +516,16 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		undone = append(undone, fmt.Errorf("%s; if they did leave Asana (not only the token's view of them), run again with -confirm-removals",
 			removalsHeldLine(report.RemovalsHeld, c.opts.threshold)))
 	}
+	if len(unread) > 0 {
+		// The output does not show what is stored: not a partial sync.
+		undone = append(undone, errors.New(unreadLine(unread)+c.stopNote(ctx)))
+		return failure("%s%s", joinErrors(undone), watch.note())
+	}
 	if watch.waited.Load() {
 		// Not a partial sync: nothing will get through until the lock goes.
 		msg := "the database did not take every write"
 		if len(undone) > 0 {
-			msg = errors.Join(undone...).Error()
+			msg = joinErrors(undone)
 		}
 		return failure("sync failed: %s%s", msg, watch.note())
 	}
@@ -522,6 +533,29 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		return partial(undone...)
 	}
 	return nil
+}
+
+// joinErrors is errs on one line, separated by "; ".
+func joinErrors(errs []error) string {
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// unreadLine says whose stored goals the output lacks, and why.
+func unreadLine(unread []unreadGoals) string {
+	const shown = 10
+	var ids []string
+	for _, u := range unread[:min(len(unread), shown)] {
+		ids = append(ids, u.EmployeeID)
+	}
+	if len(unread) > shown {
+		ids = append(ids, fmt.Sprintf("and %d more", len(unread)-shown))
+	}
+	return fmt.Sprintf("the output lacks the stored goals of %s (%s): reading them back failed: %s",
+		plural(len(unread), "employee"), strings.Join(ids, ", "), unread[0].Error)
 }
 
 // withTimeout returns ctx bounded by -timeout, whose cause is errTimeout
