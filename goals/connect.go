@@ -91,8 +91,8 @@ const (
 
 // SuggestMappings proposes Asana users for the employees with no
 // AsanaUserGID, by e-mail address first, then by a name that is unique on
-// both sides. It never proposes a user already mapped to an employee, nor
-// the same user twice. It only suggests: the admin confirms each mapping
+// both sides. It never proposes a user already mapped to an employee, a
+// user without a valid GID, nor the same user twice. It only suggests: the admin confirms each mapping
 // (the spec's step 4) before it is used. Suggestions are sorted by
 // employee ID.
 func SuggestMappings(ctx context.Context, src ConnectionSource, workspaceGID string, employees []Employee) ([]Suggestion, error) {
@@ -111,7 +111,9 @@ func SuggestMappings(ctx context.Context, src ConnectionSource, workspaceGID str
 		if err != nil {
 			return nil, fmt.Errorf("goals: listing the workspace's users: %w", err)
 		}
-		if taken[u.GID] {
+		// A user without a GID (or with one that is not a GID) cannot be
+		// mapped: the employee list would refuse the suggestion.
+		if taken[u.GID] || !isGID(u.GID) {
 			continue
 		}
 		if k := foldEmail(u.Email); k != "" {

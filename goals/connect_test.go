@@ -124,3 +124,31 @@ func TestSuggestMappings(t *testing.T) {
 		t.Errorf("suggestions = %s, want %s", got, want)
 	}
 }
+
+// An Asana user without a GID cannot be mapped: it is never suggested,
+// whether its e-mail or its name matches, and it does not make another
+// user's name look shared.
+func TestSuggestMappingsSkipsUsersWithoutGID(t *testing.T) {
+	src := &connSource{users: []asana.User{
+		{GID: "", Name: "No gid", Email: "nogid@example.com"},
+		{GID: " ", Name: "Blank gid", Email: "blank@example.com"},
+		{GID: "", Name: "Lin Chen", Email: "other@example.com"},
+		{GID: "6", Name: "Lin Chen", Email: "lin@example.com"},
+	}}
+	emps := []goals.Employee{
+		{ID: "s4", Email: "nogid@example.com"},
+		{ID: "s5", Name: "Blank gid"},
+		{ID: "s6", Name: "Lin Chen"},
+	}
+	got, err := goals.SuggestMappings(context.Background(), src, wsGID, emps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, s := range got {
+		lines = append(lines, s.EmployeeID+"→"+s.AsanaUserGID+" by "+string(s.By))
+	}
+	if got, want := strings.Join(lines, "; "), "s6→6 by name"; got != want {
+		t.Errorf("suggestions = %q, want %q", got, want)
+	}
+}

@@ -255,7 +255,23 @@ func writeName(b *strings.Builder, name string, maxRunes int) {
 // collapsed to single spaces, invisible characters removed, square brackets
 // turned into parentheses, and a "…" ending when cut. It stops reading once
 // it knows s is too long, so a huge name costs little.
-func cleanText(s string, maxRunes int) []rune {
+func cleanText(s string, maxRunes int) []rune { return clean(s, maxRunes, true) }
+
+// OneLine returns s as a single line of printable characters, cleaned the
+// way Render cleans names, for a line of text a program prints from
+// Asana's data (a log line, a CSV cell, a terminal message): line breaks,
+// control characters (terminal escape sequences begin with one) and
+// invalid UTF-8 collapsed to single spaces, leading and trailing spaces
+// dropped, and invisible characters removed (bidi overrides and isolates,
+// zero-width characters, variation selectors). Unlike Render it keeps
+// square brackets and never cuts.
+func OneLine(s string) string {
+	return string(clean(s, len(s), false))
+}
+
+// clean is cleanText; brackets says whether square brackets become
+// parentheses.
+func clean(s string, maxRunes int, brackets bool) []rune {
 	out := make([]rune, 0, min(len(s), maxRunes+1))
 	space := false // a space is due before the next kept character
 	for i := 0; i < len(s) && len(out) <= maxRunes; {
@@ -274,10 +290,11 @@ func cleanText(s string, maxRunes int) []rune {
 			out = append(out, ' ')
 			space = false
 		}
-		switch r {
-		case '[', '\uFF3B': // '[' and full-width '［'
+		switch {
+		case !brackets:
+		case r == '[', r == '\uFF3B': // '[' and full-width '［'
 			r = '('
-		case ']', '\uFF3D':
+		case r == ']', r == '\uFF3D':
 			r = ')'
 		}
 		out = append(out, r)

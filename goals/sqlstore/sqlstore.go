@@ -58,6 +58,9 @@ func (d Dialect) String() string {
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
+	// lockTimeout is how long a migration waits for a lock; 0 means
+	// DefaultLockTimeout.
+	lockTimeout time.Duration
 }
 
 // New returns a Store on db, which speaks dialect. The tables must exist:
@@ -151,12 +154,58 @@ var addedColumns = []addedColumn{
 	{"asana_goals", "time_period_end", "TEXT", ""},
 }
 
+// DefaultLockTimeout is how long a migration waits for a lock on the
+// store's tables (PostgreSQL's lock_timeout) before it gives up: ALTER
+// TABLE needs the table to itself, and a session that holds it (a long
+// transaction, LOCK TABLE) would otherwise keep Migrate waiting as long as
+// it lasts.
+const DefaultLockTimeout = 10 * time.Second
+
+// tableColumns are the columns of the store's tables, as Schema creates
+// them.
+var tableColumns = []struct {
+	table   string
+	columns []string
+}{
+	{"asana_goals", []string{"employee_id", "gid", "position", "name", "description", "start_on", "due_on",
+		"status", "raw_status", "status_source", "time_period_gid", "time_period_name", "time_period_code",
+		"time_period_start", "time_period_end", "progress_initial", "progress_current", "progress_target",
+		"progress_unit", "progress_currency", "synced_at"}},
+	{"asana_goal_key_results", []string{"employee_id", "goal_gid", "gid", "position", "name", "status",
+		"raw_status", "status_source", "due_on", "progress_initial", "progress_current", "progress_target",
+		"progress_unit", "progress_currency"}},
+}
+
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
 // Migrate creates the store's tables if they do not exist, and adds to
 // tables created by an earlier version of Schema the columns added since
 // (goals' and Key Results' status_source, goals' time period), filling
 // status_source of the rows already there. It is idempotent, and safe to
-// run on a database in use.
+// run on a database in use, by several processes at once.
+//
+// A schema that is current is only read from the catalog: Migrate takes no
+// lock on the tables then, and a session reading or writing them does not
+// make it wait. A migration that is needed runs in one transaction; on
+// PostgreSQL it holds an advisory lock, so that concurrent first
+// migrations wait for each other instead of racing in the catalog, and
+// waits at most DefaultLockTimeout for a lock on a table before it fails
+// with an error for which IsLockWait is true.
 func (s *Store) Migrate(ctx context.Context) error {
+	missing, err := s.missingColumns(ctx, s.db)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrate: read the tables' columns: %w", err)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if s.dialect == Postgres {
+		return s.migratePostgres(ctx)
+	}
 	for _, stmt := range s.Schema() {
 		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("sqlstore: migrate: %w", err)
@@ -167,28 +216,195 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return fmt.Errorf("sqlstore: migrate: add %s.%s: %w", col.table, col.name, err)
 		}
 	}
+	if missing, err = s.missingColumns(ctx, s.db); err != nil {
+		return fmt.Errorf("sqlstore: migrate: read the tables' columns: %w", err)
+	}
+	if len(missing) > 0 {
+		// A column of the first schema, dropped since: Migrate adds only
+		// the columns added after it.
+		return fmt.Errorf("sqlstore: migrate: the tables lack %s", strings.Join(missing, ", "))
+	}
 	return nil
 }
 
-// addColumn adds col to its table when the table lacks it, and then fills
-// it. PostgreSQL has ADD COLUMN IF NOT EXISTS; SQLite has not, so its
-// columns are looked up first.
-func (s *Store) addColumn(ctx context.Context, col addedColumn) error {
-	if s.dialect == Postgres {
-		if _, err := s.db.ExecContext(ctx, "ALTER TABLE "+col.table+" ADD COLUMN IF NOT EXISTS "+col.name+" "+col.typ); err != nil {
-			return err
+// missingColumns returns the "table.column" the store's tables lack, and
+// "table" for a table that does not exist, from the catalog alone.
+func (s *Store) missingColumns(ctx context.Context, q querier) ([]string, error) {
+	var missing []string
+	for _, tc := range tableColumns {
+		var query string
+		if s.dialect == Postgres {
+			// to_regclass resolves the name as the store's queries do (by
+			// the search path), and locks nothing.
+			query = `SELECT attname FROM pg_catalog.pg_attribute
+				WHERE attrelid = to_regclass('` + tc.table + `') AND attnum > 0 AND NOT attisdropped`
+		} else {
+			query = "SELECT name FROM pragma_table_info('" + tc.table + "')"
 		}
-	} else {
-		has, err := s.sqliteHasColumn(ctx, col.table, col.name)
+		have, err := columnNames(ctx, q, query)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if !has {
-			if _, err := s.db.ExecContext(ctx, "ALTER TABLE "+col.table+" ADD COLUMN "+col.name+" "+col.typ); err != nil {
-				// Another process may have added it meanwhile.
-				if has, err2 := s.sqliteHasColumn(ctx, col.table, col.name); err2 != nil || !has {
-					return err
-				}
+		if len(have) == 0 {
+			missing = append(missing, tc.table)
+			continue
+		}
+		for _, c := range tc.columns {
+			if !have[c] {
+				missing = append(missing, tc.table+"."+c)
+			}
+		}
+	}
+	return missing, nil
+}
+
+func columnNames(ctx context.Context, q querier, query string) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	have := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		have[strings.ToLower(name)] = true
+	}
+	return have, rows.Err()
+}
+
+// migrateLockKey is the advisory lock (two int4 keys, a space apart from
+// the one-key locks of employees) that PostgreSQL migrations take.
+const migrateLockKey = `hashtext('asanagoals.sqlstore'), hashtext('migrate')`
+
+// migratePostgres runs a needed migration in one transaction, under the
+// migration's advisory lock, with a lock timeout.
+func (s *Store) migratePostgres(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrate: begin: %w", err)
+	}
+	defer tx.Rollback() // a no-op once committed
+	timeout := s.lockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	if timeout, err = s.boundLockWait(ctx, tx, timeout); err != nil {
+		return fmt.Errorf("sqlstore: migrate: set lock_timeout: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock("+migrateLockKey+")"); err != nil {
+		return lockError("wait for another migration", "", timeout, err)
+	}
+	// Another process may have migrated while this one waited.
+	missing, err := s.missingColumns(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrate: read the tables' columns: %w", err)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	lacks := func(name string) bool {
+		for _, m := range missing {
+			if m == name || strings.HasPrefix(name, m+".") {
+				return true
+			}
+		}
+		return false
+	}
+	for i, stmt := range s.Schema() {
+		if table := tableColumns[i].table; lacks(table) {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return lockError("create "+table, table, timeout, err)
+			}
+		}
+	}
+	for _, col := range addedColumns {
+		if !lacks(col.table + "." + col.name) {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "ALTER TABLE "+col.table+" ADD COLUMN IF NOT EXISTS "+col.name+" "+col.typ); err != nil {
+			return lockError("add "+col.table+"."+col.name, col.table, timeout, err)
+		}
+		if col.backfill != "" {
+			if _, err := tx.ExecContext(ctx, col.backfill); err != nil {
+				return lockError("fill "+col.table+"."+col.name, col.table, timeout, err)
+			}
+		}
+	}
+	if missing, err = s.missingColumns(ctx, tx); err != nil {
+		return fmt.Errorf("sqlstore: migrate: read the tables' columns: %w", err)
+	}
+	if len(missing) > 0 {
+		// A column of the first schema, dropped since: Migrate adds only
+		// the columns added after it.
+		return fmt.Errorf("sqlstore: migrate: the tables lack %s", strings.Join(missing, ", "))
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: migrate: commit: %w", err)
+	}
+	return nil
+}
+
+// lockError is the error of a migration step that failed: one that says
+// so when it waited on a lock past the lock timeout.
+func lockError(step, table string, timeout time.Duration, err error) error {
+	if IsLockWait(err) {
+		what := "a lock"
+		if table != "" {
+			what = "the lock on " + table
+		}
+		return &lockWaitError{msg: fmt.Sprintf("sqlstore: migrate: %s: gave up waiting for %s (lock timeout %s), which another session holds "+
+			"(a long transaction, or LOCK TABLE); run again once it ends", step, what, timeout), err: err}
+	}
+	return fmt.Errorf("sqlstore: migrate: %s: %w", step, err)
+}
+
+// lockWaitError is an error that says the database waited on a lock.
+type lockWaitError struct {
+	msg string
+	err error
+}
+
+func (e *lockWaitError) Error() string { return e.msg + ": " + e.err.Error() }
+func (e *lockWaitError) Unwrap() error { return e.err }
+
+// IsLockWait reports whether err is the database giving up on a lock
+// another session holds: PostgreSQL's lock_timeout (SQLSTATE 55P03), or
+// SQLite's busy or locked database once its busy timeout ran out.
+func IsLockWait(err error) bool {
+	var lw *lockWaitError
+	if errors.As(err, &lw) {
+		return true
+	}
+	var pg interface{ SQLState() string }
+	if errors.As(err, &pg) && pg.SQLState() == "55P03" {
+		return true
+	}
+	var lite interface{ Code() int }
+	if errors.As(err, &lite) {
+		switch lite.Code() & 0xff {
+		case 5, 6: // SQLITE_BUSY, SQLITE_LOCKED
+			return true
+		}
+	}
+	return false
+}
+
+// addColumn adds col to its SQLite table when the table lacks it, and
+// then fills it. SQLite has no ADD COLUMN IF NOT EXISTS, so the columns
+// are looked up first.
+func (s *Store) addColumn(ctx context.Context, col addedColumn) error {
+	has, err := s.sqliteHasColumn(ctx, col.table, col.name)
+	if err != nil {
+		return err
+	}
+	if !has {
+		if _, err := s.db.ExecContext(ctx, "ALTER TABLE "+col.table+" ADD COLUMN "+col.name+" "+col.typ); err != nil {
+			// Another process may have added it meanwhile.
+			if has, err2 := s.sqliteHasColumn(ctx, col.table, col.name); err2 != nil || !has {
+				return err
 			}
 		}
 	}
@@ -232,6 +448,9 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
 	defer tx.Rollback() // a no-op once committed
+	if _, err := s.boundLockWait(ctx, tx, 0); err != nil {
+		return fmt.Errorf("sqlstore: set lock_timeout: %w", err)
+	}
 	if err := s.lockEmployee(ctx, tx, w.EmployeeID); err != nil {
 		return err
 	}
@@ -280,6 +499,77 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 		return fmt.Errorf("sqlstore: commit: %w", err)
 	}
 	return nil
+}
+
+// boundLockWait makes a PostgreSQL transaction give up on a lock that
+// another session holds (SQLSTATE 55P03, IsLockWait) after limit (0 for
+// none), and a little before ctx's deadline: the error then says that the
+// database waited on a lock, where the deadline would only say that time
+// ran out.
+//
+// It returns the lock timeout it set, 0 for none.
+func (s *Store) boundLockWait(ctx context.Context, tx *sql.Tx, limit time.Duration) (time.Duration, error) {
+	if s.dialect != Postgres {
+		return 0, nil
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		left := time.Until(deadline)
+		if d := left - min(left/10, 500*time.Millisecond); limit <= 0 || d < limit {
+			limit = d
+		}
+	}
+	if limit <= 0 {
+		return 0, nil
+	}
+	limit = max(limit.Truncate(time.Millisecond), time.Millisecond)
+	_, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL lock_timeout = %d", limit.Milliseconds()))
+	return limit, err
+}
+
+// probeEmployee is the employee of CheckWritable's write, rolled back.
+const probeEmployee = "asanagoals:write-probe"
+
+// CheckWritable proves that the store can take a write: in a transaction
+// it rolls back, it writes a goal and a Key Result with a value in every
+// column the store writes, through the statements WriteGoals uses. A
+// database that opens and reads but cannot be written fails here, before
+// a sync fetches anything: a read-only file, a SQLite file in a directory
+// where its journal cannot be created, a column the host dropped or added
+// NOT NULL, a trigger that refuses the rows. Nothing is left behind.
+func (s *Store) CheckWritable(ctx context.Context) error {
+	if missing, err := s.missingColumns(ctx, s.db); err != nil {
+		return fmt.Errorf("sqlstore: read the tables' columns: %w", err)
+	} else if len(missing) > 0 {
+		return fmt.Errorf("sqlstore: the tables lack %s (run Migrate)", strings.Join(missing, ", "))
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	defer tx.Rollback() // the probe's rows go
+	if _, err := s.boundLockWait(ctx, tx, 0); err != nil {
+		return fmt.Errorf("sqlstore: set lock_timeout: %w", err)
+	}
+	st, err := prepareWrites(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("sqlstore: a test write (rolled back) failed: %w", err)
+	}
+	defer st.close()
+	day := asana.Date{Year: 2000, Month: time.January, Day: 1}
+	metric := &goals.Metric{Initial: 0, Current: 1, Target: 2, Unit: "currency", CurrencyCode: "EUR"}
+	g := goals.Goal{
+		EmployeeID: probeEmployee, GID: "0", Name: "probe", Description: "probe", StartOn: day, DueOn: day,
+		Status: status.OnTrack, RawStatus: "on_track", StatusSource: goals.StatusFromUpdate,
+		TimePeriod: &goals.TimePeriod{GID: "0", DisplayName: "probe", Period: "FY", StartOn: day, EndOn: day},
+		Metric:     metric, SyncedAt: time.Now(),
+		KeyResults: []goals.KeyResult{{GoalGID: "0", GID: "1", Name: "probe", Status: status.OnTrack, RawStatus: "on_track",
+			StatusSource: goals.StatusFromUpdate, DueOn: day, Metric: metric}},
+	}
+	if err := st.upsertGoal(ctx, g, 0); err != nil {
+		return fmt.Errorf("sqlstore: a test write (rolled back) failed: %w", err)
+	}
+	// Rolled back, but only once the write went through whole.
+	return tx.Rollback()
 }
 
 // lockEmployee serialises writes of one employee before the transaction
@@ -470,6 +760,9 @@ func (s *Store) Goals(ctx context.Context, employeeID string) ([]goals.Goal, err
 		return nil, fmt.Errorf("sqlstore: read goals of %s: begin: %w", employeeID, err)
 	}
 	defer tx.Rollback() // read only: nothing to commit
+	if _, err := s.boundLockWait(ctx, tx, 0); err != nil {
+		return nil, fmt.Errorf("sqlstore: read goals of %s: set lock_timeout: %w", employeeID, err)
+	}
 	out, byGID, err := readGoals(ctx, tx, employeeID)
 	if err != nil {
 		return nil, err

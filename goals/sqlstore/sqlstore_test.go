@@ -71,6 +71,14 @@ var schemaSeq atomic.Int64
 // openPostgres returns a store in a schema of its own on the test server.
 func openPostgres(t *testing.T) *sqlstore.Store {
 	t.Helper()
+	db, _ := openPostgresDB(t)
+	return migrated(t, db, sqlstore.Postgres)
+}
+
+// openPostgresDB returns a database whose search path is an empty schema
+// of its own on the test server, and the DSN that opens it.
+func openPostgresDB(t *testing.T) (*sql.DB, string) {
+	t.Helper()
 	dsn := os.Getenv(postgresDSNEnv)
 	if dsn == "" {
 		if os.Getenv("CI") != "" {
@@ -92,12 +100,13 @@ func openPostgres(t *testing.T) *sqlstore.Store {
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	db, err := sql.Open("pgx", dsn+sep+"search_path="+schema)
+	dsn += sep + "search_path=" + schema
+	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return migrated(t, db, sqlstore.Postgres)
+	return db, dsn
 }
 
 func TestPostgres(t *testing.T) {
@@ -174,5 +183,36 @@ func TestFailedWriteRollsBack(t *testing.T) {
 	}
 	if len(gs) != 2 || gs[0].Name != old[0].Name || len(gs[0].KeyResults) != 1 || gs[1].GID != "2" {
 		t.Errorf("store after a failed write = %+v, want it as before", gs)
+	}
+}
+
+// CheckWritable writes every column and leaves nothing behind; a write
+// the database refuses (here a trigger on Key Results) fails it.
+func TestCheckWritable(t *testing.T) {
+	for name, open := range map[string]func(*testing.T) *sqlstore.Store{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			s := open(t)
+			ctx := context.Background()
+			if err := s.CheckWritable(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := sqlstore.DB(s).QueryRow(`SELECT (SELECT count(*) FROM asana_goals) + (SELECT count(*) FROM asana_goal_key_results)`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 0 {
+				t.Errorf("%d rows left by the probe", n)
+			}
+			if name != "sqlite" {
+				return
+			}
+			if _, err := sqlstore.DB(s).Exec(`CREATE TRIGGER refuse BEFORE INSERT ON asana_goal_key_results
+				BEGIN SELECT RAISE(ABORT, 'refused'); END`); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CheckWritable(ctx); err == nil || !strings.Contains(err.Error(), "refused") {
+				t.Errorf("err = %v, want the trigger's refusal", err)
+			}
+		})
 	}
 }

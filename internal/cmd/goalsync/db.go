@@ -5,9 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
+	"syscall"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
 	_ "modernc.org/sqlite"             // registers "sqlite"
@@ -30,28 +35,97 @@ type syncStore interface {
 // dbTarget is a parsed -db value.
 type dbTarget struct {
 	dialect sqlstore.Dialect
-	dsn     string // what sql.Open gets
-	shown   string // what messages show: the path, or the URL without its password
-	secret  string // the URL's password, "" if none; never shown
+	dsn     string   // what sql.Open gets
+	shown   string   // what messages show: the path, or the DSN with its passwords replaced
+	secrets []string // the DSN's passwords, as given and unescaped; never shown
 }
 
-// isPostgresURL reports whether a -db value names a PostgreSQL database.
+// isPostgresURL reports whether a -db value names a PostgreSQL database:
+// a postgres:// or postgresql:// URL, or a key/value DSN.
 func isPostgresURL(s string) bool {
 	lower := strings.ToLower(s)
-	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
+	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://") || isKeyValueDSN(s)
 }
 
-// parseDB reads a -db value: a postgres:// or postgresql:// URL, or the
-// path of a SQLite database file. Errors never show a password.
+// keyValueDSN matches the start of a libpq key/value DSN ("host=… dbname=…"),
+// which pgx accepts as well as a URL.
+var keyValueDSN = regexp.MustCompile(`^\s*(host|hostaddr|port|dbname|database|user|password|passfile|sslmode|` +
+	`connect_timeout|application_name|search_path|service|target_session_attrs|options)\s*=`)
+
+func isKeyValueDSN(s string) bool { return keyValueDSN.MatchString(s) }
+
+// dsnPassword matches a password= of a key/value DSN with its value: a
+// quoted value (with \' and \\ escapes) or one up to the next space.
+var dsnPassword = regexp.MustCompile(`(^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'?|\S*)`)
+
+// redactPasswords returns a -db value to show and the passwords it holds:
+// the URL's user info and every password= query parameter, or the
+// password= of a key/value DSN, each replaced with xxxxx.
+func redactPasswords(s string, u *url.URL) (shown string, secrets []string) {
+	add := func(v ...string) {
+		for _, x := range v {
+			if x != "" && !slices.Contains(secrets, x) {
+				secrets = append(secrets, x)
+			}
+		}
+	}
+	if u == nil {
+		for _, m := range dsnPassword.FindAllStringSubmatch(s, -1) {
+			v := m[2]
+			add(v, strings.Trim(v, "'"), strings.NewReplacer(`\'`, "'", `\\`, `\`).Replace(strings.Trim(v, "'")))
+		}
+		return dsnPassword.ReplaceAllString(s, "${1}password=xxxxx"), secrets
+	}
+	r := *u
+	if pw, ok := u.User.Password(); ok {
+		add(pw, url.PathEscape(pw), url.QueryEscape(pw))
+		r.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	params := strings.Split(u.RawQuery, "&")
+	for i, p := range params {
+		k, v, _ := strings.Cut(p, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			key = k
+		}
+		if !strings.EqualFold(key, "password") {
+			continue
+		}
+		dec, _ := url.QueryUnescape(v)
+		add(v, dec)
+		params[i] = k + "=xxxxx"
+	}
+	r.RawQuery = strings.Join(params, "&")
+	return r.String(), secrets
+}
+
+// hide replaces every password of t in msg.
+func (t dbTarget) hide(msg string) string {
+	secrets := slices.Clone(t.secrets)
+	// The longest first, so that a password that holds another goes whole.
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	for _, s := range secrets {
+		msg = strings.ReplaceAll(msg, s, "xxxxx")
+	}
+	return msg
+}
+
+// parseDB reads a -db value: a postgres:// or postgresql:// URL or a
+// key/value DSN, or the path of a SQLite database file (which
+// checkSQLitePath checks). Errors never show a password.
 func parseDB(s string) (dbTarget, error) {
+	if isKeyValueDSN(s) {
+		shown, secrets := redactPasswords(s, nil)
+		return dbTarget{dialect: sqlstore.Postgres, dsn: s, shown: shown, secrets: secrets}, nil
+	}
 	if isPostgresURL(s) {
 		u, err := url.Parse(s)
 		if err != nil || u.Host == "" {
 			// url.Parse errors quote the input, password included.
 			return dbTarget{}, errors.New("-db: not a valid PostgreSQL URL; expected postgres://user:password@host:5432/dbname?sslmode=…")
 		}
-		pw, _ := u.User.Password()
-		return dbTarget{dialect: sqlstore.Postgres, dsn: s, shown: u.Redacted(), secret: pw}, nil
+		shown, secrets := redactPasswords(s, u)
+		return dbTarget{dialect: sqlstore.Postgres, dsn: s, shown: shown, secrets: secrets}, nil
 	}
 	if s == "" {
 		return dbTarget{}, errors.New("-db: empty; give a SQLite file path or a postgres:// URL")
@@ -59,10 +133,38 @@ func parseDB(s string) (dbTarget, error) {
 	if i := strings.Index(s, "://"); i > 0 && !strings.ContainsAny(s[:i], `/\.`) {
 		return dbTarget{}, fmt.Errorf("-db: %s:// databases are not supported; give a SQLite file path or a postgres:// URL", clip(s[:i]))
 	}
-	if fi, err := os.Stat(s); err == nil && fi.IsDir() {
-		return dbTarget{}, fmt.Errorf("-db %s: a directory, not a database file; name a file in it, e.g. %s", s, strings.TrimSuffix(s, string(os.PathSeparator))+string(os.PathSeparator)+"goals.db")
-	}
 	return dbTarget{dialect: sqlstore.SQLite, dsn: sqliteDSN(s), shown: s}, nil
+}
+
+// checkSQLitePath refuses, before SQLite opens anything, a -db path that
+// is not a regular file nor a file to create in an existing directory:
+// SQLite would write its journal beside a device (/dev/null-journal),
+// hang on a named pipe, and say only "unable to open database file" of a
+// missing directory. :memory: is refused too: it would keep nothing.
+func checkSQLitePath(s string) error {
+	if s == ":memory:" {
+		return errors.New("-db :memory: is a SQLite database in memory, which keeps nothing once the command ends; " +
+			"leave -db out for a sync in memory, or give a file path")
+	}
+	fi, err := os.Stat(s)
+	switch {
+	case err == nil && fi.IsDir():
+		return fmt.Errorf("-db %s: a directory, not a database file; name a file in it, e.g. %s", s, strings.TrimSuffix(s, string(os.PathSeparator))+string(os.PathSeparator)+"goals.db")
+	case err == nil && !fi.Mode().IsRegular():
+		return fmt.Errorf("-db %s: not a regular file (a device, named pipe or socket); give the path of a SQLite database file", s)
+	case err == nil, !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
+		// A file, or one SQLite may still open (a permission error is
+		// its to report).
+		return nil
+	}
+	dir := filepath.Dir(s)
+	switch di, err := os.Stat(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("-db %s: directory %s does not exist; create it first", s, dir)
+	case errors.Is(err, syscall.ENOTDIR), err == nil && !di.IsDir():
+		return fmt.Errorf("-db %s: %s is not a directory", s, dir)
+	}
+	return nil
 }
 
 // sqliteDSN is the modernc.org/sqlite name of the database file at path:
@@ -85,11 +187,7 @@ func openStore(ctx context.Context, t dbTarget) (syncStore, func(), error) {
 		if db != nil {
 			db.Close()
 		}
-		msg := err.Error()
-		if t.secret != "" {
-			msg = strings.ReplaceAll(msg, t.secret, "xxxxx")
-		}
-		return nil, nil, fmt.Errorf("-db %s: %s: %s", t.shown, what, msg)
+		return nil, nil, &hiddenError{msg: fmt.Sprintf("-db %s: %s: %s", t.shown, what, t.hide(err.Error())), err: err}
 	}
 	db, err := sql.Open(driver, t.dsn)
 	if err != nil {
@@ -110,21 +208,43 @@ func openStore(ctx context.Context, t dbTarget) (syncStore, func(), error) {
 	if err := store.Migrate(ctx); err != nil {
 		return fail(db, "cannot create the tables", err)
 	}
-	if err := checkWritable(ctx, db); err != nil {
+	if err := checkWritable(ctx, store, t); err != nil {
 		return fail(db, "cannot write to the database", err)
 	}
 	return store, func() { db.Close() }, nil
 }
 
-// checkWritable writes nothing, in a transaction rolled back, but makes
-// the database take a write lock: a read-only file or a user without
-// write permission fails here, before anything is requested from Asana.
-func checkWritable(ctx context.Context, db *sql.DB) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
+// checkWritable proves that the store takes a write (a goal and a Key
+// Result with every column, rolled back; see sqlstore's CheckWritable)
+// before anything is requested from Asana. When a SQLite database cannot
+// be written, it says whether its directory is the cause: SQLite creates
+// its journal there, and says only "unable to open database file".
+func checkWritable(ctx context.Context, store *sqlstore.Store, t dbTarget) error {
+	err := store.CheckWritable(ctx)
+	if err == nil || t.dialect != sqlstore.SQLite || ctx.Err() != nil {
 		return err
 	}
-	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, "DELETE FROM asana_goal_key_results WHERE 1 = 0")
+	dir := filepath.Dir(t.shown)
+	f, cerr := os.CreateTemp(dir, ".goalsync-probe-*")
+	if cerr != nil {
+		var pe *fs.PathError
+		if errors.As(cerr, &pe) {
+			cerr = pe.Err
+		}
+		return fmt.Errorf("directory %s does not let SQLite create its journal file beside the database (%v): %w", dir, cerr, err)
+	}
+	f.Close()
+	os.Remove(f.Name())
 	return err
 }
+
+// hiddenError is an error whose message has the database password hidden;
+// it still unwraps to the error it says, for errors.Is and
+// sqlstore.IsLockWait.
+type hiddenError struct {
+	msg string
+	err error
+}
+
+func (e *hiddenError) Error() string { return e.msg }
+func (e *hiddenError) Unwrap() error { return e.err }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals/sqlstore"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
 )
@@ -285,7 +286,8 @@ func TestDBTwoRunStory(t *testing.T) {
 }
 
 // The README's story with the demo: a sync into a SQLite file, a sync that
-// fails (here, its -timeout runs out at once), and the same rows after.
+// fails (here, it is interrupted as it sends its first request), and the
+// same rows after.
 func TestDemoDBFailedRunKeepsRows(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "goals.db")
 	res := runCmd(t, nil, "-demo", "-db", path)
@@ -295,9 +297,15 @@ func TestDemoDBFailedRunKeepsRows(t *testing.T) {
 		t.Fatal("the demo stored no goal")
 	}
 
-	res = runCmd(t, nil, "-demo", "-db", path, "-timeout", "1ns")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	interrupt := asana.WithHTTPClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		cancel() // a signal, as the first request leaves
+		return http.DefaultTransport.RoundTrip(r)
+	})})
+	res = runCmdWith(t, ctx, nil, hooks{clientOpts: []asana.Option{interrupt}}, "-demo", "-db", path)
 	res.wantCode(t, exitFailed)
-	res.wantOneErrorLine(t, "sync failed", "-timeout of 1ns ran out")
+	res.wantOneErrorLine(t, "sync failed", "(interrupted)")
 	if got := dbRows(t, path, true); !slices.Equal(got, stored) {
 		t.Errorf("the failed sync changed the database")
 	}
@@ -324,7 +332,7 @@ func TestDBErrors(t *testing.T) {
 		want []string
 	}{
 		{"a directory", []string{"-db", dir}, []string{"-db " + dir + ": a directory"}},
-		{"in a missing directory", []string{"-db", filepath.Join(dir, "missing", "goals.db")}, []string{"cannot open the database", "nothing was requested"}},
+		{"in a missing directory", []string{"-db", filepath.Join(dir, "missing", "goals.db")}, []string{"directory " + filepath.Join(dir, "missing") + " does not exist"}},
 		{"not a database", []string{"-db", notDB}, []string{"-db " + notDB, "not a database"}},
 		{"empty", []string{"-db", ""}, []string{"-db: empty"}},
 		{"another scheme", []string{"-db", "mysql://u:" + password + "@localhost/db"}, []string{"mysql:// databases are not supported"}},
@@ -395,6 +403,8 @@ func TestParseDB(t *testing.T) {
 		{"./a://b.db", sqlstore.SQLite, "./a://b.db", "file:./a://b.db?" + sqlitePragmas},
 		{"postgres://u:pw@db.example.com/goals?sslmode=require", sqlstore.Postgres, "postgres://u:xxxxx@db.example.com/goals?sslmode=require",
 			"postgres://u:pw@db.example.com/goals?sslmode=require"},
+		{"host=db.example.com password='p w' dbname=goals", sqlstore.Postgres, "host=db.example.com password=xxxxx dbname=goals",
+			"host=db.example.com password='p w' dbname=goals"},
 		{"PostgreSQL://db.example.com/goals", sqlstore.Postgres, "PostgreSQL://db.example.com/goals", "PostgreSQL://db.example.com/goals"},
 	} {
 		got, err := parseDB(tc.in)
@@ -411,28 +421,7 @@ func TestParseDB(t *testing.T) {
 // -db with PostgreSQL, when a server is at hand: the first sync migrates
 // and stores, and the output reads back from it.
 func TestDBPostgres(t *testing.T) {
-	dsn := os.Getenv("ASANAGOALS_POSTGRES_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("ASANAGOALS_POSTGRES_DSN is not set: CI must run the PostgreSQL tests (.ci/run starts a server)")
-		}
-		t.Skip("ASANAGOALS_POSTGRES_DSN is not set; .ci/run starts a PostgreSQL server and sets it")
-	}
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	schema := fmt.Sprintf("goalsync_%d_%d", os.Getpid(), time.Now().UnixNano())
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	dsn += sep + "search_path=" + schema
+	admin, dsn, schema := postgresSchema(t)
 
 	ws, emps := generated(t)
 	_, url := fake(t, ws, asanafake.Options{})
@@ -452,6 +441,36 @@ func TestDBPostgres(t *testing.T) {
 	}
 }
 
+// postgresSchema returns a connection to the test server, the DSN of an
+// empty schema of the test's own there, and the schema's name; the schema
+// goes when the test ends. Without a server the test is skipped (but in
+// CI).
+func postgresSchema(t *testing.T) (admin *sql.DB, dsn, schema string) {
+	t.Helper()
+	dsn = os.Getenv("ASANAGOALS_POSTGRES_DSN")
+	if dsn == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ASANAGOALS_POSTGRES_DSN is not set: CI must run the PostgreSQL tests (.ci/run starts a server)")
+		}
+		t.Skip("ASANAGOALS_POSTGRES_DSN is not set; .ci/run starts a PostgreSQL server and sets it")
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	schema = fmt.Sprintf("goalsync_%d_%d", os.Getpid(), time.Now().UnixNano())
+	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE") })
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return admin, dsn + sep + "search_path=" + schema, schema
+}
+
 // withoutNUL is ws as PostgreSQL keeps it: its text type cannot hold NUL, and
 // sqlstore stores U+FFFD in its place (see goals/sqlstore).
 func withoutNUL(ws *asanafake.Workspace) *asanafake.Workspace {
@@ -461,3 +480,62 @@ func withoutNUL(ws *asanafake.Workspace) *asanafake.Workspace {
 	}
 	return c
 }
+
+// partOf reports the first run of four or more characters of secret
+// found in out, or "".
+func partOf(secret, out string) string {
+	const minPart = 4
+	for i := 0; i+minPart <= len(secret); i++ {
+		if p := secret[i : i+minPart]; strings.Contains(out, p) {
+			return p
+		}
+	}
+	return ""
+}
+
+// A PostgreSQL password given in any form pgx accepts (the URL's user
+// info, a password= query parameter, a key/value DSN's password=, quoted
+// or not) never shows, whole or in part: the -db value is shown with the
+// password replaced.
+func TestDBPasswordNeverShown(t *testing.T) {
+	t.Chdir(t.TempDir()) // a -db misread as a SQLite path lands here
+	_, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	real := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", demoEmployeesCSV(t)}
+	const pw = "Qv7Zk9Jw3Xp"
+	for _, tc := range []struct {
+		name, db, shown string
+	}{
+		{"user info", "postgres://admin:" + pw + "@127.0.0.1:1/goals?sslmode=disable&connect_timeout=5",
+			"-db postgres://admin:xxxxx@127.0.0.1:1/goals?sslmode=disable&connect_timeout=5"},
+		{"query parameter", "postgres://admin@127.0.0.1:1/goals?sslmode=disable&password=" + pw + "&connect_timeout=5",
+			"-db postgres://admin@127.0.0.1:1/goals?sslmode=disable&password=xxxxx&connect_timeout=5"},
+		{"query parameter escaped", "postgresql://admin@127.0.0.1:1/goals?password=" + pw + "%21%40&connect_timeout=5",
+			"-db postgresql://admin@127.0.0.1:1/goals?password=xxxxx&connect_timeout=5"},
+		{"both", "postgres://admin:" + pw + "1@127.0.0.1:1/goals?password=" + pw + "2&connect_timeout=5",
+			"-db postgres://admin:xxxxx@127.0.0.1:1/goals?password=xxxxx&connect_timeout=5"},
+		{"key/value", "host=127.0.0.1 port=1 user=admin password=" + pw + " dbname=goals sslmode=disable connect_timeout=5",
+			"-db host=127.0.0.1 port=1 user=admin password=xxxxx dbname=goals sslmode=disable connect_timeout=5"},
+		{"key/value quoted", "host=127.0.0.1 port=1 user=admin password = '" + pw + ` \' x' dbname=goals connect_timeout=5`,
+			"-db host=127.0.0.1 port=1 user=admin password=xxxxx dbname=goals connect_timeout=5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runCmd(t, tokenEnvMap(testToken), append(slices.Clone(real), "-db", tc.db)...)
+			if p := partOf(pw, res.stdout+res.stderr); p != "" {
+				t.Errorf("the output shows %q of the password:\nstdout:\n%s\nstderr:\n%s", p, res.stdout, res.stderr)
+			}
+			res.wantCode(t, exitUsage)
+			res.wantOneErrorLine(t, tc.shown+": cannot open the database", "nothing was requested")
+		})
+	}
+	res := runCmd(t, nil, "-demo", "-db", "host=127.0.0.1 password="+pw)
+	res.wantCode(t, exitUsage)
+	res.wantOneErrorLine(t, "-demo with -db takes a SQLite file only")
+	if entries, _ := os.ReadDir("."); len(entries) > 0 {
+		t.Errorf("a PostgreSQL -db was taken for a SQLite file: %s created", entries[0].Name())
+	}
+}
+
+// roundTripFunc is an http.RoundTripper from a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -40,9 +40,10 @@
 //	                    file below)
 //	  -db PATH|URL      sync into the database PATH|URL instead of memory: a file
 //	                    path is a SQLite database (created, with its tables, if
-//	                    missing); a postgres:// or postgresql:// URL is PostgreSQL
-//	                    (tables created if missing). A database that cannot be
-//	                    opened or written is a configuration error
+//	                    missing); a postgres:// or postgresql:// URL, or a
+//	                    key/value DSN (host=… dbname=…), is PostgreSQL (tables
+//	                    created if missing). A database that cannot be opened or
+//	                    written is a configuration error
 //	  -format F         the output format F: text or json (see Output below)
 //	                    (default text)
 //	  -period FROM..TO  the review window FROM..TO, dates as YYYY-MM-DD, e.g.
@@ -70,7 +71,9 @@
 //	                    allows 1500 on paid plans, use 150 on a free domain
 //	                    (default 1500)
 //	  -timeout D        give up after this long, a duration D such as 90s or 45m;
-//	                    0 for no limit (default 30m)
+//	                    0 for no limit. It bounds opening the database and the
+//	                    sync; after a failure, reading the stored goals back for
+//	                    the output gets 5s of its own (default 30m)
 //	  -max-wait D       the longest Retry-After pause D of Asana's to wait out; a
 //	                    longer one ends the sync at once (exit 1) with an error
 //	                    saying how long Asana asked for (default 5m)
@@ -145,12 +148,16 @@
 //	        update: the goal's own status, green/yellow/red/achieved/partial/
 //	        missed/dropped) or "none" (neither: on_track). time_period is
 //	        {"gid", "display_name", "period", "start_on", "end_on"} or null.
+//	The report is printed even when the stored goals cannot be read back: an
+//	employee whose goals cannot be is one line that says so (text), or an
+//	entry {"employee_id", "error"} of "unread_goals", a key present only then
+//	(json); the command exits 1.
 //
 //	Exit status:
 //	  0  every employee synced
 //	  1  the sync failed outright (e.g. Asana refused the token, or answered
-//	     what Asana cannot have meant), or it was interrupted; one line on
-//	     stderr says why
+//	     what Asana cannot have meant), or it was interrupted (SIGINT,
+//	     SIGTERM or SIGHUP); one line on stderr says why
 //	  2  usage or configuration error (including a -db that cannot be used);
 //	     nothing was requested from Asana
 //	  3  some employees could not be synced, or removals were held back (see

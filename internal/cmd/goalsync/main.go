@@ -14,11 +14,13 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/goals/sqlstore"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
 	"github.com/perfcopilot/asanagoals/prompt"
 )
@@ -42,7 +44,10 @@ func isTerminal(w io.Writer) bool {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP too: a closed terminal or a supervisor's hang-up stops the
+	// sync like an interrupt, with its report and error line, instead of
+	// killing the process without a word.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -261,6 +266,8 @@ func (c *cli) runReal(ctx context.Context) error {
 	if c.opts.suggest {
 		return c.suggestMappings(ctx, client, list)
 	}
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
 	store, closeStore, err := c.openStore(ctx)
 	if err != nil {
 		return err
@@ -285,13 +292,22 @@ func (c *cli) openStore(ctx context.Context) (store syncStore, closeStore func()
 		return goals.NewMemoryStore(), func() {}, nil
 	}
 	target, err := parseDB(c.opts.db)
+	if err == nil && target.dialect == sqlstore.SQLite {
+		err = checkSQLitePath(c.opts.db)
+	}
 	if err != nil {
 		return nil, nil, usageError("%w", err)
 	}
 	store, closeStore, err = openStore(ctx, target)
 	switch {
-	case err != nil && ctx.Err() != nil:
-		return nil, nil, failure("%w (interrupted); nothing was requested from Asana", err)
+	case err != nil && (ctx.Err() != nil || sqlstore.IsLockWait(err)):
+		// Not the database's configuration: time, a signal or another
+		// session's lock stopped it.
+		note := c.stopNote(ctx)
+		if sqlstore.IsLockWait(err) && !strings.Contains(err.Error(), "another session holds") {
+			note += "; " + lockWaitNote
+		}
+		return nil, nil, failure("%w%s; nothing was requested from Asana", err, note)
 	case err != nil:
 		return nil, nil, usageError("%w; nothing was requested from Asana", err)
 	}
@@ -314,7 +330,7 @@ func (c *cli) runCheck(ctx context.Context) error {
 		seen = "its goals are readable"
 	}
 	fmt.Fprintf(c.stdout, "OK: the token belongs to %s (Asana user %s); workspace %s: %s.\n",
-		oneLine(conn.User.Name), conn.User.GID, c.opts.workspace, seen)
+		oneLine(conn.User.Name), oneLine(conn.User.GID), c.opts.workspace, seen)
 	return nil
 }
 
@@ -398,6 +414,8 @@ func (c *cli) runDemo(ctx context.Context) error {
 	note := fmt.Sprintf("Demo: the built-in fake Asana workspace %q, served on 127.0.0.1, with %d employees.\n"+
 		"For a real workspace: ASANA_TOKEN=… goalsync -workspace GID -employees FILE (goalsync -h).\n\n",
 		ws.Name, len(list.employees))
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
 	store, closeStore, err := c.openStore(ctx)
 	if err != nil {
 		return err
@@ -436,11 +454,8 @@ var errTimeout = errors.New("timeout")
 // sync failed (exit 1) or left employees or removals undone (exit 3). note,
 // when not empty, opens the text output.
 func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, store syncStore, list *employeeList, note string) error {
-	if c.opts.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, c.opts.timeout, errTimeout)
-		defer cancel()
-	}
+	watch := &lockWatch{syncStore: store}
+	store = watch
 	var prog *progress
 	if tty := c.hooks.isTerminal(c.stderr); c.opts.progress || tty {
 		prog = newProgress(c.stderr, client.Stats, tty, c.hooks.progressEvery)
@@ -453,13 +468,18 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 	if errors.As(err, &ce) {
 		return usageError("%s%w", list.locate(ce), err)
 	}
+	var unread []unreadGoals
 	if report != nil {
-		// Read back without the sync's deadline: the output must show what is
-		// stored even when the sync ran out of time.
-		out, werr := render(context.WithoutCancel(ctx), c.opts.format, report, store, list, view{note: note, period: c.opts.period})
+		// The output shows what is stored even when the sync failed or ran
+		// out of time: the read-back then gets a short time of its own. An
+		// employee whose goals cannot be read back is a line of it.
+		rctx, cancel := readBackContext(ctx, err != nil || len(report.Failed()) > 0)
+		out, rendered, werr := render(rctx, c.opts.format, report, store, list, view{note: note, period: c.opts.period})
+		cancel()
 		if werr != nil {
-			return failure("cannot write the %s output: %w", c.opts.format, werr)
+			return failure("cannot write the %s output: %w%s%s", c.opts.format, werr, c.stopNote(ctx), watch.note())
 		}
+		unread = rendered
 		if _, werr := c.stdout.Write(out); werr != nil && err == nil {
 			return failure("cannot write the output: %w", werr)
 		}
@@ -473,7 +493,10 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		case errors.Is(err, context.Canceled):
 			msg += " (interrupted)"
 		}
-		return failure("sync failed: %s", msg)
+		if len(unread) > 0 {
+			msg += "; " + unreadLine(unread)
+		}
+		return failure("sync failed: %s%s", msg, watch.note())
 	}
 	var undone []error
 	if failed := report.Failed(); len(failed) > 0 {
@@ -492,10 +515,129 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		undone = append(undone, fmt.Errorf("%s; if they did leave Asana (not only the token's view of them), run again with -confirm-removals",
 			removalsHeldLine(report.RemovalsHeld, c.opts.threshold)))
 	}
+	if len(unread) > 0 {
+		// The output does not show what is stored: not a partial sync.
+		undone = append(undone, errors.New(unreadLine(unread)+c.stopNote(ctx)))
+		return failure("%s%s", joinErrors(undone), watch.note())
+	}
+	if watch.waited.Load() {
+		// Not a partial sync: nothing will get through until the lock goes.
+		msg := "the database did not take every write"
+		if len(undone) > 0 {
+			msg = joinErrors(undone)
+		}
+		return failure("sync failed: %s%s", msg, watch.note())
+	}
 	if len(undone) > 0 {
 		return partial(undone...)
 	}
 	return nil
+}
+
+// joinErrors is errs on one line, separated by "; ".
+func joinErrors(errs []error) string {
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// unreadLine says whose stored goals the output lacks, and why.
+func unreadLine(unread []unreadGoals) string {
+	const shown = 10
+	var ids []string
+	for _, u := range unread[:min(len(unread), shown)] {
+		ids = append(ids, u.EmployeeID)
+	}
+	if len(unread) > shown {
+		ids = append(ids, fmt.Sprintf("and %d more", len(unread)-shown))
+	}
+	return fmt.Sprintf("the output lacks the stored goals of %s (%s): reading them back failed: %s",
+		plural(len(unread), "employee"), strings.Join(ids, ", "), unread[0].Error)
+}
+
+// withTimeout returns ctx bounded by -timeout, whose cause is errTimeout
+// when it runs out. Every step after the employee file runs under it:
+// opening and migrating the database, the sync, and the read-back.
+func (c *cli) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if c.opts.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeoutCause(ctx, c.opts.timeout, errTimeout)
+}
+
+// stopNote says why ctx ended, "" when it has not.
+func (c *cli) stopNote(ctx context.Context) string {
+	switch {
+	case ctx.Err() == nil:
+		return ""
+	case errors.Is(context.Cause(ctx), errTimeout):
+		return fmt.Sprintf(" (the -timeout of %s ran out)", c.opts.timeout)
+	}
+	return " (interrupted)"
+}
+
+// readBackTimeout bounds the read-back of the output after a failed sync,
+// or one stopped by -timeout or a signal.
+const readBackTimeout = 5 * time.Second
+
+// readBackContext is the context the output is read back under. After a
+// sync that went well, it is ctx. After a failure it is readBackTimeout of
+// its own, so that the output still shows what is stored when the sync
+// ran out of time or was interrupted, and a database that does not answer
+// (a locked table) still cannot hold the command; while ctx has not ended,
+// its end (the -timeout, a signal) ends the read-back too.
+func readBackContext(ctx context.Context, failed bool) (context.Context, context.CancelFunc) {
+	if !failed && ctx.Err() == nil {
+		return ctx, func() {}
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBackTimeout)
+	if ctx.Err() != nil {
+		return rctx, cancel
+	}
+	stop := context.AfterFunc(ctx, cancel)
+	return rctx, func() {
+		stop()
+		cancel()
+	}
+}
+
+// lockWaitNote says that the database waited on another session's lock.
+const lockWaitNote = "the database was waiting on a lock another session holds on the goals tables " +
+	"(a long transaction, or LOCK TABLE); run again once it ends"
+
+// lockWatch is the store of a sync, noting whether the database gave up
+// waiting on a lock (sqlstore.IsLockWait).
+type lockWatch struct {
+	syncStore
+	waited atomic.Bool
+}
+
+func (l *lockWatch) WriteGoals(ctx context.Context, w goals.Write) error {
+	err := l.syncStore.WriteGoals(ctx, w)
+	l.see(err)
+	return err
+}
+
+func (l *lockWatch) Goals(ctx context.Context, employeeID string) ([]goals.Goal, error) {
+	gs, err := l.syncStore.Goals(ctx, employeeID)
+	l.see(err)
+	return gs, err
+}
+
+func (l *lockWatch) see(err error) {
+	if err != nil && sqlstore.IsLockWait(err) {
+		l.waited.Store(true)
+	}
+}
+
+// note is "; " and lockWaitNote when the database waited on a lock, else "".
+func (l *lockWatch) note() string {
+	if !l.waited.Load() {
+		return ""
+	}
+	return "; " + lockWaitNote
 }
 
 // removalsHeldLine says that a sync held n removals back.
@@ -547,17 +689,10 @@ func (c *cli) errorf(format string, args ...any) {
 	fmt.Fprintf(c.stderr, "goalsync: %s\n", msg)
 }
 
-// oneLine replaces line breaks and other control characters with spaces,
-// so that text from Asana or from a file cannot span lines or drive a
-// terminal.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || (r >= 0x7f && r < 0xa0) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-}
+// oneLine returns s as one line cleaned as the [GOALS] block cleans
+// names (prompt.OneLine): text from Asana or from a file can neither span
+// lines, nor drive a terminal, nor reorder what a reader sees.
+func oneLine(s string) string { return prompt.OneLine(s) }
 
 // clip keeps a value the user typed short enough to quote.
 func clip(s string) string {

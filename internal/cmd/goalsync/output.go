@@ -27,12 +27,31 @@ type view struct {
 
 // render returns the output of a sync in the given format.
 // It reads each employee's goals back from store, so it shows what is
-// stored, not what was fetched.
-func render(ctx context.Context, format string, r *goals.Report, store goals.Reader, list *employeeList, v view) ([]byte, error) {
+// stored, not what was fetched. An employee whose goals cannot be read
+// back is one line in the output instead (and one of unread): the report
+// is printed whatever the store does.
+func render(ctx context.Context, format string, r *goals.Report, store goals.Reader, list *employeeList, v view) (out []byte, unread []unreadGoals, err error) {
 	if format == "json" {
 		return jsonOutput(ctx, r, store, list)
 	}
 	return textOutput(ctx, r, store, list, v)
+}
+
+// unreadGoals is an employee whose stored goals could not be read back.
+type unreadGoals struct {
+	EmployeeID string `json:"employee_id"`
+	Error      string `json:"error"`
+}
+
+// readBack reads the stored goals of e, or notes in unread why it could
+// not.
+func readBack(ctx context.Context, store goals.Reader, e goals.Employee, unread *[]unreadGoals) ([]goals.Goal, bool) {
+	stored, err := store.Goals(ctx, e.ID)
+	if err != nil {
+		*unread = append(*unread, unreadGoals{EmployeeID: e.ID, Error: oneLine(err.Error())})
+		return nil, false
+	}
+	return stored, true
 }
 
 // sortedEmployees returns the employees ordered by ID.
@@ -47,6 +66,9 @@ func sortedEmployees(list *employeeList) []goals.Employee {
 type jsonOut struct {
 	Report *goals.Report `json:"report"`
 	Goals  []jsonGoal    `json:"goals"`
+	// Unread lists the employees whose stored goals could not be read
+	// back (their goals are missing from Goals); only when there are any.
+	Unread []unreadGoals `json:"unread_goals,omitempty"`
 }
 
 type jsonGoal struct {
@@ -118,16 +140,16 @@ func jsonPeriod(tp *goals.TimePeriod) *jsonTimePeriod {
 	return &jsonTimePeriod{GID: tp.GID, DisplayName: tp.DisplayName, Period: tp.Period, StartOn: tp.StartOn, EndOn: tp.EndOn}
 }
 
-func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *employeeList) ([]byte, error) {
+func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *employeeList) ([]byte, []unreadGoals, error) {
 	out := jsonOut{Report: r, Goals: []jsonGoal{}}
 	for _, e := range sortedEmployees(list) {
-		stored, err := store.Goals(ctx, e.ID)
-		if err != nil {
-			return nil, fmt.Errorf("reading the stored goals of %s: %w", e.ID, err)
+		stored, ok := readBack(ctx, store, e, &out.Unread)
+		if !ok {
+			continue
 		}
 		for _, g := range stored {
 			if err := checkStatuses(g); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			src := shownSource(g.StatusSource, g.RawStatus)
 			jg := jsonGoal{
@@ -160,14 +182,14 @@ func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(out); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), out.Unread, nil
 }
 
 // textOutput is the human summary of the report followed by each
 // employee's [GOALS] block. Apart from the duration it is deterministic.
-func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *employeeList, v view) ([]byte, error) {
+func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *employeeList, v view) ([]byte, []unreadGoals, error) {
 	var b bytes.Buffer
 	b.WriteString(v.note)
 	fmt.Fprintf(&b, "Asana goals sync of workspace %s\n", oneLine(r.WorkspaceGID))
@@ -270,6 +292,7 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 		fmt.Fprintf(&b, "Removals held back: %s (see above).\n", plural(r.RemovalsHeld, "stored goal"))
 	}
 
+	var unreadAll []unreadGoals
 	reports := make(map[string]goals.EmployeeReport, len(r.Employees))
 	for _, e := range r.Employees {
 		reports[e.EmployeeID] = e
@@ -285,9 +308,12 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 			fmt.Fprintf(&b, "\n== %s: not mapped to an Asana user, no goals synced ==\n", header)
 			continue
 		}
-		stored, err := store.Goals(ctx, e.ID)
-		if err != nil {
-			return nil, fmt.Errorf("reading the stored goals of %s: %w", e.ID, err)
+		var unread []unreadGoals
+		stored, ok := readBack(ctx, store, e, &unread)
+		if !ok {
+			fmt.Fprintf(&b, "\n== %s ==\n(the stored goals could not be read back: %s)\n", header, unread[0].Error)
+			unreadAll = append(unreadAll, unread...)
+			continue
 		}
 		switch {
 		case !synced && len(stored) == 0:
@@ -302,7 +328,7 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 		fmt.Fprintf(&b, "\n== %s ==\n", header)
 		b.WriteString(prompt.Render(stored, prompt.Options{Period: v.period}))
 	}
-	return b.Bytes(), nil
+	return b.Bytes(), unreadAll, nil
 }
 
 func describeSource(s goals.SubgoalSource) string {

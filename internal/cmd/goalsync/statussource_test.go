@@ -119,7 +119,7 @@ func TestJSONStatusFromAStoreWithout(t *testing.T) {
 		{EmployeeID: "e1", GID: "3", Status: status.OnTrack},
 	}
 	list := &employeeList{employees: []goals.Employee{{ID: "e1", AsanaUserGID: "1"}}}
-	out, err := jsonOutput(context.Background(), &goals.Report{}, store, list)
+	out, _, err := jsonOutput(context.Background(), &goals.Report{}, store, list)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestJSONStatusFromAStoreWithout(t *testing.T) {
 		{{EmployeeID: "e1", GID: "9", Status: "", RawStatus: "red"}},
 		{{EmployeeID: "e1", GID: "9", Status: status.OnTrack, KeyResults: []goals.KeyResult{{GID: "91", Status: "green"}}}},
 	} {
-		_, err := jsonOutput(context.Background(), &goals.Report{}, bad, list)
+		_, _, err := jsonOutput(context.Background(), &goals.Report{}, bad, list)
 		if err == nil || !strings.Contains(err.Error(), "not one of the four") || !strings.Contains(err.Error(), "9") {
 			t.Errorf("a stored status that is not one of the four: err = %v", err)
 		}

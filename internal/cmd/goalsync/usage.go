@@ -39,9 +39,10 @@ func (o *options) flagSet() *flag.FlagSet {
 	fs.StringVar(&o.db, "db", "",
 		"sync into the database `PATH|URL` instead of memory: a file\n"+
 			"path is a SQLite database (created, with its tables, if\n"+
-			"missing); a postgres:// or postgresql:// URL is PostgreSQL\n"+
-			"(tables created if missing). A database that cannot be\n"+
-			"opened or written is a configuration error")
+			"missing); a postgres:// or postgresql:// URL, or a\n"+
+			"key/value DSN (host=… dbname=…), is PostgreSQL (tables\n"+
+			"created if missing). A database that cannot be opened or\n"+
+			"written is a configuration error")
 	fs.StringVar(&o.format, "format", "text",
 		"the output format `F`: text or json (see Output below)")
 	fs.StringVar(&o.periodText, "period", "",
@@ -75,7 +76,9 @@ func (o *options) flagSet() *flag.FlagSet {
 			asana.PaidRequestsPerMinute, asana.FreeRequestsPerMinute))
 	fs.DurationVar(&o.timeout, "timeout", defaultTimeout,
 		"give up after this long, a duration `D` such as 90s or 45m;\n"+
-			"0 for no limit")
+			"0 for no limit. It bounds opening the database and the\n"+
+			"sync; after a failure, reading the stored goals back for\n"+
+			"the output gets 5s of its own")
 	fs.DurationVar(&o.maxWait, "max-wait", asana.DefaultMaxWait,
 		"the longest Retry-After pause `D` of Asana's to wait out; a\n"+
 			"longer one ends the sync at once (exit 1) with an error\n"+
@@ -193,12 +196,16 @@ also after a failed sync:
         update: the goal's own status, green/yellow/red/achieved/partial/
         missed/dropped) or "none" (neither: on_track). time_period is
         {"gid", "display_name", "period", "start_on", "end_on"} or null.
+The report is printed even when the stored goals cannot be read back: an
+employee whose goals cannot be is one line that says so (text), or an
+entry {"employee_id", "error"} of "unread_goals", a key present only then
+(json); the command exits 1.
 
 Exit status:
   0  every employee synced
   1  the sync failed outright (e.g. Asana refused the token, or answered
-     what Asana cannot have meant), or it was interrupted; one line on
-     stderr says why
+     what Asana cannot have meant), or it was interrupted (SIGINT,
+     SIGTERM or SIGHUP); one line on stderr says why
   2  usage or configuration error (including a -db that cannot be used);
      nothing was requested from Asana
   3  some employees could not be synced, or removals were held back (see
