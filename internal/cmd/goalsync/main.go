@@ -48,6 +48,7 @@ func main() {
 	// sync like an interrupt, with its report and error line, instead of
 	// killing the process without a word.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	routeStdLog(os.Stderr, os.Getenv(tokenEnv))
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -680,12 +681,9 @@ const minRedactLen = 8
 // errorf writes one line to stderr, prefixed with the command's name, with
 // line breaks and control characters flattened and the token redacted.
 func (c *cli) errorf(format string, args ...any) {
-	msg := oneLine(fmt.Sprintf(format, args...))
-	// Defence in depth: no error is known to carry the token. A very short
-	// "token" is not redacted, since it would blank out ordinary words.
-	if len(c.token) >= minRedactLen {
-		msg = strings.ReplaceAll(msg, c.token, "[redacted]")
-	}
+	// Defence in depth: no error is known to carry the token, whole,
+	// escaped, in another case or in part (see asana.Redactor).
+	msg := oneLine(newTokenRedactor(c.token).String(fmt.Sprintf(format, args...)))
 	fmt.Fprintf(c.stderr, "goalsync: %s\n", msg)
 }
 
