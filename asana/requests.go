@@ -415,7 +415,8 @@ func (c *Client) Subgoals(ctx context.Context, gid string) ([]Goal, error) {
 }
 
 // GoalRelationships lists the relationships of a supported goal, filtered to
-// one subtype (SubtypeSubgoal, SubtypeSupportingWork) unless subtype is "".
+// one subtype (SubtypeSubgoal, or Asana's "supporting_work") unless subtype
+// is "".
 // It is the documented way to find sub-goals today
 // (GET /goal_relationships?supported_goal=…&resource_subtype=subgoal).
 func (c *Client) GoalRelationships(ctx context.Context, supportedGoalGID, subtype string) ([]GoalRelationship, error) {

@@ -104,11 +104,10 @@ type GoalRelationship struct {
 	SupportedGoal      *Resource `json:"supported_goal,omitempty"`
 }
 
-// Relationship subtypes accepted by [Client.GoalRelationships].
-const (
-	SubtypeSubgoal        = "subgoal"
-	SubtypeSupportingWork = "supporting_work"
-)
+// SubtypeSubgoal is the relationship subtype of a sub-goal, for
+// [Client.GoalRelationships] (Asana's other subtype, "supporting_work",
+// links projects, tasks and portfolios, which this library does not read).
+const SubtypeSubgoal = "subgoal"
 
 // nextPage is Asana's pagination object; it is null on the last page.
 type nextPage struct {

@@ -40,7 +40,7 @@
 // client's rate and pauses, and an estimate of the time left. Statuses are
 // mapped by the spec's table, or a host's [status.Mapper]
 // ([Config.StatusMapper]); a goal without a status update takes its own
-// status field ([StatusOf]).
+// status field (see [StatusSource]).
 //
 // Before the first sync, [CheckConnection] checks the token and the
 // workspace, and [SuggestMappings] proposes Asana users for employees not

@@ -81,11 +81,11 @@ const (
 	StatusFromNone StatusSource = "none"
 )
 
-// StatusOf maps an Asana goal's status: the status update's status_type
+// statusOf maps an Asana goal's status: the status update's status_type
 // by m (nil: the spec's table) when there is one, else the goal's own
 // status field by status.MapGoalStatus, else none. It returns the mapped
 // status, the word it was mapped from and that word's source.
-func StatusOf(m *status.Mapper, statusType, goalStatus string) (status.Status, string, StatusSource) {
+func statusOf(m *status.Mapper, statusType, goalStatus string) (status.Status, string, StatusSource) {
 	switch {
 	case strings.TrimSpace(statusType) != "":
 		return m.Map(statusType), statusType, StatusFromUpdate

@@ -234,7 +234,7 @@ func TestCancelWhileWritingIsAnError(t *testing.T) {
 		name             string
 		after, ignoreCtx bool
 		written          string // "1 of 3" …
-		brian, cleo      goals.Written
+		brian, cleo      goals.WriteKind
 	}{
 		{"cancel during brian's write", false, false, "1 of 3", goals.WrittenNone, goals.WrittenNone},
 		{"cancel after brian's write, store ignores ctx", true, true, "2 of 3", goals.WrittenComplete, goals.WrittenNone},
@@ -253,7 +253,7 @@ func TestCancelWhileWritingIsAnError(t *testing.T) {
 			if !strings.Contains(err.Error(), tc.written+" employees written") {
 				t.Errorf("err = %v, want it to say %s employees were written", err, tc.written)
 			}
-			want := map[string]goals.Written{"emp-ada": goals.WrittenComplete, "emp-brian": tc.brian, "emp-cleo": tc.cleo}
+			want := map[string]goals.WriteKind{"emp-ada": goals.WrittenComplete, "emp-brian": tc.brian, "emp-cleo": tc.cleo}
 			if len(rep.Employees) != 3 {
 				t.Fatalf("report lists %d employees, want 3", len(rep.Employees))
 			}
@@ -262,7 +262,7 @@ func TestCancelWhileWritingIsAnError(t *testing.T) {
 					t.Errorf("%s written %q, want %q", e.EmployeeID, e.Written, want[e.EmployeeID])
 				}
 			}
-			wantBrian := map[goals.Written]string{goals.WrittenNone: "20", goals.WrittenComplete: "2"}[tc.brian]
+			wantBrian := map[goals.WriteKind]string{goals.WrittenNone: "20", goals.WrittenComplete: "2"}[tc.brian]
 			if a, b, c := gidsOf(stored(t, store, "emp-ada")), gidsOf(stored(t, store, "emp-brian")), gidsOf(stored(t, store, "emp-cleo")); a != "1" || b != wantBrian || c != "30" {
 				t.Errorf("store: ada %s, brian %s, cleo %s; want 1, %s, 30", a, b, c, wantBrian)
 			}
@@ -429,12 +429,12 @@ func TestGoalDeletedDuringSync(t *testing.T) {
 			if e.Written != goals.WrittenPartial || !strings.Contains(e.Error, "no longer in Asana") {
 				t.Errorf("ada = %+v, want partial saying goal 2 is gone", e)
 			}
-			want, subgoals, rels := goals.SourceSubgoals, 2, 0
+			want, subgoals, rels := goals.PathSubgoals, 2, 0
 			if !spec {
-				want, subgoals, rels = goals.SourceGoalRelationships, 1, 2
+				want, subgoals, rels = goals.PathGoalRelationships, 1, 2
 			}
-			if rep.SubgoalSource != want {
-				t.Errorf("source = %q, want %q: a deleted goal is no evidence about the path", rep.SubgoalSource, want)
+			if rep.SubgoalPath != want {
+				t.Errorf("source = %q, want %q: a deleted goal is no evidence about the path", rep.SubgoalPath, want)
 			}
 			if n, r := m.count("subgoals"), m.count("relationships"); n != subgoals || r != rels {
 				t.Errorf("%d subgoals and %d goal_relationships requests, want %d and %d", n, r, subgoals, rels)
@@ -466,9 +466,9 @@ func TestDeletedProbeGoalLeavesThePathOpen(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := map[bool]goals.SubgoalSource{true: goals.SourceSubgoals, false: goals.SourceGoalRelationships}[spec]
-			if rep.SubgoalSource != want {
-				t.Errorf("source = %q, want %q", rep.SubgoalSource, want)
+			want := map[bool]goals.SubgoalPath{true: goals.PathSubgoals, false: goals.PathGoalRelationships}[spec]
+			if rep.SubgoalPath != want {
+				t.Errorf("source = %q, want %q", rep.SubgoalPath, want)
 			}
 			if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "2" || krGIDs(gs[0]) != "9" {
 				t.Errorf("stored = %s, want goal 2 with Key Result 9", gidsOf(gs))

@@ -42,8 +42,9 @@ func TestOwnerChangedDuringScanIsStoredUnderNeither(t *testing.T) {
 		t.Errorf("brian = %s, want 8 (kept) and 2; not 5", got)
 	}
 	for _, id := range []string{"emp-ada", "emp-brian"} {
-		if e := employeeReport(t, rep, id); e.Written != goals.WrittenPartial || !strings.Contains(e.Error, "changed owner") {
-			t.Errorf("%s = %+v, want partial saying a goal changed owner", id, e)
+		if e := employeeReport(t, rep, id); e.Written != goals.WrittenPartial || !strings.Contains(e.Error, "changed owner") ||
+			!errors.Is(e.Err, goals.ErrOwnerChanged) {
+			t.Errorf("%s = %+v, want partial saying a goal changed owner, Err matching ErrOwnerChanged", id, e)
 		}
 	}
 	if rep.OwnerChanges != 1 {
@@ -90,8 +91,8 @@ func TestUnreadableRecordIsSkippedAndCounted(t *testing.T) {
 			if rep.MalformedRecords != 1 || len(rep.MalformedRecordGIDs) != 1 || rep.MalformedRecordGIDs[0] != "2" {
 				t.Errorf("malformed = %d %v, want 1 naming goal 2", rep.MalformedRecords, rep.MalformedRecordGIDs)
 			}
-			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial {
-				t.Errorf("ada = %+v, want partial", e)
+			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || !errors.Is(e.Err, asana.ErrMalformedResponse) {
+				t.Errorf("ada = %+v, want partial, Err matching asana.ErrMalformedResponse", e)
 			}
 		})
 	}

@@ -6,34 +6,34 @@ import (
 	"github.com/perfcopilot/asanagoals/asana"
 )
 
-// SubgoalSource is the Asana path a sync fetched sub-goals through.
-type SubgoalSource string
+// SubgoalPath is the Asana path a sync fetched sub-goals through.
+type SubgoalPath string
 
 // Sub-goal sources a Report can name.
 const (
-	// SourceSubgoals: Key Results came from GET /goals/{gid}/subgoals, the
+	// PathSubgoals: Key Results came from GET /goals/{gid}/subgoals, the
 	// path the product spec names.
-	SourceSubgoals SubgoalSource = "subgoals"
-	// SourceGoalRelationships: Asana answered that the subgoals path does
+	PathSubgoals SubgoalPath = "subgoals"
+	// PathGoalRelationships: Asana answered that the subgoals path does
 	// not exist, so the sync switched to GET /goal_relationships
 	// (resource_subtype=subgoal), the path Asana documents today.
-	SourceGoalRelationships SubgoalSource = "goal_relationships"
-	// SourceNone: no goal was kept, so no sub-goal was asked for.
-	SourceNone SubgoalSource = "none"
+	PathGoalRelationships SubgoalPath = "goal_relationships"
+	// PathNone: no goal was kept, so no sub-goal was asked for.
+	PathNone SubgoalPath = "none"
 )
 
-// Written says how a sync left an employee's stored goals.
-type Written string
+// WriteKind says how a sync left an employee's stored goals.
+type WriteKind string
 
 // How an employee's goals were written.
 const (
 	// WrittenComplete: the store now equals Asana for this employee.
-	WrittenComplete Written = "complete"
+	WrittenComplete WriteKind = "complete"
 	// WrittenPartial: goals fetched whole were upserted; nothing was
 	// removed.
-	WrittenPartial Written = "partial"
+	WrittenPartial WriteKind = "partial"
 	// WrittenNone: nothing was written; stored goals are as they were.
-	WrittenNone Written = "none"
+	WrittenNone WriteKind = "none"
 )
 
 // maxOwnerExamples is how many unmapped owner GIDs a report quotes.
@@ -48,7 +48,7 @@ const maxOwnerExamples = 10
 //     an owner), and UnmappedOwnerGoals belong to Asana users mapped to no
 //     employee; UnmappedOwnerExamples lists some of those users' GIDs to map.
 //     UnmappedEmployees have no Asana user GID yet.
-//   - Sub-goals missing: SubgoalSource says which Asana path was used. Only
+//   - Sub-goals missing: SubgoalPath says which Asana path was used. Only
 //     sub-goals linked through Asana's parent-goal relationship count, not a
 //     custom field.
 //   - "truncated": true on an employee: they own more than the per-employee
@@ -100,9 +100,9 @@ type Report struct {
 	// those with no goals too.
 	Employees []EmployeeReport `json:"employees"`
 
-	// SubgoalSource is SourceSubgoals, SourceGoalRelationships or
-	// SourceNone.
-	SubgoalSource SubgoalSource `json:"subgoal_source"`
+	// SubgoalPath is PathSubgoals, PathGoalRelationships or
+	// PathNone.
+	SubgoalPath SubgoalPath `json:"subgoal_source"`
 	// DescriptionsOmitted is Config.OmitDescriptions: no html_notes was
 	// requested and every description was written empty.
 	DescriptionsOmitted bool `json:"descriptions_omitted"`
@@ -156,12 +156,17 @@ type EmployeeReport struct {
 	// (Config.Period): not pulled, left as stored.
 	GoalsOutsidePeriod int `json:"goals_outside_period"`
 	// Written is WrittenComplete, WrittenPartial or WrittenNone.
-	Written Written `json:"written"`
+	Written WriteKind `json:"written"`
 	// RemovalsHeld counts this employee's stored goals that the
 	// mass-removal guard kept although Asana no longer lists them.
 	RemovalsHeld int `json:"removals_held,omitempty"`
 	// Error says why the employee's goals could not all be synced.
 	Error string `json:"error,omitempty"`
+	// Err holds the errors behind Error, for errors.Is and errors.As
+	// (asana.ErrUnauthorized, a store's own error, context.Canceled,
+	// ErrOwnerChanged, asana.ErrMalformedResponse, …); nil when Error is
+	// "". It is not in the JSON form.
+	Err error `json:"-"`
 }
 
 // Failed returns the entries of employees whose sync had an error.

@@ -112,17 +112,17 @@ func (w *subgoalWalk) park(kg *keptGoal) bool {
 }
 
 // source names the path used, for the report.
-func (w *subgoalWalk) source(kept bool) SubgoalSource {
+func (w *subgoalWalk) source(kept bool) SubgoalPath {
 	switch pathMode(w.mode.Load()) {
 	case pathRelationships:
-		return SourceGoalRelationships
+		return PathGoalRelationships
 	case pathSpec:
-		return SourceSubgoals
+		return PathSubgoals
 	}
 	if kept {
-		return SourceSubgoals // tried, never answered
+		return PathSubgoals // tried, never answered
 	}
-	return SourceNone
+	return PathNone
 }
 
 // fill fetches kg's sub-goals into kg.krs, or sets kg.err. It returns false

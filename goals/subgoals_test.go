@@ -33,8 +33,8 @@ func TestOneProbeWhateverTheConcurrency(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.SubgoalSource != goals.SourceGoalRelationships {
-			t.Errorf("source = %q", rep.SubgoalSource)
+		if rep.SubgoalPath != goals.PathGoalRelationships {
+			t.Errorf("source = %q", rep.SubgoalPath)
 		}
 		if n := m.count("subgoals"); n != 1 {
 			t.Errorf("%d requests to the retired path, want 1 probe", n)
@@ -66,8 +66,8 @@ func TestFailedProbeDecidesNothing(t *testing.T) {
 	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || e.GoalsKept != 2 {
 		t.Errorf("ada = %+v, want partial with goals 2 and 3", e)
 	}
-	if rep.SubgoalSource != goals.SourceGoalRelationships {
-		t.Errorf("source = %q", rep.SubgoalSource)
+	if rep.SubgoalPath != goals.PathGoalRelationships {
+		t.Errorf("source = %q", rep.SubgoalPath)
 	}
 	// Goal 1's probe (with its retry), then goal 2's probe; goal 3 goes
 	// straight to relationships.

@@ -102,7 +102,7 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 			slog.Int("goals_scanned", r.report.WorkspaceGoalsScanned),
 			slog.Int("employees", len(r.report.Employees)),
 			slog.Int("failed", len(r.report.Failed())),
-			slog.String("subgoal_source", string(r.report.SubgoalSource)))
+			slog.String("subgoal_source", string(r.report.SubgoalPath)))
 	}
 	return r.report, syncErr
 }
@@ -177,7 +177,7 @@ func newRun(cfg Config, client *asana.Client, employees []Employee) *run {
 			UnmappedEmployees:     []string{},
 			Period:                cfg.Period.String(),
 			Employees:             []EmployeeReport{},
-			SubgoalSource:         SourceNone,
+			SubgoalPath:           PathNone,
 			DescriptionsOmitted:   cfg.OmitDescriptions,
 			AsanaChanges:          []asana.Change{},
 		},
@@ -230,7 +230,7 @@ func (r *run) sync(ctx context.Context, store Store) error {
 	r.progress(PhaseWalking)
 	wg.Wait()
 
-	r.report.SubgoalSource = r.walk.source(r.kept.Load() > 0)
+	r.report.SubgoalPath = r.walk.source(r.kept.Load() > 0)
 	if err := r.refused(); err != nil {
 		return fmt.Errorf("goals: sync stopped: Asana refused a request or asked for too long a wait, so no further one was sent and nothing was written: %w", err)
 	}
@@ -418,7 +418,7 @@ func (r *run) noteUnmappedOwner(gid string) {
 
 // toGoal converts a scanned Asana goal into the employee's Goal row.
 func (r *run) toGoal(employeeID string, g asana.Goal) Goal {
-	st, raw, src := StatusOf(r.cfg.StatusMapper, g.StatusType(), g.Status)
+	st, raw, src := statusOf(r.cfg.StatusMapper, g.StatusType(), g.Status)
 	desc := ""
 	if !r.cfg.OmitDescriptions {
 		desc = htmltext.Description(g.HTMLNotes, r.cfg.DescriptionLimit)
@@ -491,7 +491,7 @@ func toKeyResults(mapper *status.Mapper, parentGID string, subs []asana.Goal) ([
 			continue // a page boundary shifted under the listing; the first wins
 		}
 		seen[s.GID] = true
-		st, raw, src := StatusOf(mapper, s.StatusType(), s.Status)
+		st, raw, src := statusOf(mapper, s.StatusType(), s.Status)
 		krs = append(krs, KeyResult{
 			GoalGID:      parentGID,
 			GID:          s.GID,

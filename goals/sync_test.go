@@ -331,8 +331,8 @@ func testSubgoalsBecomeKeyResults(t *testing.T, spec bool) {
 	if len(gs[1].KeyResults) != 0 {
 		t.Errorf("a goal with no sub-goals has KRs %+v", gs[1].KeyResults)
 	}
-	if want := map[bool]goals.SubgoalSource{false: goals.SourceGoalRelationships, true: goals.SourceSubgoals}[spec]; rep.SubgoalSource != want {
-		t.Errorf("source = %q, want %q", rep.SubgoalSource, want)
+	if want := map[bool]goals.SubgoalPath{false: goals.PathGoalRelationships, true: goals.PathSubgoals}[spec]; rep.SubgoalPath != want {
+		t.Errorf("source = %q, want %q", rep.SubgoalPath, want)
 	}
 	if e := employeeReport(t, rep, "emp-ada"); e.KeyResults != 2 {
 		t.Errorf("report key results = %d", e.KeyResults)
@@ -392,8 +392,8 @@ func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.SubgoalSource != goals.SourceGoalRelationships {
-		t.Errorf("source = %q, want goal_relationships", rep.SubgoalSource)
+	if rep.SubgoalPath != goals.PathGoalRelationships {
+		t.Errorf("source = %q, want goal_relationships", rep.SubgoalPath)
 	}
 	if n := retired.count("subgoals"); n != 1 {
 		t.Errorf("subgoals path tried %d times, want one probe whatever the concurrency", n)
@@ -722,9 +722,12 @@ type failingStore struct {
 	failFor string
 }
 
+// errLocked is failingStore's error.
+var errLocked = errors.New("database is locked")
+
 func (s failingStore) WriteGoals(ctx context.Context, w goals.Write) error {
 	if w.EmployeeID == s.failFor {
-		return errors.New("database is locked")
+		return fmt.Errorf("writing %s: %w", w.EmployeeID, errLocked)
 	}
 	return s.MemoryStore.WriteGoals(ctx, w)
 }
@@ -737,8 +740,11 @@ func TestStoreFailureIsPerEmployee(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := employeeReport(t, rep, "emp-ada")
-	if a.Written != goals.WrittenNone || !strings.Contains(a.Error, "database is locked") {
-		t.Errorf("ada = %+v", a)
+	if a.Written != goals.WrittenNone || !strings.Contains(a.Error, "database is locked") || !errors.Is(a.Err, errLocked) {
+		t.Errorf("ada = %+v, want not written, the store's error in Error and in Err", a)
+	}
+	if b := employeeReport(t, rep, "emp-brian"); b.Err != nil || b.Error != "" {
+		t.Errorf("brian = %+v, want no error", b)
 	}
 	if gidsOf(stored(t, store, "emp-brian")) != "2" {
 		t.Error("brian not written")
@@ -943,8 +949,8 @@ func TestTroubleshootingSubgoalsMissing(t *testing.T) {
 	if got := krGIDs(stored(t, store, "emp-ada")[0]); got != "2" {
 		t.Errorf("Key Results = %q, want only the linked sub-goal 2", got)
 	}
-	if rep.SubgoalSource != goals.SourceGoalRelationships {
-		t.Errorf("subgoal_source = %q", rep.SubgoalSource)
+	if rep.SubgoalPath != goals.PathGoalRelationships {
+		t.Errorf("subgoal_source = %q", rep.SubgoalPath)
 	}
 }
 

@@ -2,10 +2,13 @@ package goals
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
+
+	"github.com/perfcopilot/asanagoals/asana"
 )
 
 // write stores each mapped employee's goals, in input order, and fills the
@@ -31,7 +34,7 @@ func (r *run) write(ctx context.Context, store Store, scanErr error) error {
 					return r.cancelledWhileWriting(ctx, plans, i, ctx.Err())
 				}
 				er.Written = WrittenNone
-				er.Error = joinReasons(er.Error, "store write failed; stored goals unchanged: "+err.Error())
+				er.fail(err, "store write failed; stored goals unchanged: "+err.Error())
 			}
 		}
 		r.finish(ctx, *er)
@@ -60,7 +63,7 @@ func (r *run) cancelledWhileWriting(ctx context.Context, plans []employeePlan, f
 	for _, p := range plans[from:] {
 		p.er.Written = WrittenNone
 		p.er.RemovalsHeld = 0
-		p.er.Error = joinReasons(p.er.Error, "the sync was cancelled before this employee was written; stored goals unchanged")
+		p.er.fail(cause, "the sync was cancelled before this employee was written; stored goals unchanged")
 		r.finish(ctx, p.er)
 	}
 	// Only the employees written held removals back: the report's total
@@ -103,8 +106,7 @@ func (r *run) holdMassRemovals(ctx context.Context, plans []employeePlan) error 
 			// everything of this employee.
 			plans[i].w.Complete, plans[i].w.Retain = false, nil
 			plans[i].er.Written = writtenFor(plans[i].w)
-			plans[i].er.Error = joinReasons(plans[i].er.Error,
-				"could not read the stored goals to check removals, so nothing was removed: "+err.Error())
+			plans[i].er.fail(err, "could not read the stored goals to check removals, so nothing was removed: "+err.Error())
 			continue
 		}
 		gids := make([]string, len(stored))
@@ -171,22 +173,26 @@ func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 	er.GoalsKept = len(w.Goals)
 	switch {
 	case scanErr != nil:
-		er.Error = "the workspace scan failed, so this employee's goal list may be incomplete; nothing was removed"
+		er.fail(scanErr, "the workspace scan failed, so this employee's goal list may be incomplete; nothing was removed")
 	case len(failed) > 0 || r.report.MalformedRecords > 0 || len(st.moved) > 0 || st.movedIn > 0:
 		var reasons []string
+		var errs []error
 		if n := len(st.moved) + st.movedIn; n > 0 {
 			reasons = append(reasons, fmt.Sprintf(
 				"%d goal(s) changed owner while the workspace scan ran, so this employee's list is not known whole; they were not written", n))
+			errs = append(errs, ErrOwnerChanged)
 		}
 		if len(failed) > 0 {
 			reasons = append(reasons, fmt.Sprintf("%d of %d goals could not be fetched whole and were left as stored (first: %v)",
 				len(failed), len(st.kept), failed[0]))
+			errs = append(errs, failed...)
 		}
 		if n := r.report.MalformedRecords; n > 0 {
 			reasons = append(reasons, fmt.Sprintf(
 				"the workspace scan returned %d record(s) Asana cannot have meant or the client cannot read (a goal or an owner without a GID, a field of the wrong type, a date that is no date), any of which might be theirs", n))
+			errs = append(errs, asana.ErrMalformedResponse)
 		}
-		er.Error = strings.Join(reasons, "; ") + "; nothing was removed"
+		er.fail(errors.Join(errs...), strings.Join(reasons, "; ")+"; nothing was removed")
 	default:
 		// Complete for the window and the cap: what the scan returned
 		// past the cap or outside the window stays as stored.
@@ -211,7 +217,7 @@ func (r *run) countStatusSources(g Goal) {
 }
 
 // writtenFor says how a write, once applied, leaves the employee.
-func writtenFor(w Write) Written {
+func writtenFor(w Write) WriteKind {
 	switch {
 	case w.Complete:
 		return WrittenComplete
@@ -219,6 +225,17 @@ func writtenFor(w Write) Written {
 		return WrittenPartial
 	}
 	return WrittenNone
+}
+
+// ErrOwnerChanged is in an EmployeeReport's Err when a goal changed owner
+// while the sync's workspace scan ran (see Report.OwnerChanges).
+var ErrOwnerChanged = errors.New("goals: a goal changed owner during the workspace scan")
+
+// fail adds a reason the employee was not synced whole: err for
+// errors.Is and errors.As, text for people.
+func (er *EmployeeReport) fail(err error, text string) {
+	er.Err = errors.Join(er.Err, err)
+	er.Error = joinReasons(er.Error, text)
 }
 
 func joinReasons(a, b string) string {

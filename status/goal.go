@@ -20,14 +20,14 @@ package status
 // A status update's status_type, when there is one, is mapped with [Map]
 // and wins over this field; MapGoalStatus is for goals without one.
 func MapGoalStatus(raw string) Status {
-	s, _ := LookupGoalStatus(raw)
+	s, _ := lookupGoalStatus(raw)
 	return s
 }
 
-// LookupGoalStatus is [MapGoalStatus] that also reports whether raw is one
+// lookupGoalStatus is [MapGoalStatus] that also reports whether raw is one
 // of the seven words Asana documents for a goal's status field. For any
 // other word, or an empty one, it returns [OnTrack] and false.
-func LookupGoalStatus(raw string) (Status, bool) {
+func lookupGoalStatus(raw string) (Status, bool) {
 	key, ok := normalize(raw, len("achieved"))
 	if !ok {
 		return OnTrack, false

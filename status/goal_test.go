@@ -30,9 +30,9 @@ func TestMapGoalStatus(t *testing.T) {
 		{"\xff", OnTrack, false},
 	}
 	for _, tc := range tests {
-		got, known := LookupGoalStatus(tc.in)
+		got, known := lookupGoalStatus(tc.in)
 		if got != tc.want || known != tc.known {
-			t.Errorf("LookupGoalStatus(%q) = %s, %v; want %s, %v", tc.in, got, known, tc.want, tc.known)
+			t.Errorf("lookupGoalStatus(%q) = %s, %v; want %s, %v", tc.in, got, known, tc.want, tc.known)
 		}
 		if m := MapGoalStatus(tc.in); m != tc.want {
 			t.Errorf("MapGoalStatus(%q) = %s, want %s", tc.in, m, tc.want)

@@ -113,10 +113,10 @@ func TestSyncRequestsAndAnswersFollowAsanaOpenAPI(t *testing.T) {
 	paths := []struct {
 		name   string
 		spec   bool
-		source goals.SubgoalSource
+		source goals.SubgoalPath
 	}{
-		{"relationships", false, goals.SourceGoalRelationships},
-		{"spec", true, goals.SourceSubgoals},
+		{"relationships", false, goals.PathGoalRelationships},
+		{"spec", true, goals.PathSubgoals},
 	}
 	worlds := []struct {
 		name string
@@ -148,8 +148,8 @@ func TestSyncRequestsAndAnswersFollowAsanaOpenAPI(t *testing.T) {
 					if failed := rep.Failed(); len(failed) > 0 {
 						t.Fatalf("failed employees: %+v", failed)
 					}
-					if rep.SubgoalSource != p.source {
-						t.Errorf("sub-goal source %q, want %q", rep.SubgoalSource, p.source)
+					if rep.SubgoalPath != p.source {
+						t.Errorf("sub-goal source %q, want %q", rep.SubgoalPath, p.source)
 					}
 					for k, n := range f.used {
 						used[k] += n

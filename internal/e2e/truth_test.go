@@ -145,16 +145,16 @@ func TestSyncMatchesGeneratedTruth(t *testing.T) {
 	tests := []struct {
 		name   string
 		opts   asanafake.Options
-		source goals.SubgoalSource
+		source goals.SubgoalPath
 	}{
-		{"today's Asana: goal relationships", asanafake.Options{}, goals.SourceGoalRelationships},
-		{"the spec's subgoals path", asanafake.Options{SpecSubgoalPath: true}, goals.SourceSubgoals},
+		{"today's Asana: goal relationships", asanafake.Options{}, goals.PathGoalRelationships},
+		{"the spec's subgoals path", asanafake.Options{SpecSubgoalPath: true}, goals.PathSubgoals},
 		{"faults on every kind of request", asanafake.Options{Seed: 3, Faults: asanafake.Faults{
 			ServerError: 0.02, ConnReset: 0.01, TruncatedBody: 0.01, MalformedJSON: 0.01, GatewayHTML: 0.01,
-		}}, goals.SourceGoalRelationships},
+		}}, goals.PathGoalRelationships},
 		{"faults on every kind of request, spec's path", asanafake.Options{Seed: 3, SpecSubgoalPath: true, Faults: asanafake.Faults{
 			ServerError: 0.02, ConnReset: 0.01, TruncatedBody: 0.01, MalformedJSON: 0.01, GatewayHTML: 0.01,
-		}}, goals.SourceSubgoals},
+		}}, goals.PathSubgoals},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -199,7 +199,7 @@ func TestBenchmarkWorkspaceSyncMatchesTruth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			source := map[bool]goals.SubgoalSource{false: goals.SourceGoalRelationships, true: goals.SourceSubgoals}[spec]
+			source := map[bool]goals.SubgoalPath{false: goals.PathGoalRelationships, true: goals.PathSubgoals}[spec]
 			checkReport(t, ws, emps, rep, source, false)
 			checkStore(t, ws, emps, rep, store)
 			mr := minimumRequests(ws, emps, spec)
@@ -213,7 +213,7 @@ func TestBenchmarkWorkspaceSyncMatchesTruth(t *testing.T) {
 	}
 }
 
-func checkReport(t *testing.T, ws *asanafake.Workspace, emps []goals.Employee, rep *goals.Report, source goals.SubgoalSource, wantUnmapped bool) {
+func checkReport(t *testing.T, ws *asanafake.Workspace, emps []goals.Employee, rep *goals.Report, source goals.SubgoalPath, wantUnmapped bool) {
 	t.Helper()
 	mapped := map[string]bool{}
 	for _, e := range emps {
@@ -239,8 +239,8 @@ func checkReport(t *testing.T, ws *asanafake.Workspace, emps []goals.Employee, r
 	if ownerless == 0 || (unmapped == 0) == wantUnmapped {
 		t.Errorf("ownerless %d, unmapped-owner goals %d: the workspace does not exercise what this test needs (unmapped owners wanted: %v)", ownerless, unmapped, wantUnmapped)
 	}
-	if rep.SubgoalSource != source {
-		t.Errorf("sub-goal source = %q, want %q", rep.SubgoalSource, source)
+	if rep.SubgoalPath != source {
+		t.Errorf("sub-goal source = %q, want %q", rep.SubgoalPath, source)
 	}
 	if len(rep.Employees) != len(emps) {
 		t.Errorf("%d employee entries, want %d", len(rep.Employees), len(emps))

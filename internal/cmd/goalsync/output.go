@@ -218,7 +218,7 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 	} else {
 		row("unmapped employees", "0")
 	}
-	row("sub-goal source", "%s", describeSource(r.SubgoalSource))
+	row("sub-goal source", "%s", describeSource(r.SubgoalPath))
 	if n := r.StatusesFromGoalField; n > 0 {
 		row("goal status field", "%s taken from the goal's own status (green, yellow, red, …): no status update", plural(n, "status"))
 	}
@@ -331,13 +331,13 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 	return b.Bytes(), unreadAll, nil
 }
 
-func describeSource(s goals.SubgoalSource) string {
+func describeSource(s goals.SubgoalPath) string {
 	switch s {
-	case goals.SourceSubgoals:
+	case goals.PathSubgoals:
 		return "subgoals (GET /goals/{gid}/subgoals, the spec's path)"
-	case goals.SourceGoalRelationships:
+	case goals.PathGoalRelationships:
 		return "goal_relationships (Asana has retired GET /goals/{gid}/subgoals)"
-	case goals.SourceNone:
+	case goals.PathNone:
 		return "none (no goal was kept, so no sub-goal was asked for)"
 	}
 	return string(s)
