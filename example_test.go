@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/jarcoal/httpmock"
@@ -13,23 +14,32 @@ import (
 	"github.com/perfcopilot/asanagoals/prompt"
 )
 
-// mockedAsana answers like Asana for a tiny workspace: two goals owned by
-// user 501 (one with a sub-goal), one ownerless goal.
+// mockedAsana answers like today's Asana for a tiny workspace: two goals
+// owned by user 501 (one with a sub-goal, owned by 502), one ownerless
+// goal. Like Asana, it has no GET /goals/{gid}/subgoals (the spec's path,
+// which the client probes once): sub-goals are goal relationships, and
+// their details come from the workspace scan.
 func mockedAsana() *httpmock.MockTransport {
 	const root = "https://app.asana.com/api/1.0"
 	mt := httpmock.NewMockTransport()
 	mt.RegisterResponder("GET", root+"/goals", httpmock.NewStringResponder(200, `{"data":[
 		{"gid":"11","name":"Grow enterprise revenue","html_notes":"<body>Land <b>big</b> deals.</body>",
-		 "due_on":"2026-12-31","owner":{"gid":"501","name":"Ada"},
+		 "due_on":"2026-12-31","owner":{"gid":"501"},
 		 "current_status_update":{"status_type":"at_risk"},
 		 "metric":{"unit":"none","initial_number_value":0,"target_number_value":10,"current_number_value":4}},
 		{"gid":"12","name":"Mentor two juniors","owner":{"gid":"501"},"current_status_update":null},
-		{"gid":"13","name":"Nobody's goal","owner":null}
-	],"next_page":null}`))
-	mt.RegisterResponder("GET", root+"/goals/11/subgoals", httpmock.NewStringResponder(200, `{"data":[
+		{"gid":"13","name":"Nobody's goal","owner":null},
 		{"gid":"21","name":"Close the ACME deal","owner":{"gid":"502"},"current_status_update":{"status_type":"achieved"}}
 	],"next_page":null}`))
-	mt.RegisterResponder("GET", root+"/goals/12/subgoals", httpmock.NewStringResponder(200, `{"data":[],"next_page":null}`))
+	mt.RegisterRegexpResponder("GET", regexp.MustCompile(`/goals/\d+/subgoals`), httpmock.NewStringResponder(404,
+		`{"errors":[{"message":"No matching route for request"}]}`))
+	mt.RegisterResponder("GET", root+"/goal_relationships", func(req *http.Request) (*http.Response, error) {
+		rels := `[]`
+		if req.URL.Query().Get("supported_goal") == "11" {
+			rels = `[{"gid":"31","resource_subtype":"subgoal","supporting_resource":{"gid":"21","resource_type":"goal"}}]`
+		}
+		return httpmock.NewStringResponse(200, `{"data":`+rels+`,"next_page":null}`), nil
+	})
 	return mt
 }
 
@@ -62,7 +72,7 @@ func Example() {
 	}
 	fmt.Print(prompt.Render(stored, prompt.Options{}))
 	// Output:
-	// scanned 3 goals, 1 ownerless, unmapped employees [emp-2]
+	// scanned 4 goals, 1 ownerless, unmapped employees [emp-2]
 	// [GOALS]
 	// - Goal: "Grow enterprise revenue" | status: at_risk | due: 2026-12-31 | progress: 40% (4/10)
 	//   - Key result: "Close the ACME deal" | status: completed
