@@ -8,8 +8,8 @@ import "context"
 // context as this one value: its maker sets shape and urgent, which the
 // transport reads; the request log hook writes attempts (before each
 // attempt, on the goroutine that called get, which reads it once Do has
-// returned); get keeps the body of an answer that did not decode, for a
-// listing to read record by record.
+// returned); the transport keeps the answer's body, which get decodes and,
+// when it does not decode, a listing reads again record by record.
 type request struct {
 	// shape is what a 2xx answer's "data" must be: shapeList, shapeItem, or
 	// 0 for any JSON. The transport checks it, so that a wrong shape is
@@ -21,9 +21,13 @@ type request struct {
 	urgent bool
 	// attempts counts the attempts made so far.
 	attempts int
-	// body is the answer's body when it was 2xx, of the wanted shape, but
-	// did not decode into the value asked for; nil otherwise.
-	body []byte
+	// answer is the body of the last attempt's answer, read whole by the
+	// transport (on the goroutine that called get: an http.Client runs its
+	// transport on the caller's goroutine).
+	answer []byte
+	// undecoded says the answer was 2xx and of the wanted shape but did
+	// not decode into the value asked for.
+	undecoded bool
 }
 
 type requestKey struct{}

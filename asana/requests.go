@@ -86,9 +86,12 @@ func (c *Client) get(ctx context.Context, r *request, path string, query url.Val
 	}
 	c.changes.observe(ctx, c.logger, c.redact, path, resp.Header)
 	defer resp.Body.Close()
-	data, err := bodyBytes(resp)
-	if err != nil {
-		return fmt.Errorf("asana: GET %s: reading body: %w", path, err)
+	data := r.answer // the transport read the body whole
+	if data == nil {
+		var err error
+		if data, err = readLimited(resp.Body, maxBodyBytes); err != nil {
+			return fmt.Errorf("asana: GET %s: reading body: %w", path, err)
+		}
 	}
 	c.logger.DebugContext(ctx, "asana: request done", "method", http.MethodGet, "path", path,
 		"status", resp.StatusCode, "attempts", r.attempts)
@@ -101,18 +104,11 @@ func (c *Client) get(ctx context.Context, r *request, path string, query url.Val
 		return e
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		r.body = data
+		r.undecoded = true
 		return &Error{Method: http.MethodGet, Path: path, StatusCode: resp.StatusCode,
 			Excerpt: excerpt(c.redact.bytes(data)), Attempts: r.attempts, Err: fmt.Errorf("decoding JSON: %w", err)}
 	}
 	return nil
-}
-
-func bodyBytes(resp *http.Response) ([]byte, error) {
-	if b, ok := resp.Body.(bufferedBody); ok {
-		return b.data, nil
-	}
-	return readLimited(resp.Body, maxBodyBytes)
 }
 
 // requestError turns what the HTTP stack returned into an error that names
@@ -180,12 +176,12 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 				var a pageAnswer[T]
 				r := &request{shape: shapeList, urgent: urgent}
 				a.err = c.get(ctx, r, path, q, &a.page)
-				if a.err != nil && r.body != nil {
+				if a.err != nil && r.undecoded {
 					// A page that is a list but that did not decode: read
 					// it again record by record, so that one record the
 					// client cannot read is that record's error alone.
 					var raw listResponse[json.RawMessage]
-					if json.Unmarshal(r.body, &raw) == nil {
+					if json.Unmarshal(r.answer, &raw) == nil {
 						a.err = nil
 						a.page.NextPage = raw.NextPage
 						a.page.Data, a.bad = decodeRecords[T](c, path, raw.Data)

@@ -35,11 +35,9 @@ func (e *bodyError) Unwrap() error { return e.err }
 
 // bufferedBody is a response body already read into memory, so that the
 // in-flight slot is held until the whole answer has arrived, and a body cut
-// short is seen (and retried) as a transport error.
-type bufferedBody struct {
-	*bytes.Reader
-	data []byte
-}
+// short is seen (and retried) as a transport error. The bytes are also the
+// request state's answer, for get to read without a copy.
+type bufferedBody struct{ *bytes.Reader }
 
 func (bufferedBody) Close() error { return nil }
 
@@ -96,7 +94,8 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, &bodyError{status: resp.StatusCode, excerpt: excerpt(t.redact.bytes(data)), err: err}
 		}
 	}
-	resp.Body = bufferedBody{Reader: bytes.NewReader(data), data: data}
+	resp.Body = bufferedBody{bytes.NewReader(data)}
+	requestOf(req.Context()).answer = data
 	resp.ContentLength = int64(len(data))
 	return resp, nil
 }
