@@ -374,23 +374,22 @@ func (c *Client) Goals(ctx context.Context, opts ListGoalsOptions) iter.Seq2[Goa
 
 // Goal fetches one goal by GID (GET /goals/{gid}).
 func (c *Client) Goal(ctx context.Context, gid string) (Goal, error) {
-	if err := checkGID("Goal", gid); err != nil {
-		return Goal{}, err
-	}
-	var resp itemResponse[Goal]
-	err := c.get(ctx, &request{shape: shapeItem}, "/goals/"+gid, url.Values{"opt_fields": {goalFields}}, &resp)
-	return resp.Data, err
+	return c.goal(ctx, "Goal", gid, goalFields)
 }
 
 // GoalSummary fetches one goal by GID (GET /goals/{gid}) with every field
 // of [Client.Goal] but html_notes: what a Key Result needs, since it has no
 // description. Its HTMLNotes is always "".
 func (c *Client) GoalSummary(ctx context.Context, gid string) (Goal, error) {
-	if err := checkGID("GoalSummary", gid); err != nil {
+	return c.goal(ctx, "GoalSummary", gid, goalFieldsNoNotes)
+}
+
+func (c *Client) goal(ctx context.Context, method, gid, fields string) (Goal, error) {
+	if err := checkGID(method, gid); err != nil {
 		return Goal{}, err
 	}
 	var resp itemResponse[Goal]
-	err := c.get(ctx, &request{shape: shapeItem}, "/goals/"+gid, url.Values{"opt_fields": {goalFieldsNoNotes}}, &resp)
+	err := c.get(ctx, &request{shape: shapeItem}, "/goals/"+gid, url.Values{"opt_fields": {fields}}, &resp)
 	return resp.Data, err
 }
 

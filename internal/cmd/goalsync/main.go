@@ -267,6 +267,12 @@ func (c *cli) runReal(ctx context.Context) error {
 	if c.opts.suggest {
 		return c.suggestMappings(ctx, client, list)
 	}
+	return c.syncInto(ctx, client, c.syncConfig(cfg), list, "")
+}
+
+// syncInto opens the store (-db, or memory) within -timeout and syncs into
+// it.
+func (c *cli) syncInto(ctx context.Context, client *asana.Client, cfg goals.Config, list *employeeList, note string) error {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	store, closeStore, err := c.openStore(ctx)
@@ -274,7 +280,7 @@ func (c *cli) runReal(ctx context.Context) error {
 		return err
 	}
 	defer closeStore()
-	return c.sync(ctx, client, c.syncConfig(cfg), store, list, "")
+	return c.sync(ctx, client, cfg, store, list, note)
 }
 
 // syncConfig adds the removal flags and -no-descriptions to cfg.
@@ -415,14 +421,7 @@ func (c *cli) runDemo(ctx context.Context) error {
 	note := fmt.Sprintf("Demo: the built-in fake Asana workspace %q, served on 127.0.0.1, with %d employees.\n"+
 		"For a real workspace: ASANA_TOKEN=… goalsync -workspace GID -employees FILE (goalsync -h).\n\n",
 		ws.Name, len(list.employees))
-	ctx, cancel := c.withTimeout(ctx)
-	defer cancel()
-	store, closeStore, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	return c.sync(ctx, client, c.syncConfig(goals.Config{WorkspaceGID: ws.GID}), store, list, note)
+	return c.syncInto(ctx, client, c.syncConfig(goals.Config{WorkspaceGID: ws.GID}), list, note)
 }
 
 // demoEmployees returns the demo company's employees.
