@@ -31,6 +31,12 @@
 // Whenever a sync produced a goals.Report, the report is the job's output
 // (river.RecordOutput; rivertype.JobRow.Output reads it back).
 //
+// The Worker logs one line per sync outcome. A host that installed River's
+// riverlog middleware (riverlog.NewMiddleware in river.Config.Middleware)
+// gets it in the job itself, through riverlog.Logger, stored with each
+// attempt in the job's metadata; otherwise it goes to
+// WorkerOptions.Logger.
+//
 // Both of River's drivers a host would use work: riverpgxv5 on the pgx pool
 // the host already has, and riversqlite on a database/sql SQLite database.
 // Run River's own migrations (rivermigrate) before starting a client.
