@@ -13,7 +13,9 @@
 //
 // A sync job is unique per tenant while it is queued, scheduled, retrying or
 // running (see UniqueStates): a tenant never has two syncs at once, and a
-// nightly insert finds the one still waiting instead of adding another. The
+// nightly insert finds the one still waiting instead of adding another.
+// Once the job completed (or was cancelled or discarded), the next insert
+// is a new sync, although River keeps the finished row for a while. The
 // Worker turns the outcome of goals.Ingester.Sync into River's terms
 // (see Outcome):
 //
