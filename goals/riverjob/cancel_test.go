@@ -46,7 +46,11 @@ func testCancelledJob[TTx any](t *testing.T, newDriver func() riverdriver.Driver
 		t.Fatal(err)
 	}
 	startMachine(t, c)
-	pollUntil(t, 30*time.Second, "the sync to be in flight", func() bool { return g.tenantsHeld() == 1 })
+	select {
+	case <-g.entered: // the sync is in flight
+	case <-time.After(30 * time.Second):
+		t.Fatal("the sync did not start")
+	}
 
 	stopCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

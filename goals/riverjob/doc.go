@@ -13,7 +13,9 @@
 //
 // A sync job is unique per tenant while it is queued, scheduled, retrying or
 // running (see UniqueStates): a tenant never has two syncs at once, and a
-// nightly insert finds the one still waiting instead of adding another. The
+// nightly insert finds the one still waiting instead of adding another.
+// Once the job completed (or was cancelled or discarded), the next insert
+// is a new sync, although River keeps the finished row for a while. The
 // Worker turns the outcome of goals.Ingester.Sync into River's terms
 // (see Outcome):
 //
@@ -30,6 +32,12 @@
 //
 // Whenever a sync produced a goals.Report, the report is the job's output
 // (river.RecordOutput; rivertype.JobRow.Output reads it back).
+//
+// The Worker logs one line per sync outcome. A host that installed River's
+// riverlog middleware (riverlog.NewMiddleware in river.Config.Middleware)
+// gets it in the job itself, through riverlog.Logger, stored with each
+// attempt in the job's metadata; otherwise it goes to
+// WorkerOptions.Logger.
 //
 // Both of River's drivers a host would use work: riverpgxv5 on the pgx pool
 // the host already has, and riversqlite on a database/sql SQLite database.

@@ -221,18 +221,24 @@ func (s *countingStore) writesOf(emp string) int {
 	return s.writes[emp]
 }
 
-// gate holds requests until released or cancelled, and counts the tenants
-// with a request held.
+// gate holds requests until released or cancelled, and records the tenants
+// with a request held; entered is closed when the first request is held.
 type gate struct {
 	release chan struct{}
+	entered chan struct{}
 	mu      sync.Mutex
 	held    map[string]bool
 }
 
-func newGate() *gate { return &gate{release: make(chan struct{}), held: map[string]bool{}} }
+func newGate() *gate {
+	return &gate{release: make(chan struct{}), entered: make(chan struct{}), held: map[string]bool{}}
+}
 
 func (g *gate) hold(ctx context.Context, tenantID string) {
 	g.mu.Lock()
+	if len(g.held) == 0 {
+		close(g.entered)
+	}
 	g.held[tenantID] = true
 	g.mu.Unlock()
 	select {
@@ -245,12 +251,6 @@ func (g *gate) isHeld(tenantID string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.held[tenantID]
-}
-
-func (g *gate) tenantsHeld() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.held)
 }
 
 // truth is what the generator says an employee's stored goals are: the

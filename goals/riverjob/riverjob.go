@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverlog"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/perfcopilot/asanagoals/asana"
@@ -56,6 +57,26 @@ func (SyncArgs) InsertOpts() river.InsertOpts {
 // (pending, available, scheduled, which includes snoozed, retryable and
 // running). A completed, cancelled or discarded sync does not block the
 // next one.
+//
+// River requires available, pending, running and scheduled in any set of
+// unique states. Retryable, which River lets a job leave out, is kept: a
+// sync waiting for its retry is still the tenant's sync, and a second job
+// would run a second sync of the same workspace once both are due.
+//
+// Completed is left out, unlike in River's default states. River keeps a
+// completed job's row for its CompletedJobRetentionPeriod (24 hours by
+// default), and a state among the unique states blocks inserts for as long
+// as a row in it is kept. A tenant's nightly insert comes 24 hours after
+// the previous one, so less than 24 hours after that sync completed: it
+// would find the completed row and be skipped, and the tenant would be
+// synced every other night; an admin's "sync now" after a sync would do
+// nothing. Cancelled and discarded are left out too, as in River's
+// default: once the host fixed what stopped the sync (a token, its
+// configuration), the next insert syncs.
+//
+// So inserting a tenant's sync returns the tenant's job still waiting or
+// running, with rivertype.JobInsertResult.UniqueSkippedAsDuplicate set,
+// and otherwise adds a new job.
 func UniqueStates() []rivertype.JobState {
 	return []rivertype.JobState{
 		rivertype.JobStateAvailable,
@@ -101,8 +122,15 @@ type WorkerOptions struct {
 	// RescueStuckJobsAfter only if that is what you mean: the rescuer
 	// leaves a job running for at least max(Timeout, RescueStuckJobsAfter).
 	Timeout time.Duration
-	// Logger gets one line per sync outcome (tenant ID, job ID, outcome;
-	// never a token). nil discards.
+	// Logger gets one line per sync outcome (tenant ID, job ID, attempt,
+	// outcome; never a token) when the job runs without River's riverlog
+	// middleware. nil discards.
+	//
+	// When the host installed riverlog.NewMiddleware (on its client, in
+	// river.Config.Middleware), the lines go to riverlog.Logger(ctx)
+	// instead, and River stores them with the job (its metadata, under
+	// "river:log", one entry per attempt, as River UI shows them), not to
+	// Logger.
 	Logger *slog.Logger
 }
 
@@ -140,7 +168,7 @@ func (w *Worker) Timeout(*river.Job[SyncArgs]) time.Duration { return w.timeout 
 // it (shutdown, timeout) the sync stops and removes nothing.
 func (w *Worker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	tenantID := job.Args.TenantID
-	log := w.logger.With(slog.String("tenant_id", tenantID), slog.Int64("job_id", job.ID), slog.Int("attempt", job.Attempt))
+	log := w.jobLogger(ctx).With(slog.String("tenant_id", tenantID), slog.Int64("job_id", job.ID), slog.Int("attempt", job.Attempt))
 	if tenantID == "" {
 		return river.JobCancel(errors.New("riverjob: the job has no tenant ID"))
 	}
@@ -189,6 +217,15 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		log.Warn("asana goals sync stopped", slog.String("outcome", out.Error()), slog.String("error", syncErr.Error()))
 	}
 	return out
+}
+
+// jobLogger is the job's riverlog logger when River's riverlog middleware
+// put one in ctx, and the configured logger otherwise.
+func (w *Worker) jobLogger(ctx context.Context) *slog.Logger {
+	if l, ok := riverlog.LoggerSafely(ctx); ok {
+		return l
+	}
+	return w.logger
 }
 
 // Outcome turns the error of goals.Ingester.Sync into what a River worker

@@ -1,15 +1,11 @@
 package riverjob_test
 
 import (
-	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/perfcopilot/asanagoals/asana"
@@ -60,56 +56,5 @@ func TestDailyClampsTheTimeOfDay(t *testing.T) {
 				t.Errorf("Daily(%s).Next(%s) = %s, want the time of day %s", tc.at, now, next, tc.want)
 			}
 		}
-	}
-}
-
-// While a tenant's sync waits to be retried (River's retryable state), the
-// next scheduled insert of that tenant is skipped: one tenant never has
-// two sync jobs waiting, which would run two syncs of one workspace.
-func TestNoSecondJobWhileOneIsRetryable(t *testing.T) {
-	t.Run("sqlite", func(t *testing.T) {
-		dsn := sqliteDSN(t)
-		testNoSecondJobWhileRetryable(t, sqliteDriver(t, dsn), func() (*sql.DB, error) { return sql.Open("sqlite", dsn) })
-	})
-	t.Run("postgres", func(t *testing.T) {
-		dsn := postgresDSN(t)
-		testNoSecondJobWhileRetryable(t, pgDriver(t, dsn), func() (*sql.DB, error) { return sql.Open("pgx", dsn) })
-	})
-}
-
-func testNoSecondJobWhileRetryable[TTx any](t *testing.T, d riverdriver.Driver[TTx], open func() (*sql.DB, error)) {
-	migrate(t, d)
-	c, err := river.NewClient(d, &river.Config{Logger: testLogger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	first, err := c.Insert(ctx, riverjob.SyncArgs{TenantID: "tenant-1"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	// What River does to a failed attempt: retryable, scheduled later.
-	if _, err := db.ExecContext(ctx, `UPDATE river_job SET state = 'retryable', attempt = 1 WHERE id = $1`, first.Job.ID); err != nil {
-		t.Fatal(err)
-	}
-	again, err := c.Insert(ctx, riverjob.SyncArgs{TenantID: "tenant-1"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !again.UniqueSkippedAsDuplicate || again.Job.ID != first.Job.ID {
-		t.Errorf("insert while the tenant's job is retryable: skipped=%v, job %d (first %d); want skipped, the first job",
-			again.UniqueSkippedAsDuplicate, again.Job.ID, first.Job.ID)
-	}
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM river_job`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	if n != 1 {
-		t.Errorf("%d jobs, want 1", n)
 	}
 }
