@@ -162,7 +162,7 @@ func testCrashRescue[TTx any](t *testing.T, spec childSpec, newDriver func() riv
 
 	// Machine A has many syncs in flight (running, their scan done and
 	// their sub-goal requests held).
-	pollUntil(t, 60*time.Second, "machine A to have syncs in flight", func() bool {
+	pollUntil(t, 3*time.Minute, "machine A to have syncs in flight", func() bool {
 		res, err := b.JobList(ctx, river.NewJobListParams().Kinds(riverjob.Kind).States(rivertype.JobStateRunning).First(1000))
 		if err != nil {
 			return false
@@ -184,7 +184,7 @@ func testCrashRescue[TTx any](t *testing.T, spec childSpec, newDriver func() riv
 	close(g.release)
 
 	done := 0
-	waitFor(t, evs, 90*time.Second, func(ev *river.Event) bool {
+	waitFor(t, evs, 4*time.Minute, func(ev *river.Event) bool {
 		if ev.Kind == river.EventKindJobCompleted {
 			done++
 		}
