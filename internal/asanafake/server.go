@@ -227,7 +227,6 @@ type Server struct {
 
 	inflight atomic.Int64
 	stats    counters
-	bufs     sync.Pool
 }
 
 // NewServer returns a server for a copy of ws. It panics if ws is invalid
@@ -249,10 +248,9 @@ func NewServer(ws *Workspace, opts Options) *Server {
 	if s.window <= 0 {
 		s.window = int64(time.Minute)
 	}
-	s.bufs.New = func() any { b := make([]byte, 0, 16<<10); return &b }
-	sn := compile(ws)
+	sn := newSnapshot(ws)
 	for tok, gid := range opts.Tokens {
-		if _, ok := sn.userIdx[gid]; !ok {
+		if _, ok := sn.user(gid); !ok {
 			panic(fmt.Sprintf("asanafake: a token's user %q is not a user of the workspace", gid))
 		}
 		s.tokens[tok] = &tokenState{userGID: gid}
@@ -286,7 +284,7 @@ func (s *Server) SetWorkspace(ws *Workspace) {
 	if err := ws.Validate(); err != nil {
 		panic(err)
 	}
-	s.snap.Store(compile(ws))
+	s.snap.Store(newSnapshot(ws))
 }
 
 // SetPaymentRequired turns the 402 mode of the goal routes on or off.
@@ -323,16 +321,19 @@ type call struct {
 	q    url.Values
 	snap *snapshot
 	tok  *tokenState
-	buf  []byte
 }
 
 // reply is what a route handler answers.
 type reply struct {
 	status     int
 	body       []byte
-	retryAfter int    // seconds; 0: no header
-	html       bool   // Content-Type text/html
-	keep       []byte // pooled buffer to return after writing, if any
+	retryAfter int  // seconds; 0: no header
+	html       bool // Content-Type text/html
+}
+
+// okReply answers 200 with v as JSON.
+func okReply(v any) reply {
+	return reply{status: http.StatusOK, body: marshal(v)}
 }
 
 func (s *Server) route(rt route, h func(*call) reply) http.Handler {
@@ -423,15 +424,7 @@ func (s *Server) serve(rt route, h func(*call) reply, w http.ResponseWriter, r *
 	case rt.goals && s.paymentRequired.Load():
 		rep = errReply(http.StatusPaymentRequired, "Goals are not available on your workspace's plan. Upgrade to use this feature.")
 	default:
-		bp := s.bufs.Get().(*[]byte)
-		c := &call{r: r, q: r.URL.Query(), snap: s.snap.Load(), tok: tok, buf: (*bp)[:0]}
-		rep = h(c)
-		defer func() {
-			if rep.keep != nil {
-				*bp = rep.keep[:0]
-			}
-			s.bufs.Put(bp)
-		}()
+		rep = h(&call{r: r, q: r.URL.Query(), snap: s.snap.Load(), tok: tok})
 	}
 
 	switch fault {
@@ -558,18 +551,16 @@ func errReply(status int, message string) reply {
 	return errReplyPhrase(status, message, "")
 }
 
+// apiError is an error of Asana's error body, {"errors": [apiError]}.
+type apiError struct {
+	Message string `json:"message"`
+	Help    string `json:"help"`
+	Phrase  string `json:"phrase,omitempty"`
+}
+
 func errReplyPhrase(status int, message, phrase string) reply {
-	b := make([]byte, 0, 64+len(message)+len(errorHelp)+len(phrase))
-	b = append(b, `{"errors":[{"message":`...)
-	b = appendJSONString(b, message)
-	b = append(b, `,"help":`...)
-	b = appendJSONString(b, errorHelp)
-	if phrase != "" {
-		b = append(b, `,"phrase":`...)
-		b = appendJSONString(b, phrase)
-	}
-	b = append(b, "}]}"...)
-	return reply{status: status, body: b}
+	body := map[string][]apiError{"errors": {{Message: message, Help: errorHelp, Phrase: phrase}}}
+	return reply{status: status, body: marshal(body)}
 }
 
 func noRoute() reply {
@@ -694,30 +685,34 @@ func (s *Server) decodeOffset(tok, key string) (int, bool) {
 	return pos, true
 }
 
-// appendNextPage appends the next_page member for p (nothing when the
-// request had no limit).
-func appendNextPage(b []byte, c *call, p page) []byte {
+// nextPage is the next_page member of a paginated list.
+type nextPage struct {
+	Offset string `json:"offset"`
+	Path   string `json:"path"`
+	URI    string `json:"uri"`
+}
+
+// list answers {"data": data} for page p, with next_page when the request
+// had a limit: null on the last page, otherwise the request again with the
+// next page's offset.
+func (c *call) list(data []object, p page) reply {
+	body := object{{"data", data}}
 	if !p.paged {
-		return b
+		return okReply(body)
 	}
-	if p.next == "" {
-		return append(b, `,"next_page":null`...)
+	var next *nextPage // null
+	if p.next != "" {
+		q := make(url.Values, len(c.q))
+		for k, v := range c.q {
+			q[k] = v
+		}
+		q.Set("offset", p.next)
+		path := c.r.URL.Path + "?" + q.Encode()
+		scheme := "http"
+		if c.r.TLS != nil {
+			scheme = "https"
+		}
+		next = &nextPage{Offset: p.next, Path: path, URI: scheme + "://" + c.r.Host + path}
 	}
-	q := make(url.Values, len(c.q))
-	for k, v := range c.q {
-		q[k] = v
-	}
-	q.Set("offset", p.next)
-	path := c.r.URL.Path + "?" + q.Encode()
-	scheme := "http"
-	if c.r.TLS != nil {
-		scheme = "https"
-	}
-	b = append(b, `,"next_page":{"offset":`...)
-	b = appendJSONString(b, p.next)
-	b = append(b, `,"path":`...)
-	b = appendJSONString(b, path)
-	b = append(b, `,"uri":`...)
-	b = appendJSONString(b, scheme+"://"+c.r.Host+path)
-	return append(b, '}')
+	return okReply(append(body, member{"next_page", next}))
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -968,26 +969,33 @@ func TestDemoWorkspace(t *testing.T) {
 }
 
 func TestJSONEscaping(t *testing.T) {
-	for _, s := range append(slices.Clone(hostileNames), "", "plain", "\u2028\u2029", "<>&", "😀", "\x7f\x1f", strings.Repeat("日本", 100)) {
-		b := jsonString(s)
-		var got string
-		if err := json.Unmarshal(b, &got); err != nil {
-			t.Fatalf("%q: invalid JSON %s: %v", s, b, err)
+	// Strings JSON must escape, invalid UTF-8 (served as U+FFFD, as by
+	// encoding/json), and numbers JSON cannot carry (served as null).
+	ws := smallWorkspace()
+	names := append(slices.Clone(hostileNames), "", "plain", "\u2028\u2029", "<>&", "😀", "\x7f\x1f", strings.Repeat("日本", 100))
+	for i, name := range names {
+		ws.Goals = append(ws.Goals, Goal{GID: strconv.Itoa(1000 + i), Name: name,
+			Metric: &Metric{CurrentNumberValue: math.NaN(), TargetNumberValue: math.Inf(1), InitialNumberValue: 0.1}})
+	}
+	ws.Goals = append(ws.Goals, Goal{GID: "999", Name: "a\xffb"})
+	srv := newFakeAPI(t, ws, Options{})
+	for i, name := range names {
+		a := srv.get("/goals/" + strconv.Itoa(1000+i) + "?opt_fields=name,metric.current_number_value,metric.target_number_value,metric.initial_number_value")
+		d := a.json(t)["data"].(map[string]any)
+		m := d["metric"].(map[string]any)
+		if d["name"] != name || m["current_number_value"] != nil || m["target_number_value"] != nil || m["initial_number_value"] != 0.1 {
+			t.Errorf("%q served as %s", name, a.body)
 		}
-		if got != s {
-			t.Errorf("round trip of %q gave %q", s, got)
-		}
 	}
-	// Invalid UTF-8 becomes U+FFFD, as with encoding/json.
-	var got string
-	if err := json.Unmarshal(jsonString("a\xffb"), &got); err != nil || got != "a\ufffdb" {
-		t.Errorf("invalid UTF-8: %q, %v", got, err)
+	if d := srv.get("/goals/999").json(t)["data"].(map[string]any); d["name"] != "a\ufffdb" {
+		t.Errorf("invalid UTF-8: %q", d["name"])
 	}
-	if string(jsonNumber(0.1)) != "0.1" || string(jsonNumber(2e6)) != "2000000" {
-		t.Errorf("numbers: %s %s", jsonNumber(0.1), jsonNumber(2e6))
+	if a := srv.get("/goals/11?opt_fields=html_notes"); !strings.Contains(string(a.body), "<body>a &amp; b") {
+		t.Errorf("html_notes escaped beyond what JSON needs: %s", a.body)
 	}
+
 	// Every generated goal renders as valid JSON that decodes to the model.
-	ws := Generate(9, DefaultGenConfig(3000, 30))
+	ws = Generate(9, DefaultGenConfig(3000, 30))
 	f := newFakeAPI(t, ws, Options{})
 	path := "/goals?workspace=" + ws.GID + "&limit=100&opt_fields=name,html_notes,due_on,start_on,owner.name,current_status_update.status_type"
 	i := 0
