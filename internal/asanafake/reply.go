@@ -20,7 +20,7 @@ type call struct {
 	tok  *tokenState
 }
 
-// reply is what a route handler answers.
+// reply is an answer: what a route or an admission step sends.
 type reply struct {
 	status     int
 	body       []byte
@@ -33,21 +33,22 @@ func okReply(v any) reply {
 	return reply{status: http.StatusOK, body: marshal(v)}
 }
 
-func setHeaders(w http.ResponseWriter, rep reply, contentLength int) {
+// setHeaders sets the headers of rep, its whole body's length among them.
+func setHeaders(w http.ResponseWriter, rep reply) {
 	h := w.Header()
 	if rep.html {
 		h.Set("Content-Type", "text/html; charset=UTF-8")
 	} else {
 		h.Set("Content-Type", "application/json; charset=UTF-8")
 	}
-	h.Set("Content-Length", strconv.Itoa(contentLength))
+	h.Set("Content-Length", strconv.Itoa(len(rep.body)))
 	if rep.retryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(rep.retryAfter))
 	}
 }
 
 func writeReply(w http.ResponseWriter, rep reply) {
-	setHeaders(w, rep, len(rep.body))
+	setHeaders(w, rep)
 	w.WriteHeader(rep.status)
 	_, _ = w.Write(rep.body)
 }
@@ -55,7 +56,7 @@ func writeReply(w http.ResponseWriter, rep reply) {
 // writeTruncated declares the whole body, sends part of it and drops the
 // connection.
 func writeTruncated(w http.ResponseWriter, rep reply) {
-	setHeaders(w, rep, len(rep.body))
+	setHeaders(w, rep)
 	w.WriteHeader(rep.status)
 	_, _ = w.Write(rep.body[:len(rep.body)/2])
 	rc := http.NewResponseController(w)
