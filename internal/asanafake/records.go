@@ -31,32 +31,49 @@ type member struct {
 // MarshalJSON encodes the members in order.
 func (o object) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, m := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		if err := encodeJSON(&b, m.name); err != nil {
-			return nil, err
-		}
-		b.WriteByte(':')
-		if err := encodeJSON(&b, m.value); err != nil {
-			return nil, err
-		}
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	err := encodeJSON(&b, o)
+	return b.Bytes(), err
 }
 
-// encodeJSON appends v as JSON to b. Unlike json.Marshal it leaves <, > and
-// & alone, as Asana does in html_notes.
+// encodeJSON appends v as JSON to b: objects and lists of them member by
+// member, in order, any other value with encoding/json. Unlike json.Marshal
+// it leaves <, > and & alone, as Asana does in html_notes.
 func encodeJSON(b *bytes.Buffer, v any) error {
-	enc := json.NewEncoder(b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return err
+	switch v := v.(type) {
+	case object:
+		b.WriteByte('{')
+		for i, m := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := encodeJSON(b, m.name); err != nil {
+				return err
+			}
+			b.WriteByte(':')
+			if err := encodeJSON(b, m.value); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+	case []object:
+		b.WriteByte('[')
+		for i, o := range v {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := encodeJSON(b, o); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+	default:
+		enc := json.NewEncoder(b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		b.Truncate(b.Len() - 1) // Encode ends with a newline
 	}
-	b.Truncate(b.Len() - 1) // Encode ends with a newline
 	return nil
 }
 
