@@ -27,7 +27,7 @@
 //	// point the client at ts.URL with token "tok"; compare what it got with
 //	// ws.GoalsOwnedBy, ws.Subgoals, … (the known truth).
 //
-// Serving is O(page) per request: goals, users and relationships are looked
-// up by gid in maps built once by [NewServer] (or [Server.SetWorkspace]), and
-// the strings of each record are JSON-escaped once, up front.
+// Serving is O(page) per request: goals and users are looked up by gid in
+// maps built once by [NewServer] (or [Server.SetWorkspace]); each record is
+// built whole, projected on opt_fields and encoded with encoding/json.
 package asanafake

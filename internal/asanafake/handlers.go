@@ -5,10 +5,6 @@ import (
 	"strings"
 )
 
-func okReply(b []byte) reply {
-	return reply{status: http.StatusOK, body: b, keep: b}
-}
-
 func unknownObject(param, gid string) reply {
 	return errReply(http.StatusNotFound, param+": Unknown object: "+gid)
 }
@@ -17,12 +13,9 @@ func missingInput(param string) reply {
 	return errReply(http.StatusBadRequest, param+": Missing input")
 }
 
-// goalProjection is the goal projection a request asks for.
-func goalProjection(c *call) goalProj {
-	if fields, ok := optFields(c.q); ok {
-		return compileGoalProj(fields)
-	}
-	return compactGoal
+// one answers {"data": record}.
+func one(record object) reply {
+	return okReply(object{{"data", record}})
 }
 
 // GET /goals?workspace=…
@@ -36,46 +29,30 @@ func (s *Server) listGoals(c *call) reply {
 		}
 		return errReply(http.StatusBadRequest, "workspace: Missing input. Specify the workspace whose goals to list.")
 	}
-	if ws != c.snap.wsGID {
+	sn := c.snap
+	if ws != sn.ws.GID {
 		return unknownObject("workspace", ws)
 	}
-	sn := c.snap
-	total := len(sn.goals)
-	if sn.listed != nil {
-		total = len(sn.listed)
-	}
-	p, errRep := s.paginate(c, total, "goals\x00"+ws)
+	p, errRep := s.paginate(c, len(sn.listed), "goals\x00"+ws)
 	if errRep != nil {
 		return *errRep
 	}
-	proj := goalProjection(c)
-	b := append(c.buf, `{"data":[`...)
-	for i := p.start; i < p.end; i++ {
-		if i > p.start {
-			b = append(b, ',')
-		}
-		g := i
-		if sn.listed != nil {
-			g = int(sn.listed[i])
-		}
-		b = sn.appendGoal(b, &sn.goals[g], &proj)
+	sel := optFields(c.q, compactGoal)
+	data := make([]object, 0, p.end-p.start)
+	for _, i := range sn.listed[p.start:p.end] {
+		data = append(data, sn.goalRecord(&sn.ws.Goals[i]).project(sel))
 	}
-	b = append(b, ']')
-	b = appendNextPage(b, c, p)
-	return okReply(append(b, '}'))
+	return c.list(data, p)
 }
 
 // GET /goals/{gid}
 func (s *Server) getGoal(c *call) reply {
 	gid := c.r.PathValue("gid")
-	i, found := c.snap.goalIdx[gid]
+	g, found := c.snap.goal(gid)
 	if !found {
 		return unknownObject("goal", gid)
 	}
-	proj := goalProjection(c)
-	b := append(c.buf, `{"data":`...)
-	b = c.snap.appendGoal(b, &c.snap.goals[i], &proj)
-	return okReply(append(b, '}'))
+	return one(c.snap.goalRecord(g).project(optFields(c.q, compactGoal)))
 }
 
 // ListsSubgoals reports whether r asks for the sub-goals of goal gid (of
@@ -97,26 +74,21 @@ func ListsSubgoals(r *http.Request, gid string) bool {
 // GET /goals/{gid}/subgoals (the path the spec names; Asana has retired it).
 func (s *Server) listSubgoals(c *call) reply {
 	gid := c.r.PathValue("gid")
-	i, found := c.snap.goalIdx[gid]
+	g, found := c.snap.goal(gid)
 	if !found {
 		return unknownObject("goal", gid)
 	}
-	subs := c.snap.goals[i].subs
+	subs := c.snap.subgoals(g)
 	p, errRep := s.paginate(c, len(subs), "subgoals\x00"+gid)
 	if errRep != nil {
 		return *errRep
 	}
-	proj := goalProjection(c)
-	b := append(c.buf, `{"data":[`...)
-	for k := p.start; k < p.end; k++ {
-		if k > p.start {
-			b = append(b, ',')
-		}
-		b = c.snap.appendGoal(b, &c.snap.goals[subs[k].child], &proj)
+	sel := optFields(c.q, compactGoal)
+	data := make([]object, 0, p.end-p.start)
+	for _, sub := range subs[p.start:p.end] {
+		data = append(data, c.snap.goalRecord(sub).project(sel))
 	}
-	b = append(b, ']')
-	b = appendNextPage(b, c, p)
-	return okReply(append(b, '}'))
+	return c.list(data, p)
 }
 
 // GET /goal_relationships?supported_goal=…&resource_subtype=…
@@ -131,50 +103,34 @@ func (s *Server) listGoalRelationships(c *call) reply {
 	default:
 		return errReply(http.StatusBadRequest, "resource_subtype: Invalid value. Expected one of subgoal, supporting_work.")
 	}
-	i, found := c.snap.goalIdx[gid]
+	parent, found := c.snap.goal(gid)
 	if !found {
 		return unknownObject("supported_goal", gid)
 	}
-	parent := &c.snap.goals[i]
-	rels := parent.subs
-	if subtype == "supporting_work" { // projects, tasks, portfolios: not modelled
-		rels = nil
+	var subs []*Goal
+	if subtype != "supporting_work" { // projects, tasks, portfolios: not modelled
+		subs = c.snap.subgoals(parent)
 	}
-	p, errRep := s.paginate(c, len(rels), "goal_relationships\x00"+gid+"\x00"+subtype)
+	p, errRep := s.paginate(c, len(subs), "goal_relationships\x00"+gid+"\x00"+subtype)
 	if errRep != nil {
 		return *errRep
 	}
-	proj := compactRel
-	if fields, ok := optFields(c.q); ok {
-		proj = compileRelProj(fields)
+	sel := optFields(c.q, compactRel)
+	data := make([]object, 0, p.end-p.start)
+	for _, sub := range subs[p.start:p.end] {
+		data = append(data, c.snap.relationshipRecord(parent, sub).project(sel))
 	}
-	b := append(c.buf, `{"data":[`...)
-	for k := p.start; k < p.end; k++ {
-		if k > p.start {
-			b = append(b, ',')
-		}
-		b = c.snap.appendRel(b, parent, &rels[k], &proj)
-	}
-	b = append(b, ']')
-	b = appendNextPage(b, c, p)
-	return okReply(append(b, '}'))
-}
-
-func userProjection(c *call, def userProj) userProj {
-	if fields, ok := optFields(c.q); ok {
-		return compileUserProj(fields)
-	}
-	return def
+	return c.list(data, p)
 }
 
 // GET /users/me
 func (s *Server) getMe(c *call) reply {
 	gid := c.tok.userGID
 	if gid == "" { // open mode: the first user
-		if len(c.snap.users) == 0 {
+		if len(c.snap.ws.Users) == 0 {
 			return unknownObject("user", "me")
 		}
-		return userReply(c, 0)
+		gid = c.snap.ws.Users[0].GID
 	}
 	return s.userByGID(c, gid)
 }
@@ -185,38 +141,27 @@ func (s *Server) getUser(c *call) reply {
 }
 
 func (s *Server) userByGID(c *call, gid string) reply {
-	i, found := c.snap.userIdx[gid]
+	u, found := c.snap.user(gid)
 	if !found {
 		return unknownObject("user", gid)
 	}
-	return userReply(c, i)
-}
-
-// userReply answers {"data": user i}, projected by the call's opt_fields.
-func userReply(c *call, i int32) reply {
-	b := append(c.buf, `{"data":`...)
-	b = c.snap.appendUser(b, &c.snap.users[i], userProjection(c, fullUser))
-	return okReply(append(b, '}'))
+	return one(c.snap.fullUserRecord(u).project(optFields(c.q, fullUser)))
 }
 
 // GET /users?workspace=…
 func (s *Server) listUsers(c *call) reply {
-	if ws := c.q.Get("workspace"); ws != "" && ws != c.snap.wsGID {
+	if ws := c.q.Get("workspace"); ws != "" && ws != c.snap.ws.GID {
 		return unknownObject("workspace", ws)
 	}
-	p, errRep := s.paginate(c, len(c.snap.users), "users\x00"+c.snap.wsGID)
+	users := c.snap.ws.Users
+	p, errRep := s.paginate(c, len(users), "users\x00"+c.snap.ws.GID)
 	if errRep != nil {
 		return *errRep
 	}
-	proj := userProjection(c, compactUser)
-	b := append(c.buf, `{"data":[`...)
-	for i := p.start; i < p.end; i++ {
-		if i > p.start {
-			b = append(b, ',')
-		}
-		b = c.snap.appendUser(b, &c.snap.users[i], proj)
+	sel := optFields(c.q, compactUser)
+	data := make([]object, 0, p.end-p.start)
+	for i := range users[p.start:p.end] {
+		data = append(data, c.snap.fullUserRecord(&users[p.start+i]).project(sel))
 	}
-	b = append(b, ']')
-	b = appendNextPage(b, c, p)
-	return okReply(append(b, '}'))
+	return c.list(data, p)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -71,6 +72,26 @@ func TestOpenTokens(t *testing.T) {
 		t.Errorf("/users/me in open mode = %v, want the first user", me)
 	}
 	wantError(t, f.getWith("", "/users/me"), http.StatusUnauthorized, "Not Authorized")
+}
+
+func TestAsanaChangeHeader(t *testing.T) {
+	changes := []string{
+		"name=new_goal_memberships;info=https://forum.asana.com/t/123;affected=true",
+		"name=other_change;info=https://forum.asana.com/t/456",
+	}
+	f := newFakeAPI(t, statusWorkspace(), Options{AsanaChange: changes})
+	for _, path := range []string{"/goals?workspace=100", "/goals/21", "/goals/404404", "/users/me", "/nowhere"} {
+		if got := f.get(path).header.Values("Asana-Change"); !slices.Equal(got, changes) {
+			t.Errorf("%s: Asana-Change = %q, want %q", path, got, changes)
+		}
+	}
+	if got := f.getWith("wrong-token", "/goals/21").header.Values("Asana-Change"); len(got) != 0 {
+		t.Errorf("a 401 announced changes: %q", got)
+	}
+	plain := newFakeAPI(t, statusWorkspace(), Options{})
+	if got := plain.get("/goals/21").header.Values("Asana-Change"); len(got) != 0 {
+		t.Errorf("no AsanaChange option, yet Asana-Change = %q", got)
+	}
 }
 
 func TestUnmatchedRoutes(t *testing.T) {
@@ -968,26 +989,33 @@ func TestDemoWorkspace(t *testing.T) {
 }
 
 func TestJSONEscaping(t *testing.T) {
-	for _, s := range append(slices.Clone(hostileNames), "", "plain", "\u2028\u2029", "<>&", "😀", "\x7f\x1f", strings.Repeat("日本", 100)) {
-		b := jsonString(s)
-		var got string
-		if err := json.Unmarshal(b, &got); err != nil {
-			t.Fatalf("%q: invalid JSON %s: %v", s, b, err)
+	// Strings JSON must escape, invalid UTF-8 (served as U+FFFD, as by
+	// encoding/json), and numbers JSON cannot carry (served as null).
+	ws := smallWorkspace()
+	names := append(slices.Clone(hostileNames), "", "plain", "\u2028\u2029", "<>&", "😀", "\x7f\x1f", strings.Repeat("日本", 100))
+	for i, name := range names {
+		ws.Goals = append(ws.Goals, Goal{GID: strconv.Itoa(1000 + i), Name: name,
+			Metric: &Metric{CurrentNumberValue: math.NaN(), TargetNumberValue: math.Inf(1), InitialNumberValue: 0.1}})
+	}
+	ws.Goals = append(ws.Goals, Goal{GID: "999", Name: "a\xffb"})
+	srv := newFakeAPI(t, ws, Options{})
+	for i, name := range names {
+		a := srv.get("/goals/" + strconv.Itoa(1000+i) + "?opt_fields=name,metric.current_number_value,metric.target_number_value,metric.initial_number_value")
+		d := a.json(t)["data"].(map[string]any)
+		m := d["metric"].(map[string]any)
+		if d["name"] != name || m["current_number_value"] != nil || m["target_number_value"] != nil || m["initial_number_value"] != 0.1 {
+			t.Errorf("%q served as %s", name, a.body)
 		}
-		if got != s {
-			t.Errorf("round trip of %q gave %q", s, got)
-		}
 	}
-	// Invalid UTF-8 becomes U+FFFD, as with encoding/json.
-	var got string
-	if err := json.Unmarshal(jsonString("a\xffb"), &got); err != nil || got != "a\ufffdb" {
-		t.Errorf("invalid UTF-8: %q, %v", got, err)
+	if d := srv.get("/goals/999").json(t)["data"].(map[string]any); d["name"] != "a\ufffdb" {
+		t.Errorf("invalid UTF-8: %q", d["name"])
 	}
-	if string(jsonNumber(0.1)) != "0.1" || string(jsonNumber(2e6)) != "2000000" {
-		t.Errorf("numbers: %s %s", jsonNumber(0.1), jsonNumber(2e6))
+	if a := srv.get("/goals/11?opt_fields=html_notes"); !strings.Contains(string(a.body), "<body>a &amp; b") {
+		t.Errorf("html_notes escaped beyond what JSON needs: %s", a.body)
 	}
+
 	// Every generated goal renders as valid JSON that decodes to the model.
-	ws := Generate(9, DefaultGenConfig(3000, 30))
+	ws = Generate(9, DefaultGenConfig(3000, 30))
 	f := newFakeAPI(t, ws, Options{})
 	path := "/goals?workspace=" + ws.GID + "&limit=100&opt_fields=name,html_notes,due_on,start_on,owner.name,current_status_update.status_type"
 	i := 0

@@ -124,26 +124,6 @@ func TestCloneCopiesTimePeriod(t *testing.T) {
 	}
 }
 
-func TestAsanaChangeHeader(t *testing.T) {
-	changes := []string{
-		"name=new_goal_memberships;info=https://forum.asana.com/t/123;affected=true",
-		"name=other_change;info=https://forum.asana.com/t/456",
-	}
-	f := newFakeAPI(t, statusWorkspace(), Options{AsanaChange: changes})
-	for _, path := range []string{"/goals?workspace=100", "/goals/21", "/goals/404404", "/users/me", "/nowhere"} {
-		if got := f.get(path).header.Values("Asana-Change"); !slices.Equal(got, changes) {
-			t.Errorf("%s: Asana-Change = %q, want %q", path, got, changes)
-		}
-	}
-	if got := f.getWith("wrong-token", "/goals/21").header.Values("Asana-Change"); len(got) != 0 {
-		t.Errorf("a 401 announced changes: %q", got)
-	}
-	plain := newFakeAPI(t, statusWorkspace(), Options{})
-	if got := plain.get("/goals/21").header.Values("Asana-Change"); len(got) != 0 {
-		t.Errorf("no AsanaChange option, yet Asana-Change = %q", got)
-	}
-}
-
 // The goal status field and time periods are drawn after everything else,
 // from a stream of their own: turning them on changes no other field of a
 // seeded workspace.
