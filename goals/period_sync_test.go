@@ -143,3 +143,30 @@ func TestPeriodEndingBeforeItStartsIsAConfigError(t *testing.T) {
 		t.Errorf("%d requests made", n)
 	}
 }
+
+// Progress of a scoped sync counts only the goals in the window: the goals
+// kept, and so the requests left and the time left.
+func TestScopedSyncProgressCountsTheWindow(t *testing.T) {
+	var ws []wsGoal
+	for i := 1; i <= 30; i++ {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "Old", owner: "501", due: "2025-06-30"})
+	}
+	for i := 31; i <= 40; i++ {
+		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "Now", owner: "501", due: "2026-03-31"})
+	}
+	cfg := testConfig()
+	cfg.Period = h1FY26
+	var got []goals.SyncProgress
+	cfg.OnProgress = func(p goals.SyncProgress) { got = append(got, p) }
+	if _, err := runSync(t, newMock(t, ws...), goals.NewMemoryStore(), cfg, ada); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range got {
+		if p.GoalsKept > 10 || p.RequestsLeft() > 11 {
+			t.Errorf("progress %+v counts goals outside the window (kept %d, requests left %d)", p, p.GoalsKept, p.RequestsLeft())
+		}
+	}
+	if last := got[len(got)-1]; last.GoalsKept != 10 || last.KeyResultGoalsDone != 10 {
+		t.Errorf("last progress = %+v, want the 10 goals of the window kept and walked", last)
+	}
+}
