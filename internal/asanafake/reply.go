@@ -250,12 +250,20 @@ func (c *call) list(data []object, p page) reply {
 			q[k] = v
 		}
 		q.Set("offset", p.next)
-		path := c.r.URL.Path + "?" + q.Encode()
+		// path is relative to the API root, as Asana writes it; uri is
+		// the whole address, with the root the request came through
+		// (RequestURI keeps it when the fake is mounted under a prefix
+		// with http.StripPrefix, as under /api/1.0).
+		query := "?" + q.Encode()
+		full, _, _ := strings.Cut(c.r.RequestURI, "?")
+		if full == "" || strings.Contains(full, "://") {
+			full = c.r.URL.Path
+		}
 		scheme := "http"
 		if c.r.TLS != nil {
 			scheme = "https"
 		}
-		next = &nextPage{Offset: p.next, Path: path, URI: scheme + "://" + c.r.Host + path}
+		next = &nextPage{Offset: p.next, Path: c.r.URL.Path + query, URI: scheme + "://" + c.r.Host + full + query}
 	}
 	return okReply(append(body, member{"next_page", next}))
 }

@@ -1144,3 +1144,31 @@ func TestFaultsOverHTTP2(t *testing.T) {
 		})
 	}
 }
+
+// Mounted under a prefix (Asana's /api/1.0) with http.StripPrefix, the
+// fake's next_page.uri keeps the prefix (the API root the client was
+// given), while next_page.path stays relative to it, as Asana writes both.
+func TestNextPageURIKeepsTheAPIRoot(t *testing.T) {
+	ws := smallWorkspace()
+	mux := http.NewServeMux()
+	mux.Handle("/api/1.0/", http.StripPrefix("/api/1.0", NewServer(ws, Options{})))
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+"/api/1.0/goals?workspace="+ws.GID+"&limit=1", nil)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	resp, err := ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		NextPage struct{ Path, URI string } `json:"next_page"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(page.NextPage.URI, ts.URL+"/api/1.0/goals?") || !strings.HasPrefix(page.NextPage.Path, "/goals?") ||
+		!strings.HasSuffix(page.NextPage.URI, page.NextPage.Path) {
+		t.Errorf("next_page = %+v, want a uri under %s/api/1.0 ending in the path /goals?…", page.NextPage, ts.URL)
+	}
+}
