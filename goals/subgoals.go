@@ -79,6 +79,13 @@ func (w *subgoalWalk) remember(g asana.Goal) {
 	}
 }
 
+// dropIndex lets the scanned goals' details go once no walk needs them.
+func (w *subgoalWalk) dropIndex() {
+	w.indexMu.Lock()
+	w.index = nil
+	w.indexMu.Unlock()
+}
+
 func (w *subgoalWalk) lookup(gid string) (asana.Goal, bool) {
 	w.indexMu.Lock()
 	x := w.index
@@ -208,10 +215,7 @@ func (w *subgoalWalk) decide(m pathMode) {
 		w.mode.Store(int32(m))
 	}
 	if m == pathSpec {
-		// Sub-goals now come whole: the scan's details are not needed.
-		w.indexMu.Lock()
-		w.index = nil
-		w.indexMu.Unlock()
+		w.dropIndex() // sub-goals now come whole: the scan's details are not needed
 	}
 	w.probing = false
 	close(w.probeEnded)

@@ -229,6 +229,7 @@ func (r *run) sync(ctx context.Context, store Store) error {
 	q.close()
 	r.progress(PhaseWalking)
 	wg.Wait()
+	r.walk.dropIndex() // every sub-goal is resolved: free it before the writes
 
 	r.report.SubgoalPath = r.walk.source(r.kept.Load() > 0)
 	if err := r.refused(); err != nil {
