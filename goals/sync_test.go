@@ -903,15 +903,9 @@ func TestProgressReports(t *testing.T) {
 			t.Errorf("after page %d: %d goals scanned, want %d", page, pageGoals[page], want)
 		}
 	}
-	walks := 0
-	for _, p := range got {
-		if p.KeyResultGoalsDone > 0 && p.KeyResultGoalsDone%10 == 0 && p.Phase != "writing" && p.Phase != "done" {
-			walks++
-		}
-	}
-	if walks < 12 {
-		t.Errorf("%d calls from the walk, want one per ten fetches (12)", walks)
-	}
+	// (The walk's calls are counted by the total above: a call reads the
+	// counters when it runs, so another walker may have finished a fetch
+	// in between, and its KeyResultGoalsDone need not be a multiple of ten.)
 	if tail := got[len(got)-3:]; tail[0].Phase != "walking" || tail[1].Phase != "writing" || tail[2].Phase != "done" {
 		t.Errorf("last phases = %s, %s, %s; want walking, writing, done", tail[0].Phase, tail[1].Phase, tail[2].Phase)
 	}
