@@ -38,6 +38,11 @@ type Options struct {
 	// RateWindow is the length of the sliding window (default time.Minute);
 	// tests use a short one.
 	RateWindow time.Duration
+	// RateModel is how the quota is counted (default SlidingWindow, as
+	// Asana counts); RateBurst is a TokenBucket's size (0: its per-second
+	// rate). See ratemodel.go.
+	RateModel RateModel
+	RateBurst int
 
 	// PageSize is the most items a page holds, whatever limit asks for (a
 	// server may serve fewer than asked). 0: limit alone decides.
@@ -175,6 +180,7 @@ type tokenState struct {
 	n    int
 
 	inflight atomic.Int64
+	model    modelState // the counters of Options.RateModel, under mu
 }
 
 // take records a request at now and reports whether it is within the quota
@@ -362,7 +368,7 @@ func (s *Server) serve(rt route, h func(*call) reply, w http.ResponseWriter, r *
 		w.Header().Add("Asana-Change", v)
 	}
 	if limit := s.opts.RequestsPerMinute; limit > 0 {
-		if ok, wait := tok.take(int64(time.Since(s.epoch)), limit, s.window); !ok {
+		if ok, wait := s.admit(tok, int64(time.Since(s.epoch))); !ok {
 			s.stats.rateLimited.Add(1)
 			writeReply(w, tooMany(wait))
 			return
