@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,11 +24,24 @@ import (
 // after the one that opened it: the server turned away a request that it
 // would have served had it merely been busy, so its quota is spent for
 // everyone. An answer that is not a 429 for such a later request is
-// evidence against, and the episode then changes nothing. On evidence the
-// gate slows to an estimate of the quota it saw honoured (the answers of
-// the stretch before the episode over that stretch and the pause), never
-// below Asana's lowest documented quota unless it is already there and
-// 429s keep coming; after a quiet period it climbs back quickly.
+// evidence against, and the episode then changes nothing. An episode that
+// ends with neither (the 429 came back before another request went, as
+// from a gateway that refuses at once) proves nothing by itself; but a 429
+// that opens the next episode right after it, with no evidence against in
+// between, is taken as evidence too: the server refuses each time the pause
+// is over and the client sends at its rate, which is what a spent quota
+// looks like, whether counted over a sliding window, a fixed one or a
+// per-second token bucket. On evidence the gate slows to an estimate of the
+// quota it saw honoured: the requests of the stretch before the episode
+// that were sent before the refused one (answered, or still on their way:
+// the server let them through) over that stretch and the pause, a
+// whole-second Retry-After of two seconds or more counted half a second
+// short (the server rounded it up). It never goes below Asana's lowest
+// documented quota unless it is already there and second 429s for later
+// requests keep coming. After a quiet period it climbs back quickly, and a
+// 429 during a climb above the rate learnt sends it straight back to that
+// rate: the climb went too far, and the stretch's estimate would be skewed
+// by what the climb sent.
 type gate struct {
 	limiter *rate.Limiter
 	maxRate rate.Limit // the configured rate, with headroom
@@ -45,12 +59,17 @@ type gate struct {
 	epoch      uint64    // bumped by every pause, to void turns taken before it
 	since      time.Time // first request sent in the current stretch; zero before it
 	answered   int64     // answers (not 429) in that stretch
+	// sends are the send times of the stretch's first maxSendLog requests.
+	sends      []time.Time
 	lastChange time.Time // last change of the limiter's rate
 	last429    time.Time
 	// The current 429 episode: from its first 429 until its pause is over.
 	episodeEnd  time.Time
-	episodeSent time.Time // when the request that opened it was sent
-	decided     bool      // the episode already slowed the rate, or proved it need not
+	episodeSent time.Time  // when the request that opened it was sent
+	decided     bool       // the episode already slowed the rate, or proved it need not
+	opened      bool       // an episode has been opened
+	undone      bool       // the current episode undid a climb
+	learned     rate.Limit // the rate of the last slow-down; 0 once back at maxRate
 	estimate    rate.Limit
 	// step is the next recovery's factor: small just after a slow-down, so
 	// that a quota that really is lower is overshot by little, then growing
@@ -72,6 +91,9 @@ const (
 	// minEstimateSample is how many answers make an estimate trustworthy;
 	// with fewer the rate is halved instead.
 	minEstimateSample = 10
+	// maxSendLog is the most send times a stretch keeps; past it, the
+	// stretch is long enough for its answers alone to tell.
+	maxSendLog = 4096
 	// minEpisode is how long a 429 without Retry-After counts as one
 	// episode.
 	minEpisode = time.Second
@@ -166,6 +188,9 @@ func (g *gate) enter(ctx context.Context, urgent bool) (release func(), sent tim
 	if g.since.IsZero() {
 		g.since = sent
 	}
+	if len(g.sends) < maxSendLog {
+		g.sends = append(g.sends, sent)
+	}
 	g.mu.Unlock()
 	return func() { <-g.slots }, sent, nil
 }
@@ -235,8 +260,12 @@ func (g *gate) answeredOK(sent time.Time) {
 	}
 	cur := g.limiter.Limit()
 	if cur < g.maxRate && now.Sub(g.lastChange) >= recoverAfter && now.Sub(g.last429) >= recoverAfter {
-		g.setRate(now, min(g.maxRate, cur*rate.Limit(g.step)))
+		next := min(g.maxRate, cur*rate.Limit(g.step))
+		g.setRate(now, next)
 		g.step = 1 + 2*(g.step-1)
+		if next == g.maxRate {
+			g.learned = 0 // the quota is back: nothing learnt holds any more
+		}
 	}
 }
 
@@ -254,42 +283,75 @@ func (g *gate) rateLimited(ctx context.Context, sent time.Time, retryAfter time.
 		g.pauseUntil = now.Add(retryAfter)
 		g.epoch++
 	}
+	recurring := false
 	if !now.Before(g.episodeEnd) {
+		recurring = g.opened && !g.decided && !g.undone
 		g.openEpisode(now, sent, retryAfter)
 		g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: rate limited; pausing all requests",
 			slog.String("path", path), slog.Duration("retry_after", retryAfter))
-		return
-	}
-	g.episodeEnd = later(g.episodeEnd, now.Add(max(retryAfter, minEpisode)))
-	if g.decided || !sent.After(g.episodeSent) {
-		return
+		g.undone = false
+		if cur := g.limiter.Limit(); g.learned > 0 && cur > g.learned {
+			// A climb above the rate learnt met a 429: it went too far.
+			g.setRate(now, g.learned)
+			g.step = firstRecoverStep
+			g.undone = true
+			g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: back to the rate learnt",
+				slog.Float64("requests_per_minute", float64(g.learned)*60))
+			return
+		}
+		if !recurring {
+			return
+		}
+	} else {
+		g.episodeEnd = later(g.episodeEnd, now.Add(max(retryAfter, minEpisode)))
+		if g.decided || !sent.After(g.episodeSent) {
+			return
+		}
 	}
 	g.decided = true
 	cur := g.limiter.Limit()
 	lowest := g.floor
 	if cur <= g.floor {
+		if recurring {
+			return // recurring 429s alone never take the rate below the floor
+		}
 		lowest = g.maxRate / minRateShare // 429s keep coming at the floor itself
 	}
 	next := max(lowest, min(cur, g.estimate*estimateMargin))
 	g.setRate(now, next)
+	g.learned = next
 	g.step = firstRecoverStep
 	g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: the quota is lower than the configured rate; slowing down",
 		slog.Float64("requests_per_minute", float64(next)*60))
 }
 
-// openEpisode starts a 429 episode and estimates the quota from the stretch
-// before it: its answers over its length plus the pause.
+// openEpisode starts a 429 episode for a request sent at sent and estimates
+// the quota from the stretch before it: the requests it let through over
+// its length plus the pause (see gate).
 func (g *gate) openEpisode(now, sent time.Time, retryAfter time.Duration) {
+	g.opened = true
 	g.episodeEnd = now.Add(max(retryAfter, minEpisode))
 	g.episodeSent = sent
 	g.decided = false
 	cur := g.limiter.Limit()
 	g.estimate = cur / 2
-	if span := now.Sub(g.since) + retryAfter; !g.since.IsZero() && g.answered >= minEstimateSample && span > 0 {
-		g.estimate = rate.Limit(float64(g.answered) / span.Seconds())
+	pause := retryAfter
+	if pause >= 2*time.Second && pause%time.Second == 0 {
+		pause -= time.Second / 2
+	}
+	// The server let through the requests sent before the one it refused,
+	// answered or still on their way.
+	served := g.answered
+	if len(g.sends) < maxSendLog {
+		before := int64(sort.Search(len(g.sends), func(i int) bool { return !g.sends[i].Before(sent) }))
+		served = max(served, before)
+	}
+	if span := now.Sub(g.since) + pause; !g.since.IsZero() && served >= minEstimateSample && span > 0 {
+		g.estimate = rate.Limit(float64(served) / span.Seconds())
 	}
 	g.since = time.Time{}
 	g.answered = 0
+	g.sends = g.sends[:0]
 }
 
 func later(a, b time.Time) time.Time {

@@ -342,3 +342,137 @@ func TestRecoveryStartsSmallAfterEachSlowDown(t *testing.T) {
 		r.wantRate("after the first quiet period since the second slow-down", want)
 	})
 }
+
+// A 429 that opens an episode right after one in which nothing sent after
+// its refused request was answered or refused (no evidence either way, as
+// when the 429 came back before the next request went) is taken as a
+// spent quota: the gate slows to the estimate at the second. A lone one
+// still changes nothing.
+func TestRecurringUndecidedEpisodesSlowDown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		r.served(20)                                                                 // to 950 ms
+		r.limited(1000*time.Millisecond, r.send(1000*time.Millisecond), time.Second) // undecided, until 2 s
+		r.wantRate("after a lone 429", configured)
+		// The second stretch: 15 answers from 2 s, one every 20 ms.
+		for i := range 15 {
+			d := 2*time.Second + time.Duration(i)*20*time.Millisecond
+			r.ok(d+10*time.Millisecond, r.send(d))
+		}
+		r.limited(2300*time.Millisecond, r.send(2300*time.Millisecond), 1200*time.Millisecond)
+		// 15 requests over the stretch (0.3 s) and the pause (1.2 s).
+		r.wantRate("after a second undecided episode", 10*estimateMargin)
+		// The next episode opens after one that slowed: it is lone again.
+		r.limited(3600*time.Millisecond, r.send(3600*time.Millisecond), time.Second)
+		r.wantRate("after the next lone 429", 10*estimateMargin)
+	})
+}
+
+// An answer for a later request in between makes the next episode lone:
+// the server was busy, not out of quota.
+func TestEvidenceAgainstBreaksRecurrence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		r.served(20)
+		a := r.send(1000 * time.Millisecond)
+		c := r.send(1020 * time.Millisecond)
+		r.limited(1030*time.Millisecond, a, time.Second)
+		r.ok(1040*time.Millisecond, c) // evidence against
+		for i := range 15 {
+			d := 2040*time.Millisecond + time.Duration(i)*20*time.Millisecond
+			r.ok(d+10*time.Millisecond, r.send(d))
+		}
+		r.limited(2400*time.Millisecond, r.send(2400*time.Millisecond), time.Second)
+		r.wantRate("after a 429 following an episode decided against", configured)
+		r.limited(3400*time.Millisecond, r.send(3400*time.Millisecond), time.Second)
+		r.wantRate("after a second undecided episode, with few answers to go on", configured/2*estimateMargin)
+	})
+}
+
+// Recurring 429s alone never take the rate below Asana's lowest documented
+// quota; only a second 429 for a later request does, once there.
+func TestRecurringEpisodesStopAtTheFloor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, FreeRequestsPerMinute) // 148.5 a minute: the floor
+		floor := float64(limiterRate(FreeRequestsPerMinute))
+		at := time.Duration(0)
+		for range 4 {
+			r.limited(at+10*time.Millisecond, r.send(at), 5*time.Second)
+			at += 6 * time.Second
+		}
+		r.wantRate("after recurring 429s at the floor", floor)
+	})
+}
+
+// Requests sent before the refused one and still on their way count as
+// let through: at the 429 their answers have not arrived, but the server
+// admitted them before it ran out.
+func TestEstimateCountsRequestsStillOnTheirWay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		var sent []time.Time
+		for i := range 20 { // one every 50 ms; none answered yet
+			sent = append(sent, r.send(time.Duration(i)*50*time.Millisecond))
+		}
+		a := r.send(1000 * time.Millisecond)
+		c := r.send(1020 * time.Millisecond)
+		r.limited(1100*time.Millisecond, a, 900*time.Millisecond)
+		r.limited(1200*time.Millisecond, c, 900*time.Millisecond)
+		// 20 let through over 1.1 s and the 0.9 s pause.
+		r.wantRate("after the evidence", 10*estimateMargin)
+		for _, s := range sent {
+			r.ok(1300*time.Millisecond, s)
+		}
+	})
+}
+
+// A whole-second Retry-After of 2 s or more is rounded up by up to a
+// second: the estimate counts half a second less of it. One second is
+// Retry-After's least and is counted whole (a per-second bucket refills
+// for all of it).
+func TestWholeSecondRetryAfterCountsHalfASecondLess(t *testing.T) {
+	for _, tc := range []struct {
+		retryAfter time.Duration
+		want       float64
+	}{
+		{time.Second, 20 / (1.02 + 1)},               // the stretch and the whole second
+		{3 * time.Second, 20 / (1.02 + 2.5)},         // half a second less
+		{2500 * time.Millisecond, 20 / (1.02 + 2.5)}, // not whole: counted as is
+	} {
+		t.Run(tc.retryAfter.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				r := newGateRun(t, 6000)
+				r.served(20)
+				a := r.send(1000 * time.Millisecond)
+				c := r.send(1020 * time.Millisecond)
+				r.limited(1020*time.Millisecond, a, tc.retryAfter)
+				r.limited(1020*time.Millisecond, c, tc.retryAfter)
+				r.wantRate("after the evidence", tc.want*estimateMargin)
+			})
+		})
+	}
+}
+
+// A climb above the rate learnt that meets a 429 goes straight back to the
+// rate learnt, and the climb starts small again; the episode is not taken
+// for the start of a recurrence.
+func TestA429AboveTheRateLearntGoesBackToIt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		r.served(20)
+		a := r.send(1000 * time.Millisecond)
+		c := r.send(1020 * time.Millisecond)
+		r.limited(1100*time.Millisecond, a, 900*time.Millisecond)
+		r.limited(1200*time.Millisecond, c, 900*time.Millisecond)
+		learned := 10 * estimateMargin
+		r.wantRate("learnt", learned)
+		r.ok(21200*time.Millisecond, r.send(21200*time.Millisecond))
+		r.wantRate("after a quiet period", learned*1.1)
+		r.limited(22*time.Second, r.send(22*time.Second), time.Second)
+		r.wantRate("after a 429 above the rate learnt", learned)
+		r.limited(23500*time.Millisecond, r.send(23500*time.Millisecond), time.Second)
+		r.wantRate("after the next 429: lone", learned)
+		r.ok(43600*time.Millisecond, r.send(43600*time.Millisecond))
+		r.wantRate("after the next quiet period: +10% again", learned*1.1)
+	})
+}

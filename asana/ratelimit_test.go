@@ -101,7 +101,9 @@ func TestSporadic429sDoNotSlowDown(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(8))
 		var n atomic.Int32
 		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
-			time.Sleep(10 * time.Millisecond) // a request or two in flight
+			// Three requests in flight: those sent after a limited one are
+			// answered during its pause.
+			time.Sleep(30 * time.Millisecond)
 			if n.Add(1)%20 == 0 {
 				return tooMany("1"), nil
 			}

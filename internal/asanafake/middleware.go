@@ -128,7 +128,7 @@ func (s *Server) rateLimit(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if ok, wait := tokenOf(r).take(int64(time.Since(s.epoch)), limit, s.window); !ok {
+		if ok, wait := s.admit(tokenOf(r), int64(time.Since(s.epoch))); !ok {
 			s.stats.rateLimited.Add(1)
 			writeReply(w, tooMany(wait))
 			return
@@ -292,6 +292,7 @@ type tokenState struct {
 	n    int
 
 	inflight atomic.Int64
+	model    modelState // the counters of Options.RateModel, under mu
 }
 
 // take records a request at now and reports whether it is within the quota

@@ -27,6 +27,11 @@ type Options struct {
 	// RateWindow is the length of the sliding window (default time.Minute);
 	// tests use a short one.
 	RateWindow time.Duration
+	// RateModel is how the quota is counted (default SlidingWindow, as
+	// Asana counts); RateBurst is a TokenBucket's size (0: its per-second
+	// rate). See ratemodel.go.
+	RateModel RateModel
+	RateBurst int
 
 	// PageSize is the most items a page holds, whatever limit asks for (a
 	// server may serve fewer than asked). 0: limit alone decides.

@@ -146,13 +146,22 @@ func benchSync5000Goals(b *testing.B, spec bool) {
 }
 
 // BenchmarkSyncTenthOfQuota syncs against a fake that allows a tenth of
-// the rate the client is configured for (a free domain configured as paid).
-// The fake counts over a 6-second window (Asana: a minute) and, like
-// Asana, answers whole seconds of Retry-After.
+// the rate the client is configured for (a free domain configured as paid),
+// counting it the ways a server in front of Asana can: over a sliding
+// window as Asana does (model=sliding), over fixed windows (model=fixed),
+// or with a per-second token bucket whose burst is a second's worth
+// (model=bucket). The windows are 6 seconds (Asana: a minute) and, like
+// Asana, the fake answers whole seconds of Retry-After.
 //
-// Targets: exact data, wall/floor <= 1.10 (floor: the requests at the real
-// quota), 429s/min <= 10.
+// Targets, for each model: exact data, wall/floor <= 1.10 (floor: the
+// requests at the real quota), 429s/min <= 10.
 func BenchmarkSyncTenthOfQuota(b *testing.B) {
+	for _, m := range []asanafake.RateModel{asanafake.SlidingWindow, asanafake.FixedWindow, asanafake.TokenBucket} {
+		b.Run("model="+m.String(), func(b *testing.B) { benchSyncTenthOfQuota(b, m) })
+	}
+}
+
+func benchSyncTenthOfQuota(b *testing.B, model asanafake.RateModel) {
 	const (
 		realPerSecond   = 50
 		clientPerSecond = 10 * realPerSecond
@@ -164,7 +173,7 @@ func BenchmarkSyncTenthOfQuota(b *testing.B) {
 	emps := employeesFor(ws, 0)
 	floor := time.Duration(float64(minimumRequests(ws, emps, false).total()) / realPerSecond * float64(time.Second))
 	opts := asanafake.Options{Latency: 20 * time.Millisecond, RequestsPerMinute: int(realPerSecond * window.Seconds()),
-		RateWindow: window, MaxInFlight: asana.MaxInFlight}
+		RateWindow: window, RateModel: model, MaxInFlight: asana.MaxInFlight}
 
 	var limited int64
 	var wall time.Duration
