@@ -11,12 +11,13 @@ import (
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
 )
 
 // Issue 11, item 3: Asana-Change headers reach the report through the
 // client, each change once, and are logged once per client.
 func TestAsanaChangesInReport(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501", subs: []string{"2"}}, wsGoal{gid: "2", name: "B"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501", SubgoalGIDs: []string{"2"}}, asanafake.Goal{GID: "2", Name: "B"})
 	m.header = http.Header{"Asana-Change": {
 		"name=new_goal_memberships;info=https://asana.com/developers/docs/change-1;affected=true",
 		"name=string_ids;info=https://asana.com/developers/docs/change-2, name=new_goal_memberships;info=https://asana.com/x",
@@ -44,7 +45,7 @@ func TestAsanaChangesInReport(t *testing.T) {
 
 // A source that does not report changes leaves the list empty, not null.
 func TestAsanaChangesEmptyList(t *testing.T) {
-	rep, err := runSync(t, newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}), goals.NewMemoryStore(), testConfig(), ada)
+	rep, err := runSync(t, newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}), goals.NewMemoryStore(), testConfig(), ada)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
 	"github.com/perfcopilot/asanagoals/status"
 )
 
@@ -65,8 +66,8 @@ func TestConfigStatusMapper(t *testing.T) {
 		{"host's mapper", onHold, status.AtRisk},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := newMock(t, wsGoal{gid: "1", name: "Paused", owner: "501", statusType: "on_hold", subs: []string{"2"}},
-				wsGoal{gid: "2", name: "Paused too", statusType: "on_hold"})
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "Paused", OwnerGID: "501", StatusType: "on_hold", SubgoalGIDs: []string{"2"}},
+				asanafake.Goal{GID: "2", Name: "Paused too", StatusType: "on_hold"})
 			cfg := testConfig()
 			cfg.StatusMapper = tc.mapper
 			store := goals.NewMemoryStore()

@@ -21,23 +21,13 @@ const (
 	tokenUser = "7" // the token's user; owns no goal
 )
 
-// wsGoal is one goal of a test's workspace.
-type wsGoal struct {
-	gid, name, owner, statusType, notes, due, start string
-	subs                                            []string
-	metric                                          *asana.Metric
-	goalStatus                                      string            // the goal's own status field
-	period                                          *asana.TimePeriod // time_period
-	unlisted                                        bool              // left out of the workspace scan
-}
-
-// mockAsana serves a workspace of wsGoals with asanafake, in process: the
+// mockAsana serves a workspace of asanafake goals, in process: the
 // client's transport calls the fake's handler, so there is no socket to
 // leak and virtual time (testing/synctest) works. Set the fields before
 // newClient.
 type mockAsana struct {
 	t        *testing.T
-	goals    []wsGoal
+	goals    []asanafake.Goal
 	pageSize int  // the most goals a page holds (the client asks for 100)
 	specPath bool // serve GET /goals/{gid}/subgoals (the spec's path); by default it answers 404 as Asana does today
 
@@ -56,7 +46,7 @@ type mockAsana struct {
 	fields map[string][]string // the opt_fields of every request, by kind
 }
 
-func newMock(t *testing.T, goals ...wsGoal) *mockAsana {
+func newMock(t *testing.T, goals ...asanafake.Goal) *mockAsana {
 	return &mockAsana{t: t, goals: goals, pageSize: 100, calls: map[string]int{}, fields: map[string][]string{}}
 }
 
@@ -88,23 +78,13 @@ func (m *mockAsana) workspace() *asanafake.Workspace {
 	ws := &asanafake.Workspace{GID: wsGID, Name: "Test", Users: []asanafake.User{{GID: tokenUser, Name: "Token"}}}
 	users := map[string]bool{tokenUser: true}
 	for _, g := range m.goals {
-		if g.owner != "" && !users[g.owner] {
-			users[g.owner] = true
-			ws.Users = append(ws.Users, asanafake.User{GID: g.owner, Name: "User " + g.owner})
+		if g.OwnerGID != "" && !users[g.OwnerGID] {
+			users[g.OwnerGID] = true
+			ws.Users = append(ws.Users, asanafake.User{GID: g.OwnerGID, Name: "User " + g.OwnerGID})
 		}
-		fg := asanafake.Goal{GID: g.gid, Name: g.name, HTMLNotes: g.notes, DueOn: g.due, StartOn: g.start,
-			OwnerGID: g.owner, StatusType: g.statusType, GoalStatus: g.goalStatus, SubgoalGIDs: g.subs, Unlisted: g.unlisted}
-		if mt := g.metric; mt != nil {
-			fg.Metric = &asanafake.Metric{Unit: mt.Unit, CurrencyCode: mt.CurrencyCode,
-				InitialNumberValue: mt.InitialNumberValue, TargetNumberValue: mt.TargetNumberValue,
-				CurrentNumberValue: mt.CurrentNumberValue}
-		}
-		if p := g.period; p != nil {
-			fg.TimePeriod = &asanafake.TimePeriod{GID: p.GID, DisplayName: p.DisplayName, Period: p.Period,
-				StartOn: p.StartOn.String(), EndOn: p.EndOn.String()}
-		}
-		ws.Goals = append(ws.Goals, fg)
 	}
+	ws.Goals = append(ws.Goals, m.goals...)
+	ws = ws.Clone() // the test's goals stay the test's
 	return ws
 }
 

@@ -8,19 +8,19 @@ import (
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
 )
 
 // Issue 11, item 2: a goal's time period is asked for and kept.
 func TestTimePeriodPulledAndStored(t *testing.T) {
 	d := func(s string) asana.Date { x, _ := asana.ParseDate(s); return x }
-	q1 := &asana.TimePeriod{GID: "7001", ResourceType: "time_period", DisplayName: "Q1 FY26", Period: "Q1",
-		StartOn: d("2026-01-01"), EndOn: d("2026-03-31")}
+	q1 := &asanafake.TimePeriod{GID: "7001", DisplayName: "Q1 FY26", Period: "Q1", StartOn: "2026-01-01", EndOn: "2026-03-31"}
 	m := newMock(t,
-		wsGoal{gid: "1", name: "In Q1", owner: "501", period: q1, subs: []string{"2"}},
-		wsGoal{gid: "2", name: "Sub", period: q1},
-		wsGoal{gid: "3", name: "No period", owner: "501"},
+		asanafake.Goal{GID: "1", Name: "In Q1", OwnerGID: "501", TimePeriod: q1, SubgoalGIDs: []string{"2"}},
+		asanafake.Goal{GID: "2", Name: "Sub", TimePeriod: q1},
+		asanafake.Goal{GID: "3", Name: "No period", OwnerGID: "501"},
 		// A reference without a GID names no period.
-		wsGoal{gid: "4", name: "Broken period", owner: "501", period: &asana.TimePeriod{DisplayName: "?"}},
+		asanafake.Goal{GID: "4", Name: "Broken period", OwnerGID: "501", TimePeriod: &asanafake.TimePeriod{DisplayName: "?"}},
 	)
 	store := goals.NewMemoryStore()
 	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
@@ -51,10 +51,10 @@ func TestTimePeriodPulledAndStored(t *testing.T) {
 // Sub-goal requests never ask for html_notes: a Key Result has no
 // description.
 func TestOmitDescriptions(t *testing.T) {
-	ws := []wsGoal{
-		{gid: "1", name: "Secret plans", owner: "501", notes: "<body>Layoffs in Q3</body>", subs: []string{"2", "3"}},
-		{gid: "2", name: "Sub", notes: "<body>sub notes</body>"},
-		{gid: "3", name: "Unlisted sub", notes: "<body>sub notes</body>", unlisted: true},
+	ws := []asanafake.Goal{
+		{GID: "1", Name: "Secret plans", OwnerGID: "501", HTMLNotes: "<body>Layoffs in Q3</body>", SubgoalGIDs: []string{"2", "3"}},
+		{GID: "2", Name: "Sub", HTMLNotes: "<body>sub notes</body>"},
+		{GID: "3", Name: "Unlisted sub", HTMLNotes: "<body>sub notes</body>", Unlisted: true},
 	}
 	store := goals.NewMemoryStore()
 	m := newMock(t, ws...)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
 	"github.com/perfcopilot/asanagoals/status"
 )
 
@@ -27,10 +28,10 @@ func seedN(t *testing.T, store *goals.MemoryStore, emp string, first, n int) {
 }
 
 // wsOwned returns n goals of owner, GIDs from first.
-func wsOwned(owner string, first, n int) []wsGoal {
-	ws := make([]wsGoal, n)
+func wsOwned(owner string, first, n int) []asanafake.Goal {
+	ws := make([]asanafake.Goal, n)
 	for i := range ws {
-		ws[i] = wsGoal{gid: fmt.Sprint(first + i), name: "Fresh", owner: owner}
+		ws[i] = asanafake.Goal{GID: fmt.Sprint(first + i), Name: "Fresh", OwnerGID: owner}
 	}
 	return ws
 }
@@ -84,7 +85,7 @@ func boolInt(b bool) int {
 
 // A sub-goal listing without its list keeps the goal's stored Key Results.
 func TestSubgoalAnswerWithoutListKeepsKeyResults(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "Fresh", owner: "501", subs: []string{"9"}}, wsGoal{gid: "9", name: "Nine"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "Fresh", OwnerGID: "501", SubgoalGIDs: []string{"9"}}, asanafake.Goal{GID: "9", Name: "Nine"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind == m.listingKind() {
 			return rawResp(200, `{"data":null}`), nil
@@ -114,7 +115,7 @@ func TestUnroutableRecordMakesEveryWritePartial(t *testing.T) {
 		{"goal without gid", `{"name":"No GID","owner":{"gid":"999"}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := newMock(t, wsGoal{gid: "1", name: "Ada's", owner: "501"}, wsGoal{gid: "2", name: "Brian's", owner: "502"})
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "Ada's", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "Brian's", OwnerGID: "502"})
 			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 				if kind == "pages" {
 					return rawResp(200, `{"data":[{"gid":"1","name":"Ada's","owner":{"gid":"501"}},`+tc.record+
@@ -240,7 +241,7 @@ func TestCancelWhileWritingIsAnError(t *testing.T) {
 		{"cancel after brian's write, store ignores ctx", true, true, "2 of 3", goals.WrittenComplete, goals.WrittenNone},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B", owner: "502"}, wsGoal{gid: "3", name: "C", owner: "503"})
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "502"}, asanafake.Goal{GID: "3", Name: "C", OwnerGID: "503"})
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			store := cancellingStore{MemoryStore: goals.NewMemoryStore(), cancelAt: "emp-brian", after: tc.after, ignoreCtx: tc.ignoreCtx, cancel: cancel}
@@ -410,7 +411,7 @@ func TestUnreadableStoreRemovesNothing(t *testing.T) {
 func TestGoalDeletedDuringSync(t *testing.T) {
 	for _, spec := range []bool{true, false} {
 		t.Run(map[bool]string{true: "spec's path", false: "goal relationships"}[spec], func(t *testing.T) {
-			m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501", subs: []string{"9"}}, wsGoal{gid: "2", name: "B", owner: "501"}, wsGoal{gid: "9", name: "Nine"})
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501", SubgoalGIDs: []string{"9"}}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"}, asanafake.Goal{GID: "9", Name: "Nine"})
 			m.specPath = spec
 			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 				if gid == "2" && (kind == m.listingKind() || kind == "relationships") {
@@ -451,7 +452,7 @@ func TestGoalDeletedDuringSync(t *testing.T) {
 func TestDeletedProbeGoalLeavesThePathOpen(t *testing.T) {
 	for _, spec := range []bool{true, false} {
 		t.Run(map[bool]string{true: "spec's path", false: "goal relationships"}[spec], func(t *testing.T) {
-			m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B", owner: "501", subs: []string{"9"}}, wsGoal{gid: "9", name: "Nine"})
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501", SubgoalGIDs: []string{"9"}}, asanafake.Goal{GID: "9", Name: "Nine"})
 			m.specPath = spec
 			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 				if gid == "1" && (kind == m.listingKind() || kind == "relationships") {
@@ -495,7 +496,7 @@ func relationships(rels string) func(kind, gid string, req *http.Request) (*http
 // is skipped: the write stays complete.
 func TestDeletedSubgoalOnFallbackIsSkipped(t *testing.T) {
 	// Six comes first in the scan, so it is seen before goal 1's walk asks.
-	m := newMock(t, wsGoal{gid: "6", name: "Six"}, wsGoal{gid: "1", name: "A", owner: "501"})
+	m := newMock(t, asanafake.Goal{GID: "6", Name: "Six"}, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"})
 	m.onRequest = relationships(`{"gid":"r1","resource_subtype":"subgoal","supporting_resource":{"gid":"77","resource_type":"goal"}},` +
 		`{"gid":"r2","resource_subtype":"subgoal","supporting_resource":{"gid":"6","resource_type":"goal"}}`)
 	store := goals.NewMemoryStore()
@@ -517,7 +518,7 @@ func TestDeletedSubgoalOnFallbackIsSkipped(t *testing.T) {
 // Relationships that are not sub-goals (supporting work, a project behind
 // the subtype) never become Key Results, whatever the server sends.
 func TestNonSubgoalRelationshipsAreNotKeyResults(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "5", name: "Five"}, wsGoal{gid: "6", name: "Six"}, wsGoal{gid: "7", name: "Seven"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "5", Name: "Five"}, asanafake.Goal{GID: "6", Name: "Six"}, asanafake.Goal{GID: "7", Name: "Seven"})
 	m.onRequest = relationships(`{"gid":"r1","resource_subtype":"supporting_work","supporting_resource":{"gid":"5","resource_type":"goal"}},` +
 		`{"gid":"r2","resource_subtype":"subgoal","supporting_resource":{"gid":"7","resource_type":"project"}},` +
 		`{"gid":"r3","resource_subtype":"subgoal","supporting_resource":{"gid":"6","resource_type":"goal"}}`)
@@ -533,7 +534,7 @@ func TestNonSubgoalRelationshipsAreNotKeyResults(t *testing.T) {
 // A goal that a shifting page boundary repeats on two pages is stored and
 // counted once, and its sub-goals fetched once.
 func TestGoalRepeatedOnTwoPages(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B", owner: "501"}, wsGoal{gid: "3", name: "C", owner: "501"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"}, asanafake.Goal{GID: "3", Name: "C", OwnerGID: "501"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind != "pages" {
 			return nil, nil
@@ -595,7 +596,7 @@ func TestCancelAfterSomeGoalsWritesNothing(t *testing.T) {
 
 // The scan's progress moves with every page, empty ones too.
 func TestProgressCountsEmptyPages(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind != "pages" {
 			return nil, nil
@@ -631,7 +632,7 @@ func TestProgressCountsEmptyPages(t *testing.T) {
 // headers): neither the error nor the report may. runSync checks both for
 // the token; this test makes sure there is one to find.
 func TestEchoedTokenStaysOutOfReport(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B", owner: "501"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
 	echo := "Authorization: Bearer " + testToken
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		switch {

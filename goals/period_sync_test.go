@@ -9,16 +9,15 @@ import (
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
 	"github.com/perfcopilot/asanagoals/status"
 )
 
 // h1FY26 is a review of the first half of 2026.
 var h1FY26 = goals.Period{From: asana.Date{Year: 2026, Month: 1, Day: 1}, To: asana.Date{Year: 2026, Month: 6, Day: 30}}
 
-func periodOf(gid, start, end string) *asana.TimePeriod {
-	s, _ := asana.ParseDate(start)
-	e, _ := asana.ParseDate(end)
-	return &asana.TimePeriod{GID: gid, DisplayName: gid, StartOn: s, EndOn: e}
+func periodOf(gid, start, end string) *asanafake.TimePeriod {
+	return &asanafake.TimePeriod{GID: gid, DisplayName: gid, StartOn: start, EndOn: end}
 }
 
 // A sync scoped to a review window keeps and walks only the goals in it
@@ -28,13 +27,13 @@ func periodOf(gid, start, end string) *asana.TimePeriod {
 // outside and the requests saved.
 func TestScopedSyncKeepsOnlyTheWindow(t *testing.T) {
 	m := newMock(t,
-		wsGoal{gid: "1", name: "Q1 goal", owner: "501", period: periodOf("q1", "2026-01-01", "2026-03-31"), subs: []string{"9"}},
-		wsGoal{gid: "2", name: "FY25 goal", owner: "501", period: periodOf("fy25", "2025-01-01", "2025-12-31"), subs: []string{"9"}},
-		wsGoal{gid: "3", name: "Dated in H1", owner: "501", start: "2026-05-01", due: "2026-08-31"},
-		wsGoal{gid: "4", name: "Dated in 2027", owner: "501", start: "2027-01-01", due: "2027-03-31"},
-		wsGoal{gid: "5", name: "No dates", owner: "501"},
-		wsGoal{gid: "6", name: "FY26, H1 by period though due later", owner: "501", due: "2026-12-31", period: periodOf("fy26", "2026-01-01", "2026-12-31")},
-		wsGoal{gid: "9", name: "Sub-goal of another year", period: periodOf("fy24", "2024-01-01", "2024-12-31")},
+		asanafake.Goal{GID: "1", Name: "Q1 goal", OwnerGID: "501", TimePeriod: periodOf("q1", "2026-01-01", "2026-03-31"), SubgoalGIDs: []string{"9"}},
+		asanafake.Goal{GID: "2", Name: "FY25 goal", OwnerGID: "501", TimePeriod: periodOf("fy25", "2025-01-01", "2025-12-31"), SubgoalGIDs: []string{"9"}},
+		asanafake.Goal{GID: "3", Name: "Dated in H1", OwnerGID: "501", StartOn: "2026-05-01", DueOn: "2026-08-31"},
+		asanafake.Goal{GID: "4", Name: "Dated in 2027", OwnerGID: "501", StartOn: "2027-01-01", DueOn: "2027-03-31"},
+		asanafake.Goal{GID: "5", Name: "No dates", OwnerGID: "501"},
+		asanafake.Goal{GID: "6", Name: "FY26, H1 by period though due later", OwnerGID: "501", DueOn: "2026-12-31", TimePeriod: periodOf("fy26", "2026-01-01", "2026-12-31")},
+		asanafake.Goal{GID: "9", Name: "Sub-goal of another year", TimePeriod: periodOf("fy24", "2024-01-01", "2024-12-31")},
 	)
 	store := goals.NewMemoryStore()
 	storedFY25 := goals.Goal{GID: "2", Name: "FY25 goal as reviewed last year", Status: status.Completed, RawStatus: "achieved",
@@ -80,12 +79,12 @@ func TestScopedSyncKeepsOnlyTheWindow(t *testing.T) {
 // order: 30 goals of last year before 200 of this half do not crowd any
 // out.
 func TestCapCountsGoalsInTheWindow(t *testing.T) {
-	var ws []wsGoal
+	var ws []asanafake.Goal
 	for i := 1; i <= 30; i++ {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "Old", owner: "501", due: "2025-06-30"})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "Old", OwnerGID: "501", DueOn: "2025-06-30"})
 	}
 	for i := 31; i <= 230; i++ {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "Now", owner: "501", due: "2026-03-31"})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "Now", OwnerGID: "501", DueOn: "2026-03-31"})
 	}
 	cfg := testConfig()
 	cfg.Period = h1FY26
@@ -108,11 +107,11 @@ func TestCapCountsGoalsInTheWindow(t *testing.T) {
 // The mass-removal guard weighs what a scoped write would remove, not
 // the goals it leaves alone outside the window.
 func TestScopedSyncGuardWeighsOnlyRemovals(t *testing.T) {
-	var ws []wsGoal
+	var ws []asanafake.Goal
 	for i := 1; i <= 20; i++ {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "Old", owner: "501", due: "2025-06-30"})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "Old", OwnerGID: "501", DueOn: "2025-06-30"})
 	}
-	ws = append(ws, wsGoal{gid: "100", name: "Now", owner: "501", due: "2026-03-31"})
+	ws = append(ws, asanafake.Goal{GID: "100", Name: "Now", OwnerGID: "501", DueOn: "2026-03-31"})
 	store := goals.NewMemoryStore()
 	seedN(t, store, "emp-ada", 1, 20)
 	cfg := testConfig()
@@ -131,7 +130,7 @@ func TestScopedSyncGuardWeighsOnlyRemovals(t *testing.T) {
 
 // A window that ends before it starts is a config error: no request.
 func TestPeriodEndingBeforeItStartsIsAConfigError(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"})
 	cfg := testConfig()
 	cfg.Period = goals.Period{From: h1FY26.To, To: h1FY26.From}
 	_, err := runSync(t, m, goals.NewMemoryStore(), cfg, ada)
@@ -147,12 +146,12 @@ func TestPeriodEndingBeforeItStartsIsAConfigError(t *testing.T) {
 // Progress of a scoped sync counts only the goals in the window: the goals
 // kept, and so the requests left and the time left.
 func TestScopedSyncProgressCountsTheWindow(t *testing.T) {
-	var ws []wsGoal
+	var ws []asanafake.Goal
 	for i := 1; i <= 30; i++ {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "Old", owner: "501", due: "2025-06-30"})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "Old", OwnerGID: "501", DueOn: "2025-06-30"})
 	}
 	for i := 31; i <= 40; i++ {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "Now", owner: "501", due: "2026-03-31"})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "Now", OwnerGID: "501", DueOn: "2026-03-31"})
 	}
 	cfg := testConfig()
 	cfg.Period = h1FY26

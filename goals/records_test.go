@@ -9,6 +9,7 @@ import (
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
 	"github.com/perfcopilot/asanagoals/status"
 )
 
@@ -17,8 +18,8 @@ import (
 // sync, both are written partial (nothing removed), and the report counts
 // it. It is never stored under both.
 func TestOwnerChangedDuringScanIsStoredUnderNeither(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "Ada's", owner: "501"}, wsGoal{gid: "5", name: "Moving", owner: "502"},
-		wsGoal{gid: "2", name: "Brian's", owner: "502"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "Ada's", OwnerGID: "501"}, asanafake.Goal{GID: "5", Name: "Moving", OwnerGID: "502"},
+		asanafake.Goal{GID: "2", Name: "Brian's", OwnerGID: "502"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind != "pages" {
 			return nil, nil
@@ -67,8 +68,8 @@ func TestUnreadableRecordIsSkippedAndCounted(t *testing.T) {
 		{"time period ending before it starts", `"time_period":{"gid":"tp","display_name":"Q1","start_on":"2026-03-31","end_on":"2026-01-01"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := newMock(t, wsGoal{gid: "1", name: "Fine", owner: "501"}, wsGoal{gid: "2", name: "Odd", owner: "501"},
-				wsGoal{gid: "3", name: "Also fine", owner: "501"})
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "Fine", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "Odd", OwnerGID: "501"},
+				asanafake.Goal{GID: "3", Name: "Also fine", OwnerGID: "501"})
 			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 				if kind == "pages" {
 					return rawResp(200, `{"data":[{"gid":"1","name":"Fine","owner":{"gid":"501"}},`+
@@ -102,7 +103,7 @@ func TestUnreadableRecordIsSkippedAndCounted(t *testing.T) {
 // that many characters, never inside one.
 func TestLongNamesAreCappedInTheStore(t *testing.T) {
 	long := strings.Repeat("名前🎯 ", 2000) // 8,000 runes
-	m := newMock(t, wsGoal{gid: "1", name: long, owner: "501", subs: []string{"2"}}, wsGoal{gid: "2", name: long})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: long, OwnerGID: "501", SubgoalGIDs: []string{"2"}}, asanafake.Goal{GID: "2", Name: long})
 	store := goals.NewMemoryStore()
 	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
 		t.Fatal(err)
@@ -121,7 +122,7 @@ func TestLongNamesAreCappedInTheStore(t *testing.T) {
 // A nil client or store, typed or not, is a configuration error before any
 // request, never a panic.
 func TestNilClientOrStoreIsAConfigError(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"})
 	var nilStore *goals.MemoryStore
 	var nilClient *asana.Client
 	for name, ing := range map[string]*goals.Ingester{

@@ -15,6 +15,7 @@ import (
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
 	"github.com/perfcopilot/asanagoals/status"
 )
 
@@ -82,7 +83,7 @@ func TestCancelBeforeTheWritesLeavesTheStoreAlone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// Page 1: ada's three goals; page 2, a (virtual) second later, a
 		// goal of nobody's: every walk is over when the scan ends.
-		m := newMock(t, append(wsOwned("501", 1, 3), wsGoal{gid: "4", name: "D", owner: "999"})...)
+		m := newMock(t, append(wsOwned("501", 1, 3), asanafake.Goal{GID: "4", Name: "D", OwnerGID: "999"})...)
 		m.pageSize = 3
 		m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 			if kind == "pages" && req.URL.Query().Get("offset") != "" {
@@ -136,7 +137,7 @@ func (s *cancellingReader) Goals(ctx context.Context, id string) ([]goals.Goal, 
 // there: no further read, nothing written, and no employee blamed on an
 // unreadable store.
 func TestCancelDuringTheGuardsReadStopsReading(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B", owner: "502"}, wsGoal{gid: "3", name: "C", owner: "503"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "502"}, asanafake.Goal{GID: "3", Name: "C", OwnerGID: "503"})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	store := &cancellingReader{MemoryStore: goals.NewMemoryStore(), cancel: cancel}
@@ -161,7 +162,7 @@ func TestCancelDuringTheGuardsReadStopsReading(t *testing.T) {
 // still a sub-goal: Asana leaves resource_type out when it is not asked
 // for, and only another type (a project) rules the resource out.
 func TestSubgoalWithoutResourceTypeIsAKeyResult(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "6", name: "Six"}, wsGoal{gid: "1", name: "A", owner: "501"})
+	m := newMock(t, asanafake.Goal{GID: "6", Name: "Six"}, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"})
 	m.onRequest = relationships(`{"gid":"r1","resource_subtype":"subgoal","supporting_resource":{"gid":"6"}}`)
 	store := goals.NewMemoryStore()
 	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
@@ -197,7 +198,7 @@ func TestPartialEmployeesDoNotDiluteTheGuard(t *testing.T) {
 	seedN(t, store, "emp-ada", 1, 12)
 	seedN(t, store, "emp-brian", 2001, 100)
 	// Brian's one goal comes without a name: he is written partial.
-	m := newMock(t, wsGoal{gid: "2001", name: "", owner: "502"})
+	m := newMock(t, asanafake.Goal{GID: "2001", Name: "", OwnerGID: "502"})
 	rep, err := runSync(t, m, store, testConfig(), ada, brian)
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +220,7 @@ func TestGuardLeavesEmployeesWithoutRemovalsComplete(t *testing.T) {
 	store := goals.NewMemoryStore()
 	seedN(t, store, "emp-ada", 1, 12)
 	seedN(t, store, "emp-brian", 2001, 2)
-	m := newMock(t, wsGoal{gid: "2002", name: "B2", owner: "502"}, wsGoal{gid: "2001", name: "B1", owner: "502"})
+	m := newMock(t, asanafake.Goal{GID: "2002", Name: "B2", OwnerGID: "502"}, asanafake.Goal{GID: "2001", Name: "B1", OwnerGID: "502"})
 	rep, err := runSync(t, m, store, testConfig(), ada, brian)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
 	"github.com/perfcopilot/asanagoals/status"
 )
 
@@ -13,17 +14,17 @@ import (
 // status_type), the goal's own status field is mapped; a status_type still
 // wins; the raw word and its source are kept, for goals and Key Results,
 // and the report counts the statuses taken from the goal field.
-func goalStatusWorkspace() []wsGoal {
-	return []wsGoal{
-		{gid: "1", name: "Update wins", owner: "501", statusType: "at_risk", goalStatus: "red", subs: []string{"11", "12", "13"}},
-		{gid: "2", name: "Red, no update", owner: "501", goalStatus: "red"},
-		{gid: "3", name: "Green, no update", owner: "501", goalStatus: "green"},
-		{gid: "4", name: "Achieved, no update", owner: "501", goalStatus: "achieved"},
-		{gid: "5", name: "Nothing at all", owner: "501"},
-		{gid: "6", name: "Unknown word", owner: "501", goalStatus: "purple"},
-		{gid: "11", name: "KR yellow", goalStatus: "yellow"},
-		{gid: "12", name: "KR update wins", statusType: "missed", goalStatus: "green"},
-		{gid: "13", name: "KR nothing"},
+func goalStatusWorkspace() []asanafake.Goal {
+	return []asanafake.Goal{
+		{GID: "1", Name: "Update wins", OwnerGID: "501", StatusType: "at_risk", GoalStatus: "red", SubgoalGIDs: []string{"11", "12", "13"}},
+		{GID: "2", Name: "Red, no update", OwnerGID: "501", GoalStatus: "red"},
+		{GID: "3", Name: "Green, no update", OwnerGID: "501", GoalStatus: "green"},
+		{GID: "4", Name: "Achieved, no update", OwnerGID: "501", GoalStatus: "achieved"},
+		{GID: "5", Name: "Nothing at all", OwnerGID: "501"},
+		{GID: "6", Name: "Unknown word", OwnerGID: "501", GoalStatus: "purple"},
+		{GID: "11", Name: "KR yellow", GoalStatus: "yellow"},
+		{GID: "12", Name: "KR update wins", StatusType: "missed", GoalStatus: "green"},
+		{GID: "13", Name: "KR nothing"},
 	}
 }
 
@@ -93,8 +94,8 @@ func TestGoalStatusFieldWhenNoStatusUpdate(t *testing.T) {
 func TestGoalStatusOfSubgoalFetchedAlone(t *testing.T) {
 	ws := goalStatusWorkspace()
 	for i := range ws {
-		if ws[i].gid == "11" {
-			ws[i].unlisted = true
+		if ws[i].GID == "11" {
+			ws[i].Unlisted = true
 		}
 	}
 	m := newMock(t, ws...)

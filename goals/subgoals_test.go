@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
 )
 
 // Against today's Asana a sync sends one request to the retired path,
@@ -16,9 +17,9 @@ import (
 // 50 walkers to have a goal each and nothing else to do.
 func TestOneProbeWhateverTheConcurrency(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var ws []wsGoal
+		var ws []asanafake.Goal
 		for i := 1; i <= 300; i++ {
-			ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "G", owner: "501"})
+			ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: "501"})
 		}
 		m := newMock(t, ws...)
 		m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
@@ -49,8 +50,8 @@ func TestOneProbeWhateverTheConcurrency(t *testing.T) {
 // retries) decides nothing: that goal fails, the next one probes, and the
 // rest of the sync goes on the path found.
 func TestFailedProbeDecidesNothing(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B", owner: "501", subs: []string{"9"}},
-		wsGoal{gid: "3", name: "C", owner: "501"}, wsGoal{gid: "9", name: "Nine"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501", SubgoalGIDs: []string{"9"}},
+		asanafake.Goal{GID: "3", Name: "C", OwnerGID: "501"}, asanafake.Goal{GID: "9", Name: "Nine"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind == "subgoals" && gid == "1" {
 			return asanaError(500, "Server Error"), nil

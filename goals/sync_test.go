@@ -17,6 +17,7 @@ import (
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
 	"github.com/perfcopilot/asanagoals/status"
 )
 
@@ -99,7 +100,7 @@ func TestConfigErrorsBeforeAnyRequest(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			m := newMock(t, wsGoal{gid: "1", name: "G", owner: "501"})
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "G", OwnerGID: "501"})
 			store := goals.NewMemoryStore()
 			rep, err := runSync(t, m, store, tc.cfg, tc.emps...)
 			var ce *goals.GoalsConfigError
@@ -132,10 +133,10 @@ func TestMissingWorkspaceMessage(t *testing.T) {
 // Rules 1 and 2: one scan for everyone, routed by owner.gid; ownerless
 // goals, unmapped owners and unmapped employees are counted, never stored.
 func TestSyncRoutesGoalsByOwner(t *testing.T) {
-	var ws []wsGoal
+	var ws []asanafake.Goal
 	for i := 1; i <= 250; i++ {
 		owner := []string{"501", "502", "", "777", "778"}[i%5]
-		ws = append(ws, wsGoal{gid: fmt.Sprint(1000 + i), name: fmt.Sprintf("Goal %d", i), owner: owner})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(1000 + i), Name: fmt.Sprintf("Goal %d", i), OwnerGID: owner})
 	}
 	m := newMock(t, ws...)
 	store := goals.NewMemoryStore()
@@ -185,11 +186,11 @@ func TestSyncRoutesGoalsByOwner(t *testing.T) {
 // Rule 3: the first 200 goals per employee in API order; truncated past it;
 // no sub-goal request for goals past the cap.
 func TestCapAndTruncated(t *testing.T) {
-	var ws []wsGoal
+	var ws []asanafake.Goal
 	for i := 1; i <= 230; i++ {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(5000 + i), name: "G", owner: "501"})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(5000 + i), Name: "G", OwnerGID: "501"})
 	}
-	ws = append(ws, wsGoal{gid: "9001", name: "Brian's", owner: "502"})
+	ws = append(ws, asanafake.Goal{GID: "9001", Name: "Brian's", OwnerGID: "502"})
 	m := newMock(t, ws...)
 	store := goals.NewMemoryStore()
 	rep, err := runSync(t, m, store, testConfig(), ada, brian)
@@ -228,9 +229,9 @@ func TestCapAndTruncated(t *testing.T) {
 func TestDescriptionIsPlainTextCappedInRunes(t *testing.T) {
 	long := "<body>" + strings.Repeat("目標達成🎯", 400) + "</body>" // 2,000 runes
 	m := newMock(t,
-		wsGoal{gid: "1", name: "A", owner: "501", notes: "<body>Grow <strong>web</strong> traffic &amp; leads.<ul><li>SEO</li><li>Ads</li></ul>Q1<br>Q2</body>"},
-		wsGoal{gid: "2", name: "B", owner: "501", notes: long},
-		wsGoal{gid: "3", name: "C", owner: "501"},
+		asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501", HTMLNotes: "<body>Grow <strong>web</strong> traffic &amp; leads.<ul><li>SEO</li><li>Ads</li></ul>Q1<br>Q2</body>"},
+		asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501", HTMLNotes: long},
+		asanafake.Goal{GID: "3", Name: "C", OwnerGID: "501"},
 	)
 	store := goals.NewMemoryStore()
 	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
@@ -265,14 +266,14 @@ func TestStatusMappedAndRawKept(t *testing.T) {
 		"achieved": status.Completed, "partial": status.AtRisk, "missed": status.OffTrack,
 		"dropped": status.OffTrack, "on_hold": status.OnTrack, "complete": status.OnTrack, "": status.OnTrack,
 	}
-	var ws []wsGoal
+	var ws []asanafake.Goal
 	var order []string
 	for w := range words {
 		order = append(order, w)
 	}
 	slices.Sort(order)
 	for i, w := range order {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(i + 1), name: "G", owner: "501", statusType: w})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i + 1), Name: "G", OwnerGID: "501", StatusType: w})
 	}
 	store := goals.NewMemoryStore()
 	if _, err := runSync(t, newMock(t, ws...), store, testConfig(), ada); err != nil {
@@ -298,11 +299,11 @@ func TestSubgoalsBecomeKeyResults(t *testing.T) {
 
 func testSubgoalsBecomeKeyResults(t *testing.T, spec bool) {
 	m := newMock(t,
-		wsGoal{gid: "10", name: "Parent", owner: "501", statusType: "on_track", subs: []string{"11", "12"}},
-		wsGoal{gid: "11", name: "KR one", owner: "502", statusType: "achieved", due: "2026-12-01",
-			metric: &asana.Metric{InitialNumberValue: 0, TargetNumberValue: 100, CurrentNumberValue: 40, Unit: "percentage"}},
-		wsGoal{gid: "12", name: "KR two", owner: "", statusType: "missed"},
-		wsGoal{gid: "20", name: "Custom-field linked only", owner: "501"},
+		asanafake.Goal{GID: "10", Name: "Parent", OwnerGID: "501", StatusType: "on_track", SubgoalGIDs: []string{"11", "12"}},
+		asanafake.Goal{GID: "11", Name: "KR one", OwnerGID: "502", StatusType: "achieved", DueOn: "2026-12-01",
+			Metric: &asanafake.Metric{InitialNumberValue: 0, TargetNumberValue: 100, CurrentNumberValue: 40, Unit: "percentage"}},
+		asanafake.Goal{GID: "12", Name: "KR two", OwnerGID: "", StatusType: "missed"},
+		asanafake.Goal{GID: "20", Name: "Custom-field linked only", OwnerGID: "501"},
 	)
 	m.specPath = spec
 	store := goals.NewMemoryStore()
@@ -340,9 +341,9 @@ func testSubgoalsBecomeKeyResults(t *testing.T, spec bool) {
 }
 
 func TestSubgoalWalkRunsWhileScanPages(t *testing.T) {
-	var ws []wsGoal
+	var ws []asanafake.Goal
 	for i := 1; i <= 150; i++ {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "G", owner: "501"})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: "501"})
 	}
 	m := newMock(t, ws...)
 	subgoalSeen := make(chan struct{})
@@ -373,16 +374,16 @@ func TestSubgoalWalkRunsWhileScanPages(t *testing.T) {
 // sub-goal's details from the scan: the rows equal those of the spec's
 // path.
 func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
-	var ws []wsGoal
+	var ws []asanafake.Goal
 	for i := 1; i <= 120; i++ {
-		g := wsGoal{gid: fmt.Sprint(i), name: fmt.Sprintf("G%d", i), owner: "501", statusType: "on_track"}
+		g := asanafake.Goal{GID: fmt.Sprint(i), Name: fmt.Sprintf("G%d", i), OwnerGID: "501", StatusType: "on_track"}
 		if i%10 == 0 {
-			g.subs = []string{fmt.Sprint(i + 1000)}
+			g.SubgoalGIDs = []string{fmt.Sprint(i + 1000)}
 		}
 		ws = append(ws, g)
 	}
 	for i := 10; i <= 120; i += 10 {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(i + 1000), name: fmt.Sprintf("Sub of %d", i), owner: "", statusType: "at_risk"})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i + 1000), Name: fmt.Sprintf("Sub of %d", i), OwnerGID: "", StatusType: "at_risk"})
 	}
 	retired := newMock(t, ws...)
 	store := goals.NewMemoryStore()
@@ -427,8 +428,8 @@ func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
 // the scan's end.
 func TestSubgoalScannedLaterIsNotFetched(t *testing.T) {
 	m := newMock(t,
-		wsGoal{gid: "1", name: "P", owner: "501", subs: []string{"2"}},
-		wsGoal{gid: "2", name: "Later", statusType: "achieved"},
+		asanafake.Goal{GID: "1", Name: "P", OwnerGID: "501", SubgoalGIDs: []string{"2"}},
+		asanafake.Goal{GID: "2", Name: "Later", StatusType: "achieved"},
 	)
 	m.pageSize = 1 // the sub-goal is on page 2, after its parent's walk began
 	listed := make(chan struct{})
@@ -463,9 +464,9 @@ func TestSubgoalScannedLaterIsNotFetched(t *testing.T) {
 // workspace list) is fetched on its own, once, after the scan.
 func TestSubgoalNeverScannedIsFetchedOnce(t *testing.T) {
 	m := newMock(t,
-		wsGoal{gid: "1", name: "P", owner: "501", subs: []string{"2", "3"}},
-		wsGoal{gid: "2", name: "Unlisted", statusType: "missed", due: "2026-03-31", unlisted: true},
-		wsGoal{gid: "3", name: "Listed", statusType: "achieved"},
+		asanafake.Goal{GID: "1", Name: "P", OwnerGID: "501", SubgoalGIDs: []string{"2", "3"}},
+		asanafake.Goal{GID: "2", Name: "Unlisted", StatusType: "missed", DueOn: "2026-03-31", Unlisted: true},
+		asanafake.Goal{GID: "3", Name: "Listed", StatusType: "achieved"},
 	)
 	m.pageSize = 1
 	store := goals.NewMemoryStore()
@@ -529,10 +530,10 @@ func seed(t *testing.T, store *goals.MemoryStore, emp string, gs ...goals.Goal) 
 // removed; the other employees sync completely.
 func TestPartialEmployeeKeepsStoredData(t *testing.T) {
 	m := newMock(t,
-		wsGoal{gid: "1", name: "Fresh name", owner: "501", statusType: "achieved", subs: []string{"9"}},
-		wsGoal{gid: "2", name: "Breaks", owner: "501", subs: []string{"9"}},
-		wsGoal{gid: "3", name: "Brian's", owner: "502"},
-		wsGoal{gid: "9", name: "Sub"},
+		asanafake.Goal{GID: "1", Name: "Fresh name", OwnerGID: "501", StatusType: "achieved", SubgoalGIDs: []string{"9"}},
+		asanafake.Goal{GID: "2", Name: "Breaks", OwnerGID: "501", SubgoalGIDs: []string{"9"}},
+		asanafake.Goal{GID: "3", Name: "Brian's", OwnerGID: "502"},
+		asanafake.Goal{GID: "9", Name: "Sub"},
 	)
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind == m.listingKind() && gid == "2" {
@@ -579,9 +580,9 @@ func TestPartialEmployeeKeepsStoredData(t *testing.T) {
 }
 
 func TestScanFailureRemovesNothing(t *testing.T) {
-	var ws []wsGoal
+	var ws []asanafake.Goal
 	for i := 1; i <= 150; i++ {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: fmt.Sprintf("New %d", i), owner: "501"})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: fmt.Sprintf("New %d", i), OwnerGID: "501"})
 	}
 	m := newMock(t, ws...)
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
@@ -620,11 +621,11 @@ func TestScanFailureRemovesNothing(t *testing.T) {
 // A complete sync makes the store equal Asana: reassigned and deleted
 // goals disappear; a truncated employee keeps what was seen past the cap.
 func TestCompleteSyncPrunesOnlyWhatAsanaNoLongerHas(t *testing.T) {
-	var ws []wsGoal
+	var ws []asanafake.Goal
 	for i := 1; i <= 5; i++ {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "G", owner: "501"})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: "501"})
 	}
-	ws = append(ws, wsGoal{gid: "6", name: "Reassigned to Brian", owner: "502"})
+	ws = append(ws, asanafake.Goal{GID: "6", Name: "Reassigned to Brian", OwnerGID: "502"})
 	m := newMock(t, ws...)
 	store := goals.NewMemoryStore()
 	seed(t, store, "emp-ada",
@@ -650,11 +651,11 @@ func TestCompleteSyncPrunesOnlyWhatAsanaNoLongerHas(t *testing.T) {
 
 // Rule 8: syncing twice with no change in Asana changes nothing.
 func TestSyncIsIdempotent(t *testing.T) {
-	ws := []wsGoal{
-		{gid: "1", name: "A", owner: "501", statusType: "at_risk", notes: "<p>x</p>", due: "2027-01-31", subs: []string{"3"},
-			metric: &asana.Metric{TargetNumberValue: 10, CurrentNumberValue: 2}},
-		{gid: "2", name: "B", owner: "502"},
-		{gid: "3", name: "C", owner: "501", statusType: "achieved"},
+	ws := []asanafake.Goal{
+		{GID: "1", Name: "A", OwnerGID: "501", StatusType: "at_risk", HTMLNotes: "<p>x</p>", DueOn: "2027-01-31", SubgoalGIDs: []string{"3"},
+			Metric: &asanafake.Metric{TargetNumberValue: 10, CurrentNumberValue: 2}},
+		{GID: "2", Name: "B", OwnerGID: "502"},
+		{GID: "3", Name: "C", OwnerGID: "501", StatusType: "achieved"},
 	}
 	store := goals.NewMemoryStore()
 	snapshot := func() string {
@@ -679,9 +680,9 @@ func TestSyncIsIdempotent(t *testing.T) {
 // Rule 9: cancelling stops promptly, wraps ctx.Err(), writes nothing and
 // leaves no goroutine (goleak checks the whole package in TestMain).
 func TestCancelledSyncWritesNothing(t *testing.T) {
-	var ws []wsGoal
+	var ws []asanafake.Goal
 	for i := 1; i <= 300; i++ {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "New", owner: "501"})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "New", OwnerGID: "501"})
 	}
 	m := newMock(t, ws...)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -733,7 +734,7 @@ func (s failingStore) WriteGoals(ctx context.Context, w goals.Write) error {
 }
 
 func TestStoreFailureIsPerEmployee(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B", owner: "502"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "502"})
 	store := failingStore{MemoryStore: goals.NewMemoryStore(), failFor: "emp-ada"}
 	rep, err := runSync(t, m, store, testConfig(), ada, brian)
 	if err != nil {
@@ -752,7 +753,7 @@ func TestStoreFailureIsPerEmployee(t *testing.T) {
 }
 
 func TestReportJSONKeys(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B"})
 	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada, dev)
 	if err != nil {
 		t.Fatal(err)
@@ -777,7 +778,7 @@ func TestTroubleshootingZeroGoals(t *testing.T) {
 		seed(t, store, "emp-ada", goals.Goal{GID: "1", Name: "Kept"})
 		cfg := testConfig()
 		cfg.WorkspaceGID = "424242"
-		rep, err := runSync(t, newMock(t, wsGoal{gid: "1", owner: "501"}), store, cfg, ada)
+		rep, err := runSync(t, newMock(t, asanafake.Goal{GID: "1", OwnerGID: "501"}), store, cfg, ada)
 		if !errors.Is(err, asana.ErrNotFound) || rep.WorkspaceGoalsScanned != 0 {
 			t.Fatalf("err = %v, scanned = %d", err, rep.WorkspaceGoalsScanned)
 		}
@@ -786,19 +787,19 @@ func TestTroubleshootingZeroGoals(t *testing.T) {
 		}
 	})
 	t.Run("goals with no owner", func(t *testing.T) {
-		rep, err := runSync(t, newMock(t, wsGoal{gid: "1"}, wsGoal{gid: "2"}), goals.NewMemoryStore(), testConfig(), ada)
+		rep, err := runSync(t, newMock(t, asanafake.Goal{GID: "1"}, asanafake.Goal{GID: "2"}), goals.NewMemoryStore(), testConfig(), ada)
 		if err != nil || rep.OwnerlessGoals != 2 || employeeReport(t, rep, "emp-ada").GoalsKept != 0 {
 			t.Errorf("report = %+v, %v", rep, err)
 		}
 	})
 	t.Run("owner not mapped", func(t *testing.T) {
-		rep, err := runSync(t, newMock(t, wsGoal{gid: "1", owner: "888"}), goals.NewMemoryStore(), testConfig(), ada)
+		rep, err := runSync(t, newMock(t, asanafake.Goal{GID: "1", OwnerGID: "888"}), goals.NewMemoryStore(), testConfig(), ada)
 		if err != nil || rep.UnmappedOwnerGoals != 1 || !slices.Equal(rep.UnmappedOwnerExamples, []string{"888"}) {
 			t.Errorf("report = %+v, %v", rep, err)
 		}
 	})
 	t.Run("token without access", func(t *testing.T) {
-		m := newMock(t, wsGoal{gid: "1", owner: "501"})
+		m := newMock(t, asanafake.Goal{GID: "1", OwnerGID: "501"})
 		m.onRequest = func(string, string, *http.Request) (*http.Response, error) {
 			return asanaError(403, "Forbidden"), nil
 		}
@@ -843,7 +844,7 @@ func TestMemoryStoreRejectsInconsistentWrites(t *testing.T) {
 }
 
 func TestReportCountsRequestsRetriesAnd429s(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}, wsGoal{gid: "2", name: "B", owner: "501"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
 	var once sync.Once
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		var resp *http.Response
@@ -869,9 +870,9 @@ func TestReportCountsRequestsRetriesAnd429s(t *testing.T) {
 }
 
 func TestProgressReports(t *testing.T) {
-	var ws []wsGoal
+	var ws []asanafake.Goal
 	for i := 1; i <= 250; i++ {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "G", owner: []string{"501", ""}[i%2]})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: []string{"501", ""}[i%2]})
 	}
 	var got []goals.SyncProgress
 	cfg := testConfig()
@@ -931,9 +932,9 @@ func TestConfigValidate(t *testing.T) {
 // one: Asana lists it under no goal's sub-goals.
 func TestTroubleshootingSubgoalsMissing(t *testing.T) {
 	m := newMock(t,
-		wsGoal{gid: "1", name: "Parent", owner: "501", subs: []string{"2"}},
-		wsGoal{gid: "2", name: "Linked sub-goal", owner: "502"},
-		wsGoal{gid: "3", name: "Names 'Parent' in a custom field", owner: "502"},
+		asanafake.Goal{GID: "1", Name: "Parent", OwnerGID: "501", SubgoalGIDs: []string{"2"}},
+		asanafake.Goal{GID: "2", Name: "Linked sub-goal", OwnerGID: "502"},
+		asanafake.Goal{GID: "3", Name: "Names 'Parent' in a custom field", OwnerGID: "502"},
 	)
 	store := goals.NewMemoryStore()
 	rep, err := runSync(t, m, store, testConfig(), ada)
@@ -951,9 +952,9 @@ func TestTroubleshootingSubgoalsMissing(t *testing.T) {
 // Troubleshooting, "Sync hits truncated: true": an employee owning more
 // than 200 goals gets exactly the first 200, and the report says so.
 func TestTroubleshootingTruncated(t *testing.T) {
-	var ws []wsGoal
+	var ws []asanafake.Goal
 	for i := 1; i <= 201; i++ {
-		ws = append(ws, wsGoal{gid: fmt.Sprint(i), name: "G", owner: "501"})
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: "501"})
 	}
 	store := goals.NewMemoryStore()
 	rep, err := runSync(t, newMock(t, ws...), store, testConfig(), ada)
@@ -974,17 +975,17 @@ func TestTroubleshootingTruncated(t *testing.T) {
 func TestBrokenRecordsDoNotBlankStoredData(t *testing.T) {
 	tests := []struct {
 		name string
-		ws   []wsGoal
+		ws   []asanafake.Goal
 		page string // the scan's answer, for a record no workspace holds
 		want string
 	}{
-		{"goal without a name", []wsGoal{{gid: "1", name: "Fresh", owner: "501"}, {gid: "2", name: "", owner: "501"}}, "",
+		{"goal without a name", []asanafake.Goal{{GID: "1", Name: "Fresh", OwnerGID: "501"}, {GID: "2", Name: "", OwnerGID: "501"}}, "",
 			"goal 2 without a name"},
-		{"goal without a GID", []wsGoal{{gid: "1", name: "Fresh", owner: "501"}},
+		{"goal without a GID", []asanafake.Goal{{GID: "1", Name: "Fresh", OwnerGID: "501"}},
 			`{"data":[{"gid":"1","name":"Fresh","owner":{"gid":"501"}},{"gid":"","name":"Ghost","owner":{"gid":"501"}}],"next_page":null}`,
 			"without a GID"},
-		{"sub-goal without a name", []wsGoal{{gid: "1", name: "Fresh", owner: "501"}, {gid: "2", name: "Two", owner: "501", subs: []string{"9"}},
-			{gid: "9", name: ""}}, "", "sub-goal without a GID or a name"},
+		{"sub-goal without a name", []asanafake.Goal{{GID: "1", Name: "Fresh", OwnerGID: "501"}, {GID: "2", Name: "Two", OwnerGID: "501", SubgoalGIDs: []string{"9"}},
+			{GID: "9", Name: ""}}, "", "sub-goal without a GID or a name"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1016,8 +1017,8 @@ func TestBrokenRecordsDoNotBlankStoredData(t *testing.T) {
 }
 
 func TestRepeatedSubgoalIsOneKeyResult(t *testing.T) {
-	m := newMock(t, wsGoal{gid: "1", name: "P", owner: "501", subs: []string{"9", "8"}},
-		wsGoal{gid: "9", name: "Nine"}, wsGoal{gid: "8", name: "Eight"})
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "P", OwnerGID: "501", SubgoalGIDs: []string{"9", "8"}},
+		asanafake.Goal{GID: "9", Name: "Nine"}, asanafake.Goal{GID: "8", Name: "Eight"})
 	// A workspace lists a sub-goal once: the repeat is the server's.
 	for _, spec := range []bool{false, true} {
 		body := `{"data":[{"gid":"9","name":"Nine"},{"gid":"8","name":"Eight"},{"gid":"9","name":"Nine"}],"next_page":null}`
@@ -1045,7 +1046,7 @@ func TestRepeatedSubgoalIsOneKeyResult(t *testing.T) {
 func TestSyncedAtIsUTCMicroseconds(t *testing.T) {
 	store := goals.NewMemoryStore()
 	before := time.Now().Add(-time.Second)
-	if _, err := runSync(t, newMock(t, wsGoal{gid: "1", name: "A", owner: "501"}), store, goals.Config{WorkspaceGID: wsGID}, ada); err != nil {
+	if _, err := runSync(t, newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}), store, goals.Config{WorkspaceGID: wsGID}, ada); err != nil {
 		t.Fatal(err)
 	}
 	at := stored(t, store, "emp-ada")[0].SyncedAt
