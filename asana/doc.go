@@ -20,4 +20,41 @@
 // The token is sent only in the Authorization header, only over HTTPS (plain
 // HTTP is allowed to loopback addresses, for tests), and never appears in an
 // error, a log line or [Stats].
+//
+// # Rate limits
+//
+// The client keeps under Asana's limits by itself: a client-side limiter set
+// to the domain's tier less 1% of headroom (150 requests a minute on free
+// domains, 1,500 on paid ones; paid is the default; a client at 1,500 runs at
+// 1,485), at most 50 requests in flight, and on a 429 one shared pause of
+// Retry-After for every request of the client; no request is retried before
+// its Retry-After has passed.
+//
+// A 429 alone costs its Retry-After and no more: Asana also answers 429 for
+// too many concurrent or costly requests, and for other programs on the same
+// token. The client slows down only on evidence that the quota is spent for
+// everyone: a second 429 in the same pause for a request sent after the one
+// that met the first (an answer for such a later request is evidence against),
+// or, when a 429 came back before any later request went (as from a gateway in
+// front of Asana, counting over a fixed window or with a per-second token
+// bucket), another 429 right after that pause with no evidence against in
+// between. It then slows to the quota it saw honoured (the requests let
+// through before the pause, answered or on their way, over that stretch and
+// the pause, a whole-second Retry-After counted half a second short), never
+// below Asana's free tier on recurring 429s alone (only when second 429s keep
+// coming at that rate), and after 20 quiet seconds climbs back in growing
+// steps (+10%, +20%, +40%, …: from the free tier to the paid one in about two
+// minutes); a 429 during the climb sends it back to the rate it learnt.
+//
+// Time spent waiting for the limiter or a pause is not the request's time: the
+// per-request timeout (WithRequestTimeout, or the HTTP client's Timeout, 60 s
+// by default) covers sending and reading only, and the caller's context bounds
+// the waits. A Retry-After longer than WithMaxWait (default 5 minutes) ends
+// the request at once, and every request that would queue behind it, with an
+// error matching asana.ErrWaitTooLong that says how long Asana asked for; the
+// ingester then stops the whole sync (nothing written), and goalsync -max-wait
+// sets the limit. Client.Stats() reports requests, retries, 429s, the rate
+// now, the pause in force and the pauses' total; the ingester passes them,
+// with the requests still needed and an estimate of the time left, to
+// Config.OnProgress.
 package asana
