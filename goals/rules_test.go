@@ -266,12 +266,14 @@ func TestCancelAfterTheGuardTrippedReportsNoRemovalsHeld(t *testing.T) {
 func TestWalkersListSubgoalsInParallel(t *testing.T) {
 	const walkers = 8
 	synctest.Test(t, func(t *testing.T) {
-		// Page 1: goal 1 (the probe) and 8 more; page 2: one goal.
+		// Page 1: one goal for the probe and 8 more; page 2: one goal.
+		// Whichever goal a walker probes with, its listing is the first and
+		// passes; the others are held until page 2 has been asked for.
 		m := newMock(t, wsOwned("501", 1, walkers+2)...)
 		m.pageSize = walkers + 1
 		release := make(chan struct{})
 		var mu sync.Mutex
-		inFlight, atPage2 := 0, -1
+		inFlight, atPage2, probed := 0, -1, false
 		m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 			switch {
 			case kind == "pages" && req.URL.Query().Get("offset") != "":
@@ -280,11 +282,17 @@ func TestWalkersListSubgoalsInParallel(t *testing.T) {
 				atPage2 = inFlight
 				mu.Unlock()
 				close(release)
-			case kind == "relationships" && gid != "1":
+			case kind == "relationships":
 				mu.Lock()
-				inFlight++
+				first := !probed
+				probed = true
+				if !first {
+					inFlight++
+				}
 				mu.Unlock()
-				<-release
+				if !first {
+					<-release
+				}
 			}
 			return nil, nil
 		}
