@@ -249,26 +249,16 @@ func (ws *Workspace) Validate() error {
 	if ws.GID == "" {
 		errs = append(errs, errors.New("workspace has no GID"))
 	}
-	users := make(map[string]bool, len(ws.Users))
+	userGIDs := make([]string, len(ws.Users))
 	for i, u := range ws.Users {
-		switch {
-		case u.GID == "":
-			errs = append(errs, fmt.Errorf("user #%d has no GID", i))
-		case users[u.GID]:
-			errs = append(errs, fmt.Errorf("user gid %q appears twice", u.GID))
-		}
-		users[u.GID] = true
+		userGIDs[i] = u.GID
 	}
-	goals := make(map[string]bool, len(ws.Goals))
+	goalGIDs := make([]string, len(ws.Goals))
 	for i, g := range ws.Goals {
-		switch {
-		case g.GID == "":
-			errs = append(errs, fmt.Errorf("goal #%d has no GID", i))
-		case goals[g.GID]:
-			errs = append(errs, fmt.Errorf("goal gid %q appears twice", g.GID))
-		}
-		goals[g.GID] = true
+		goalGIDs[i] = g.GID
 	}
+	users := uniqueGIDs("user", userGIDs, &errs)
+	goals := uniqueGIDs("goal", goalGIDs, &errs)
 	for _, g := range ws.Goals {
 		if g.OwnerGID != "" && !users[g.OwnerGID] {
 			errs = append(errs, fmt.Errorf("goal %q: owner %q is not a user of the workspace", g.GID, g.OwnerGID))
@@ -293,4 +283,20 @@ func (ws *Workspace) Validate() error {
 		return nil
 	}
 	return fmt.Errorf("asanafake: invalid workspace: %w", errors.Join(errs...))
+}
+
+// uniqueGIDs returns the set of gids, and adds to errs each one that is
+// missing or repeated (kind names them: "user", "goal").
+func uniqueGIDs(kind string, gids []string, errs *[]error) map[string]bool {
+	set := make(map[string]bool, len(gids))
+	for i, gid := range gids {
+		switch {
+		case gid == "":
+			*errs = append(*errs, fmt.Errorf("%s #%d has no GID", kind, i))
+		case set[gid]:
+			*errs = append(*errs, fmt.Errorf("%s gid %q appears twice", kind, gid))
+		}
+		set[gid] = true
+	}
+	return set
 }
