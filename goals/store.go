@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 )
 
@@ -212,20 +211,6 @@ func (s *MemoryStore) Goals(ctx context.Context, employeeID string) ([]Goal, err
 		out[i] = cloneGoal(g)
 	}
 	return out, nil
-}
-
-// Employees returns the IDs of employees with stored goals, sorted.
-func (s *MemoryStore) Employees() []string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	ids := make([]string, 0, len(s.emp))
-	for id, gs := range s.emp {
-		if len(gs) > 0 {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 // cloneGoal copies g deeply enough that the copy shares no mutable memory

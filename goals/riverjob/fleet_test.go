@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -213,6 +214,19 @@ func (s *countingStore) WriteGoals(ctx context.Context, w goals.Write) error {
 	s.writes[w.EmployeeID]++
 	s.mu.Unlock()
 	return nil
+}
+
+// Employees returns the employees written to, sorted: none when a job
+// wrote nothing.
+func (s *countingStore) Employees() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ids := make([]string, 0, len(s.writes))
+	for id := range s.writes {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 func (s *countingStore) writesOf(emp string) int {
