@@ -140,3 +140,36 @@ func TestNilClientOrStoreIsAConfigError(t *testing.T) {
 		t.Errorf("%d requests made", n)
 	}
 }
+
+// A sub-goal relationship without its supporting resource (or one without a
+// GID) names no sub-goal: that goal is not written, nothing is removed, and
+// the error says why.
+func TestRelationshipWithoutSupportingResourceFailsThatGoal(t *testing.T) {
+	for name, rel := range map[string]string{
+		"null":     `{"gid":"r1","resource_subtype":"subgoal","supporting_resource":null}`,
+		"no GID":   `{"gid":"r1","resource_subtype":"subgoal","supporting_resource":{"resource_type":"goal"}}`,
+		"left out": `{"gid":"r1","resource_subtype":"subgoal"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				if kind == "relationships" && gid == "1" {
+					return rawResp(200, `{"data":[`+rel+`],"next_page":null}`), nil
+				}
+				return nil, nil
+			}
+			store := goals.NewMemoryStore()
+			seed(t, store, "emp-ada", goals.Goal{GID: "1", Name: "Stored one", Status: status.OnTrack})
+			rep, err := runSync(t, m, store, testConfig(), ada)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || !strings.Contains(e.Error, "has no supporting resource") {
+				t.Errorf("ada = %+v, want partial saying the relationship has no supporting resource", e)
+			}
+			if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "1,2" || gs[0].Name != "Stored one" {
+				t.Errorf("stored = %s (%q), want goal 1 as stored and 2 written", gidsOf(gs), gs[0].Name)
+			}
+		})
+	}
+}
