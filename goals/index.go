@@ -52,12 +52,22 @@ func (x *subgoalIndex) put(g asana.Goal) bool {
 	if !ok {
 		return false
 	}
-	if n, err := strconv.ParseUint(g.GID, 10, 64); err == nil && strconv.FormatUint(n, 10) == g.GID {
+	if n, ok := numericGID(g.GID); ok {
 		x.nums[n] = loc
 	} else {
 		x.others[g.GID] = loc
 	}
 	return true
+}
+
+// numericGID is gid as a number when that number writes back as gid (no
+// leading zero, no sign), so that two GIDs never share a key.
+func numericGID(gid string) (uint64, bool) {
+	if gid == "" || len(gid) > 1 && gid[0] == '0' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(gid, 10, 64)
+	return n, err == nil
 }
 
 // store copies rec into a chunk and returns where.
@@ -80,21 +90,31 @@ func (x *subgoalIndex) store(rec []byte) (uint32, bool) {
 func (x *subgoalIndex) get(gid string) (asana.Goal, bool) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	var (
-		loc uint32
-		ok  bool
-	)
-	if n, err := strconv.ParseUint(gid, 10, 64); err == nil && strconv.FormatUint(n, 10) == gid {
-		loc, ok = x.nums[n]
-	} else {
-		loc, ok = x.others[gid]
-	}
+	loc, ok := x.locate(gid)
 	if !ok {
 		return asana.Goal{}, false
 	}
 	g, ok := readRecord(x.chunks[loc>>16][loc&0xffff:])
 	g.GID = gid
 	return g, ok
+}
+
+// has reports whether gid's details are kept, without reading them.
+func (x *subgoalIndex) has(gid string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	_, ok := x.locate(gid)
+	return ok
+}
+
+// locate finds gid's record; x.mu is held.
+func (x *subgoalIndex) locate(gid string) (uint32, bool) {
+	if n, ok := numericGID(gid); ok {
+		loc, ok := x.nums[n]
+		return loc, ok
+	}
+	loc, ok := x.others[gid]
+	return loc, ok
 }
 
 // A record: the name (a length and bytes); status_type, status and the

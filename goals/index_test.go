@@ -103,3 +103,13 @@ func heapInUse() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
 }
+
+// Only a GID that writes back as its number shares the number's key.
+func TestNumericGID(t *testing.T) {
+	for gid, want := range map[string]bool{"123": true, "0": true, "0123": false, "+123": false, "1_000": false, "": false,
+		"18446744073709551615": true, "18446744073709551616": false, "12a": false} {
+		if _, ok := numericGID(gid); ok != want {
+			t.Errorf("numericGID(%q) = %v, want %v", gid, ok, want)
+		}
+	}
+}

@@ -282,8 +282,14 @@ func goneError(gid string, err error) error {
 
 // complete reports whether the scan has returned every sub-goal in gids.
 func (w *subgoalWalk) complete(gids []string) bool {
+	w.indexMu.Lock()
+	x := w.index
+	w.indexMu.Unlock()
+	if x == nil {
+		return len(gids) == 0
+	}
 	for _, g := range gids {
-		if _, ok := w.lookup(g); !ok {
+		if !x.has(g) {
 			return false
 		}
 	}
