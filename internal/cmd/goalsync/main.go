@@ -359,7 +359,7 @@ func (c *cli) suggestMappings(ctx context.Context, client *asana.Client, list *e
 		if err != nil {
 			return failure("cannot write the json output: %w", err)
 		}
-		fmt.Fprintf(c.stdout, "%s\n", out)
+		fmt.Fprintf(c.stdout, "%s\n", escapeInvisible(out))
 		return nil
 	}
 	w := csv.NewWriter(c.stdout)

@@ -73,3 +73,38 @@ func TestOneLineOutputsAreClean(t *testing.T) {
 		})
 	}
 }
+
+// JSON output keeps Asana's data as it is for programs, but no character in
+// it can drive a terminal: bidi controls, invisible characters and C1
+// controls are written as \u escapes, which decode back to the name.
+func TestJSONOutputEscapesInvisibleCharacters(t *testing.T) {
+	const name = hostileText + "\u009b31m"
+	ws := asanafake.DemoWorkspace().Clone()
+	for i := range ws.Users {
+		if ws.Users[i].GID == asanafake.DemoUnmappedUserGID {
+			ws.Users[i].Name = name
+		}
+	}
+	for i := range ws.Goals {
+		ws.Goals[i].Name = name
+	}
+	_, url := fake(t, ws, asanafake.Options{})
+	for _, args := range [][]string{
+		{"-base-url", url, "-workspace", ws.GID, "-employees", demoEmployeesCSV(t), "-suggest", "-format", "json"},
+		{"-base-url", url, "-workspace", ws.GID, "-employees", demoEmployeesCSV(t), "-format", "json"},
+	} {
+		res := runCmd(t, tokenEnvMap(testToken), args...)
+		res.wantCode(t, exitOK)
+		if r, bad := unsafeRune(res.stdout); bad {
+			t.Errorf("%v: the JSON holds %U raw", args[len(args)-3:], r)
+		}
+		if !json.Valid([]byte(res.stdout)) || !strings.Contains(res.stdout, `\u202e`) {
+			t.Fatalf("%v: not JSON, or the override not escaped:\n%s", args[len(args)-3:], res.stdout)
+		}
+		var v any
+		json.Unmarshal([]byte(res.stdout), &v)
+		if !strings.Contains(fmt.Sprint(v), name) {
+			t.Errorf("%v: the decoded JSON lost the name as Asana has it", args[len(args)-3:])
+		}
+	}
+}

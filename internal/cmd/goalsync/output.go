@@ -184,7 +184,7 @@ func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 	if err := enc.Encode(out); err != nil {
 		return nil, nil, err
 	}
-	return buf.Bytes(), out.Unread, nil
+	return escapeInvisible(buf.Bytes()), out.Unread, nil
 }
 
 // textOutput is the human summary of the report followed by each
