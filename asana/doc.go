@@ -11,7 +11,7 @@
 // retried with exponential backoff and jitter; other 4xx answers are not.
 //
 // Lists are iterators over every page ([Client.Goals],
-// [Client.WorkspaceUsers]) or, for the short per-goal lists, slices
+// [Client.WorkspaceUsers], [Client.Workspaces]) or, for the short per-goal lists, slices
 // ([Client.Subgoals], [Client.GoalRelationships]). A non-2xx answer is an
 // [*Error]; match it with errors.Is against [ErrUnauthorized],
 // [ErrPaymentRequired], [ErrForbidden], [ErrNotFound], [ErrRateLimited] or

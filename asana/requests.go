@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -443,6 +444,44 @@ func (c *Client) WorkspaceUsers(ctx context.Context, workspaceGID string) iter.S
 		return func(yield func(User, error) bool) { yield(User{}, err) }
 	}
 	return list[User](ctx, c, "/users", url.Values{"workspace": {workspaceGID}, "opt_fields": {"name,email"}}, false, nil)
+}
+
+// Workspaces lists the workspaces (and organizations) the token's user can
+// see (GET /workspaces), every page of them, in Asana's order, each with its
+// GID and name (opt_fields=name). Pages are fetched as the caller ranges
+// over the sequence; stopping the range stops the listing. An error ends the
+// sequence, except a *[RecordError] (errors.Is(err, ErrMalformedResponse)
+// holds): one record the client could not read, or one whose gid is not an
+// Asana GID ([IsGID]), yielded in its place with a zero Workspace, after
+// which the sequence goes on. Every Workspace yielded without an error has a
+// valid GID.
+func (c *Client) Workspaces(ctx context.Context) iter.Seq2[Workspace, error] {
+	const path = "/workspaces"
+	items := list[Workspace](ctx, c, path, url.Values{"opt_fields": {"name"}}, false, nil)
+	return func(yield func(Workspace, error) bool) {
+		for w, err := range items {
+			if err == nil && !IsGID(w.GID) {
+				w, err = Workspace{}, &RecordError{Path: path, Err: notAGID(c, w.GID)}
+			} else if err != nil {
+				w = Workspace{}
+			}
+			if !yield(w, err) {
+				return
+			}
+		}
+	}
+}
+
+// notAGID is why a record's gid is unusable: missing, or not written as a
+// GID (quoted, cut short, the token redacted).
+func notAGID(c *Client, gid string) error {
+	if gid == "" {
+		return errors.New("no gid")
+	}
+	if gid = c.redact.string(gid); len(gid) > 40 {
+		gid = gid[:40] + "…"
+	}
+	return fmt.Errorf("gid %s is not an Asana GID (1 to %d digits)", strconv.Quote(gid), MaxGIDDigits)
 }
 
 func checkGID(method, gid string) error {

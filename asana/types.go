@@ -63,6 +63,14 @@ type User struct {
 	Email        string `json:"email,omitempty"`
 }
 
+// Workspace is an Asana workspace or organization (WorkspaceCompact): what
+// [Client.Workspaces] lists.
+type Workspace struct {
+	GID          string `json:"gid"`
+	ResourceType string `json:"resource_type,omitempty"`
+	Name         string `json:"name,omitempty"`
+}
+
 // StatusUpdate is the part of an Asana status update this package reads.
 type StatusUpdate struct {
 	GID          string `json:"gid,omitempty"`

@@ -10,6 +10,15 @@
 //	asana_goal_key_results   (employee_id, goal_gid, gid) primary key,
 //	                         removed with their goal
 //
+// Three more hold what the admin pages keep (see [Store.Connection],
+// [Store.PutEmployees] and [Store.Reports]): a *Store is also an
+// admin.Settings, an admin.Directory and an admin.History.
+//
+//	asana_connection         the one Asana connection, token sealed
+//	                         (AES-256-GCM, see WithSealKey)
+//	asana_employees          the host's employees and their Asana user GIDs
+//	asana_sync_reports       the syncs' reports, as JSON
+//
 // Use [Store.Migrate] to create them (idempotent), or create them with the
 // statements of [Store.Schema] in your own migrations.
 //
@@ -23,6 +32,7 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/cipher"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -61,30 +71,40 @@ type Store struct {
 	// lockTimeout is how long a migration waits for a lock; 0 means
 	// DefaultLockTimeout.
 	lockTimeout time.Duration
+	// seal seals the Asana token at rest; nil without WithSealKey.
+	seal cipher.AEAD
 }
 
-// New returns a Store on db, which speaks dialect. The tables must exist:
-// call Migrate once.
-func New(db *sql.DB, dialect Dialect) (*Store, error) {
+// New returns a Store on db, which speaks dialect, configured by opts
+// (WithSealKey); an option that is invalid is an error. The tables must
+// exist: call Migrate once.
+func New(db *sql.DB, dialect Dialect, opts ...Option) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: nil *sql.DB")
 	}
 	if dialect != Postgres && dialect != SQLite {
 		return nil, fmt.Errorf("sqlstore: unknown dialect %v", dialect)
 	}
-	return &Store{db: db, dialect: dialect}, nil
+	s := &Store{db: db, dialect: dialect}
+	for _, opt := range opts {
+		if err := opt(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 // Schema returns the statements that create the store's tables, for a
 // host's own migrations. Tables created by an earlier version lack the
-// columns added since (status_source, time_period_*): run Migrate, which
-// adds them, or add them in your own migration.
+// columns added since (status_source, time_period_*), and a database
+// made by a version before the admin seams lacks their tables: run
+// Migrate, which adds them, or add them in your own migration.
 func (s *Store) Schema() []string {
 	real, ts := "DOUBLE PRECISION", "TIMESTAMPTZ"
 	if s.dialect == SQLite {
 		real, ts = "REAL", "TIMESTAMP"
 	}
-	return []string{
+	return append([]string{
 		`CREATE TABLE IF NOT EXISTS asana_goals (
 	employee_id       TEXT NOT NULL,
 	gid               TEXT NOT NULL,
@@ -127,7 +147,7 @@ func (s *Store) Schema() []string {
 	PRIMARY KEY (employee_id, goal_gid, gid),
 	FOREIGN KEY (employee_id, goal_gid) REFERENCES asana_goals (employee_id, gid) ON DELETE CASCADE
 )`,
-	}
+	}, s.adminSchema(ts)...)
 }
 
 // addedColumn is a column added after the first release of the schema:
@@ -162,11 +182,9 @@ var addedColumns = []addedColumn{
 const DefaultLockTimeout = 10 * time.Second
 
 // tableColumns are the columns of the store's tables, as Schema creates
-// them.
-var tableColumns = []struct {
-	table   string
-	columns []string
-}{
+// them, in the order of Schema's statements: the goals' tables, then
+// (from goalTables on) the admin seams'.
+var tableColumns = []tableSpec{
 	{"asana_goals", []string{"employee_id", "gid", "position", "name", "description", "start_on", "due_on",
 		"status", "raw_status", "status_source", "time_period_gid", "time_period_name", "time_period_code",
 		"time_period_start", "time_period_end", "progress_initial", "progress_current", "progress_target",
@@ -174,7 +192,21 @@ var tableColumns = []struct {
 	{"asana_goal_key_results", []string{"employee_id", "goal_gid", "gid", "position", "name", "status",
 		"raw_status", "status_source", "due_on", "progress_initial", "progress_current", "progress_target",
 		"progress_unit", "progress_currency"}},
+	{"asana_connection", []string{"id", "workspace_gid", "requests_per_minute", "token_sealed", "token_user_gid",
+		"token_user_name", "checked_at", "saved_at"}},
+	{"asana_employees", []string{"id", "position", "name", "email", "asana_user_gid"}},
+	{"asana_sync_reports", []string{"id", "workspace_gid", "report", "created_at"}},
 }
+
+// tableSpec is a table and its columns.
+type tableSpec struct {
+	table   string
+	columns []string
+}
+
+// goalTables is how many of tableColumns hold goals: those CheckWritable
+// needs.
+const goalTables = 2
 
 // querier is a *sql.DB or a *sql.Tx.
 type querier interface {
@@ -230,8 +262,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 // missingColumns returns the "table.column" the store's tables lack, and
 // "table" for a table that does not exist, from the catalog alone.
 func (s *Store) missingColumns(ctx context.Context, q querier) ([]string, error) {
+	return s.missingColumnsOf(ctx, q, tableColumns)
+}
+
+// missingColumnsOf is missingColumns of some of the tables.
+func (s *Store) missingColumnsOf(ctx context.Context, q querier, tables []tableSpec) ([]string, error) {
 	var missing []string
-	for _, tc := range tableColumns {
+	for _, tc := range tables {
 		var query string
 		if s.dialect == Postgres {
 			// to_regclass resolves the name as the store's queries do (by
@@ -535,9 +572,11 @@ const probeEmployee = "asanagoals:write-probe"
 // database that opens and reads but cannot be written fails here, before
 // a sync fetches anything: a read-only file, a SQLite file in a directory
 // where its journal cannot be created, a column the host dropped or added
-// NOT NULL, a trigger that refuses the rows. Nothing is left behind.
+// NOT NULL, a trigger that refuses the rows. Nothing is left behind. It
+// checks the goals' tables only, not the admin seams' (a host that does
+// not use them need not create them).
 func (s *Store) CheckWritable(ctx context.Context) error {
-	if missing, err := s.missingColumns(ctx, s.db); err != nil {
+	if missing, err := s.missingColumnsOf(ctx, s.db, tableColumns[:goalTables]); err != nil {
 		return fmt.Errorf("sqlstore: read the tables' columns: %w", err)
 	} else if len(missing) > 0 {
 		return fmt.Errorf("sqlstore: the tables lack %s (run Migrate)", strings.Join(missing, ", "))

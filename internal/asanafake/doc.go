@@ -9,6 +9,7 @@
 //	GET /goals/{gid}/subgoals         the spec's sub-goal path: 404 unless Options.SpecSubgoalPath
 //	GET /goal_relationships?supported_goal=…&resource_subtype=subgoal
 //	GET /users/me, GET /users, GET /users/{gid}
+//	GET /workspaces                   the served workspace, then Workspace.Others
 //
 // It checks bearer tokens, honours opt_fields the way Asana does (opt_fields
 // replaces the compact field set; dotted paths select sub-fields), paginates

@@ -125,12 +125,9 @@ func (s *Server) listGoalRelationships(c *call) reply {
 
 // GET /users/me
 func (s *Server) getMe(c *call) reply {
-	gid := c.tok.userGID
-	if gid == "" { // open mode: the first user
-		if len(c.snap.ws.Users) == 0 {
-			return unknownObject("user", "me")
-		}
-		gid = c.snap.ws.Users[0].GID
+	gid := c.me() // in open mode, the first user
+	if gid == "" {
+		return unknownObject("user", "me")
 	}
 	return s.userByGID(c, gid)
 }
@@ -145,7 +142,19 @@ func (s *Server) userByGID(c *call, gid string) reply {
 	if !found {
 		return unknownObject("user", gid)
 	}
-	return one(c.snap.fullUserRecord(u).project(optFields(c.q, fullUser)))
+	return one(c.snap.fullUserRecord(u, gid == c.me()).project(optFields(c.q, fullUser)))
+}
+
+// me is the gid of the token's user: the token's own, or in open mode the
+// workspace's first user ("" when it has none).
+func (c *call) me() string {
+	if c.tok.userGID != "" {
+		return c.tok.userGID
+	}
+	if len(c.snap.ws.Users) == 0 {
+		return ""
+	}
+	return c.snap.ws.Users[0].GID
 }
 
 // GET /users?workspace=…
@@ -159,9 +168,28 @@ func (s *Server) listUsers(c *call) reply {
 		return *errRep
 	}
 	sel := optFields(c.q, compactUser)
+	me := c.me()
 	data := make([]object, 0, p.end-p.start)
 	for i := range users[p.start:p.end] {
-		data = append(data, c.snap.fullUserRecord(&users[p.start+i]).project(sel))
+		u := &users[p.start+i]
+		data = append(data, c.snap.fullUserRecord(u, u.GID == me).project(sel))
+	}
+	return c.list(data, p)
+}
+
+// GET /workspaces: every workspace the token's user sees, the served one
+// first, then Workspace.Others. The route has no filter; other query
+// parameters are ignored.
+func (s *Server) listWorkspaces(c *call) reply {
+	all := c.snap.workspaceRecords()
+	p, errRep := s.paginate(c, len(all), "workspaces")
+	if errRep != nil {
+		return *errRep
+	}
+	sel := optFields(c.q, compactWorkspace)
+	data := make([]object, 0, p.end-p.start)
+	for _, w := range all[p.start:p.end] {
+		data = append(data, w.project(sel))
 	}
 	return c.list(data, p)
 }

@@ -33,9 +33,26 @@ type Workspace struct {
 	// Goals are the workspace's goals, in the fixed order GET /goals lists
 	// them. Sub-goals are goals of this list too.
 	Goals []Goal
+	// Others are the other workspaces every token's user also sees: GET
+	// /workspaces lists the served workspace first, then these, in order
+	// (and GET /users/me names them all among the user's workspaces). They
+	// are names only: nothing of theirs is served (a goal or user listing
+	// of one answers 404, as for any workspace not served). nil by
+	// default: the user sees the served workspace alone.
+	Others []WorkspaceRef
 
 	mu  sync.Mutex
 	idx *wsIndex
+}
+
+// WorkspaceRef names a workspace other than the served one (see
+// [Workspace.Others]).
+type WorkspaceRef struct {
+	// GID is the workspace's gid: not empty, and unlike the served
+	// workspace's and every other one's (a numeric string in real Asana).
+	GID string
+	// Name is the workspace's name.
+	Name string
 }
 
 // User is an Asana user of the workspace.
@@ -219,6 +236,9 @@ func (ws *Workspace) Clone() *Workspace {
 		Users: append([]User(nil), ws.Users...),
 		Goals: append([]Goal(nil), ws.Goals...),
 	}
+	if ws.Others != nil {
+		c.Others = append([]WorkspaceRef(nil), ws.Others...)
+	}
 	for i := range c.Goals {
 		g := &c.Goals[i]
 		if g.Metric != nil {
@@ -236,7 +256,8 @@ func (ws *Workspace) Clone() *Workspace {
 	return c
 }
 
-// Validate checks that the workspace can be served: a GID, unique non-empty
+// Validate checks that the workspace can be served: a GID, other workspaces
+// with non-empty gids unlike each other and the served one's, unique non-empty
 // user and goal gids, owners that are users of the workspace, sub-goals that
 // are goals of the workspace and listed once per parent, and no goal among
 // its own sub-goals. (Deeper cycles are not checked; Asana forbids them and
@@ -248,6 +269,16 @@ func (ws *Workspace) Validate() error {
 	var errs []error
 	if ws.GID == "" {
 		errs = append(errs, errors.New("workspace has no GID"))
+	}
+	seenWS := map[string]bool{ws.GID: true}
+	for i, o := range ws.Others {
+		switch {
+		case o.GID == "":
+			errs = append(errs, fmt.Errorf("other workspace #%d has no GID", i))
+		case seenWS[o.GID]:
+			errs = append(errs, fmt.Errorf("workspace gid %q appears twice", o.GID))
+		}
+		seenWS[o.GID] = true
 	}
 	userGIDs := make([]string, len(ws.Users))
 	for i, u := range ws.Users {

@@ -131,6 +131,9 @@ var (
 	// resource_type, name}.
 	compactRel  = selection("resource_subtype", "contribution_weight", "supporting_resource.name")
 	compactUser = selection("name")
+	// compactWorkspace is WorkspaceCompact: what GET /workspaces answers
+	// by default.
+	compactWorkspace = selection("name")
 	// fullUser is what GET /users/me and GET /users/{gid} answer by default.
 	fullUser = selection("name", "email", "workspaces.name")
 )
@@ -221,7 +224,24 @@ func (sn *snapshot) subgoals(g *Goal) []*Goal {
 }
 
 func (sn *snapshot) workspaceRecord() object {
-	return object{{"gid", sn.ws.GID}, {"resource_type", "workspace"}, {"name", sn.ws.Name}}
+	return workspaceRecord(sn.ws.GID, sn.ws.Name)
+}
+
+// workspaceRecord is a workspace as Asana serves one (WorkspaceCompact; the
+// model has none of WorkspaceResponse's other fields).
+func workspaceRecord(gid, name string) object {
+	return object{{"gid", gid}, {"resource_type", "workspace"}, {"name", name}}
+}
+
+// workspaceRecords are the workspaces the token's user sees, as GET
+// /workspaces lists them: the served one, then the others.
+func (sn *snapshot) workspaceRecords() []object {
+	out := make([]object, 0, 1+len(sn.ws.Others))
+	out = append(out, sn.workspaceRecord())
+	for _, o := range sn.ws.Others {
+		out = append(out, workspaceRecord(o.GID, o.Name))
+	}
+	return out
 }
 
 // userRecord is a user as a goal's owner (UserCompact).
@@ -229,9 +249,15 @@ func userRecord(u *User) object {
 	return object{{"gid", u.GID}, {"resource_type", "user"}, {"name", u.Name}, {"email", u.Email}}
 }
 
-// fullUserRecord is a user as the user routes serve one.
-func (sn *snapshot) fullUserRecord(u *User) object {
-	return append(userRecord(u), member{"workspaces", []object{sn.workspaceRecord()}})
+// fullUserRecord is a user as the user routes serve one. The token's own
+// user (me) is in every workspace GET /workspaces lists; other users are
+// known in the served one only.
+func (sn *snapshot) fullUserRecord(u *User, me bool) object {
+	ws := []object{sn.workspaceRecord()}
+	if me {
+		ws = sn.workspaceRecords()
+	}
+	return append(userRecord(u), member{"workspaces", ws})
 }
 
 func (sn *snapshot) goalRecord(g *Goal) object {

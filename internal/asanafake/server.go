@@ -219,6 +219,7 @@ func NewServer(ws *Workspace, opts Options) *Server {
 	s.handle("GET /users/me", s.route(s.getMe))
 	s.handle("GET /users", s.route(s.listUsers))
 	s.handle("GET /users/{gid}", s.route(s.getUser))
+	s.handle("GET /workspaces", s.route(s.listWorkspaces))
 	s.handle("/", s.route(func(*call) reply { return noRoute() }))
 	return s
 }

@@ -253,6 +253,68 @@ func TestMappingSuggestionsFollowAsanaOpenAPI(t *testing.T) {
 	}
 }
 
+func TestWorkspacesFollowAsanaOpenAPI(t *testing.T) {
+	sp := loadSpec(t)
+	withOthers := func(ws *asanafake.Workspace, n int) *asanafake.Workspace {
+		for i := range n {
+			ws.Others = append(ws.Others, asanafake.WorkspaceRef{GID: fmt.Sprint(1_300_000_000_000_000 + i), Name: fmt.Sprintf("Other <%d> \"ws\"", i)})
+		}
+		return ws
+	}
+	for _, tc := range []struct {
+		name    string
+		ws      *asanafake.Workspace
+		opts    asanafake.Options
+		token   string
+		wantErr error
+		want    []string
+	}{
+		// Three a page: the listing paginates.
+		{"generated", withOthers(generated(), 7), asanafake.Options{PageSize: 3}, token, nil, []string{"GET /workspaces → 200"}},
+		{"demo-alone", asanafake.DemoWorkspace(), asanafake.Options{}, token, nil, []string{"GET /workspaces → 200"}},
+		{"server-errors", withOthers(generated(), 7), asanafake.Options{PageSize: 2, Seed: 3, Faults: asanafake.Faults{ServerError: 0.3}}, token, nil,
+			[]string{"GET /workspaces → 200"}},
+		{"token-refused", withOthers(generated(), 2), asanafake.Options{}, "another-token-never-printed", asana.ErrUnauthorized,
+			[]string{"GET /workspaces → 401"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := start(t, tc.ws, tc.opts, tc.token)
+			var got []string
+			var err error
+			for w, e := range h.client.Workspaces(context.Background()) {
+				if e != nil {
+					err = e
+					break
+				}
+				got = append(got, w.GID)
+			}
+			f := h.check(t, sp)
+			switch {
+			case tc.wantErr == nil && err != nil:
+				t.Fatalf("Workspaces: %v", err)
+			case tc.wantErr != nil && !errors.Is(err, tc.wantErr):
+				t.Fatalf("Workspaces: error %v, want %v", err, tc.wantErr)
+			}
+			if tc.wantErr == nil {
+				want := []string{tc.ws.GID}
+				for _, o := range tc.ws.Others {
+					want = append(want, o.GID)
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("workspaces %v, want %v", got, want)
+				}
+			}
+			wantRoutes(t, f, tc.want...)
+			if tc.opts.PageSize > 0 && f.paginated == 0 {
+				t.Error("no paginated answer: next_page is not checked")
+			}
+			if tc.opts.Faults.ServerError > 0 && h.fake.Stats().Faults.ServerErrors == 0 {
+				t.Error("no server error injected: no 5xx body is checked")
+			}
+		})
+	}
+}
+
 // The checks themselves catch what they must: each exchange below departs
 // from the description in one way and must be reported; a null owner
 // (allOf with a nullable member) must not be.
@@ -287,6 +349,12 @@ func TestValidatorCatchesDeparturesFromAsanaOpenAPI(t *testing.T) {
 		{"limit-above-100", get("/goals?workspace=1&limit=101", 200, `{"data":[]}`), `parameter "limit"`},
 		{"limit-zero", get("/goals?workspace=1&limit=0", 200, `{"data":[]}`), `parameter "limit"`},
 		{"required-parameter-missing", get("/goal_relationships?limit=10", 200, `{"data":[]}`), `parameter "supported_goal"`},
+		{"workspaces-accepted", get("/workspaces?limit=100&opt_fields=name", 200,
+			`{"data":[{"gid":"1","resource_type":"workspace","name":"W"}],"next_page":null}`), ""},
+		{"workspaces-unlisted-opt-field", get("/workspaces?limit=100&opt_fields=name,email", 200, `{"data":[]}`), `opt_fields entry "email"`},
+		{"workspace-undeclared-field", get("/workspaces?limit=100&opt_fields=name", 200,
+			`{"data":[{"gid":"1","resource_type":"workspace","name":"W","members":[]}],"next_page":null}`), "field members is not in the record's schema"},
+		{"workspace-field-of-wrong-type", get("/workspaces?opt_fields=name", 200, `{"data":[{"gid":"1","resource_type":"workspace","name":7}]}`), "at /data/0/name: value must be a string"},
 		{"field-of-wrong-type", get("/goals/1?opt_fields=due_on", 200, `{"data":{"gid":"1","resource_type":"goal","due_on":20260101}}`), "due_on"},
 		{"compact-list-field-of-wrong-type", get("/goals?workspace=1&opt_fields=metric,metric.target_number_value", 200,
 			`{"data":[{"gid":"1","resource_type":"goal","metric":{"gid":"2","resource_type":"custom_field","target_number_value":"ten"}}]}`),

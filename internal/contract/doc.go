@@ -5,7 +5,8 @@
 //
 // Driving the real *asana.Client against the fake server of
 // internal/asanafake through a full sync (on both sub-goal paths),
-// goals.CheckConnection and goals.SuggestMappings, it checks that
+// goals.CheckConnection, goals.SuggestMappings and Client.Workspaces, it
+// checks that
 //
 //   - every request the client sends is a documented path and method, with
 //     documented query parameters only, valid values (limit 1..100, required

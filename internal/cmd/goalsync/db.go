@@ -179,11 +179,21 @@ func sqliteDSN(path string) string {
 // needed, and checks that it can be written. The returned close releases
 // it.
 func openStore(ctx context.Context, t dbTarget) (syncStore, func(), error) {
+	store, closeDB, err := openSQLStore(ctx, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, closeDB, nil
+}
+
+// openSQLStore is openStore with the store's options (-serve's seal key),
+// returning the *sqlstore.Store itself.
+func openSQLStore(ctx context.Context, t dbTarget, opts ...sqlstore.Option) (*sqlstore.Store, func(), error) {
 	driver := "sqlite"
 	if t.dialect == sqlstore.Postgres {
 		driver = "pgx"
 	}
-	fail := func(db *sql.DB, what string, err error) (syncStore, func(), error) {
+	fail := func(db *sql.DB, what string, err error) (*sqlstore.Store, func(), error) {
 		if db != nil {
 			db.Close()
 		}
@@ -201,7 +211,7 @@ func openStore(ctx context.Context, t dbTarget) (syncStore, func(), error) {
 	if err := db.PingContext(ctx); err != nil {
 		return fail(db, "cannot open the database", err)
 	}
-	store, err := sqlstore.New(db, t.dialect)
+	store, err := sqlstore.New(db, t.dialect, opts...)
 	if err != nil {
 		return fail(db, "cannot use the database", err)
 	}

@@ -65,6 +65,14 @@
 //	                    that would begin with =, +, -, @, a tab or a carriage
 //	                    return gets a leading ' so that a spreadsheet shows it as
 //	                    text; the JSON is as Asana has it
+//	  -serve ADDR       serve the admin pages on ADDR, a loopback address such as
+//	                    127.0.0.1:8080: connect Asana, map employees, sync and
+//	                    read goals in a browser. It prints the URL to open, with a
+//	                    one-time sign-in code. Alone (or with -demo) it serves the
+//	                    demo workspace on scratch files; with -db and -employees
+//	                    it serves that database and employee file, the token sealed
+//	                    in -db under the key in ASANAGOALS_SEAL_KEY (base64 of 32
+//	                    bytes)
 //	  -base-url URL     the Asana API root URL: https only, plain http only to a
 //	                    loopback address (default https://app.asana.com/api/1.0)
 //	  -rate N           client-side limit of N requests per minute: Asana

@@ -76,6 +76,7 @@ type options struct {
 	noNotes       bool     // -no-descriptions
 	asanaEnable   []string // -asana-enable, names split at commas
 	asanaDisable  []string // -asana-disable
+	serve         string   // -serve ADDR
 }
 
 // cli is one invocation: its options and where it writes.
@@ -125,6 +126,9 @@ func (c *cli) run(ctx context.Context, args []string) error {
 	if err := c.parseFlags(args); err != nil {
 		return err
 	}
+	if c.opts.serve != "" {
+		return c.runServe(ctx)
+	}
 	if c.opts.demo || (len(args) == 0 && c.token == "") {
 		return c.runDemo(ctx)
 	}
@@ -173,6 +177,14 @@ func (c *cli) parseFlags(args []string) error {
 		return usageError("-timeout must not be negative (0 for no limit), not %s", o.timeout)
 	case o.demo && (set["base-url"] || set["workspace"] || set["employees"] || o.check || o.suggest):
 		return usageError("-demo runs the built-in fake workspace; it cannot be combined with -base-url, -workspace, -employees, -check or -suggest")
+	case set["serve"] && (o.check || o.suggest || set["format"] || set["period"] || set["workspace"] || o.confirm ||
+		set["removal-threshold"] || set["progress"]):
+		return usageError("-serve serves the admin pages, where the workspace, the sync and its confirmations are chosen; " +
+			"it takes -db, -employees, -base-url, -no-descriptions and -max-wait only")
+	case set["serve"] && o.demo && (set["db"] || set["employees"] || set["base-url"]):
+		return usageError("-serve -demo serves the built-in demo on scratch files; it cannot be combined with -db, -employees or -base-url")
+	case set["serve"] && !o.demo && set["employees"] != set["db"]:
+		return usageError("-serve needs -db and -employees together (or neither, for the demo)")
 	case o.check && o.suggest:
 		return usageError("-check and -suggest are separate steps; give one of them")
 	case (o.check || o.suggest) && (set["db"] || o.confirm || set["removal-threshold"]):

@@ -56,6 +56,15 @@ func (o *options) flagSet() *flag.FlagSet {
 			"[GOALS] blocks leave the others out, with a last line\n"+
 			"\"(+N outside the review period)\"; -format json lists\n"+
 			"every stored goal with its time_period")
+	fs.StringVar(&o.serve, "serve", "",
+		"serve the admin pages on `ADDR`, a loopback address such as\n"+
+			"127.0.0.1:8080: connect Asana, map employees, sync and\n"+
+			"read goals in a browser. It prints the URL to open, with a\n"+
+			"one-time sign-in code. Alone (or with -demo) it serves the\n"+
+			"demo workspace on scratch files; with -db and -employees\n"+
+			"it serves that database and employee file, the token sealed\n"+
+			"in -db under the key in "+sealKeyEnv+" (base64 of 32\n"+
+			"bytes)")
 	fs.BoolVar(&o.check, "check", false,
 		"only check the connection: the token works and its user\n"+
 			"can read the workspace's goals (needs no -employees)")
@@ -123,7 +132,7 @@ func (o *options) flagSet() *flag.FlagSet {
 // is listed after them, so that none is ever left out.
 var flagOrder = []string{
 	"demo", "workspace", "employees", "db", "format", "period",
-	"check", "suggest",
+	"check", "suggest", "serve",
 	"base-url", "rate", "timeout", "max-wait", "progress",
 	"confirm-removals", "removal-threshold", "no-descriptions", "asana-enable", "asana-disable",
 }
