@@ -202,7 +202,12 @@ func (h *Handler) connectionPost(w http.ResponseWriter, r *http.Request) {
 	if ok && r.PostFormValue("action") == "save" {
 		saved := Connection{WorkspaceGID: f.workspaceGID, RequestsPerMinute: f.rate, Token: token,
 			TokenUserGID: checked.User.GID, TokenUserName: checked.User.Name, CheckedAt: h.cfg.Now()}
-		if err := h.cfg.Settings.SaveConnection(r.Context(), saved); err != nil {
+		if err := h.cfg.Settings.SaveConnection(r.Context(), saved); errors.Is(err, ErrNoSealKey) {
+			v.Errors["token"] = "This server has no key to seal the token with, so it keeps none: its operator must give it one " +
+				"(goalsync: the environment variable ASANAGOALS_SEAL_KEY; a host: sqlstore.WithSealKey). Nothing was saved."
+			h.render(w, http.StatusServiceUnavailable, "connection", "connection", v)
+			return
+		} else if err != nil {
 			h.fail(w, "connection", "The connection could not be saved", err, token)
 			return
 		}

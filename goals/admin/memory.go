@@ -84,10 +84,10 @@ func (d *MemoryDirectory) MapEmployee(ctx context.Context, employeeID, asanaUser
 // MemoryHistory is a History in memory that keeps every report added.
 type MemoryHistory struct {
 	mu      sync.Mutex
-	reports [][]byte // JSON, oldest first
+	reports []goals.Report // as their JSON form has them, oldest first
 }
 
-// AddReport keeps r's JSON form.
+// AddReport keeps r as its JSON form has it.
 func (h *MemoryHistory) AddReport(ctx context.Context, r *goals.Report) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -96,13 +96,18 @@ func (h *MemoryHistory) AddReport(ctx context.Context, r *goals.Report) error {
 	if err != nil {
 		return fmt.Errorf("admin: encode report: %w", err)
 	}
+	var kept goals.Report
+	if err := json.Unmarshal(b, &kept); err != nil {
+		return fmt.Errorf("admin: decode report: %w", err)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.reports = append(h.reports, b)
+	h.reports = append(h.reports, kept)
 	return nil
 }
 
 // Reports returns up to limit reports of the workspace, newest first.
+// They share no memory with the history.
 func (h *MemoryHistory) Reports(ctx context.Context, workspaceGID string, limit int) ([]goals.Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -111,11 +116,12 @@ func (h *MemoryHistory) Reports(ctx context.Context, workspaceGID string, limit 
 	defer h.mu.Unlock()
 	out := []goals.Report{}
 	for i := len(h.reports) - 1; i >= 0 && len(out) < limit; i-- {
-		var r goals.Report
-		if err := json.Unmarshal(h.reports[i], &r); err != nil {
-			return nil, fmt.Errorf("admin: decode report: %w", err)
-		}
-		if r.WorkspaceGID == workspaceGID {
+		if r := h.reports[i]; r.WorkspaceGID == workspaceGID {
+			r.UnmappedOwnerExamples = slices.Clone(r.UnmappedOwnerExamples)
+			r.UnmappedEmployees = slices.Clone(r.UnmappedEmployees)
+			r.MalformedRecordGIDs = slices.Clone(r.MalformedRecordGIDs)
+			r.Employees = slices.Clone(r.Employees)
+			r.AsanaChanges = slices.Clone(r.AsanaChanges)
 			out = append(out, r)
 		}
 	}

@@ -42,6 +42,11 @@ type Connection struct {
 // was saved yet.
 var ErrNotConnected = errors.New("admin: no Asana connection saved yet")
 
+// ErrNoSealKey is what a Settings that seals the token at rest returns
+// (wrapped) when it was given no key to seal it with; the Connection page
+// then says so, instead of saving the token in plain text.
+var ErrNoSealKey = errors.New("admin: the store has no key to seal the token with")
+
 // ErrUnknownEmployee is what Directory.MapEmployee returns for an employee
 // ID the directory does not hold.
 var ErrUnknownEmployee = errors.New("admin: no such employee")
@@ -58,7 +63,7 @@ var ErrUnknownEmployee = errors.New("admin: no such employee")
 //     changes nothing and returns an error.
 //   - An implementation that stores the token at rest seals it (sqlstore
 //     uses AES-256-GCM under a key the host passes), and fails to save a
-//     token it cannot seal, with an error that says so.
+//     token it cannot seal, with an error matching ErrNoSealKey.
 type Settings interface {
 	Connection(ctx context.Context) (Connection, error)
 	SaveConnection(ctx context.Context, c Connection) error

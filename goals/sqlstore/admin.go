@@ -99,8 +99,8 @@ const tokenAD = "asanagoals connection token"
 const sealedPrefix = "aesgcm1:"
 
 // errNoSealKey explains the fix for a store without a key.
-var errNoSealKey = errors.New("the store has no seal key: pass the 32-byte key to New with sqlstore.WithSealKey " +
-	"(the token is never stored in plain text)")
+var errNoSealKey = fmt.Errorf("%w: pass the 32-byte key to New with sqlstore.WithSealKey "+
+	"(the token is never stored in plain text)", admin.ErrNoSealKey)
 
 // sealToken returns the token as stored: "" for none, else the prefix and
 // base64 of the nonce followed by the ciphertext.

@@ -224,8 +224,8 @@ func TestSaveWithoutSealKey(t *testing.T) {
 			c := admintest.Connection(1)
 			c.Token = secretToken
 			err := s.SaveConnection(ctx, c)
-			if err == nil || !strings.Contains(err.Error(), "WithSealKey") {
-				t.Fatalf("a token without a seal key must be refused with an error naming WithSealKey; err = %v", err)
+			if !errors.Is(err, admin.ErrNoSealKey) || !strings.Contains(err.Error(), "WithSealKey") {
+				t.Fatalf("a token without a seal key must be refused with an error matching admin.ErrNoSealKey and naming WithSealKey; err = %v", err)
 			}
 			noSecret(t, err, "")
 			if _, err := s.Connection(ctx); !errors.Is(err, admin.ErrNotConnected) {

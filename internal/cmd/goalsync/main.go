@@ -85,6 +85,7 @@ type cli struct {
 	stdout io.Writer
 	stderr io.Writer
 	token  string // redacted from every error line, should one ever hold it
+	getenv func(string) string
 	hooks  hooks
 }
 
@@ -117,7 +118,7 @@ func runWith(ctx context.Context, args []string, getenv func(string) string, std
 	if h.isTerminal == nil {
 		h.isTerminal = isTerminal
 	}
-	c := &cli{stdout: stdout, stderr: stderr, token: token, hooks: h}
+	c := &cli{stdout: stdout, stderr: stderr, token: token, getenv: getenv, hooks: h}
 	return c.exit(c.run(ctx, args))
 }
 

@@ -136,7 +136,7 @@ func (c *cli) serveReal(ctx context.Context) (*served, error) {
 		return nil, usageError("%w", err)
 	}
 	var opts []sqlstore.Option
-	if v := os.Getenv(sealKeyEnv); v != "" {
+	if v := c.getenv(sealKeyEnv); v != "" {
 		key, err := base64.StdEncoding.DecodeString(v)
 		if err != nil || len(key) != 32 {
 			return nil, usageError("%s must be 32 bytes in base64 (openssl rand -base64 32)", sealKeyEnv)

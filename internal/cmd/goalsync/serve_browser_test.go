@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -41,43 +40,6 @@ func chromiumPath(t *testing.T) string {
 		t.Fatal("no chromium on PATH: CI must run the browser test (.ci/run installs Debian's chromium)")
 	}
 	t.Skip("no chromium on PATH; .ci/run installs it (apt-get install chromium)")
-	return ""
-}
-
-// startServe runs goalsync -serve on the demo, and returns the URL it
-// printed (with its login code).
-func startServe(t *testing.T, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr lockedBuffer
-	done := make(chan int, 1)
-	go func() {
-		done <- runWith(ctx, append([]string{"-serve", "127.0.0.1:0"}, args...), func(string) string { return "" }, &stdout, &stderr, hooks{})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case code := <-done:
-			if code != 0 {
-				t.Errorf("goalsync -serve exited %d after the signal; stderr:\n%s", code, stderr.String())
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("goalsync -serve did not stop within 15s of the signal")
-		}
-	})
-	re := regexp.MustCompile(`http://127\.0\.0\.1:\d+/\?code=[0-9a-f]+`)
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if u := re.FindString(stdout.String()); u != "" {
-			return u
-		}
-		select {
-		case code := <-done:
-			t.Fatalf("goalsync -serve exited %d; stderr:\n%s", code, stderr.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	t.Fatalf("goalsync -serve printed no URL; stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	return ""
 }
 
