@@ -118,7 +118,13 @@ func TestEmployees_unknownEmployeeIsRefused(t *testing.T) {
 	p := demoPages(t)
 	p.connect()
 	before, _ := p.dir.Employees(context.Background())
+	asked := p.fake.Stats().Requests
 	code, body, _ := p.post("employees", url.Values{"employee_id": {"emp-999"}, "asana_user_gid": {asanafake.DemoUnmappedUserGID}})
+	// The page then lists the users for itself (one request); the refusal
+	// itself asks Asana nothing.
+	if n := p.fake.Stats().Requests - asked; n > 1 {
+		t.Errorf("refusing an unknown employee sent %d requests to Asana, want the page's one listing", n)
+	}
 	if code != http.StatusNotFound || !strings.Contains(body, "no such employee") {
 		t.Errorf("an unknown employee: %d\n%s", code, body)
 	}

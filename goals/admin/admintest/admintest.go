@@ -514,6 +514,11 @@ func testReportRoundTrip(t *testing.T, h admin.History) {
 		t.Errorf("a report must read back equal to its JSON form, as it was when added (Err dropped, Error kept):\n%s",
 			diffJSON(rs[0], want))
 	}
+	// What Reports returned is the caller's: changing it changes nothing kept.
+	rs[0].Employees[0].Error, rs[0].UnmappedOwnerExamples[0], rs[0].MalformedRecordGIDs[0] = "changed", "changed", "changed"
+	if again := reports(t, h, "1200", 10); !reflect.DeepEqual(again[0], want) {
+		t.Errorf("changing a report Reports returned must not change the kept one:\n%s", diffJSON(again[0], want))
+	}
 }
 
 func diffJSON(got, want goals.Report) string {
