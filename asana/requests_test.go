@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -67,5 +69,74 @@ func TestUnreadableRecordErrorHoldsNoToken(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d records yielded, want 1", n)
+	}
+}
+
+// offsetPages answers /goals with one goal a page and a fresh next_page
+// offset of size bytes, until the page numbered last.
+func offsetPages(size, last int) func(*http.Request) (*http.Response, error) {
+	return func(req *http.Request) (*http.Response, error) {
+		n := 0
+		if off := req.URL.Query().Get("offset"); off != "" {
+			n, _ = strconv.Atoi(strings.TrimLeft(off, "x"))
+		}
+		next := "null"
+		if n+1 < last {
+			num := strconv.Itoa(n + 1)
+			next = fmt.Sprintf(`{"offset":%q}`, strings.Repeat("x", size-len(num))+num)
+		}
+		return jsonResponse(200, fmt.Sprintf(`{"data":[{"gid":"%d"}],"next_page":%s}`, n+1, next)), nil
+	}
+}
+
+// A next_page offset longer than MaxOffsetBytes ends the listing with an
+// error that names it, before a request carries it; one of MaxOffsetBytes
+// is followed.
+func TestOversizedOffsetEndsTheListing(t *testing.T) {
+	for _, tc := range []struct {
+		size  int
+		fails bool
+	}{{asana.MaxOffsetBytes, false}, {asana.MaxOffsetBytes + 1, true}, {1 << 20, true}} {
+		h := newHarness(t)
+		h.mock.RegisterResponder("GET", apiRoot+"/goals", offsetPages(tc.size, 3))
+		n, err := countSeq(h.client.Goals(context.Background(), asana.ListGoalsOptions{Workspace: "1"}))
+		switch {
+		case !tc.fails && (err != nil || n != 3):
+			t.Errorf("offsets of %d bytes: %d goals, err = %v; want all 3", tc.size, n, err)
+		case tc.fails && (!errors.Is(err, asana.ErrMalformedResponse) || !strings.Contains(err.Error(), "next_page.offset") || n != 1):
+			t.Errorf("offsets of %d bytes: %d goals, err = %v; want the first page's goal, then ErrMalformedResponse naming next_page.offset", tc.size, n, err)
+		case tc.fails && h.mock.GetTotalCallCount() != 1:
+			t.Errorf("offsets of %d bytes: %d requests, want 1: no request carries the offset", tc.size, h.mock.GetTotalCallCount())
+		}
+	}
+}
+
+// A listing keeps what tells one offset from another, not the offsets: 400
+// pages with offsets of MaxOffsetBytes each hold on to far less than the
+// 1.6 MB the offsets take.
+func TestListingDoesNotKeepItsOffsets(t *testing.T) {
+	const pages = 400
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/goals", offsetPages(asana.MaxOffsetBytes, pages))
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	var first, last uint64
+	opts := asana.ListGoalsOptions{Workspace: "1", OnPage: func(page, _ int) {
+		switch page {
+		case 10:
+			first = heap()
+		case pages - 1:
+			last = heap()
+		}
+	}}
+	if n, err := countSeq(h.client.Goals(context.Background(), opts)); err != nil || n != pages {
+		t.Fatalf("%d goals, err = %v; want %d", n, err, pages)
+	}
+	if kept, offsets := int64(last)-int64(first), int64(pages-11)*asana.MaxOffsetBytes; kept > offsets/4 {
+		t.Errorf("the heap grew by %d bytes over %d pages, with %d bytes of offsets: the listing keeps them", kept, pages-11, offsets)
 	}
 }
