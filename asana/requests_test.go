@@ -8,7 +8,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/perfcopilot/asanagoals/asana"
 )
@@ -139,4 +142,45 @@ func TestListingDoesNotKeepItsOffsets(t *testing.T) {
 	if kept, offsets := int64(last)-int64(first), int64(pages-11)*asana.MaxOffsetBytes; kept > offsets/4 {
 		t.Errorf("the heap grew by %d bytes over %d pages, with %d bytes of offsets: the listing keeps them", kept, pages-11, offsets)
 	}
+}
+
+// roundTripFunc is a transport made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// Breaking out of Goals returns only once the page asked for ahead has
+// ended: no request of the scan is still under way, or counted, after the
+// range returned.
+func TestBreakingOutOfGoalsEndsThePageAskedForAhead(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		arrived := make(chan struct{})
+		var ended atomic.Bool
+		transport := roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			if req.URL.Query().Get("offset") == "" {
+				return jsonResponse(200, goalsPage([]string{"1", "2"}, "p2")), nil
+			}
+			close(arrived)
+			<-req.Context().Done()
+			time.Sleep(time.Second) // a transport slow to give up
+			ended.Store(true)
+			return nil, req.Context().Err()
+		})
+		c, err := asana.NewClient(testToken, asana.WithHTTPClient(&http.Client{Transport: transport}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range c.Goals(context.Background(), asana.ListGoalsOptions{Workspace: "1"}) {
+			<-arrived // page 2 is on its way
+			break
+		}
+		if !ended.Load() {
+			t.Error("the range returned while the page asked for ahead was still under way")
+		}
+		requests := c.Stats().Requests
+		time.Sleep(2 * time.Second) // whatever was still under way has ended
+		if again := c.Stats().Requests; again != requests || requests != 2 {
+			t.Errorf("requests %d when the range returned, %d after; want 2 then", requests, again)
+		}
+	})
 }
