@@ -244,3 +244,23 @@ func TestChangesDropEchoedToken(t *testing.T) {
 		t.Errorf("Changes() = %+v, want only real_change", got)
 	}
 }
+
+// A change first announced without a link takes the link a later answer
+// gives; a link once known is kept, whatever later answers say.
+func TestChangeTakesTheLinkOfALaterAnnouncement(t *testing.T) {
+	h := newHarness(t)
+	for i, values := range [][]string{
+		{"name=new_goal_memberships;affected=false"},
+		{"name=new_goal_memberships;info=https://asana.com/developers/docs/goal-memberships"},
+		{"name=new_goal_memberships;info=https://asana.com/elsewhere"},
+	} {
+		changeResponder(t, h, values, nil)
+		if _, err := h.client.Me(t.Context()); err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+	}
+	want := []asana.Change{{Name: "new_goal_memberships", Info: "https://asana.com/developers/docs/goal-memberships", Path: "/users/me"}}
+	if got := h.client.Changes(); !slices.Equal(got, want) {
+		t.Errorf("Changes() = %+v, want %+v", got, want)
+	}
+}

@@ -305,9 +305,8 @@ func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
 	rc.Backoff = backoff
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
 	rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
-		requestOf(req.Context()).attempts = attempt + 1
+		requestOf(req.Context()).attempts = attempt + 1 // the transport counts the retry once sent
 		if attempt > 0 {
-			c.stats.retries.Add(1)
 			c.logger.LogAttrs(req.Context(), slog.LevelWarn, "asana: retrying request",
 				slog.String("method", req.Method), slog.String("path", c.apiPath(req.URL)),
 				slog.Int("attempt", attempt+1))

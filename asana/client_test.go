@@ -805,3 +805,40 @@ func TestCloseIdleConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Stats.Sub gives what happened between two snapshots, so that a second
+// sync on one client counts its own requests and retries, not the first
+// sync's too; the rate and the pause in force are the newer snapshot's.
+func TestStatsSubCountsOnlyWhatHappenedBetween(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t)
+		fails := 0 // 500s still to answer before a 200
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			if fails > 0 {
+				fails--
+				return jsonResponse(500, `{"errors":[{"message":"Server Error"}]}`), nil
+			}
+			return jsonResponse(200, `{"data":{"gid":"1"}}`), nil
+		})
+		run := func(retries int) asana.Stats {
+			before := h.client.Stats()
+			fails = retries
+			if _, err := h.client.Me(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			return h.client.Stats().Sub(before)
+		}
+		if d := run(2); d.Requests != 3 || d.Retries != 2 {
+			t.Errorf("first sync: %d requests, %d retries; want 3 and 2", d.Requests, d.Retries)
+		}
+		if d := run(1); d.Requests != 2 || d.Retries != 1 {
+			t.Errorf("second sync: %d requests, %d retries; want 2 and 1: its own alone", d.Requests, d.Retries)
+		}
+	})
+	newer := asana.Stats{Requests: 10, Retries: 4, RateLimited: 3, RateLimitWait: 9 * time.Second, RequestsPerMinute: 700, Paused: 2 * time.Second, Pauses: 5 * time.Second}
+	older := asana.Stats{Requests: 6, Retries: 1, RateLimited: 1, RateLimitWait: 4 * time.Second, RequestsPerMinute: 1485, Paused: time.Second, Pauses: 3 * time.Second}
+	want := asana.Stats{Requests: 4, Retries: 3, RateLimited: 2, RateLimitWait: 5 * time.Second, RequestsPerMinute: 700, Paused: 2 * time.Second, Pauses: 2 * time.Second}
+	if got := newer.Sub(older); got != want {
+		t.Errorf("Sub = %+v, want %+v", got, want)
+	}
+}

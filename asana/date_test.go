@@ -72,3 +72,28 @@ func TestDateSQL(t *testing.T) {
 		}
 	}
 }
+
+// Before is strict: a day is not before itself, so that a period that
+// starts and ends the same day is valid (its end is not before its start).
+// Year, then month, then day decide.
+func TestDateBeforeIsStrict(t *testing.T) {
+	day := func(y int, m time.Month, d int) asana.Date { return asana.Date{Year: y, Month: m, Day: d} }
+	for _, tc := range []struct {
+		d, e asana.Date
+		want bool
+	}{
+		{day(2026, time.March, 7), day(2026, time.March, 7), false},
+		{day(2026, time.March, 6), day(2026, time.March, 7), true},
+		{day(2026, time.March, 8), day(2026, time.March, 7), false},
+		{day(2026, time.February, 28), day(2026, time.March, 1), true},
+		{day(2026, time.April, 1), day(2026, time.March, 31), false},
+		{day(2025, time.December, 31), day(2026, time.January, 1), true},
+		{day(2027, time.January, 1), day(2026, time.December, 31), false},
+		{asana.Date{}, day(1, time.January, 1), true},
+		{asana.Date{}, asana.Date{}, false},
+	} {
+		if got := tc.d.Before(tc.e); got != tc.want {
+			t.Errorf("%v.Before(%v) = %v, want %v", tc.d, tc.e, got, tc.want)
+		}
+	}
+}

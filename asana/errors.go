@@ -58,7 +58,9 @@ type Error struct {
 	// Errors holds Asana's error details when the body was Asana JSON.
 	Errors []ErrorDetail
 	// RetryAfter is the server's Retry-After, when it sent one, or the
-	// rest of the pause it started, for a request that met that pause.
+	// rest of the pause it started, for a request that met that pause. A
+	// Retry-After of more than 7 days reads as 7 days and a second, and
+	// the error says "more than 7 days".
 	RetryAfter time.Duration
 	// MaxWait is set, with ErrWaitTooLong, when RetryAfter was longer than
 	// the client waits (WithMaxWait); the request was not retried.
@@ -104,7 +106,7 @@ func (e *Error) Error() string {
 	switch {
 	case e.MaxWait > 0:
 		fmt.Fprintf(&b, " (Asana asked to wait %s, longer than the %s this client waits; try again later)",
-			e.RetryAfter.Round(time.Second), e.MaxWait)
+			describeWait(e.RetryAfter), e.MaxWait)
 	case e.RetryAfter > 0:
 		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
 	}
@@ -206,6 +208,7 @@ func excerpt(body []byte) string {
 }
 
 // parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
+// A wait longer than maxRetryAfter reads as overLongRetryAfter.
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -215,14 +218,36 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		if secs < 0 || secs != secs { // negative or NaN: nonsense
 			return 0, false
 		}
-		return time.Duration(min(secs, maxRetryAfter.Seconds()) * float64(time.Second)), true
+		if secs > maxRetryAfter.Seconds() {
+			return overLongRetryAfter, true
+		}
+		return time.Duration(secs * float64(time.Second)), true
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return min(max(t.Sub(now), 0), maxRetryAfter), true
+		d := max(t.Sub(now), 0)
+		if d > maxRetryAfter {
+			return overLongRetryAfter, true
+		}
+		return d, true
 	}
 	return 0, false
 }
 
-// maxRetryAfter caps a Retry-After so that durations do not overflow; any
-// wait that long is far beyond what a client waits (WithMaxWait).
-const maxRetryAfter = 7 * 24 * time.Hour
+// maxRetryAfter is the longest Retry-After read as it is: any wait that
+// long is far beyond what a client waits (WithMaxWait). A longer one (a
+// date years ahead, 10^12 seconds) reads as overLongRetryAfter, just past
+// it, so that durations do not overflow and an error can still say that
+// Asana asked for more than maxRetryAfter, not maxRetryAfter itself.
+const (
+	maxRetryAfter      = 7 * 24 * time.Hour
+	overLongRetryAfter = maxRetryAfter + time.Second
+)
+
+// describeWait says how long a Retry-After asked to wait: the wait to the
+// second, or "more than 7 days" past maxRetryAfter.
+func describeWait(d time.Duration) string {
+	if d > maxRetryAfter {
+		return "more than 7 days"
+	}
+	return d.Round(time.Second).String()
+}

@@ -56,9 +56,13 @@ type gate struct {
 
 	mu         sync.Mutex
 	pauseUntil time.Time
-	epoch      uint64    // bumped by every pause, to void turns taken before it
-	since      time.Time // first request sent in the current stretch; zero before it
-	answered   int64     // answers (not 429) in that stretch
+	// pauseOverLong says the pause in force was asked for with a
+	// Retry-After past maxRetryAfter: a request that meets it says so,
+	// not the rest of the pause the client's bound gave it.
+	pauseOverLong bool
+	epoch         uint64    // bumped by every pause, to void turns taken before it
+	since         time.Time // first request sent in the current stretch; zero before it
+	answered      int64     // answers (not 429) in that stretch
 	// sends are the send times of the stretch's first maxSendLog requests.
 	sends      []time.Time
 	lastChange time.Time // last change of the limiter's rate
@@ -145,7 +149,7 @@ type waitError struct {
 var errRefused = errors.New("not sent: Asana refused this client's token on an earlier request")
 
 func (e *waitError) Error() string {
-	return fmt.Sprintf("Asana asked to wait %s for its rate limit, longer than the %s this client waits", e.after.Round(time.Second), e.max)
+	return fmt.Sprintf("Asana asked to wait %s for its rate limit, longer than the %s this client waits", describeWait(e.after), e.max)
 }
 
 // enter waits until a request may be sent and returns the function that
@@ -221,12 +225,15 @@ func (g *gate) waitPause(ctx context.Context) (uint64, error) {
 	for {
 		g.mu.Lock()
 		d := time.Until(g.pauseUntil)
-		epoch := g.epoch
+		epoch, overLong := g.epoch, g.pauseOverLong
 		g.mu.Unlock()
 		if d <= 0 {
 			return epoch, nil
 		}
 		if d > g.maxWait {
+			if overLong {
+				d = overLongRetryAfter
+			}
 			return 0, &waitError{after: d, max: g.maxWait}
 		}
 		t := time.NewTimer(d)
@@ -281,6 +288,7 @@ func (g *gate) rateLimited(ctx context.Context, sent time.Time, retryAfter time.
 	if hasRetryAfter && now.Add(retryAfter).After(g.pauseUntil) {
 		g.stats.pauseNanos.Add(int64(now.Add(retryAfter).Sub(later(now, g.pauseUntil))))
 		g.pauseUntil = now.Add(retryAfter)
+		g.pauseOverLong = retryAfter > maxRetryAfter
 		g.epoch++
 	}
 	recurring := false

@@ -476,3 +476,66 @@ func TestA429AboveTheRateLearntGoesBackToIt(t *testing.T) {
 		r.wantRate("after the next quiet period: +10% again", learned*1.1)
 	})
 }
+
+// The rate climbs back only after recoverAfter without a 429: a lone 429
+// (which changes no rate) a few seconds before the climb was due holds it
+// back until recoverAfter has passed since that 429.
+func TestRecentLone429HoldsBackTheClimb(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		a := r.send(0)
+		c := r.send(50 * time.Millisecond)
+		r.limited(100*time.Millisecond, a, time.Second)
+		r.limited(200*time.Millisecond, c, time.Second) // slowed at 0.2 s
+		learned := configured / 2 * estimateMargin
+		r.wantRate("after the slow-down", learned)
+		r.limited(15*time.Second, r.send(15*time.Second), time.Second) // lone: changes no rate
+		r.wantRate("after a lone 429", learned)
+		r.ok(20300*time.Millisecond, r.send(20300*time.Millisecond))
+		r.wantRate("recoverAfter since the slow-down, 5 s since a 429", learned)
+		r.ok(35*time.Second, r.send(35*time.Second))
+		r.wantRate("recoverAfter since the last 429", learned*1.1)
+	})
+}
+
+// Once the rate has climbed back to the configured rate, the rate learnt
+// before no longer holds: a lone 429 at full rate changes nothing, as any
+// lone 429 does, instead of sending the rate back to what was learnt.
+func TestRateLearntIsForgottenBackAtFullRate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		a := r.send(0)
+		c := r.send(50 * time.Millisecond)
+		r.limited(100*time.Millisecond, a, time.Second)
+		r.limited(200*time.Millisecond, c, time.Second)
+		r.wantRate("after the slow-down", configured/2*estimateMargin)
+		// +10%, +20%, +40%, +80% (capped): back at the configured rate.
+		for i := 1; i <= 4; i++ {
+			d := time.Duration(i)*20*time.Second + 200*time.Millisecond
+			r.ok(d, r.send(d))
+		}
+		r.wantRate("after four quiet periods", configured)
+		r.limited(81*time.Second, r.send(81*time.Second), time.Second)
+		r.wantRate("after a lone 429 at full rate", configured)
+	})
+}
+
+// Answers count as let through even when they are more than the requests
+// logged as sent before the refused one: here ten requests sent after it
+// were answered before its 429 came back. 30 answers over the stretch
+// (1.15 s) and the pause (0.85 s) are 15 a second.
+func TestEstimateCountsAnswersBeyondTheRequestsSentBefore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newGateRun(t, 6000)
+		r.served(20) // to 960 ms
+		a := r.send(1000 * time.Millisecond)
+		for i := range 10 { // 1020 to 1128 ms, one a turn of the limiter
+			d := 1020*time.Millisecond + time.Duration(i)*12*time.Millisecond
+			r.ok(d+2*time.Millisecond, r.send(d))
+		}
+		c := r.send(1145 * time.Millisecond)
+		r.limited(1150*time.Millisecond, a, 850*time.Millisecond)
+		r.limited(1200*time.Millisecond, c, 850*time.Millisecond)
+		r.wantRate("after the evidence", 15*estimateMargin)
+	})
+}

@@ -339,15 +339,16 @@ func TestOnPageNotCalledAfterBreak(t *testing.T) {
 // patToken has the shape of a real Personal Access Token.
 const patToken = "2/1205551234567890/1205559876543210:0123456789abcdef0123456789abcdef"
 
-// leaked returns the longest piece of the token (12 characters or more) in
-// s, or in s with its escapes (Go quoting, JSON's \uXXXX and \/, URL
-// %XX) undone, or "". A piece that long is enough to give the token away;
-// the pieces the fixtures use elsewhere are shorter.
+// leaked returns the longest piece of the token's secret (12 characters or
+// more, the secret being what follows the token's last ':') in s, or in s
+// with its escapes (Go quoting, JSON's \uXXXX and \/, URL %XX) undone, or
+// "". The rest of the token, its user and app GIDs, is public.
 func leaked(s, token string) string {
-	if p := leakedAsIs(s, token); p != "" {
+	secret := token[strings.LastIndexByte(token, ':')+1:]
+	if p := leakedAsIs(s, secret); p != "" {
 		return p
 	}
-	return leakedAsIs(unescapeAll(s), token)
+	return leakedAsIs(unescapeAll(s), secret)
 }
 
 func unescapeAll(s string) string {
@@ -446,6 +447,9 @@ Accept: application/json</pre></body></html>`
 		{"404 URL-escaped colon only", text(404, `<p>GET /users/me?t=`+strings.Replace(tok, ":", "%3A", 1)+`</p>`), asana.ErrNotFound},
 		{"404 URL-escaped", text(404, `<p>GET /users/me?access_token=`+strings.NewReplacer("/", "%2F", ":", "%3A").Replace(tok)+`</p>`), asana.ErrNotFound},
 	}
+	// Bodies that end inside the token hold no whole secret to remove.
+	cutShort := map[string]bool{"200 body cut inside the token": true, "500 body cut inside the token": true,
+		"200 body cut inside an escape in the token": true, "200 body cut after an escape in the token": true}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarnessWithToken(t, tok, asana.WithMaxRetries(1))
@@ -482,7 +486,7 @@ Accept: application/json</pre></body></html>`
 					t.Errorf("%s holds %q of the token:\n%s", what, piece, s)
 				}
 			}
-			if !strings.Contains(err.Error(), "[redacted]") {
+			if !cutShort[tc.name] && !strings.Contains(err.Error(), "[redacted]") {
 				t.Errorf("error %q does not show where the token was removed", err)
 			}
 		})

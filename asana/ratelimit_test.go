@@ -509,8 +509,9 @@ func TestTurnsTakenBeforeAPauseAreVoid(t *testing.T) {
 	})
 }
 
-// Retry-After values: huge ones are capped (a week), not overflowed, and
-// still end the request; nonsense is treated as absent (backoff applies).
+// Retry-After values: huge ones are capped (just past a week, which says
+// "more than 7 days"), not overflowed, and still end the request; nonsense
+// is treated as absent (backoff applies).
 func TestRetryAfterValues(t *testing.T) {
 	for _, tc := range []struct {
 		header  string
@@ -518,8 +519,8 @@ func TestRetryAfterValues(t *testing.T) {
 		after   time.Duration
 		absent  bool
 	}{
-		{"1e12", true, 7 * 24 * time.Hour, false},
-		{"99999999999999999999", true, 7 * 24 * time.Hour, false},
+		{"1e12", true, 7*24*time.Hour + time.Second, false},
+		{"99999999999999999999", true, 7*24*time.Hour + time.Second, false},
 		{"0.5", false, 500 * time.Millisecond, false},
 		{"-3", false, 0, true},
 		{"NaN", false, 0, true},

@@ -2,6 +2,7 @@ package asana
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -154,6 +155,10 @@ const (
 	// (items removed while a listing runs); a run of them this long is a
 	// server going round in circles.
 	MaxEmptyPages = 20
+	// MaxOffsetBytes is the longest next_page offset a listing follows.
+	// Asana's offsets are a few hundred bytes at most; a longer one is a
+	// broken or hostile server, and would go into every request's query.
+	MaxOffsetBytes = 4096
 )
 
 // list walks every page of a paginated GET, yielding items as each page
@@ -197,7 +202,9 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 			}
 			return ch
 		}
-		seen := make(map[string]struct{})
+		// The offsets seen, by their hash: a listing of MaxPages pages
+		// would otherwise keep every offset it followed.
+		seen := make(map[[sha256.Size]byte]struct{})
 		empty, items := 0, 0
 		next := fetch(cloneValues(q))
 		for pages := 1; ; pages++ {
@@ -219,12 +226,15 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 					stop = fmt.Sprintf("still more pages after %d (%d items); no real listing is that long, stopping", pages, items)
 				case empty >= MaxEmptyPages:
 					stop = fmt.Sprintf("%d empty pages in a row, each with another next_page; stopping instead of following the server round in circles", empty)
+				case len(off) > MaxOffsetBytes:
+					stop = fmt.Sprintf("next_page.offset of %d bytes, longer than the %d an offset may be; stopping", len(off), MaxOffsetBytes)
 				default:
-					if _, dup := seen[off]; dup {
+					sum := sha256.Sum256([]byte(off))
+					if _, dup := seen[sum]; dup {
 						stop = "offset token returned twice; stopping instead of looping forever"
 						break
 					}
-					seen[off] = struct{}{}
+					seen[sum] = struct{}{}
 					q.Set("offset", off)
 					if urgent {
 						next = fetch(cloneValues(q))

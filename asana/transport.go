@@ -67,6 +67,11 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	defer release()
 	t.stats.requests.Add(1)
+	if requestOf(req.Context()).attempts > 1 {
+		// Counted here, once sent: a retry whose context ends while it
+		// waits at the gate (a Retry-After pause) is no request.
+		t.stats.retries.Add(1)
+	}
 	if t.timeout > 0 {
 		ctx, cancel := context.WithTimeoutCause(req.Context(), t.timeout, errRequestTimeout)
 		defer cancel()

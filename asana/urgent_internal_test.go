@@ -4,11 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/jarcoal/httpmock"
 )
 
 // An urgent request (a page of the workspace scan) is let through ahead of
@@ -55,39 +56,47 @@ func TestUrgentRequestGoesAheadOfTheQueue(t *testing.T) {
 }
 
 // The workspace scan asks for its next page while the caller still reads
-// the current one: the caller, holding the first goal, sees page 2 asked for.
+// the current one: the caller gets page 1's goal while the answer to page
+// 2 is held back until it has it. A scan that fetched page 2 before
+// handing over page 1's goals would wait for that answer first.
 func TestScanAsksForTheNextPageWhileThePageIsRead(t *testing.T) {
-	asked := make(chan struct{})
-	var once sync.Once
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if r.URL.Query().Get("offset") == "" {
-			w.Write([]byte(`{"data":[{"gid":"1","name":"A"}],"next_page":{"offset":"p2"}}`))
-			return
-		}
-		once.Do(func() { close(asked) })
-		w.Write([]byte(`{"data":[{"gid":"2","name":"B"}],"next_page":null}`))
-	}))
-	defer srv.Close()
-	c, err := NewClient("0/prefetchtesttoken", WithBaseURL(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for g, err := range c.Goals(context.Background(), ListGoalsOptions{Workspace: "1"}) {
+	synctest.Test(t, func(t *testing.T) {
+		holding := make(chan struct{}) // closed when the caller holds goal 1
+		asked := make(chan struct{})   // closed when page 2 is asked for
+		early := false                 // page 2 answered before the caller held goal 1
+		mock := httpmock.NewMockTransport()
+		mock.RegisterResponder("GET", DefaultBaseURL+"/goals", func(req *http.Request) (*http.Response, error) {
+			if req.URL.Query().Get("offset") == "" {
+				return httpmock.NewStringResponse(200, `{"data":[{"gid":"1","name":"A"}],"next_page":{"offset":"p2"}}`), nil
+			}
+			close(asked)
+			select {
+			case <-holding:
+			case <-time.After(time.Minute):
+				early = true
+			}
+			return httpmock.NewStringResponse(200, `{"data":[{"gid":"2","name":"B"}],"next_page":null}`), nil
+		})
+		c, err := NewClient("0/prefetchtesttoken", WithHTTPClient(&http.Client{Transport: mock}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		n++
-		if g.GID == "1" {
-			select {
-			case <-asked:
-			case <-time.After(10 * time.Second):
-				t.Fatal("page 2 was not asked for while page 1 was read")
+		n := 0
+		for g, err := range c.Goals(context.Background(), ListGoalsOptions{Workspace: "1"}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+			if g.GID == "1" {
+				close(holding)
+				<-asked
 			}
 		}
-	}
-	if n != 2 {
-		t.Errorf("%d goals, want 2", n)
-	}
+		if early {
+			t.Error("page 2 was answered before the caller had page 1's goal: it was not asked for while page 1 was read")
+		}
+		if n != 2 {
+			t.Errorf("%d goals, want 2", n)
+		}
+	})
 }
