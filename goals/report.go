@@ -83,6 +83,13 @@ type Report struct {
 	// ran). Such a goal is stored under neither employee by this sync, and
 	// both are written partial, so it is never stored under both.
 	OwnerChanges int `json:"owner_changes"`
+	// SelfSubgoals counts the sub-goal links Asana returned from a kept
+	// goal to the goal itself: a goal relationship whose supporting goal is
+	// the goal it supports, or the goal in its own list of sub-goals. A goal
+	// is never its own Key Result, so each such link is skipped; the goal is
+	// written with its other Key Results, and the link alone makes no write
+	// partial (it hides no goal).
+	SelfSubgoals int `json:"self_subgoals"`
 	// MalformedRecordGIDs quotes up to ten of those records' GIDs (those
 	// that had one), to look them up in Asana.
 	MalformedRecordGIDs []string `json:"malformed_record_gids,omitempty"`

@@ -59,6 +59,10 @@ type subgoalWalk struct {
 	parkMu   sync.Mutex
 	scanDone bool
 	parked   []*keptGoal
+
+	// selfLinks counts the sub-goal links from a goal to itself that
+	// listings returned and the walk skipped (Report.SelfSubgoals).
+	selfLinks atomic.Int64
 }
 
 func newSubgoalWalk(src *asana.Client, cfg Config) *subgoalWalk {
@@ -172,7 +176,7 @@ func (w *subgoalWalk) list(ctx context.Context, gid string) ([]asana.Goal, []str
 		if err != nil {
 			return nil, nil, fmt.Errorf("sub-goals of goal %s: %w", gid, err)
 		}
-		return subs, nil, nil
+		return w.withoutSelf(gid, subs), nil, nil
 	case pathRelationships:
 		subGIDs, err := w.relationships(ctx, gid)
 		return nil, subGIDs, err
@@ -227,7 +231,7 @@ func (w *subgoalWalk) probe(ctx context.Context, gid string) ([]asana.Goal, []st
 	subs, err := w.src.Subgoals(ctx, gid)
 	if err == nil {
 		w.decide(pathSpec)
-		return subs, nil, nil
+		return w.withoutSelf(gid, subs), nil, nil
 	}
 	if !errors.Is(err, asana.ErrNotFound) {
 		w.decide(pathUnknown)
@@ -260,6 +264,7 @@ func (w *subgoalWalk) relationships(ctx context.Context, gid string) ([]string, 
 		return nil, fmt.Errorf("goal relationships of goal %s: %w", gid, err)
 	}
 	gids := make([]string, 0, len(rels))
+	self := int64(0)
 	for _, rel := range rels {
 		res := rel.SupportingResource
 		if rel.ResourceSubtype != asana.SubtypeSubgoal {
@@ -271,9 +276,28 @@ func (w *subgoalWalk) relationships(ctx context.Context, gid string) ([]string, 
 		if res.ResourceType != "" && res.ResourceType != "goal" {
 			continue
 		}
+		if res.GID == gid {
+			self++ // a goal is never its own Key Result
+			continue
+		}
 		gids = append(gids, res.GID)
 	}
+	w.selfLinks.Add(self)
 	return gids, nil
+}
+
+// withoutSelf drops gid from its own sub-goals, as the spec's path lists
+// them, and counts each time it did: a goal is never its own Key Result.
+func (w *subgoalWalk) withoutSelf(gid string, subs []asana.Goal) []asana.Goal {
+	out := subs[:0]
+	for _, s := range subs {
+		if s.GID == gid {
+			w.selfLinks.Add(1)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 func goneError(gid string, err error) error {

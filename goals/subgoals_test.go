@@ -76,3 +76,45 @@ func TestFailedProbeDecidesNothing(t *testing.T) {
 		t.Errorf("%d requests to the spec's path, want 3 (goal 1 tried twice, then goal 2's probe)", n)
 	}
 }
+
+// A goal is never its own Key Result. Asana can return a sub-goal link
+// from a goal to itself (a goal relationship whose supporting goal is the
+// goal it supports, or the goal in its own sub-goal list): the link is
+// skipped and counted in Report.SelfSubgoals, and the goal is written,
+// complete, with its other Key Results.
+func TestSelfSubgoalIsSkippedAndCounted(t *testing.T) {
+	for _, spec := range []bool{true, false} {
+		t.Run(map[bool]string{true: "spec's path", false: "goal relationships"}[spec], func(t *testing.T) {
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"},
+				asanafake.Goal{GID: "9", Name: "Nine"})
+			m.specPath = spec
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				switch {
+				case gid != "1":
+				case kind == "subgoals" && spec:
+					return rawResp(200, `{"data":[{"gid":"1","name":"A"},{"gid":"9","name":"Nine"}],"next_page":null}`), nil
+				case kind == "relationships":
+					return rawResp(200, `{"data":[`+
+						`{"gid":"r1","resource_subtype":"subgoal","supporting_resource":{"gid":"1","resource_type":"goal"}},`+
+						`{"gid":"r2","resource_subtype":"subgoal","supporting_resource":{"gid":"9","resource_type":"goal"}}],"next_page":null}`), nil
+				}
+				return nil, nil
+			}
+			store := goals.NewMemoryStore()
+			rep, err := runSync(t, m, store, testConfig(), ada)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete || e.KeyResults != 1 || e.Error != "" {
+				t.Errorf("ada = %+v, want complete with one Key Result", e)
+			}
+			if rep.SelfSubgoals != 1 {
+				t.Errorf("self_subgoals = %d, want 1", rep.SelfSubgoals)
+			}
+			gs := stored(t, store, "emp-ada")
+			if gidsOf(gs) != "1,2" || krGIDs(gs[0]) != "9" || krGIDs(gs[1]) != "" {
+				t.Errorf("stored = %s, Key Results of 1: %q; want goal 1 with Key Result 9 only", gidsOf(gs), krGIDs(gs[0]))
+			}
+		})
+	}
+}

@@ -232,6 +232,7 @@ func (r *run) sync(ctx context.Context, store Store) error {
 	r.walk.dropIndex() // every sub-goal is resolved: free it before the writes
 
 	r.report.SubgoalPath = r.walk.source(r.kept.Load() > 0)
+	r.report.SelfSubgoals = int(r.walk.selfLinks.Load())
 	if err := r.refused(); err != nil {
 		return fmt.Errorf("goals: sync stopped: Asana refused a request or asked for too long a wait, so no further one was sent and nothing was written: %w", err)
 	}
