@@ -118,3 +118,55 @@ func TestSelfSubgoalIsSkippedAndCounted(t *testing.T) {
 		})
 	}
 }
+
+// A sub-goal the scan never returns is fetched once per sync, however many
+// kept goals it supports, and even when their walkers need it at the same
+// moment: they share the one answer (a deleted sub-goal's 404 too). The
+// fetch is held for a (virtual) second, long enough for every walker to
+// ask for it.
+func TestUnscannedSubgoalIsFetchedOncePerSync(t *testing.T) {
+	for _, deleted := range []bool{false, true} {
+		t.Run(map[bool]string{false: "found", true: "deleted"}[deleted], func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ws := []asanafake.Goal{{GID: "99", Name: "Shared", StatusType: "achieved", Unlisted: true}}
+				for i := 1; i <= 6; i++ {
+					ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: "501", SubgoalGIDs: []string{"99"}})
+				}
+				m := newMock(t, ws...)
+				m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+					if kind == "goal" {
+						time.Sleep(time.Second)
+						if deleted {
+							return asanaError(404, "goal: Unknown object: "+gid), nil
+						}
+					}
+					return nil, nil
+				}
+				store := goals.NewMemoryStore()
+				rep, err := runSync(t, m, store, testConfig(), ada)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n := m.count("goal"); n != 1 {
+					t.Errorf("GET /goals/{gid} made %d times for one unscanned sub-goal of 6 goals, want 1", n)
+				}
+				want, krs := "99", 6
+				if deleted {
+					want, krs = "", 0
+				}
+				if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete || e.KeyResults != krs {
+					t.Errorf("ada = %+v, want complete with %d Key Results", e, krs)
+				}
+				gs := stored(t, store, "emp-ada")
+				if len(gs) != 6 {
+					t.Fatalf("stored = %s, want 6 goals", gidsOf(gs))
+				}
+				for _, g := range gs {
+					if krGIDs(g) != want {
+						t.Errorf("goal %s: Key Results %q, want %q", g.GID, krGIDs(g), want)
+					}
+				}
+			})
+		})
+	}
+}
