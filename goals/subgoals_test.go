@@ -170,3 +170,26 @@ func TestUnscannedSubgoalIsFetchedOncePerSync(t *testing.T) {
 		})
 	}
 }
+
+// A sync that kept goals but whose probe of the spec's path never got an
+// answer (every try failed) tried the spec's path: its report says
+// subgoal_source "subgoals", never "none", which means no goal was kept.
+func TestUnansweredProbeReportsTheSpecPath(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"})
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "subgoals" {
+			return asanaError(500, "Server Error"), nil
+		}
+		return nil, nil
+	}
+	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Error == "" {
+		t.Errorf("ada = %+v, want the failed probe in Error", e)
+	}
+	if rep.SubgoalPath != "subgoals" {
+		t.Errorf("subgoal_source = %q, want \"subgoals\": a goal was kept and its sub-goals asked for", rep.SubgoalPath)
+	}
+}
