@@ -29,8 +29,8 @@ type WriteKind string
 const (
 	// WrittenComplete: the store now equals Asana for this employee.
 	WrittenComplete WriteKind = "complete"
-	// WrittenPartial: goals fetched whole were upserted; nothing was
-	// removed.
+	// WrittenPartial: goals fetched whole were upserted, and stored goals
+	// outside the review window refreshed; nothing was removed.
 	WrittenPartial WriteKind = "partial"
 	// WrittenNone: nothing was written; stored goals are as they were.
 	WrittenNone WriteKind = "none"
@@ -97,7 +97,8 @@ type Report struct {
 	// written FROM..TO; "" for an unscoped sync.
 	Period string `json:"period,omitempty"`
 	// GoalsOutsidePeriod counts the mapped employees' goals the scan
-	// returned outside Period: not walked, and left as stored.
+	// returned outside Period: not walked; those stored take their own
+	// fields from the scan and keep their Key Results (see Config.Period).
 	GoalsOutsidePeriod int `json:"goals_outside_period"`
 	// RequestsSaved estimates the sub-goal requests the window saved
 	// against an unscoped sync: one listing for each goal an unscoped sync
@@ -160,7 +161,8 @@ type EmployeeReport struct {
 	// them, without one) exceeded the cap.
 	Truncated bool `json:"truncated"`
 	// GoalsOutsidePeriod counts the goals owned outside the review window
-	// (Config.Period): not pulled, left as stored.
+	// (Config.Period): not walked; those stored take their own fields from
+	// the scan and keep their Key Results.
 	GoalsOutsidePeriod int `json:"goals_outside_period"`
 	// Written is WrittenComplete, WrittenPartial or WrittenNone.
 	Written WriteKind `json:"written"`
