@@ -22,7 +22,7 @@ import (
 //     the goal's own fields given (see Goal.Refreshed) and keeps its stored
 //     Key Results; when none of those fields changed, its row stays as it
 //     was, SyncedAt included. A goal in Refresh the store does not hold is
-//     not added.
+//     not added. A goal in both Refresh and Retain is refreshed.
 //   - Only when Write.Complete is true may the store remove this employee's
 //     goals (with their Key Results): those whose GID is in none of
 //     Write.Goals, Write.Refresh and Write.Retain. When Complete is false
@@ -62,12 +62,14 @@ type Write struct {
 	// their own fields come from the workspace scan, their Key Results
 	// were not fetched, so they have none here. A stored goal among them
 	// takes these fields and keeps its Key Results; one not stored is not
-	// added (see Goal.Refreshed). A complete write keeps them.
+	// added (see Goal.Refreshed). A complete write keeps them. A sync lists
+	// them in Retain too, so that a store written before Refresh existed
+	// keeps them as stored instead of removing them.
 	Refresh []Goal
 	// Retain lists GIDs of goals Asana still has for this employee but that
-	// were not fetched (past the per-employee cap, or read unusable). A
-	// complete write must keep them, exactly as stored: they were seen,
-	// only not pulled.
+	// were not fetched (past the per-employee cap, outside the review
+	// window). A complete write must keep them exactly as stored, unless
+	// Refresh has them too: they were seen, only not pulled.
 	Retain []string
 	// AsanaOrder, when set, lists the GIDs of Goals, Refresh and Retain in
 	// Asana's order (it may list others, which are ignored): a complete

@@ -205,9 +205,13 @@ func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 		// Complete for the window and the cap: what the scan returned
 		// past the cap stays as stored, and so does a goal outside the
 		// window it could not read whole; the others outside the window
-		// are refreshed.
+		// are refreshed, and retained too, for a store that does not
+		// know Write.Refresh.
 		w.Complete = true
 		w.Retain = append(slices.Clip(st.beyond), st.unread...)
+		for _, g := range w.Refresh {
+			w.Retain = append(w.Retain, g.GID)
+		}
 	}
 	er.Written = writtenFor(w)
 	return er, w

@@ -1,6 +1,7 @@
 package goals_test
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
@@ -202,5 +203,36 @@ func TestOutsideGoalWithoutANameStaysAsStored(t *testing.T) {
 	}
 	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete {
 		t.Errorf("ada = %+v, want complete", e)
+	}
+}
+
+// refreshBlindStore is a host's store written before Write.Refresh
+// existed: it applies Goals, Complete and Retain and ignores the rest.
+type refreshBlindStore struct{ *goals.MemoryStore }
+
+func (s refreshBlindStore) WriteGoals(ctx context.Context, w goals.Write) error {
+	w.Refresh, w.AsanaOrder = nil, nil
+	return s.MemoryStore.WriteGoals(ctx, w)
+}
+
+// A scoped write also lists the goals it refreshes in Retain, so that a
+// store that does not know Write.Refresh keeps them as stored, as before,
+// instead of removing every goal outside the window.
+func TestStoreUnawareOfRefreshKeepsGoalsOutsideTheWindow(t *testing.T) {
+	m := newMock(t,
+		asanafake.Goal{GID: "1", Name: "Now", OwnerGID: "501", DueOn: "2026-03-31"},
+		asanafake.Goal{GID: "2", Name: "Last year, renamed", OwnerGID: "501", DueOn: "2025-03-31"},
+	)
+	store := refreshBlindStore{goals.NewMemoryStore()}
+	seed(t, store.MemoryStore, "emp-ada", goals.Goal{GID: "2", Name: "Last year", DueOn: asana.Date{Year: 2025, Month: 3, Day: 31}})
+	before := stored(t, store, "emp-ada")
+	cfg := testConfig()
+	cfg.Period = h1FY26
+	if _, err := runSync(t, m, store, cfg, ada); err != nil {
+		t.Fatal(err)
+	}
+	gs := stored(t, store, "emp-ada")
+	if gidsOf(gs) != "1,2" || !jsonEqual(t, gs[1], before[0]) {
+		t.Errorf("stored = %s, want 1 written and 2 kept as stored", gidsOf(gs))
 	}
 }

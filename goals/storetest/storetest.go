@@ -44,8 +44,9 @@ type Store interface {
 //   - a refreshed goal (Write.Refresh) that is stored takes the write's
 //     own fields and SyncedAt and keeps its Key Results; one whose fields
 //     did not change reads back exactly as before, SyncedAt included; one
-//     not stored is not added; a complete write keeps refreshed goals, a
-//     partial one refreshes them too;
+//     not stored is not added; a goal both refreshed and retained is
+//     refreshed; a complete write keeps refreshed goals, a partial one
+//     refreshes them too;
 //   - stored order is goals.Write.Order's: after a complete write with
 //     AsanaOrder, the written and kept goals in that order; without it,
 //     the written goals in order, then the kept ones (refreshed or
@@ -263,8 +264,9 @@ func renamed(emp, gid string) goals.Goal {
 // it again (Write.Refresh): a stored one whose own fields changed takes
 // them, with the later SyncedAt, and keeps its Key Results; one that did
 // not change stays exactly as stored, SyncedAt included; one not stored is
-// not added; a retained one stays as stored; a stored goal in none of the
-// lists is removed; and the goals are in AsanaOrder.
+// not added; a retained one stays as stored, unless it is refreshed too; a
+// stored goal in none of the lists is removed; and the goals are in
+// AsanaOrder.
 func testRefresh(t *testing.T, s Store) {
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 2), Goal("e1", "2", 1), Goal("e1", "3", 0), bare("e1", "5")}, Complete: true})
 	changed := renamed("e1", "1")
@@ -275,7 +277,7 @@ func testRefresh(t *testing.T, s Store) {
 	same2 := Goal("e1", "2", 0)
 	same2.KeyResults, same2.SyncedAt = nil, syncedAt.Add(24*time.Hour)
 	write(t, s, goals.Write{EmployeeID: "e1", Complete: true, Goals: []goals.Goal{bare("e1", "4")},
-		Refresh: []goals.Goal{changed, same2, renamed("e1", "99")}, Retain: []string{"3"},
+		Refresh: []goals.Goal{changed, same2, renamed("e1", "99")}, Retain: []string{"3", "1"},
 		AsanaOrder: []string{"2", "99", "4", "1", "3"}})
 	gs := expectGIDs(t, s, "e1", "2,4,1,3")
 	same(t, gs[0], Goal("e1", "2", 1))
