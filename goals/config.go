@@ -89,10 +89,15 @@ type Config struct {
 	// start_on..due_on, overlaps it; a goal with no dates at all is in)
 	// are kept, walked and written, and MaxGoalsPerEmployee counts only
 	// those, in Asana's order. Goals outside it cost no sub-goal request.
-	// A scoped write is complete for the window only: stored goals that
-	// the scan returned outside it are left exactly as stored
-	// (Write.Retain), while a stored goal the scan did not return at all
-	// is removed, as in any complete sync (it left Asana, whatever its
+	// A scoped sync refreshes what it read: the scan reads every goal's
+	// own fields (name, description, dates, status, time period, metric)
+	// at no extra request, so a stored goal the scan returned outside the
+	// window takes them from this scan, while its Key Results stay as
+	// stored, since it is not walked (Write.Refresh). A stored row whose
+	// fields did not change stays byte for byte, SyncedAt included; a goal
+	// outside the window that is not stored is not added; every stored
+	// goal is in Asana's order; a stored goal the scan did not return at
+	// all is removed, as in any complete sync (it left Asana, whatever its
 	// period). The zero Period syncs every goal.
 	//
 	// The workspace scan itself stays whole: Asana's time_periods filter

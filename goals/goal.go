@@ -46,6 +46,40 @@ type Goal struct {
 	SyncedAt   time.Time   `json:"synced_at"`
 }
 
+// Refreshed returns g, a stored goal, with the goal's own fields as fresh
+// has them (fresh is the same goal read again, without its Key Results:
+// see Write.Refresh): name, description, start and due dates, status, raw
+// status, status source, time period and metric, and fresh's SyncedAt. g's
+// employee, GID and Key Results stay. It reports whether any of those
+// fields differed; when none did, it returns g as it is, SyncedAt
+// included, so that a row a sync only confirmed stays byte for byte.
+// Metric values compare as numbers (-0 equals 0).
+func (g Goal) Refreshed(fresh Goal) (Goal, bool) {
+	if g.Name == fresh.Name && g.Description == fresh.Description && g.StartOn == fresh.StartOn && g.DueOn == fresh.DueOn &&
+		g.Status == fresh.Status && g.RawStatus == fresh.RawStatus && g.StatusSource == fresh.StatusSource &&
+		sameTimePeriod(g.TimePeriod, fresh.TimePeriod) && sameMetric(g.Metric, fresh.Metric) {
+		return g, false
+	}
+	g.Name, g.Description, g.StartOn, g.DueOn = fresh.Name, fresh.Description, fresh.StartOn, fresh.DueOn
+	g.Status, g.RawStatus, g.StatusSource = fresh.Status, fresh.RawStatus, fresh.StatusSource
+	g.TimePeriod, g.Metric, g.SyncedAt = fresh.TimePeriod, fresh.Metric, fresh.SyncedAt
+	return g, true
+}
+
+func sameTimePeriod(a, b *TimePeriod) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func sameMetric(a, b *Metric) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
 // TimePeriod is the period an Asana goal belongs to (a fiscal year, half or
 // quarter), as Asana names and dates it.
 type TimePeriod struct {

@@ -113,3 +113,32 @@ func TestNumericGID(t *testing.T) {
 		}
 	}
 }
+
+// A Key Result read back from the scan has the metric Asana sent, number
+// for number: one fractional value (a target of 2.5) among whole ones is
+// not cut to an integer, a -0 among whole values stays -0, and a whole
+// value past int64 (1e19) is not wrapped, in any of the three places.
+func TestSubgoalIndexKeepsEachMetricValue(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	for _, special := range []float64{2.5, -0.25, negZero, 1 << 53, -(1 << 60), 1e19, -1e300} {
+		for place := range 3 {
+			vals := [3]float64{10, 20, 30}
+			vals[place] = special
+			g := asana.Goal{GID: "1301", Name: "KR", Metric: &asana.Metric{Unit: "number",
+				InitialNumberValue: vals[0], CurrentNumberValue: vals[1], TargetNumberValue: vals[2]}}
+			x := newSubgoalIndex()
+			x.put(g)
+			got, ok := x.get(g.GID)
+			if !ok || got.Metric == nil {
+				t.Fatalf("%v in place %d: not read back (%+v)", special, place, got)
+			}
+			back := [3]float64{got.Metric.InitialNumberValue, got.Metric.CurrentNumberValue, got.Metric.TargetNumberValue}
+			for i := range back {
+				if back[i] != vals[i] || math.Signbit(back[i]) != math.Signbit(vals[i]) {
+					t.Errorf("%v in place %d: read back %v, want %v", special, place, back, vals)
+					break
+				}
+			}
+		}
+	}
+}

@@ -29,8 +29,8 @@ type WriteKind string
 const (
 	// WrittenComplete: the store now equals Asana for this employee.
 	WrittenComplete WriteKind = "complete"
-	// WrittenPartial: goals fetched whole were upserted; nothing was
-	// removed.
+	// WrittenPartial: goals fetched whole were upserted, and stored goals
+	// outside the review window refreshed; nothing was removed.
 	WrittenPartial WriteKind = "partial"
 	// WrittenNone: nothing was written; stored goals are as they were.
 	WrittenNone WriteKind = "none"
@@ -83,6 +83,13 @@ type Report struct {
 	// ran). Such a goal is stored under neither employee by this sync, and
 	// both are written partial, so it is never stored under both.
 	OwnerChanges int `json:"owner_changes"`
+	// SelfSubgoals counts the sub-goal links Asana returned from a kept
+	// goal to the goal itself: a goal relationship whose supporting goal is
+	// the goal it supports, or the goal in its own list of sub-goals. A goal
+	// is never its own Key Result, so each such link is skipped; the goal is
+	// written with its other Key Results, and the link alone makes no write
+	// partial (it hides no goal).
+	SelfSubgoals int `json:"self_subgoals"`
 	// MalformedRecordGIDs quotes up to ten of those records' GIDs (those
 	// that had one), to look them up in Asana.
 	MalformedRecordGIDs []string `json:"malformed_record_gids,omitempty"`
@@ -90,7 +97,8 @@ type Report struct {
 	// written FROM..TO; "" for an unscoped sync.
 	Period string `json:"period,omitempty"`
 	// GoalsOutsidePeriod counts the mapped employees' goals the scan
-	// returned outside Period: not walked, and left as stored.
+	// returned outside Period: not walked; those stored take their own
+	// fields from the scan and keep their Key Results (see Config.Period).
 	GoalsOutsidePeriod int `json:"goals_outside_period"`
 	// RequestsSaved estimates the sub-goal requests the window saved
 	// against an unscoped sync: one listing for each goal an unscoped sync
@@ -153,7 +161,8 @@ type EmployeeReport struct {
 	// them, without one) exceeded the cap.
 	Truncated bool `json:"truncated"`
 	// GoalsOutsidePeriod counts the goals owned outside the review window
-	// (Config.Period): not pulled, left as stored.
+	// (Config.Period): not walked; those stored take their own fields from
+	// the scan and keep their Key Results.
 	GoalsOutsidePeriod int `json:"goals_outside_period"`
 	// Written is WrittenComplete, WrittenPartial or WrittenNone.
 	Written WriteKind `json:"written"`

@@ -18,10 +18,17 @@ import (
 //   - Each goal in Write.Goals is upserted by (employee ID, goal GID), and
 //     that goal's Key Results are replaced by the ones given (they were all
 //     fetched).
+//   - Each goal in Write.Refresh that the store holds for the employee takes
+//     the goal's own fields given (see Goal.Refreshed) and keeps its stored
+//     Key Results; when none of those fields changed, its row stays as it
+//     was, SyncedAt included. A goal in Refresh the store does not hold is
+//     not added. A goal in both Refresh and Retain is refreshed.
 //   - Only when Write.Complete is true may the store remove this employee's
-//     goals (with their Key Results): those whose GID is neither in
-//     Write.Goals nor in Write.Retain. When Complete is false the store must
-//     not remove or alter anything beyond the upserts.
+//     goals (with their Key Results): those whose GID is in none of
+//     Write.Goals, Write.Refresh and Write.Retain. When Complete is false
+//     the store must not remove or alter anything beyond the upserts and
+//     the refreshes.
+//   - The employee's goals are stored in the order Write.Order gives.
 //   - Nothing of other employees is touched.
 //   - Writes may come at once, for the same employee too (two syncs of one
 //     workspace overlapping): each must apply whole, as if they ran one
@@ -50,23 +57,54 @@ type Write struct {
 	// current set in Asana, so stored goals outside it may be removed. It is
 	// false when any part of the employee's fetch failed.
 	Complete bool
+	// Refresh are goals Asana still has for this employee that the sync
+	// read but did not walk (outside its review window, Config.Period):
+	// their own fields come from the workspace scan, their Key Results
+	// were not fetched, so they have none here. A stored goal among them
+	// takes these fields and keeps its Key Results; one not stored is not
+	// added (see Goal.Refreshed). A complete write keeps them. A sync lists
+	// them in Retain too, so that a store written before Refresh existed
+	// keeps them as stored instead of removing them.
+	Refresh []Goal
 	// Retain lists GIDs of goals Asana still has for this employee but that
-	// were not fetched (past the per-employee cap). A complete write must
-	// keep them: they were seen, only not pulled.
+	// were not fetched (past the per-employee cap, outside the review
+	// window). A complete write must keep them exactly as stored, unless
+	// Refresh has them too: they were seen, only not pulled.
 	Retain []string
+	// AsanaOrder, when set, lists the GIDs of Goals, Refresh and Retain in
+	// Asana's order (it may list others, which are ignored): a complete
+	// write stores the employee's goals in that order (see Order).
+	AsanaOrder []string
 }
 
 // Validate checks that w is consistent: an employee ID, and goals that all
 // belong to that employee, each with a GID and one of the four statuses,
-// none twice, and Key Results that belong to their goal, each with a GID
-// and one of the four statuses, none twice in a goal. Stores call it before
-// applying anything, so a bad write changes nothing, and what a store holds
-// can be rendered without mapping anything again.
+// none twice (in Goals and Refresh together), and Key Results that belong
+// to their goal, each with a GID and one of the four statuses, none twice
+// in a goal; goals in Refresh have no Key Results; AsanaOrder, when set,
+// lists every GID of Goals, Refresh and Retain, and none twice. Stores call
+// it before applying anything, so a bad write changes nothing, and what a
+// store holds can be rendered without mapping anything again.
 func (w Write) Validate() error {
 	if w.EmployeeID == "" {
 		return errors.New("goals: write has no employee ID")
 	}
-	seen := make(map[string]bool, len(w.Goals))
+	seen := make(map[string]bool, len(w.Goals)+len(w.Refresh))
+	for i, g := range w.Refresh {
+		switch {
+		case g.GID == "":
+			return fmt.Errorf("goals: write for %q: refreshed goal %d has no GID", w.EmployeeID, i)
+		case g.EmployeeID != w.EmployeeID:
+			return fmt.Errorf("goals: write for %q: refreshed goal %s belongs to employee %q", w.EmployeeID, g.GID, g.EmployeeID)
+		case seen[g.GID]:
+			return fmt.Errorf("goals: write for %q: refreshed goal %s appears twice", w.EmployeeID, g.GID)
+		case !g.Status.Valid():
+			return fmt.Errorf("goals: write for %q: refreshed goal %s: status %q is not one of the four (completed, at_risk, off_track, on_track)", w.EmployeeID, g.GID, g.Status)
+		case len(g.KeyResults) > 0:
+			return fmt.Errorf("goals: write for %q: refreshed goal %s has Key Results; a refresh keeps the stored ones", w.EmployeeID, g.GID)
+		}
+		seen[g.GID] = true
+	}
 	for i, g := range w.Goals {
 		switch {
 		case g.GID == "":
@@ -81,6 +119,25 @@ func (w Write) Validate() error {
 		seen[g.GID] = true
 		if err := validateKeyResults(g); err != nil {
 			return fmt.Errorf("goals: write for %q: %w", w.EmployeeID, err)
+		}
+	}
+	if w.AsanaOrder != nil {
+		listed := make(map[string]bool, len(w.AsanaOrder))
+		for _, gid := range w.AsanaOrder {
+			if listed[gid] {
+				return fmt.Errorf("goals: write for %q: AsanaOrder lists goal %s twice", w.EmployeeID, gid)
+			}
+			listed[gid] = true
+		}
+		for gid := range seen {
+			if !listed[gid] {
+				return fmt.Errorf("goals: write for %q: AsanaOrder does not list goal %s", w.EmployeeID, gid)
+			}
+		}
+		for _, gid := range w.Retain {
+			if !listed[gid] {
+				return fmt.Errorf("goals: write for %q: AsanaOrder does not list retained goal %s", w.EmployeeID, gid)
+			}
 		}
 	}
 	return nil
@@ -106,31 +163,48 @@ func validateKeyResults(g Goal) error {
 
 // Order applies w to an employee's stored goal GIDs (in stored order) and
 // returns the GIDs stored after it, in stored order, and the stored GIDs it
-// removes. It defines the order every store keeps: after a complete write,
-// the written goals in w's order, then the retained ones in their previous
+// removes. It defines the order every store keeps: after a complete write
+// with AsanaOrder, the written goals and the stored goals it keeps
+// (refreshed or retained) in Asana's order; after a complete write without
+// it, the written goals in w's order, then the kept ones in their previous
 // order; after a partial write, stored goals keep their places and new ones
-// follow in w's order. w must be valid (see Validate).
+// follow in w's order (a refreshed goal not stored is never new). w must be
+// valid (see Validate).
 func (w Write) Order(stored []string) (after, removed []string) {
 	written := make(map[string]bool, len(w.Goals))
 	for _, g := range w.Goals {
 		written[g.GID] = true
 	}
 	if w.Complete {
-		retain := make(map[string]bool, len(w.Retain))
-		for _, gid := range w.Retain {
-			retain[gid] = true
+		keep := make(map[string]bool, len(w.Refresh)+len(w.Retain))
+		for _, g := range w.Refresh {
+			keep[g.GID] = true
 		}
-		after = make([]string, 0, len(w.Goals)+len(w.Retain))
+		for _, gid := range w.Retain {
+			keep[gid] = true
+		}
+		isStored := make(map[string]bool, len(stored))
+		for _, gid := range stored {
+			isStored[gid] = true
+			if !written[gid] && !keep[gid] {
+				removed = append(removed, gid)
+			}
+		}
+		after = make([]string, 0, len(w.Goals)+len(stored))
+		if w.AsanaOrder != nil {
+			for _, gid := range w.AsanaOrder {
+				if written[gid] || keep[gid] && isStored[gid] {
+					after = append(after, gid)
+				}
+			}
+			return after, removed
+		}
 		for _, g := range w.Goals {
 			after = append(after, g.GID)
 		}
 		for _, gid := range stored {
-			switch {
-			case written[gid]:
-			case retain[gid]:
+			if !written[gid] && keep[gid] {
 				after = append(after, gid)
-			default:
-				removed = append(removed, gid)
 			}
 		}
 		return after, removed
@@ -185,6 +259,13 @@ func merge(old []Goal, w Write) []Goal {
 	for i, g := range old {
 		byGID[g.GID] = g
 		stored[i] = g.GID
+	}
+	for _, fresh := range w.Refresh {
+		if g, ok := byGID[fresh.GID]; ok {
+			if refreshed, changed := g.Refreshed(fresh); changed {
+				byGID[fresh.GID] = cloneGoal(refreshed)
+			}
+		}
 	}
 	for _, g := range w.Goals {
 		byGID[g.GID] = cloneGoal(g)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/status"
 )
 
 func TestWriteOrder(t *testing.T) {
@@ -62,5 +63,74 @@ func TestMemoryStoreCopiesTimePeriod(t *testing.T) {
 	again, _ := s.Goals(t.Context(), "e")
 	if again[0].TimePeriod.DisplayName != "Q1" {
 		t.Errorf("stored time period = %q, want Q1", again[0].TimePeriod.DisplayName)
+	}
+}
+
+// A write's refreshed goals are kept by a complete write, and never added:
+// with AsanaOrder, the written goals and the stored goals kept (refreshed
+// or retained) are in Asana's order; without it, the kept ones follow the
+// written ones in their previous order; a partial write keeps places.
+func TestWriteOrderWithRefreshAndAsanaOrder(t *testing.T) {
+	goalsOf := func(gids ...string) []goals.Goal {
+		var gs []goals.Goal
+		for _, g := range gids {
+			gs = append(gs, goals.Goal{EmployeeID: "e", GID: g})
+		}
+		return gs
+	}
+	tests := []struct {
+		name           string
+		stored         string
+		write          goals.Write
+		after, removed string
+	}{
+		{"complete in Asana's order", "1,2,3,4", goals.Write{EmployeeID: "e", Complete: true, Goals: goalsOf("5", "2"),
+			Refresh: goalsOf("3", "8"), Retain: []string{"1"}, AsanaOrder: []string{"3", "5", "1", "8", "2", "77"}}, "3,5,1,2", "4"},
+		{"complete without AsanaOrder", "1,2,3", goals.Write{EmployeeID: "e", Complete: true, Goals: goalsOf("5"),
+			Refresh: goalsOf("3", "1")}, "5,1,3", "2"},
+		{"partial keeps places, adds no refreshed goal", "1,2", goals.Write{EmployeeID: "e", Goals: goalsOf("7"),
+			Refresh: goalsOf("9", "1"), AsanaOrder: []string{"9", "7", "1"}}, "1,2,7", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			after, removed := tc.write.Order(strings.Split(tc.stored, ","))
+			if got := strings.Join(after, ","); got != tc.after {
+				t.Errorf("after = %s, want %s", got, tc.after)
+			}
+			if got := strings.Join(removed, ","); got != tc.removed {
+				t.Errorf("removed = %s, want %s", got, tc.removed)
+			}
+		})
+	}
+}
+
+// A refreshed goal is a goal of the employee with a GID and one of the four
+// statuses, not also written, and without Key Results (a refresh keeps the
+// stored ones); AsanaOrder, when set, lists every goal of the write once.
+func TestValidateRefreshAndAsanaOrder(t *testing.T) {
+	g := func(gid string) goals.Goal { return goals.Goal{EmployeeID: "e", GID: gid, Status: status.OnTrack} }
+	withKR := g("3")
+	withKR.KeyResults = []goals.KeyResult{{GoalGID: "3", GID: "31", Status: status.OnTrack}}
+	other := g("3")
+	other.EmployeeID = "f"
+	for name, tc := range map[string]struct {
+		w  goals.Write
+		ok bool
+	}{
+		"valid":                      {goals.Write{EmployeeID: "e", Goals: []goals.Goal{g("1")}, Refresh: []goals.Goal{g("3")}, Retain: []string{"4"}, AsanaOrder: []string{"4", "3", "1"}}, true},
+		"no AsanaOrder":              {goals.Write{EmployeeID: "e", Goals: []goals.Goal{g("1")}, Refresh: []goals.Goal{g("3")}}, true},
+		"refreshed and written":      {goals.Write{EmployeeID: "e", Goals: []goals.Goal{g("1")}, Refresh: []goals.Goal{g("1")}}, false},
+		"refreshed twice":            {goals.Write{EmployeeID: "e", Refresh: []goals.Goal{g("3"), g("3")}}, false},
+		"refreshed without a GID":    {goals.Write{EmployeeID: "e", Refresh: []goals.Goal{g("")}}, false},
+		"refreshed of another":       {goals.Write{EmployeeID: "e", Refresh: []goals.Goal{other}}, false},
+		"refreshed without a status": {goals.Write{EmployeeID: "e", Refresh: []goals.Goal{{EmployeeID: "e", GID: "3"}}}, false},
+		"refreshed with Key Results": {goals.Write{EmployeeID: "e", Refresh: []goals.Goal{withKR}}, false},
+		"order misses a refreshed":   {goals.Write{EmployeeID: "e", Goals: []goals.Goal{g("1")}, Refresh: []goals.Goal{g("3")}, AsanaOrder: []string{"1"}}, false},
+		"order misses a retained":    {goals.Write{EmployeeID: "e", Goals: []goals.Goal{g("1")}, Retain: []string{"4"}, AsanaOrder: []string{"1"}}, false},
+		"order lists one twice":      {goals.Write{EmployeeID: "e", Goals: []goals.Goal{g("1")}, AsanaOrder: []string{"1", "1"}}, false},
+	} {
+		if err := tc.w.Validate(); (err == nil) != tc.ok {
+			t.Errorf("%s: Validate() = %v, want ok %v", name, err, tc.ok)
+		}
 	}
 }

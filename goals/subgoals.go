@@ -59,6 +59,15 @@ type subgoalWalk struct {
 	parkMu   sync.Mutex
 	scanDone bool
 	parked   []*keptGoal
+
+	// fetched holds the sub-goals the scan never returned, each fetched
+	// once per sync and shared by every goal it supports.
+	fetchMu sync.Mutex
+	fetched map[string]*subgoalFetch
+
+	// selfLinks counts the sub-goal links from a goal to itself that
+	// listings returned and the walk skipped (Report.SelfSubgoals).
+	selfLinks atomic.Int64
 }
 
 func newSubgoalWalk(src *asana.Client, cfg Config) *subgoalWalk {
@@ -79,11 +88,15 @@ func (w *subgoalWalk) remember(g asana.Goal) {
 	}
 }
 
-// dropIndex lets the scanned goals' details go once no walk needs them.
+// dropIndex lets the scanned goals' details, and the sub-goals fetched on
+// their own, go once no walk needs them.
 func (w *subgoalWalk) dropIndex() {
 	w.indexMu.Lock()
 	w.index = nil
 	w.indexMu.Unlock()
+	w.fetchMu.Lock()
+	w.fetched = nil
+	w.fetchMu.Unlock()
 }
 
 func (w *subgoalWalk) lookup(gid string) (asana.Goal, bool) {
@@ -172,7 +185,7 @@ func (w *subgoalWalk) list(ctx context.Context, gid string) ([]asana.Goal, []str
 		if err != nil {
 			return nil, nil, fmt.Errorf("sub-goals of goal %s: %w", gid, err)
 		}
-		return subs, nil, nil
+		return w.withoutSelf(gid, subs), nil, nil
 	case pathRelationships:
 		subGIDs, err := w.relationships(ctx, gid)
 		return nil, subGIDs, err
@@ -227,7 +240,7 @@ func (w *subgoalWalk) probe(ctx context.Context, gid string) ([]asana.Goal, []st
 	subs, err := w.src.Subgoals(ctx, gid)
 	if err == nil {
 		w.decide(pathSpec)
-		return subs, nil, nil
+		return w.withoutSelf(gid, subs), nil, nil
 	}
 	if !errors.Is(err, asana.ErrNotFound) {
 		w.decide(pathUnknown)
@@ -260,6 +273,7 @@ func (w *subgoalWalk) relationships(ctx context.Context, gid string) ([]string, 
 		return nil, fmt.Errorf("goal relationships of goal %s: %w", gid, err)
 	}
 	gids := make([]string, 0, len(rels))
+	self := int64(0)
 	for _, rel := range rels {
 		res := rel.SupportingResource
 		if rel.ResourceSubtype != asana.SubtypeSubgoal {
@@ -271,9 +285,28 @@ func (w *subgoalWalk) relationships(ctx context.Context, gid string) ([]string, 
 		if res.ResourceType != "" && res.ResourceType != "goal" {
 			continue
 		}
+		if res.GID == gid {
+			self++ // a goal is never its own Key Result
+			continue
+		}
 		gids = append(gids, res.GID)
 	}
+	w.selfLinks.Add(self)
 	return gids, nil
+}
+
+// withoutSelf drops gid from its own sub-goals, as the spec's path lists
+// them, and counts each time it did: a goal is never its own Key Result.
+func (w *subgoalWalk) withoutSelf(gid string, subs []asana.Goal) []asana.Goal {
+	out := subs[:0]
+	for _, s := range subs {
+		if s.GID == gid {
+			w.selfLinks.Add(1)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 func goneError(gid string, err error) error {
@@ -298,15 +331,15 @@ func (w *subgoalWalk) complete(gids []string) bool {
 
 // resolve turns sub-goal GIDs into Key Results: details from the scan, or
 // from GET /goals/{gid} (without html_notes: a Key Result has no
-// description) for a sub-goal the scan did not return. A sub-goal deleted
-// meanwhile is skipped.
+// description) for a sub-goal the scan did not return, fetched once per
+// sync (see unscanned). A sub-goal deleted meanwhile is skipped.
 func (w *subgoalWalk) resolve(ctx context.Context, parent string, gids []string) ([]KeyResult, error) {
 	subs := make([]asana.Goal, 0, len(gids))
 	for _, gid := range gids {
 		sub, ok := w.lookup(gid)
 		if !ok {
 			var err error
-			sub, err = w.src.GoalSummary(ctx, gid)
+			sub, err = w.unscanned(ctx, gid)
 			if errors.Is(err, asana.ErrNotFound) {
 				continue // deleted: not a Key Result
 			}
@@ -317,4 +350,40 @@ func (w *subgoalWalk) resolve(ctx context.Context, parent string, gids []string)
 		subs = append(subs, sub)
 	}
 	return toKeyResults(w.cfg.StatusMapper, parent, subs)
+}
+
+// subgoalFetch is one GET /goals/{gid} of a sub-goal the scan never
+// returned: goal and err are set before done is closed.
+type subgoalFetch struct {
+	done chan struct{}
+	goal asana.Goal
+	err  error
+}
+
+// unscanned returns a sub-goal the scan never returned, fetched once per
+// sync: the first walker to need it fetches it, and every other one, at
+// once or later, waits for and shares that answer (its error too: a
+// deleted sub-goal's 404, or a failure every goal it supports then
+// reports), so that a sub-goal supporting many goals costs one request.
+func (w *subgoalWalk) unscanned(ctx context.Context, gid string) (asana.Goal, error) {
+	w.fetchMu.Lock()
+	f := w.fetched[gid]
+	if f == nil {
+		f = &subgoalFetch{done: make(chan struct{})}
+		if w.fetched == nil {
+			w.fetched = make(map[string]*subgoalFetch)
+		}
+		w.fetched[gid] = f
+		w.fetchMu.Unlock()
+		f.goal, f.err = w.src.GoalSummary(ctx, gid)
+		close(f.done)
+		return f.goal, f.err
+	}
+	w.fetchMu.Unlock()
+	select {
+	case <-f.done:
+		return f.goal, f.err
+	case <-ctx.Done():
+		return asana.Goal{}, context.Cause(ctx)
+	}
 }

@@ -76,3 +76,120 @@ func TestFailedProbeDecidesNothing(t *testing.T) {
 		t.Errorf("%d requests to the spec's path, want 3 (goal 1 tried twice, then goal 2's probe)", n)
 	}
 }
+
+// A goal is never its own Key Result. Asana can return a sub-goal link
+// from a goal to itself (a goal relationship whose supporting goal is the
+// goal it supports, or the goal in its own sub-goal list): the link is
+// skipped and counted in Report.SelfSubgoals, and the goal is written,
+// complete, with its other Key Results.
+func TestSelfSubgoalIsSkippedAndCounted(t *testing.T) {
+	for _, spec := range []bool{true, false} {
+		t.Run(map[bool]string{true: "spec's path", false: "goal relationships"}[spec], func(t *testing.T) {
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"},
+				asanafake.Goal{GID: "9", Name: "Nine"})
+			m.specPath = spec
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				switch {
+				case gid != "1":
+				case kind == "subgoals" && spec:
+					return rawResp(200, `{"data":[{"gid":"1","name":"A"},{"gid":"9","name":"Nine"}],"next_page":null}`), nil
+				case kind == "relationships":
+					return rawResp(200, `{"data":[`+
+						`{"gid":"r1","resource_subtype":"subgoal","supporting_resource":{"gid":"1","resource_type":"goal"}},`+
+						`{"gid":"r2","resource_subtype":"subgoal","supporting_resource":{"gid":"9","resource_type":"goal"}}],"next_page":null}`), nil
+				}
+				return nil, nil
+			}
+			store := goals.NewMemoryStore()
+			rep, err := runSync(t, m, store, testConfig(), ada)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete || e.KeyResults != 1 || e.Error != "" {
+				t.Errorf("ada = %+v, want complete with one Key Result", e)
+			}
+			if rep.SelfSubgoals != 1 {
+				t.Errorf("self_subgoals = %d, want 1", rep.SelfSubgoals)
+			}
+			gs := stored(t, store, "emp-ada")
+			if gidsOf(gs) != "1,2" || krGIDs(gs[0]) != "9" || krGIDs(gs[1]) != "" {
+				t.Errorf("stored = %s, Key Results of 1: %q; want goal 1 with Key Result 9 only", gidsOf(gs), krGIDs(gs[0]))
+			}
+		})
+	}
+}
+
+// A sub-goal the scan never returns is fetched once per sync, however many
+// kept goals it supports, and even when their walkers need it at the same
+// moment: they share the one answer (a deleted sub-goal's 404 too). The
+// fetch is held for a (virtual) second, long enough for every walker to
+// ask for it.
+func TestUnscannedSubgoalIsFetchedOncePerSync(t *testing.T) {
+	for _, deleted := range []bool{false, true} {
+		t.Run(map[bool]string{false: "found", true: "deleted"}[deleted], func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ws := []asanafake.Goal{{GID: "99", Name: "Shared", StatusType: "achieved", Unlisted: true}}
+				for i := 1; i <= 6; i++ {
+					ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: "501", SubgoalGIDs: []string{"99"}})
+				}
+				m := newMock(t, ws...)
+				m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+					if kind == "goal" {
+						time.Sleep(time.Second)
+						if deleted {
+							return asanaError(404, "goal: Unknown object: "+gid), nil
+						}
+					}
+					return nil, nil
+				}
+				store := goals.NewMemoryStore()
+				rep, err := runSync(t, m, store, testConfig(), ada)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n := m.count("goal"); n != 1 {
+					t.Errorf("GET /goals/{gid} made %d times for one unscanned sub-goal of 6 goals, want 1", n)
+				}
+				want, krs := "99", 6
+				if deleted {
+					want, krs = "", 0
+				}
+				if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete || e.KeyResults != krs {
+					t.Errorf("ada = %+v, want complete with %d Key Results", e, krs)
+				}
+				gs := stored(t, store, "emp-ada")
+				if len(gs) != 6 {
+					t.Fatalf("stored = %s, want 6 goals", gidsOf(gs))
+				}
+				for _, g := range gs {
+					if krGIDs(g) != want {
+						t.Errorf("goal %s: Key Results %q, want %q", g.GID, krGIDs(g), want)
+					}
+				}
+			})
+		})
+	}
+}
+
+// A sync that kept goals but whose probe of the spec's path never got an
+// answer (every try failed) tried the spec's path: its report says
+// subgoal_source "subgoals", never "none", which means no goal was kept.
+func TestUnansweredProbeReportsTheSpecPath(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"})
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "subgoals" {
+			return asanaError(500, "Server Error"), nil
+		}
+		return nil, nil
+	}
+	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Error == "" {
+		t.Errorf("ada = %+v, want the failed probe in Error", e)
+	}
+	if rep.SubgoalPath != "subgoals" {
+		t.Errorf("subgoal_source = %q, want \"subgoals\": a goal was kept and its sub-goals asked for", rep.SubgoalPath)
+	}
+}

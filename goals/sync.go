@@ -139,9 +139,12 @@ type run struct {
 type employeeState struct {
 	emp     Employee
 	owned   int
+	order   []string // every GID routed here, in Asana's order
 	kept    []*keptGoal
 	beyond  []string        // GIDs past the cap, seen but not pulled
-	outside []string        // GIDs outside the review window, seen but not pulled
+	outside int             // goals outside the review window: read by the scan, not walked
+	refresh []Goal          // those of them with their own fields, to refresh stored copies
+	unread  []string        // those of them without a name, left as stored
 	moved   map[string]bool // GIDs routed here that a later page showed under another owner
 	movedIn int             // goals a later page showed under this employee, first seen under another
 }
@@ -232,6 +235,7 @@ func (r *run) sync(ctx context.Context, store Store) error {
 	r.walk.dropIndex() // every sub-goal is resolved: free it before the writes
 
 	r.report.SubgoalPath = r.walk.source(r.kept.Load() > 0)
+	r.report.SelfSubgoals = int(r.walk.selfLinks.Load())
 	if err := r.refused(); err != nil {
 		return fmt.Errorf("goals: sync stopped: Asana refused a request or asked for too long a wait, so no further one was sent and nothing was written: %w", err)
 	}
@@ -320,9 +324,17 @@ func (r *run) scan(ctx context.Context, q *queue) error {
 		}
 		r.routed[g.GID] = st
 		st.owned++
+		st.order = append(st.order, g.GID)
 		if !r.cfg.Period.Includes(periodView(g)) {
-			st.outside = append(st.outside, g.GID)
+			// Not walked: the scan's fields refresh a stored copy, whose
+			// Key Results stay as stored.
+			st.outside++
 			r.report.GoalsOutsidePeriod++
+			if g.Name == "" {
+				st.unread = append(st.unread, g.GID) // a name-less row would blank the stored one
+			} else {
+				st.refresh = append(st.refresh, r.toGoal(st.emp.ID, g))
+			}
 			continue
 		}
 		if len(st.kept) >= r.cfg.MaxGoalsPerEmployee {

@@ -1064,3 +1064,83 @@ func stored(t *testing.T, r goals.Reader, employeeID string) []goals.Goal {
 	}
 	return gs
 }
+
+// A goal that moves to an owner mapped to no employee while the scan runs
+// (Ada's on page 1, an unmapped user's on page 2) has changed hands as
+// much as one that moves to another employee: Ada does not keep it, and
+// her list is not known whole, so her write is partial and removes
+// nothing.
+func TestGoalMovedToUnmappedOwnerDuringScanLeavesTheFirstEmployee(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "Ada's", OwnerGID: "501"}, asanafake.Goal{GID: "5", Name: "Moving", OwnerGID: "999"})
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind != "pages" {
+			return nil, nil
+		}
+		if req.URL.Query().Get("offset") == "" {
+			return rawResp(200, `{"data":[{"gid":"1","name":"Ada's","owner":{"gid":"501"}},{"gid":"5","name":"Moving","owner":{"gid":"501"}}],"next_page":{"offset":"p2"}}`), nil
+		}
+		return rawResp(200, `{"data":[{"gid":"5","name":"Moving","owner":{"gid":"999"}}],"next_page":null}`), nil
+	}
+	store := goals.NewMemoryStore()
+	seed(t, store, "emp-ada", goals.Goal{GID: "7", Name: "Stored", Status: status.OnTrack})
+	rep, err := runSync(t, m, store, testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := gidsOf(stored(t, store, "emp-ada")); got != "7,1" {
+		t.Errorf("ada = %s, want 7 (kept) and 1; not 5", got)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || !errors.Is(e.Err, goals.ErrOwnerChanged) {
+		t.Errorf("ada = %+v, want partial, Err matching ErrOwnerChanged", e)
+	}
+	if rep.OwnerChanges != 1 {
+		t.Errorf("owner_changes = %d, want 1", rep.OwnerChanges)
+	}
+}
+
+// A sync that kept no goal asked for no sub-goal: its report says
+// subgoal_source "none", and it sent no probe.
+func TestSyncThatKeptNothingReportsNoSubgoalSource(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "Someone else's", OwnerGID: "999", SubgoalGIDs: []string{"2"}},
+		asanafake.Goal{GID: "2", Name: "Theirs too", OwnerGID: "999"})
+	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.SubgoalPath != "none" {
+		t.Errorf("subgoal_source = %q, want \"none\": no goal was kept", rep.SubgoalPath)
+	}
+	if n := m.count("subgoals") + m.count("relationships"); n != 0 {
+		t.Errorf("%d sub-goal requests for no kept goal", n)
+	}
+}
+
+// Report.Retries counts retried requests and Report.RateLimited the 429
+// answers, each on its own: a 500 retried and a 429 retried are two
+// retries and one 429.
+func TestReportKeepsRetriesAndRateLimitedApart(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
+	var once429, once500 sync.Once
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		var resp *http.Response
+		if kind == m.listingKind() && gid == "2" {
+			once429.Do(func() {
+				resp = asanaError(429, "You have made too many requests recently.")
+				resp.Header.Set("Retry-After", "0.01")
+			})
+		}
+		if kind == "pages" {
+			once500.Do(func() { resp = asanaError(500, "Server Error") })
+		}
+		return resp, nil
+	}
+	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One page tried twice, a probe of the spec's path, two listings, one
+	// of them tried twice.
+	if rep.Requests != 6 || rep.Retries != 2 || rep.RateLimited != 1 {
+		t.Errorf("requests/retries/429s = %d/%d/%d, want 6/2/1", rep.Requests, rep.Retries, rep.RateLimited)
+	}
+}

@@ -28,7 +28,7 @@ func (r *run) write(ctx context.Context, store Store, scanErr error) error {
 		if err := ctx.Err(); err != nil {
 			return r.cancelledWhileWriting(ctx, plans, i, err)
 		}
-		if len(w.Goals) > 0 || w.Complete {
+		if len(w.Goals) > 0 || len(w.Refresh) > 0 || w.Complete {
 			if err := store.WriteGoals(ctx, w); err != nil {
 				if ctx.Err() != nil {
 					return r.cancelledWhileWriting(ctx, plans, i, ctx.Err())
@@ -146,13 +146,21 @@ func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 		EmployeeID:         st.emp.ID,
 		AsanaUserGID:       st.emp.AsanaUserGID,
 		GoalsOwned:         st.owned,
-		GoalsOutsidePeriod: len(st.outside),
+		GoalsOutsidePeriod: st.outside,
 		Truncated:          len(st.beyond) > 0,
 	}
 	// An unscoped sync would have kept the first MaxGoalsPerEmployee of
 	// every goal owned, each costing at least one sub-goal listing.
 	r.report.RequestsSaved += max(0, min(st.owned, r.cfg.MaxGoalsPerEmployee)-len(st.kept))
-	w := Write{EmployeeID: st.emp.ID, Goals: make([]Goal, 0, len(st.kept))}
+	w := Write{EmployeeID: st.emp.ID, Goals: make([]Goal, 0, len(st.kept)), AsanaOrder: st.order}
+	// Goals outside the review window are refreshed from the scan whatever
+	// the write: their fields were read whole. One that changed owner
+	// during the scan is nobody's this time.
+	for _, g := range st.refresh {
+		if !st.moved[g.GID] {
+			w.Refresh = append(w.Refresh, g)
+		}
+	}
 	var failed []error
 	moved := 0
 	for _, kg := range st.kept {
@@ -195,9 +203,15 @@ func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 		er.fail(errors.Join(errs...), strings.Join(reasons, "; ")+"; nothing was removed")
 	default:
 		// Complete for the window and the cap: what the scan returned
-		// past the cap or outside the window stays as stored.
+		// past the cap stays as stored, and so does a goal outside the
+		// window it could not read whole; the others outside the window
+		// are refreshed, and retained too, for a store that does not
+		// know Write.Refresh.
 		w.Complete = true
-		w.Retain = append(slices.Clip(st.beyond), st.outside...)
+		w.Retain = append(slices.Clip(st.beyond), st.unread...)
+		for _, g := range w.Refresh {
+			w.Retain = append(w.Retain, g.GID)
+		}
 	}
 	er.Written = writtenFor(w)
 	return er, w
@@ -221,7 +235,7 @@ func writtenFor(w Write) WriteKind {
 	switch {
 	case w.Complete:
 		return WrittenComplete
-	case len(w.Goals) > 0:
+	case len(w.Goals) > 0 || len(w.Refresh) > 0:
 		return WrittenPartial
 	}
 	return WrittenNone

@@ -95,8 +95,9 @@ type Tenant struct {
 	// Config is the tenant's sync configuration (its workspace GID, …).
 	// A tenant's nightly job usually syncs the current review period only:
 	// set Config.Period to it, and the sync keeps and walks the goals of
-	// that window alone, leaving the stored goals of other periods as they
-	// are (see goals.Config.Period), at a fraction of the requests.
+	// that window alone, at a fraction of the requests, and refreshes the
+	// stored goals of other periods from the scan, their Key Results as
+	// stored (see goals.Config.Period).
 	Config goals.Config
 	// Employees are the tenant's employees and their Asana user GIDs.
 	Employees []goals.Employee

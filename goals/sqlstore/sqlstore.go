@@ -495,6 +495,10 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 	if err != nil {
 		return err
 	}
+	refreshed, err := s.refreshedGoals(ctx, tx, w)
+	if err != nil {
+		return err
+	}
 	after, removed := w.Order(stored)
 	for _, gid := range removed {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM asana_goals WHERE employee_id = $1 AND gid = $2`, w.EmployeeID, gid); err != nil {
@@ -517,12 +521,17 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 			}
 		}
 	}
-	if len(w.Goals) > 0 {
+	if len(w.Goals) > 0 || len(refreshed) > 0 {
 		st, err := prepareWrites(ctx, tx)
 		if err != nil {
 			return err
 		}
 		defer st.close()
+		for _, g := range refreshed {
+			if err := st.refreshGoal(ctx, g); err != nil {
+				return err
+			}
+		}
 		for _, g := range w.Goals {
 			if s.dialect == Postgres {
 				g = withoutNUL(g)
@@ -536,6 +545,35 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 		return fmt.Errorf("sqlstore: commit: %w", err)
 	}
 	return nil
+}
+
+// refreshedGoals returns the stored goals of w.Refresh whose own fields
+// the write changes, as they are to be stored (see goals.Goal.Refreshed):
+// a goal not stored, or whose fields are the same, is not among them, so
+// its row is not touched.
+func (s *Store) refreshedGoals(ctx context.Context, tx *sql.Tx, w goals.Write) ([]goals.Goal, error) {
+	if len(w.Refresh) == 0 {
+		return nil, nil
+	}
+	stored, byGID, err := readGoals(ctx, tx, w.EmployeeID)
+	if err != nil {
+		return nil, err
+	}
+	var out []goals.Goal
+	for _, fresh := range w.Refresh {
+		i, ok := byGID[fresh.GID]
+		if !ok {
+			continue
+		}
+		if s.dialect == Postgres {
+			fresh = withoutNUL(fresh)
+		}
+		fresh.SyncedAt = fresh.SyncedAt.UTC().Truncate(time.Microsecond) // what the row keeps
+		if g, changed := stored[i].Refreshed(fresh); changed {
+			out = append(out, g)
+		}
+	}
+	return out, nil
 }
 
 // boundLockWait makes a PostgreSQL transaction give up on a lock that
@@ -607,6 +645,9 @@ func (s *Store) CheckWritable(ctx context.Context) error {
 	if err := st.upsertGoal(ctx, g, 0); err != nil {
 		return fmt.Errorf("sqlstore: a test write (rolled back) failed: %w", err)
 	}
+	if err := st.refreshGoal(ctx, g); err != nil {
+		return fmt.Errorf("sqlstore: a test write (rolled back) failed: %w", err)
+	}
 	// Rolled back, but only once the write went through whole.
 	return tx.Rollback()
 }
@@ -659,7 +700,7 @@ func storedOrder(ctx context.Context, tx *sql.Tx, employeeID string) (gids []str
 // writeStmts are the statements a write runs once per goal or Key Result,
 // prepared once per transaction.
 type writeStmts struct {
-	upsert, clearKRs, insertKR *sql.Stmt
+	upsert, refresh, clearKRs, insertKR *sql.Stmt
 }
 
 func prepareWrites(ctx context.Context, tx *sql.Tx) (*writeStmts, error) {
@@ -680,6 +721,11 @@ func prepareWrites(ctx context.Context, tx *sql.Tx) (*writeStmts, error) {
 		status_source = excluded.status_source, time_period_gid = excluded.time_period_gid,
 		time_period_name = excluded.time_period_name, time_period_code = excluded.time_period_code,
 		time_period_start = excluded.time_period_start, time_period_end = excluded.time_period_end`},
+		{&st.refresh, `UPDATE asana_goals SET name = $3, description = $4, start_on = $5, due_on = $6,
+		status = $7, raw_status = $8, progress_initial = $9, progress_current = $10, progress_target = $11,
+		progress_unit = $12, progress_currency = $13, synced_at = $14, status_source = $15, time_period_gid = $16,
+		time_period_name = $17, time_period_code = $18, time_period_start = $19, time_period_end = $20
+	WHERE employee_id = $1 AND gid = $2`},
 		{&st.clearKRs, `DELETE FROM asana_goal_key_results WHERE employee_id = $1 AND goal_gid = $2`},
 		{&st.insertKR, `INSERT INTO asana_goal_key_results (employee_id, goal_gid, gid, position, name,
 			status, raw_status, due_on, progress_initial, progress_current, progress_target, progress_unit, progress_currency,
@@ -696,7 +742,7 @@ func prepareWrites(ctx context.Context, tx *sql.Tx) (*writeStmts, error) {
 }
 
 func (st *writeStmts) close() {
-	for _, s := range []*sql.Stmt{st.upsert, st.clearKRs, st.insertKR} {
+	for _, s := range []*sql.Stmt{st.upsert, st.refresh, st.clearKRs, st.insertKR} {
 		if s != nil {
 			s.Close()
 		}
@@ -724,6 +770,21 @@ func (st *writeStmts) upsertGoal(ctx context.Context, g goals.Goal, position int
 			kr.DueOn, pi, pc, pt, pu, pcur, string(kr.StatusSource)); err != nil {
 			return fmt.Errorf("sqlstore: write key result %s of goal %s: %w", kr.GID, g.GID, err)
 		}
+	}
+	return nil
+}
+
+// refreshGoal rewrites a stored goal's own fields and synced_at (see
+// goals.Goal.Refreshed); its position and Key Results stay.
+func (st *writeStmts) refreshGoal(ctx context.Context, g goals.Goal) error {
+	pi, pc, pt, pu, pcur := progressColumns(g.Metric)
+	tg, tn, tp, ts, te := timePeriodColumns(g.TimePeriod)
+	_, err := st.refresh.ExecContext(ctx,
+		g.EmployeeID, g.GID, g.Name, g.Description, g.StartOn, g.DueOn,
+		string(g.Status), g.RawStatus, pi, pc, pt, pu, pcur, g.SyncedAt.UTC().Truncate(time.Microsecond),
+		string(g.StatusSource), tg, tn, tp, ts, te)
+	if err != nil {
+		return fmt.Errorf("sqlstore: refresh goal %s: %w", g.GID, err)
 	}
 	return nil
 }

@@ -41,9 +41,17 @@ type Store interface {
 //   - neither a write nor a read shares memory with the store: changing a
 //     Write's goals after WriteGoals, or what Goals returned, changes
 //     nothing stored;
-//   - stored order is: after a complete write, the written goals in order,
-//     then the retained ones in their previous order; after a partial
-//     write, stored goals keep their places and new ones follow in order;
+//   - a refreshed goal (Write.Refresh) that is stored takes the write's
+//     own fields and SyncedAt and keeps its Key Results; one whose fields
+//     did not change reads back exactly as before, SyncedAt included; one
+//     not stored is not added; a goal both refreshed and retained is
+//     refreshed; a complete write keeps refreshed goals, a partial one
+//     refreshes them too;
+//   - stored order is goals.Write.Order's: after a complete write with
+//     AsanaOrder, the written and kept goals in that order; without it,
+//     the written goals in order, then the kept ones (refreshed or
+//     retained) in their previous order; after a partial write, stored
+//     goals keep their places and new ones follow in order;
 //   - writes for different employees may run at once;
 //   - complete writes for the same employee may run at once: none fails
 //     (not with a deadlock, a serialisation failure or a duplicate key),
@@ -68,7 +76,9 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"ConcurrentCompleteWritesSameEmployee", testConcurrentSameEmployee},
 		{"ReaderNeverSeesATornWrite", testTornRead},
 		{"EmptyCompleteWriteClearsEmployee", testEmptyComplete},
-		{"ScopedWriteLeavesGoalsOutsideTheWindow", testScopedWrite},
+		{"RetainedGoalsStayExactlyAsStored", testScopedWrite},
+		{"RefreshTakesTheReadFieldsInAsanasOrder", testRefresh},
+		{"PartialWriteRefreshesInPlace", testPartialRefresh},
 		{"ResyncRefreshesSyncedAt", testResyncRefreshesSyncedAt},
 		{"NoMemorySharedWithCallers", testNoSharedMemory},
 	} {
@@ -225,10 +235,10 @@ func testCompleteRetains(t *testing.T, s Store) {
 	same(t, gs[2], Goal("e1", "3", 2))
 }
 
-// testScopedWrite is a sync scoped to a review window (goals.Config.Period):
-// complete for the window, with the goals the scan returned outside it in
-// Retain. Those stay exactly as stored, Key Results, time period and sync
-// time included, while a stored goal the scan did not return is removed.
+// testScopedWrite is a complete write with a goal it did not read whole in
+// Retain (past the cap, or outside a review window and unreadable): that
+// one stays exactly as stored, Key Results, time period and sync time
+// included, while a stored goal the write does not list is removed.
 func testScopedWrite(t *testing.T, s Store) {
 	lastYear := Goal("e1", "2", 3)
 	lastYear.TimePeriod = &goals.TimePeriod{GID: "7700", DisplayName: "FY25", Period: "FY",
@@ -240,6 +250,55 @@ func testScopedWrite(t *testing.T, s Store) {
 	gs := expectGIDs(t, s, "e1", "1,2")
 	same(t, gs[0], now)
 	same(t, gs[1], lastYear)
+}
+
+// renamed is Goal(emp, gid, 0) read again a day later, renamed, without
+// Key Results: a goal to refresh a stored one with.
+func renamed(emp, gid string) goals.Goal {
+	g := Goal(emp, gid, 0)
+	g.Name, g.KeyResults, g.SyncedAt = "Renamed "+gid, nil, syncedAt.Add(24*time.Hour)
+	return g
+}
+
+// testRefresh is a sync scoped to a review window that read goals outside
+// it again (Write.Refresh): a stored one whose own fields changed takes
+// them, with the later SyncedAt, and keeps its Key Results; one that did
+// not change stays exactly as stored, SyncedAt included; one not stored is
+// not added; a retained one stays as stored, unless it is refreshed too; a
+// stored goal in none of the lists is removed; and the goals are in
+// AsanaOrder.
+func testRefresh(t *testing.T, s Store) {
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 2), Goal("e1", "2", 1), Goal("e1", "3", 0), bare("e1", "5")}, Complete: true})
+	changed := renamed("e1", "1")
+	changed.Description, changed.Status, changed.RawStatus, changed.StatusSource = "", status.OffTrack, "missed", goals.StatusFromUpdate
+	changed.DueOn = asana.Date{Year: 2027, Month: time.January, Day: 31}
+	changed.Metric = &goals.Metric{Initial: 0.5, Current: 99.5, Target: 100, Unit: "currency", CurrencyCode: "USD"}
+	changed.TimePeriod = nil
+	same2 := Goal("e1", "2", 0)
+	same2.KeyResults, same2.SyncedAt = nil, syncedAt.Add(24*time.Hour)
+	write(t, s, goals.Write{EmployeeID: "e1", Complete: true, Goals: []goals.Goal{bare("e1", "4")},
+		Refresh: []goals.Goal{changed, same2, renamed("e1", "99")}, Retain: []string{"3", "1"},
+		AsanaOrder: []string{"2", "99", "4", "1", "3"}})
+	gs := expectGIDs(t, s, "e1", "2,4,1,3")
+	same(t, gs[0], Goal("e1", "2", 1))
+	same(t, gs[1], bare("e1", "4"))
+	want := changed
+	want.KeyResults = Goal("e1", "1", 2).KeyResults
+	same(t, gs[2], want)
+	same(t, gs[3], Goal("e1", "3", 0))
+}
+
+// testPartialRefresh: a partial write refreshes stored goals in their
+// places, and adds none that is only refreshed.
+func testPartialRefresh(t *testing.T, s Store) {
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1), Goal("e1", "2", 2)}, Complete: true})
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "7")},
+		Refresh: []goals.Goal{renamed("e1", "99"), renamed("e1", "2")}, AsanaOrder: []string{"99", "7", "2"}})
+	gs := expectGIDs(t, s, "e1", "1,2,7")
+	same(t, gs[0], Goal("e1", "1", 1))
+	want := renamed("e1", "2")
+	want.KeyResults = Goal("e1", "2", 2).KeyResults
+	same(t, gs[1], want)
 }
 
 func testPartialUpserts(t *testing.T, s Store) {
@@ -277,6 +336,12 @@ func testInvalidWrite(t *testing.T, s Store) {
 		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), withStatus(bare("e1", "6"), "green")}, Complete: true},
 		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), krStatus(withKeyResults(bare("e1", "6"), "61"), "done")}, Complete: true},
 		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5"), krOf(withKeyResults(bare("e1", "6"), "61"), "5")}, Complete: true},
+		// Refreshes: each would rename the stored goal 1 if applied.
+		{EmployeeID: "e1", Refresh: []goals.Goal{renamed("e1", "1"), withKeyResults(renamed("e1", "6"), "61")}},
+		{EmployeeID: "e1", Refresh: []goals.Goal{renamed("e1", "1"), renamed("e2", "6")}},
+		{EmployeeID: "e1", Refresh: []goals.Goal{renamed("e1", "1"), withStatus(renamed("e1", "6"), "green")}},
+		{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "6")}, Refresh: []goals.Goal{renamed("e1", "1"), renamed("e1", "6")}},
+		{EmployeeID: "e1", Refresh: []goals.Goal{renamed("e1", "1")}, AsanaOrder: []string{"7"}, Complete: true},
 	}
 	for i, w := range bad {
 		if err := s.WriteGoals(context.Background(), w); err == nil {

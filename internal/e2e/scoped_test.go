@@ -89,7 +89,9 @@ func runScoped(tb testing.TB, ws *asanafake.Workspace, emps []goals.Employee, op
 
 // checkScoped: the goals in the window equal the generator's truth (synced
 // a day later), the goals outside it are byte for byte as the whole sync
-// stored them, and nothing else is stored.
+// stored them (the scoped sync refreshes them from its scan, and the
+// workspace did not change between the syncs, so no row changes, synced_at
+// included), and nothing else is stored.
 func checkScoped(tb testing.TB, ws *asanafake.Workspace, emps []goals.Employee, run scopedRun) {
 	tb.Helper()
 	outside := 0

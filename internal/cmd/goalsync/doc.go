@@ -52,7 +52,8 @@
 //	                    Asana time period (or, without one, its start..due dates)
 //	                    overlaps it; goals with no dates at all are in. The sync
 //	                    keeps and walks only goals in the window (stored goals
-//	                    outside it stay as they are), and the text output's
+//	                    outside it take their fields from the scan, their Key
+//	                    Results as stored), and the text output's
 //	                    [GOALS] blocks leave the others out, with a last line
 //	                    "(+N outside the review period)"; -format json lists
 //	                    every stored goal with its time_period

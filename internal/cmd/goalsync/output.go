@@ -226,7 +226,7 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 		row("descriptions", "not kept (-no-descriptions): not requested from Asana, stored empty")
 	}
 	if !v.period.IsZero() {
-		row("review period", "%s: the sync kept and walked only goals in it; %s outside it left as stored, about %s saved",
+		row("review period", "%s: the sync kept and walked only goals in it; %s outside it (those stored take their fields from the scan, Key Results as stored), about %s saved",
 			describePeriod(v.period), plural(r.GoalsOutsidePeriod, "goal"), plural(r.RequestsSaved, "request"))
 	}
 	if r.MalformedRecords > 0 {

@@ -45,7 +45,7 @@ func TestPeriodFlag(t *testing.T) {
 	// goals in the window: nothing is outside to count.
 	res := runCmd(t, nil, "-demo", "-period", "2026-01-01..2026-06-30")
 	res.wantCode(t, exitOK)
-	if !strings.Contains(res.stdout, "  review period       2026-01-01..2026-06-30: the sync kept and walked only goals in it; 2 goals outside it left as stored") {
+	if !strings.Contains(res.stdout, "  review period       2026-01-01..2026-06-30: the sync kept and walked only goals in it; 2 goals outside it (those stored take their fields from the scan, Key Results as stored), about") {
 		t.Errorf("the summary does not name the review period and what it left:\n%s", res.stdout)
 	}
 	grace := block(t, res.stdout, "emp-002 · Grace Hopper")
@@ -78,9 +78,9 @@ func TestPeriodFlag(t *testing.T) {
 }
 
 // A real run into a database: a whole sync, then one scoped to the second
-// half of 2026. The scoped sync leaves the goals outside the window as
-// stored (the JSON lists them unchanged), and the [GOALS] block counts
-// them on its last line.
+// half of 2026. The scoped sync refreshes the goals outside the window
+// from its scan, and the demo did not change, so the JSON lists them
+// unchanged; the [GOALS] block counts them on its last line.
 func TestPeriodFlagRealRun(t *testing.T) {
 	ws := asanafake.DemoWorkspace()
 	_, url := fake(t, ws, asanafake.Options{})
@@ -112,15 +112,16 @@ func TestPeriodFlagRealRun(t *testing.T) {
 		t.Fatalf("-format json lists %d goals after the scoped sync, %d before: want every stored goal", len(now.Goals), len(before.Goals))
 	}
 	// The demo has no change between the runs, so every goal, outside the
-	// window or in it, reads back the same (a scoped write puts the goals
-	// it wrote first: the store's order after a complete write).
+	// window or in it, reads back the same, in Asana's order.
 	was := map[string]string{}
 	for _, g := range before.Goals {
 		was[fmt.Sprint(g["employee_id"], g["gid"])] = fmt.Sprint(g)
 	}
-	for _, g := range now.Goals {
+	for i, g := range now.Goals {
 		if k := fmt.Sprint(g["employee_id"], g["gid"]); was[k] != fmt.Sprint(g) {
 			t.Errorf("stored goal %s changed:\nwas %s\nnow %s", k, was[k], fmt.Sprint(g))
+		} else if b := before.Goals[i]; k != fmt.Sprint(b["employee_id"], b["gid"]) {
+			t.Errorf("goal %d is %s, was %s: not in Asana's order", i, k, fmt.Sprint(b["employee_id"], b["gid"]))
 		}
 	}
 }

@@ -52,7 +52,8 @@ func (o *options) flagSet() *flag.FlagSet {
 			"Asana time period (or, without one, its start..due dates)\n"+
 			"overlaps it; goals with no dates at all are in. The sync\n"+
 			"keeps and walks only goals in the window (stored goals\n"+
-			"outside it stay as they are), and the text output's\n"+
+			"outside it take their fields from the scan, their Key\n"+
+			"Results as stored), and the text output's\n"+
 			"[GOALS] blocks leave the others out, with a last line\n"+
 			"\"(+N outside the review period)\"; -format json lists\n"+
 			"every stored goal with its time_period")
