@@ -17,6 +17,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/perfcopilot/asanagoals/internal/syncbuf"
+
 	"github.com/jarcoal/httpmock"
 
 	"github.com/perfcopilot/asanagoals/asana"
@@ -32,24 +34,7 @@ const (
 type harness struct {
 	client *asana.Client
 	mock   *httpmock.MockTransport
-	logs   *syncBuffer
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	logs   *syncbuf.Buffer
 }
 
 func newHarness(t *testing.T, opts ...asana.Option) *harness {
@@ -62,7 +47,7 @@ func newHarness(t *testing.T, opts ...asana.Option) *harness {
 func newHarnessWithToken(t *testing.T, token string, opts ...asana.Option) *harness {
 	t.Helper()
 	mock := httpmock.NewMockTransport()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	base := []asana.Option{
 		asana.WithHTTPClient(&http.Client{Transport: mock}),

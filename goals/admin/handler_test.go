@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -10,9 +9,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/perfcopilot/asanagoals/internal/syncbuf"
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
@@ -34,27 +34,8 @@ type pages struct {
 	history  *admin.MemoryHistory
 	store    *goals.MemoryStore
 	handler  *admin.Handler
-	log      *lockedBuffer
+	log      *syncbuf.Buffer
 	client   *http.Client
-}
-
-// lockedBuffer is a log's destination that handlers write from several
-// goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // demoEmployees are the demo's employees, as a host's directory holds
@@ -75,7 +56,7 @@ func newPages(t *testing.T, ws *asanafake.Workspace, opts asanafake.Options, edi
 	asanaSrv := httptest.NewServer(fake)
 	t.Cleanup(asanaSrv.Close)
 	p := &pages{t: t, fake: fake, settings: &admin.MemorySettings{}, dir: admin.NewMemoryDirectory(demoEmployees()),
-		history: &admin.MemoryHistory{}, store: goals.NewMemoryStore(), log: &lockedBuffer{}}
+		history: &admin.MemoryHistory{}, store: goals.NewMemoryStore(), log: &syncbuf.Buffer{}}
 	cfg := admin.Config{
 		Settings: p.settings, Directory: p.dir, History: p.history, Store: p.store,
 		ClientOptions: []asana.Option{asana.WithBaseURL(asanaSrv.URL), asana.WithRetryWait(time.Millisecond, 5*time.Millisecond)},

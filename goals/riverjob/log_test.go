@@ -1,7 +1,6 @@
 package riverjob_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -10,8 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/perfcopilot/asanagoals/internal/syncbuf"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverlog"
@@ -30,25 +30,6 @@ type tbWriter struct{ tb testing.TB }
 func (w tbWriter) Write(p []byte) (int, error) {
 	w.tb.Log(string(p))
 	return len(p), nil
-}
-
-// lockedBuffer is a bytes.Buffer a logger may write to from the job's
-// goroutine while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // riverLogOf returns what riverlog stored in a job's metadata: one entry
@@ -79,7 +60,7 @@ func TestWorkerLogsThroughRiverlog(t *testing.T) {
 
 func testWorkerLogsThroughRiverlog[TTx any](t *testing.T, db workDB[TTx]) {
 	ctx := context.Background()
-	var configured lockedBuffer
+	var configured syncbuf.Buffer
 	cfg := &river.Config{Middleware: []rivertype.Middleware{
 		riverlog.NewMiddleware(func(w io.Writer) slog.Handler { return slog.NewTextHandler(w, nil) }, nil),
 	}}
@@ -128,7 +109,7 @@ func TestWorkerLogsToTheConfiguredLoggerWithoutRiverlog(t *testing.T) {
 
 func testWorkerLogsWithoutRiverlog[TTx any](t *testing.T, db workDB[TTx]) {
 	ctx := context.Background()
-	var configured lockedBuffer
+	var configured syncbuf.Buffer
 	resolve := func(_ context.Context, id string) (riverjob.Tenant, error) {
 		return riverjob.Tenant{}, fmt.Errorf("%w: %s", riverjob.ErrUnknownTenant, id)
 	}

@@ -15,11 +15,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/perfcopilot/asanagoals/internal/syncbuf"
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
@@ -1017,7 +1018,7 @@ func TestDescribeProgress(t *testing.T) {
 // prints.
 func TestProgressToAPipeIsThrottled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var buf lockedBuffer
+		var buf syncbuf.Buffer
 		p := newProgress(&buf, func() asana.Stats { return asana.Stats{RequestsPerMinute: 600} }, false, 5*time.Second)
 		for i := 1; i <= 10; i++ {
 			p.update(goals.SyncProgress{Phase: "scanning", PagesScanned: i})
@@ -1039,30 +1040,11 @@ func TestProgressToAPipeIsThrottled(t *testing.T) {
 	})
 }
 
-// lockedBuffer is a bytes.Buffer that the progress display's ticker may
-// write while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // On a terminal the line is redrawn every second while a pause lasts, so
 // the wait counts down without updates from the sync.
 func TestProgressOnTerminalCountsDownAPause(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		var buf lockedBuffer
+		var buf syncbuf.Buffer
 		pauseEnd := time.Now().Add(3 * time.Second)
 		stats := func() asana.Stats { return asana.Stats{RequestsPerMinute: 600, Paused: max(0, time.Until(pauseEnd))} }
 		p := newProgress(&buf, stats, true, 0)

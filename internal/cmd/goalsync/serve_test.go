@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
+	"github.com/perfcopilot/asanagoals/internal/syncbuf"
 )
 
 // startServe runs goalsync -serve on the demo, and returns the URL it
@@ -28,10 +29,10 @@ func startServe(t *testing.T, args ...string) string {
 
 // startServeEnv runs goalsync -serve ADDR args with the environment env,
 // and returns the URL it printed (with its login code) and its stdout.
-func startServeEnv(t *testing.T, env map[string]string, args ...string) (string, *lockedBuffer) {
+func startServeEnv(t *testing.T, env map[string]string, args ...string) (string, *syncbuf.Buffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr lockedBuffer
+	var stdout, stderr syncbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- runWith(ctx, append([]string{"-serve", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, &stdout, &stderr, hooks{})
@@ -240,7 +241,7 @@ func BenchmarkServe_firstPage(b *testing.B) {
 	var total time.Duration
 	for b.Loop() {
 		ctx, cancel := context.WithCancel(context.Background())
-		var stdout, stderr lockedBuffer
+		var stdout, stderr syncbuf.Buffer
 		done := make(chan int, 1)
 		start := time.Now()
 		go func() {
