@@ -80,7 +80,10 @@ func (h *Handler) connectionPage(w http.ResponseWriter, r *http.Request) {
 	if ok && conn.Token != "" {
 		ctx, cancel := h.pageContext(r)
 		defer cancel()
-		v.Workspaces = h.workspaces(ctx, conn.Token, conn.RequestsPerMinute)
+		if client, err := h.client(conn.Token, conn.RequestsPerMinute); err == nil {
+			v.Workspaces = workspaces(ctx, client)
+			client.CloseIdleConnections()
+		}
 	}
 	v.Rates = rateChoices(v.Rate)
 	h.render(w, http.StatusOK, "connection", "connection", v)
@@ -238,7 +241,7 @@ func (h *Handler) check(ctx context.Context, v *connectionView, token string, f 
 			v.Errors[field] = fd.Text
 		}
 		if field != "token" {
-			v.Workspaces = h.workspaces(ctx, token, f.rate)
+			v.Workspaces = workspaces(ctx, client)
 		}
 		return c, false
 	}
@@ -251,7 +254,7 @@ func (h *Handler) check(ctx context.Context, v *connectionView, token string, f 
 		v.Findings = append(v.Findings, finding{Text: "The workspace shows no goal to this token.",
 			Fix: "If it has goals, the token's user needs workspace member access to see them."})
 	}
-	v.Workspaces = h.workspaces(ctx, token, f.rate)
+	v.Workspaces = workspaces(ctx, client)
 	return c, true
 }
 
@@ -280,14 +283,9 @@ func findingOf(err error, workspaceGID, token string) (finding, string) {
 		Fix: "Try again in a minute; if it persists, check this server's network access to Asana."}, ""
 }
 
-// workspaces lists the workspaces token can see, for the page's choice;
-// nil when they cannot be listed (the check says why).
-func (h *Handler) workspaces(ctx context.Context, token string, rate int) []asana.Workspace {
-	client, err := h.client(token, rate)
-	if err != nil {
-		return nil
-	}
-	defer client.CloseIdleConnections()
+// workspaces lists the workspaces the client's token can see, for the
+// page's choice; nil when they cannot be listed (the check says why).
+func workspaces(ctx context.Context, client *asana.Client) []asana.Workspace {
 	var out []asana.Workspace
 	for ws, err := range client.Workspaces(ctx) {
 		if err != nil {
