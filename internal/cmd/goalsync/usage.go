@@ -166,7 +166,8 @@ const usageTail = `  -h, -help         print this help
 
 Employee file:
   JSON when the name ends in .json or the first non-space character is '[',
-  CSV otherwise (UTF-8).
+  CSV otherwise; UTF-8 either way (not a spreadsheet's UTF-16 "Unicode
+  text").
   CSV: a header row naming the columns, in any order: employee_id and
     asana_user_gid (both required), name and email (optional); then one
     employee per row. Blank lines are skipped; any other column is an error.
@@ -177,6 +178,10 @@ Employee file:
       [{"employee_id":"emp-001","asana_user_gid":"1201234567890","name":"Ada Lovelace"}]
   An empty asana_user_gid means the employee is not mapped to Asana yet: the
   report lists them under unmapped employees.
+  Limits: employee_id at most 256 bytes, name and email at most 1,000
+  characters each; no field may hold a NUL character, nor employee_id any
+  other control character. A file that breaks one is refused (exit 2), with
+  the line.
   The file may be a named pipe (e.g. -employees <(…)); an interrupt while
   it waits for a writer or for data ends the command (exit 1).
 
