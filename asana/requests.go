@@ -356,6 +356,14 @@ type ListGoalsOptions struct {
 	// OmitNotes leaves html_notes (the description) out of opt_fields, so
 	// Asana never sends it: for hosts that keep no descriptions.
 	OmitNotes bool
+	// FirstOnly asks for one goal, with its gid and name only
+	// (limit=1&opt_fields=name; Asana sends the gid whatever opt_fields
+	// says, and getGoals' listed opt_fields do not name it, so a server
+	// that enforces the list would refuse opt_fields=gid), and reads that
+	// one page: the cheapest proof that the token's user can list the
+	// workspace's goals. The sequence yields that goal, if there is one,
+	// and ends; OnPage is not called.
+	FirstOnly bool
 }
 
 // Goals lists the goals of a workspace, every page of them, in Asana's
@@ -376,11 +384,33 @@ func (c *Client) Goals(ctx context.Context, opts ListGoalsOptions) iter.Seq2[Goa
 	if opts.OmitNotes {
 		fields = goalFieldsNoNotes
 	}
+	if opts.FirstOnly {
+		fields = "name"
+	}
 	q := url.Values{"workspace": {opts.Workspace}, "opt_fields": {fields}}
 	if len(opts.TimePeriods) > 0 {
 		q.Set("time_periods", strings.Join(opts.TimePeriods, ","))
 	}
+	if opts.FirstOnly {
+		return c.firstGoal(ctx, q)
+	}
 	return list[Goal](ctx, c, "/goals", q, true, opts.OnPage)
+}
+
+// firstGoal asks for the first goal of a listing (limit=1) and yields it,
+// if the page holds one: one request, whatever the page's next_page says.
+func (c *Client) firstGoal(ctx context.Context, q url.Values) iter.Seq2[Goal, error] {
+	return func(yield func(Goal, error) bool) {
+		q.Set("limit", "1")
+		var page listResponse[Goal]
+		if err := c.get(ctx, &request{shape: shapeList}, "/goals", q, &page); err != nil {
+			yield(Goal{}, err)
+			return
+		}
+		if len(page.Data) > 0 {
+			yield(page.Data[0], nil)
+		}
+	}
 }
 
 // Goal fetches one goal by GID (GET /goals/{gid}).

@@ -184,3 +184,38 @@ func TestBreakingOutOfGoalsEndsThePageAskedForAhead(t *testing.T) {
 		}
 	})
 }
+
+// ListGoalsOptions.FirstOnly asks for one goal with its name only
+// (limit=1, opt_fields=name: the listed opt_fields do not name gid, which
+// Asana sends anyway) in one request, and follows no next_page.
+func TestGoalsFirstOnlyAsksForOneGoalInOneRequest(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		want       []string
+	}{
+		{"more pages", `{"data":[{"gid":"11","name":"A"}],"next_page":{"offset":"p2","path":"/goals?offset=p2","uri":"x"}}`, []string{"11"}},
+		{"empty workspace", `{"data":[],"next_page":null}`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			var queries []string
+			h.mock.RegisterResponder("GET", apiRoot+"/goals", func(req *http.Request) (*http.Response, error) {
+				queries = append(queries, req.URL.RawQuery)
+				return jsonResponse(200, tc.body), nil
+			})
+			var got []string
+			for g, err := range h.client.Goals(context.Background(), asana.ListGoalsOptions{Workspace: "1", FirstOnly: true, OmitNotes: true}) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, g.GID)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("yielded %v, want %v", got, tc.want)
+			}
+			if want := "limit=1&opt_fields=name&workspace=1"; len(queries) != 1 || queries[0] != want {
+				t.Errorf("requests %q, want one with %q", queries, want)
+			}
+		})
+	}
+}

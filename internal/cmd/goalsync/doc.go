@@ -58,7 +58,11 @@
 //	                    "(+N outside the review period)"; -format json lists
 //	                    every stored goal with its time_period
 //	  -check            only check the connection: the token works and its user
-//	                    can read the workspace's goals (needs no -employees)
+//	                    can read the workspace's goals, proven by reading one
+//	                    goal's gid and name (needs no -employees). With -format
+//	                    json it prints {"ok": true, "workspace_gid", "user":
+//	                    {"gid", "name"}, "goals_visible"}; a failed check prints
+//	                    one line on stderr, nothing on stdout
 //	  -suggest          only suggest Asana users for the employees of -employees
 //	                    that have no asana_user_gid, by e-mail, then by a name
 //	                    unique on both sides; prints CSV (or JSON with -format

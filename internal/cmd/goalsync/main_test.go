@@ -1184,3 +1184,79 @@ func atoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// -check -format json prints one JSON object, not the text line: the
+// workspace, the token's user and whether a goal is visible. A failed
+// check prints its one line on stderr and nothing on stdout.
+func TestCheckJSON(t *testing.T) {
+	ws := asanafake.DemoWorkspace().Clone()
+	ws.Users[0].Name = "Ada \u202e\"Lovelace\""
+	_, url := fake(t, ws, asanafake.Options{})
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-check", "-format", "json")
+	res.wantCode(t, exitOK)
+	if res.stderr != "" {
+		t.Errorf("stderr %q", res.stderr)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, res.stdout)
+	}
+	want := map[string]any{"ok": true, "workspace_gid": ws.GID, "goals_visible": true,
+		"user": map[string]any{"gid": ws.Users[0].GID, "name": ws.Users[0].Name}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("-check -format json = %v, want %v", got, want)
+	}
+	if !strings.Contains(res.stdout, `\u202e`) {
+		t.Errorf("the override in the user's name is not escaped:\n%s", res.stdout)
+	}
+
+	// A workspace with no goal the token's user can see.
+	empty := ws.Clone()
+	empty.Goals = nil
+	_, emptyURL := fake(t, empty, asanafake.Options{})
+	res = runCmd(t, tokenEnvMap(testToken), "-base-url", emptyURL, "-workspace", ws.GID, "-check", "-format", "json")
+	res.wantCode(t, exitOK)
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil || got["goals_visible"] != false || got["ok"] != true {
+		t.Errorf("empty workspace: %s (%v)", res.stdout, err)
+	}
+
+	res = runCmd(t, tokenEnvMap(wrongToken), "-base-url", url, "-workspace", ws.GID, "-check", "-format", "json")
+	res.wantCode(t, exitFailed)
+	res.wantOneErrorLine(t, "goalsync: check failed: ")
+	if res.stdout != "" {
+		t.Errorf("a failed check printed on stdout:\n%s", res.stdout)
+	}
+}
+
+// -check takes -no-descriptions, which a script may add to every run: the
+// goal it reads comes without its description anyway. -period stays a
+// sync's.
+func TestCheckTakesNoDescriptions(t *testing.T) {
+	ws := asanafake.DemoWorkspace()
+	var fields []string
+	var mu sync.Mutex
+	srv, url := fake(t, ws, asanafake.Options{Intercept: func(w http.ResponseWriter, r *http.Request) bool {
+		mu.Lock()
+		fields = append(fields, r.URL.Query()["opt_fields"]...)
+		mu.Unlock()
+		return false
+	}})
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-check", "-no-descriptions")
+	res.wantCode(t, exitOK)
+	if !strings.HasPrefix(res.stdout, "OK: ") || res.stderr != "" {
+		t.Errorf("stdout %q, stderr %q", res.stdout, res.stderr)
+	}
+	if n := srv.Stats().Requests; n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, f := range fields {
+		if strings.Contains(f, "html_notes") {
+			t.Errorf("-check asked for descriptions: opt_fields=%s", f)
+		}
+	}
+	res = runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-check", "-period", "2026-01-01..")
+	res.wantCode(t, exitUsage)
+	res.wantOneErrorLine(t, "-period and -no-descriptions are for a sync")
+}

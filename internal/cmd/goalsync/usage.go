@@ -68,7 +68,11 @@ func (o *options) flagSet() *flag.FlagSet {
 			"bytes)")
 	fs.BoolVar(&o.check, "check", false,
 		"only check the connection: the token works and its user\n"+
-			"can read the workspace's goals (needs no -employees)")
+			"can read the workspace's goals, proven by reading one\n"+
+			"goal's gid and name (needs no -employees). With -format\n"+
+			"json it prints {\"ok\": true, \"workspace_gid\", \"user\":\n"+
+			"{\"gid\", \"name\"}, \"goals_visible\"}; a failed check prints\n"+
+			"one line on stderr, nothing on stdout")
 	fs.BoolVar(&o.suggest, "suggest", false,
 		"only suggest Asana users for the employees of -employees\n"+
 			"that have no asana_user_gid, by e-mail, then by a name\n"+
