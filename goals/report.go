@@ -16,7 +16,8 @@ const (
 	PathSubgoals SubgoalPath = "subgoals"
 	// PathGoalRelationships: Asana answered that the subgoals path does
 	// not exist, so the sync switched to GET /goal_relationships
-	// (resource_subtype=subgoal), the path Asana documents today.
+	// (resource_subtype=subgoal), the path Asana documents today; also
+	// when it asked goal relationships after that 404 and they failed.
 	PathGoalRelationships SubgoalPath = "goal_relationships"
 	// PathNone: no goal was kept, so no sub-goal was asked for.
 	PathNone SubgoalPath = "none"
