@@ -74,7 +74,8 @@ type Report struct {
 	UnmappedEmployees []string `json:"unmapped_employees"`
 	// MalformedRecords counts scanned records Asana cannot have meant, or
 	// that the client cannot read: a goal without a GID, an owner object
-	// without a GID, a field of the wrong type, a date that is no date, a
+	// without a GID, either GID not written as an Asana GID (digits: see
+	// asana.IsGID), a field of the wrong type, a date that is no date, a
 	// time period that ends before it starts. One is enough to
 	// make every employee's write partial: the goal might have been
 	// anyone's, so nobody's list is known whole.
@@ -92,7 +93,7 @@ type Report struct {
 	// partial (it hides no goal).
 	SelfSubgoals int `json:"self_subgoals"`
 	// MalformedRecordGIDs quotes up to ten of those records' GIDs (those
-	// that had one), to look them up in Asana.
+	// that had one written as an Asana GID), to look them up in Asana.
 	MalformedRecordGIDs []string `json:"malformed_record_gids,omitempty"`
 	// Period is the review window the sync was scoped to (Config.Period),
 	// written FROM..TO; "" for an unscoped sync.

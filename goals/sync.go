@@ -288,10 +288,13 @@ func (r *run) scan(ctx context.Context, q *queue) error {
 		}
 		r.report.WorkspaceGoalsScanned++
 		r.scanned.Add(1)
-		if unreadable != nil || g.GID == "" || (g.Owner != nil && g.Owner.GID == "") || backwards(g.TimePeriod) {
+		if unreadable != nil || !asana.IsGID(g.GID) || (g.Owner != nil && !asana.IsGID(g.Owner.GID)) || backwards(g.TimePeriod) {
 			// A record Asana cannot have meant, or one the client cannot
 			// read: it might be anyone's goal, so no employee's list is
 			// known whole (see plan), and its stored copy stays as it was.
+			// A GID or an owner GID that is not written as an Asana GID
+			// (digits) is one: a goal whose owner's "GID" is a word is no
+			// stranger's goal, it is a record nobody can route.
 			gid := g.GID
 			if unreadable != nil {
 				gid = unreadable.GID
@@ -402,10 +405,11 @@ func (r *run) ownerChanged(gid string, prev, st *employeeState) {
 }
 
 // noteMalformed counts a record Asana cannot have meant, and quotes its
-// GID when it has one.
+// GID when it has one written as an Asana GID (any other value could be
+// anything, of any length).
 func (r *run) noteMalformed(gid string) {
 	r.report.MalformedRecords++
-	if gid != "" && len(r.report.MalformedRecordGIDs) < maxOwnerExamples {
+	if asana.IsGID(gid) && len(r.report.MalformedRecordGIDs) < maxOwnerExamples {
 		r.report.MalformedRecordGIDs = append(r.report.MalformedRecordGIDs, gid)
 	}
 }
@@ -497,8 +501,12 @@ func toKeyResults(mapper *status.Mapper, parentGID string, subs []asana.Goal) ([
 	krs := make([]KeyResult, 0, len(subs))
 	seen := make(map[string]bool, len(subs))
 	for _, s := range subs {
-		if s.GID == "" || s.Name == "" {
-			return nil, fmt.Errorf("sub-goals of goal %s: Asana returned a sub-goal without a GID or a name (gid %q)", parentGID, s.GID)
+		if !asana.IsGID(s.GID) || s.Name == "" {
+			gid := s.GID
+			if len(gid) > 40 {
+				gid = gid[:40] + "…"
+			}
+			return nil, fmt.Errorf("sub-goals of goal %s: Asana returned a sub-goal without a GID or a name, or with a GID that is not an Asana GID (gid %q)", parentGID, gid)
 		}
 		if seen[s.GID] {
 			continue // a page boundary shifted under the listing; the first wins

@@ -1144,3 +1144,109 @@ func TestReportKeepsRetriesAndRateLimitedApart(t *testing.T) {
 		t.Errorf("requests/retries/429s = %d/%d/%d, want 6/2/1", rep.Requests, rep.Retries, rep.RateLimited)
 	}
 }
+
+// A scanned record whose GID, or whose owner's GID, is not written as an
+// Asana GID (digits) is malformed, as an unreadable record is: counted,
+// its stored copy left as it was, every employee's write partial, the rest
+// synced. It is never a goal of an unmapped owner, which would let every
+// employee be written complete (and their stored goals be removed) while a
+// goal that might be theirs went unread.
+func TestRecordsWithoutAsanaGIDsAreMalformed(t *testing.T) {
+	long := strings.Repeat("1", asana.MaxGIDDigits+1)
+	for _, tc := range []struct{ name, record, quoted string }{
+		{"owner gid a word", `{"gid":"77","name":"Whose?","owner":{"gid":"ada"}}`, "77"},
+		{"owner gid with letters", `{"gid":"77","name":"Whose?","owner":{"gid":"50a1"}}`, "77"},
+		{"owner gid with a space", `{"gid":"77","name":"Whose?","owner":{"gid":" 501"}}`, "77"},
+		{"owner gid too long", `{"gid":"77","name":"Whose?","owner":{"gid":"` + long + `"}}`, "77"},
+		{"goal gid a word", `{"gid":"goal-77","name":"Odd","owner":{"gid":"501"}}`, ""},
+		{"goal gid a uuid", `{"gid":"3f2b8c1e-9d4a-4e6b-8a57-0c1d2e3f4a5b","name":"Odd","owner":{"gid":"999"}}`, ""},
+		{"goal gid negative", `{"gid":"-77","name":"Odd","owner":{"gid":"502"}}`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "Ada's", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "Brian's", OwnerGID: "502"})
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				if kind == "pages" {
+					return rawResp(200, `{"data":[{"gid":"1","name":"Ada's","owner":{"gid":"501"}},`+tc.record+
+						`,{"gid":"2","name":"Brian's","owner":{"gid":"502"}}],"next_page":null}`), nil
+				}
+				return nil, nil
+			}
+			store := goals.NewMemoryStore()
+			seedN(t, store, "emp-ada", 100, 1)
+			seedN(t, store, "emp-brian", 200, 1)
+			rep, err := runSync(t, m, store, testConfig(), ada, brian)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.MalformedRecords != 1 || rep.UnmappedOwnerGoals != 0 || len(rep.UnmappedOwnerExamples) != 0 {
+				t.Errorf("malformed = %d, unmapped owner goals = %d %v; want 1 malformed, no stranger's goal",
+					rep.MalformedRecords, rep.UnmappedOwnerGoals, rep.UnmappedOwnerExamples)
+			}
+			if got := strings.Join(rep.MalformedRecordGIDs, ","); got != tc.quoted {
+				t.Errorf("malformed record GIDs %q, want %q: only a GID written as one is quoted", got, tc.quoted)
+			}
+			for _, e := range rep.Employees {
+				if e.Written != goals.WrittenPartial || !errors.Is(e.Err, asana.ErrMalformedResponse) {
+					t.Errorf("%s = %+v, want partial, Err matching asana.ErrMalformedResponse", e.EmployeeID, e)
+				}
+			}
+			if a, b := gidsOf(stored(t, store, "emp-ada")), gidsOf(stored(t, store, "emp-brian")); a != "100,1" || b != "200,2" {
+				t.Errorf("ada = %s, brian = %s: stored goals must stay, fresh ones be added", a, b)
+			}
+		})
+	}
+}
+
+// A workspace whose every ID is a random string, as a mock generating
+// schema-valid answers sends: no goal is anyone's, and no employee is
+// written complete with no goals.
+func TestWorkspaceOfRandomIDsWritesNobodyComplete(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "Ada's", OwnerGID: "501"})
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "pages" {
+			return rawResp(200, `{"data":[{"gid":"12345","name":"Grow","owner":{"gid":"string"}},`+
+				`{"gid":"string","name":"Grow","owner":{"gid":"12345"}},`+
+				`{"gid":"b3f1","name":"Grow","owner":{"gid":"a9c2"}}],"next_page":null}`), nil
+		}
+		return nil, nil
+	}
+	store := goals.NewMemoryStore()
+	seedN(t, store, "emp-ada", 100, 2)
+	rep, err := runSync(t, m, store, testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.MalformedRecords != 3 || rep.UnmappedOwnerGoals != 0 {
+		t.Errorf("malformed = %d, unmapped owner goals = %d; want 3 and 0", rep.MalformedRecords, rep.UnmappedOwnerGoals)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Written == goals.WrittenComplete || e.Error == "" {
+		t.Errorf("ada = %+v, want not complete, with the malformed records named", e)
+	}
+	if got := gidsOf(stored(t, store, "emp-ada")); got != "100,101" {
+		t.Errorf("stored = %s, want 100,101 as they were", got)
+	}
+}
+
+// A sub-goal whose GID is not an Asana GID is a broken answer, as one
+// without a GID is: that goal is not written, the rest are.
+func TestSubgoalWithoutAnAsanaGIDFailsThatGoal(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
+	m.specPath = true
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "subgoals" && gid == "1" {
+			return rawResp(200, `{"data":[{"gid":"kr-one","name":"KR"}],"next_page":null}`), nil
+		}
+		return nil, nil
+	}
+	store := goals.NewMemoryStore()
+	rep, err := runSync(t, m, store, testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || !strings.Contains(e.Error, `not an Asana GID (gid "kr-one")`) {
+		t.Errorf("ada = %+v, want partial naming the sub-goal", e)
+	}
+	if got := gidsOf(stored(t, store, "emp-ada")); got != "2" {
+		t.Errorf("stored = %s, want goal 2 alone", got)
+	}
+}
