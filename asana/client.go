@@ -59,6 +59,9 @@ type Client struct {
 	stats     counters
 	maxPages  int // MaxPages; lowered by internal tests only
 	changes   changeLog
+	// statusTypeRefused is set once Asana refused opt_fields entry
+	// StatusTypeField (see Client.StatusTypeRefused).
+	statusTypeRefused atomic.Bool
 }
 
 // config collects what the options set before NewClient builds the Client.

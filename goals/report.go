@@ -121,6 +121,17 @@ type Report struct {
 	// yellow, red, …) because they had no status update: see
 	// StatusFromGoal.
 	StatusesFromGoalField int `json:"statuses_from_goal_field"`
+	// StatusSource is where the sync read statuses from: StatusFromUpdate
+	// ("status_update") when it asked for each goal's latest status
+	// update's status_type (a goal without one takes its own status
+	// field, as its StatusSource says), or StatusFromGoal ("goal_status")
+	// when Asana refused that field (a 400 naming it, which a server
+	// enforcing Asana's published opt_fields lists answers: see
+	// asana.Client.StatusTypeRefused). The sync then went on without it,
+	// and every status came from the goal's own status field;
+	// StatusSourceNote says so in words.
+	StatusSource     StatusSource `json:"status_source"`
+	StatusSourceNote string       `json:"status_source_note,omitempty"`
 
 	// AsanaChanges lists the breaking changes Asana announced to the
 	// source's client in Asana-Change headers (by the end of this sync,

@@ -93,6 +93,12 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 	if changes := in.client.Changes(); len(changes) > 0 {
 		r.report.AsanaChanges = changes
 	}
+	if in.client.StatusTypeRefused() {
+		// Refused on the scan's first page (the first goal request), or on
+		// an earlier sync of the client: no goal came with a status type.
+		r.report.StatusSource = StatusFromGoal
+		r.report.StatusSourceNote = StatusTypeRefusedNote
+	}
 	r.report.DurationSeconds = cfg.Now().Sub(r.report.StartedAt).Seconds()
 	if syncErr != nil {
 		r.report.Error = syncErr.Error()
@@ -106,6 +112,12 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 	}
 	return r.report, syncErr
 }
+
+// StatusTypeRefusedNote is Report.StatusSourceNote when Asana refused the
+// status update's status_type.
+const StatusTypeRefusedNote = "Asana refused opt_fields " + asana.StatusTypeField +
+	" (400), so this sync asked without it: every status came from the goal's own status field " +
+	"(green, yellow, red, achieved, …), not from its latest status update"
 
 // run is the state of one Sync: routing and the report (the scan's
 // goroutine), the sub-goal walk, the stop on a refusal, and progress.
@@ -181,6 +193,7 @@ func newRun(cfg Config, client *asana.Client, employees []Employee) *run {
 			Period:                cfg.Period.String(),
 			Employees:             []EmployeeReport{},
 			SubgoalPath:           PathNone,
+			StatusSource:          StatusFromUpdate,
 			DescriptionsOmitted:   cfg.OmitDescriptions,
 			AsanaChanges:          []asana.Change{},
 		},

@@ -1250,3 +1250,92 @@ func TestSubgoalWithoutAnAsanaGIDFailsThatGoal(t *testing.T) {
 		t.Errorf("stored = %s, want goal 2 alone", got)
 	}
 }
+
+// When Asana refuses the status update's status_type (Prism, which
+// enforces Asana's published opt_fields lists, answers 400), the sync
+// continues: the request is sent again without it, no later request asks
+// for it, every status comes from the goal's own status field, and the
+// report says so (status_source "goal_status", with a note). On both
+// sub-goal paths, Key Results and sub-goals fetched alone included.
+func TestRefusedStatusTypeFallsBackToTheGoalStatus(t *testing.T) {
+	for _, spec := range []bool{false, true} {
+		t.Run(map[bool]string{false: "goal relationships", true: "spec's path"}[spec], func(t *testing.T) {
+			ws := goalStatusWorkspace()
+			for i := range ws {
+				if ws[i].GID == "13" {
+					ws[i].Unlisted = true // fetched alone on the relationships path
+				}
+			}
+			m := newMock(t, ws...)
+			m.specPath = spec
+			m.refuseStatusType = true
+			store := goals.NewMemoryStore()
+			rep, err := runSync(t, m, store, testConfig(), ada)
+			if err != nil {
+				t.Fatalf("Sync: %v; a refused status field must not stop the sync", err)
+			}
+			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete || e.Error != "" {
+				t.Errorf("ada = %+v, want complete", e)
+			}
+			if rep.StatusSource != goals.StatusFromGoal || !strings.Contains(rep.StatusSourceNote, asana.StatusTypeField) {
+				t.Errorf("status_source %q (%q), want goal_status with a note naming the field", rep.StatusSource, rep.StatusSourceNote)
+			}
+			gs := stored(t, store, "emp-ada")
+			if gidsOf(gs) != "1,2,3,4,5,6" || krGIDs(gs[0]) != "11,12,13" {
+				t.Fatalf("stored %s with key results %s", gidsOf(gs), krGIDs(gs[0]))
+			}
+			// Goal 1 and Key Result 12 had status updates; without their
+			// status type, their own status fields speak.
+			want := map[string]wantStatus{
+				"1": {status.OffTrack, "red", goals.StatusFromGoal}, "2": {status.OffTrack, "red", goals.StatusFromGoal},
+				"3": {status.OnTrack, "green", goals.StatusFromGoal}, "4": {status.Completed, "achieved", goals.StatusFromGoal},
+				"5": {status.OnTrack, "", goals.StatusFromNone}, "6": {status.OnTrack, "purple", goals.StatusFromGoal},
+				"11": {status.AtRisk, "yellow", goals.StatusFromGoal}, "12": {status.OnTrack, "green", goals.StatusFromGoal},
+				"13": {status.OnTrack, "", goals.StatusFromNone},
+			}
+			check := func(gid string, got wantStatus) {
+				if got != want[gid] {
+					t.Errorf("goal %s: status %+v, want %+v", gid, got, want[gid])
+				}
+			}
+			for _, g := range gs {
+				check(g.GID, wantStatus{g.Status, g.RawStatus, g.StatusSource})
+			}
+			for _, kr := range gs[0].KeyResults {
+				check(kr.GID, wantStatus{kr.Status, kr.RawStatus, kr.StatusSource})
+			}
+			// One refused request (the scan's first page), then none.
+			var asked int
+			for _, kind := range []string{"pages", "subgoals", "goal"} {
+				for _, f := range m.optFields(kind) {
+					if strings.Contains(f, asana.StatusTypeField) {
+						asked++
+					}
+				}
+			}
+			if asked != 1 {
+				t.Errorf("%d requests asked for %s, want 1: the refused one", asked, asana.StatusTypeField)
+			}
+			if m.count("pages") != 2 {
+				t.Errorf("%d scan requests, want 2: the refused page and its second try", m.count("pages"))
+			}
+		})
+	}
+}
+
+// A sync whose status update's status_type Asana sends says so too:
+// status_source "status_update", no note.
+func TestStatusSourceOfAnOrdinarySync(t *testing.T) {
+	m := newMock(t, goalStatusWorkspace()...)
+	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.StatusSource != goals.StatusFromUpdate || rep.StatusSourceNote != "" {
+		t.Errorf("status_source %q (%q), want status_update without a note", rep.StatusSource, rep.StatusSourceNote)
+	}
+	b, _ := json.Marshal(rep)
+	if !strings.Contains(string(b), `"status_source":"status_update"`) || strings.Contains(string(b), "status_source_note") {
+		t.Errorf("report JSON %s", b)
+	}
+}

@@ -184,4 +184,12 @@
 //	Breaking changes Asana announces (Asana-Change headers) are listed in the
 //	report and, a "warning:" line each, on stderr; they leave the exit status
 //	as it is.
+//
+//	Should Asana refuse the status update's status_type (a 400 naming
+//	current_status_update.status_type, which a server enforcing Asana's
+//	published opt_fields lists answers), the sync goes on without it: every
+//	status comes from the goal's own status field, the report's
+//	"status_source" is "goal_status" (else "status_update"), the text output
+//	opens with a "Notice:" line and stderr has a "notice:" line; the exit
+//	status stays as it is.
 package main

@@ -525,6 +525,7 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 			return failure("cannot write the output: %w", werr)
 		}
 		c.warnChanges(report.AsanaChanges)
+		c.noticeStatusSource(report)
 	}
 	if err != nil {
 		msg := err.Error()
@@ -702,6 +703,15 @@ func (c *cli) warnChanges(changes []asana.Change) {
 		}
 		c.errorf("warning: Asana announces the breaking change %s%s%s; opt in or out with -asana-enable / -asana-disable %s",
 			ch.Name, link, affected, ch.Name)
+	}
+}
+
+// noticeStatusSource says on stderr, in one line, that Asana refused the
+// status update's status_type, so that every status of the sync came from
+// the goal's own status field. The exit status stays.
+func (c *cli) noticeStatusSource(r *goals.Report) {
+	if r.StatusSource == goals.StatusFromGoal {
+		c.errorf("notice: %s", r.StatusSourceNote)
 	}
 }
 

@@ -1260,3 +1260,49 @@ func TestCheckTakesNoDescriptions(t *testing.T) {
 	res.wantCode(t, exitUsage)
 	res.wantOneErrorLine(t, "-period and -no-descriptions are for a sync")
 }
+
+// If Asana refuses the status update's status_type (as Prism, which
+// enforces Asana's published opt_fields lists, answers: 400), the sync
+// continues on the goals' own status fields, exits as it would have, and
+// says so: the report's status_source, a notice in the text output and a
+// "notice:" line on stderr.
+func TestRefusedStatusTypeSyncContinuesWithANotice(t *testing.T) {
+	ws := asanafake.DemoWorkspace()
+	srv, url := fake(t, ws, asanafake.Options{RefuseStatusType: true})
+	emps := demoEmployeesCSV(t)
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-employees", emps, "-format", format)
+			res.wantCode(t, exitOK)
+			res.wantOneErrorLine(t, "goalsync: notice: Asana refused opt_fields current_status_update.status_type (400)",
+				"every status came from the goal's own status field")
+			if format == "text" {
+				if !strings.Contains(res.stdout, "\nNotice: Asana refused opt_fields current_status_update.status_type (400)") {
+					t.Errorf("the text output has no notice:\n%s", res.stdout)
+				}
+				return
+			}
+			doc := checkJSONShape(t, res.stdout)
+			report := doc["report"].(map[string]any)
+			if report["status_source"] != "goal_status" || !strings.Contains(fmt.Sprint(report["status_source_note"]), "current_status_update.status_type") {
+				t.Errorf("report status_source %v (%v), want goal_status with its note", report["status_source"], report["status_source_note"])
+			}
+			for _, g := range decodeTyped(t, res.stdout).Goals {
+				if g.StatusSource == goals.StatusFromUpdate {
+					t.Errorf("goal %s: status from a status update Asana did not send", g.GID)
+				}
+			}
+		})
+	}
+	if srv.Stats().StatusTypeRefusals == 0 {
+		t.Fatal("the fake refused nothing: the test checks nothing")
+	}
+
+	// Without the refusal: no notice, status_source status_update.
+	_, plain := fake(t, ws, asanafake.Options{})
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", plain, "-workspace", ws.GID, "-employees", emps, "-format", "json")
+	res.wantCode(t, exitOK)
+	if res.stderr != "" || decodeTyped(t, res.stdout).Report.StatusSource != goals.StatusFromUpdate {
+		t.Errorf("stderr %q, status_source %q; want none and status_update", res.stderr, decodeTyped(t, res.stdout).Report.StatusSource)
+	}
+}
