@@ -138,11 +138,21 @@ func openCtx(ctx context.Context, path string, opening func()) (*os.File, error)
 
 // parseEmployees parses the content of an employee file named name.
 func parseEmployees(name string, data []byte) (*employeeList, error) {
+	list, err := parseEmployeeFile(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(list.employees) == 0 {
+		return nil, fmt.Errorf("%s: no employees listed", name)
+	}
+	return list, nil
+}
+
+// parseEmployeeFile parses the content of an employee file named name, as
+// JSON or as CSV (see isJSON), once it is known to be UTF-8 text; a file
+// listing no employee is an empty list.
+func parseEmployeeFile(name string, data []byte) (*employeeList, error) {
 	data = bytes.TrimPrefix(data, []byte("\ufeff")) // spreadsheet exports often start with a BOM
-	var (
-		list *employeeList
-		err  error
-	)
 	kind := "CSV"
 	if isJSON(name, data) {
 		kind = "JSON"
@@ -157,17 +167,9 @@ func parseEmployees(name string, data []byte) (*employeeList, error) {
 		return nil, fmt.Errorf("%s: not UTF-8 text; save the %s as UTF-8", name, kind)
 	}
 	if kind == "JSON" {
-		list, err = parseEmployeesJSON(name, data)
-	} else {
-		list, err = parseEmployeesCSV(name, data)
+		return parseEmployeesJSON(name, data)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if len(list.employees) == 0 {
-		return nil, fmt.Errorf("%s: no employees listed", name)
-	}
-	return list, nil
+	return parseEmployeesCSV(name, data)
 }
 
 func isJSON(name string, data []byte) bool {
