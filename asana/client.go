@@ -59,6 +59,9 @@ type Client struct {
 	stats     counters
 	maxPages  int // MaxPages; lowered by internal tests only
 	changes   changeLog
+	// statusTypeRefused is set once Asana refused opt_fields entry
+	// StatusTypeField (see Client.StatusTypeRefused).
+	statusTypeRefused atomic.Bool
 }
 
 // config collects what the options set before NewClient builds the Client.
@@ -244,25 +247,59 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 }
 
 // parseBaseURL checks that u is absolute and, unless it is a loopback
-// address, HTTPS.
+// address, HTTPS. Its errors show u without its credentials (see
+// shownBaseURL), whichever check refused it.
 func parseBaseURL(u string) (*url.URL, error) {
+	shown := shownBaseURL(u)
 	base, err := url.Parse(strings.TrimRight(u, "/"))
 	if err != nil || base.Host == "" {
-		return nil, fmt.Errorf("asana: base URL %q is not an absolute URL", u)
+		return nil, fmt.Errorf("asana: base URL %q is not an absolute URL", shown)
 	}
 	switch base.Scheme {
 	case "https":
 	case "http":
 		if !isLoopback(base.Hostname()) {
-			return nil, fmt.Errorf("asana: base URL %q: plain http is only allowed to a loopback address; use https so the token is not sent in clear text", u)
+			return nil, fmt.Errorf("asana: base URL %q: plain http is only allowed to a loopback address; use https so the token is not sent in clear text", shown)
 		}
 	default:
-		return nil, fmt.Errorf("asana: base URL %q: scheme must be https", u)
+		return nil, fmt.Errorf("asana: base URL %q: scheme must be https", shown)
 	}
 	if base.RawQuery != "" || base.Fragment != "" || base.User != nil {
-		return nil, fmt.Errorf("asana: base URL %q must not carry a query, fragment or credentials", base.Redacted())
+		return nil, fmt.Errorf("asana: base URL %q must not carry a query, fragment or credentials", shown)
 	}
 	return base, nil
+}
+
+// shownBaseURL is a base URL as an error may show it: everything before
+// its last '@' after the scheme (a user name, a password, raw or escaped)
+// is replaced with "xxxxx". It does not rely on url.Parse, which cannot
+// find the user info of a URL it refuses (a space in the password, a
+// missing "//"); an '@' in a path is cut the same way, which costs a
+// refused URL's message some of its path at worst.
+func shownBaseURL(u string) string {
+	at := strings.LastIndexByte(u, '@')
+	if at < 0 {
+		return u
+	}
+	prefix := ""
+	if i := strings.Index(u, "://"); i > 0 && i < at && isScheme(u[:i]) {
+		prefix = u[:i+3]
+	}
+	return prefix + "xxxxx" + u[at:]
+}
+
+// isScheme reports whether s is written as a URL scheme (RFC 3986: a
+// letter, then letters, digits, '+', '-' or '.').
+func isScheme(s string) bool {
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isLoopback(host string) bool {

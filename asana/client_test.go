@@ -160,6 +160,65 @@ func TestNewClientAllowsHTTPToLoopback(t *testing.T) {
 	}
 }
 
+// No refusal of a base URL shows its credentials: whichever check refuses
+// it (not absolute, plain http off loopback, another scheme, credentials),
+// the message shows neither the user name nor the password, whether the
+// password is written raw, percent-escaped or escaped in upper case, and
+// whatever the case of the scheme.
+func TestBaseURLRefusalsNeverShowCredentials(t *testing.T) {
+	const user = "tokenuser"
+	passwords := []struct{ form, pw string }{
+		{"raw", "s3cr3t!pw"},
+		{"escaped", "s3cr3t%21pw"},
+		{"upper-case", "S3CR3T%21PW"},
+		{"raw with an @", "s3cr3t@pw"},
+		{"escaped slash", "s3cr3t%2fpw"},
+	}
+	for _, tc := range []struct {
+		name, url, want string
+	}{
+		{"no scheme", "USERINFO@app.asana.com/api/1.0", "not an absolute URL"},
+		{"one slash", "https:/USERINFO@app.asana.com/api/1.0", "not an absolute URL"},
+		{"bad port", "https://USERINFO@app.asana.com:port/api/1.0", "not an absolute URL"},
+		{"space in the host", "https://USERINFO@app asana.com/api/1.0", "not an absolute URL"},
+		{"plain http", "http://USERINFO@asana.example.com/api/1.0", "plain http is only allowed to a loopback address"},
+		{"plain http in upper case", "HTTP://USERINFO@asana.example.com/api/1.0", "plain http is only allowed to a loopback address"},
+		{"another scheme", "ftp://USERINFO@app.asana.com/api/1.0", "scheme must be https"},
+		{"credentials", "https://USERINFO@app.asana.com/api/1.0", "must not carry a query, fragment or credentials"},
+		{"credentials in upper case", "HTTPS://USERINFO@APP.ASANA.COM/api/1.0", "must not carry a query, fragment or credentials"},
+		{"credentials on loopback", "http://USERINFO@127.0.0.1:8080/api/1.0", "must not carry a query, fragment or credentials"},
+		{"credentials and a query", "https://USERINFO@app.asana.com/api/1.0?x=1", "must not carry a query, fragment or credentials"},
+	} {
+		for _, p := range passwords {
+			t.Run(tc.name+"/"+p.form, func(t *testing.T) {
+				u := strings.Replace(tc.url, "USERINFO", user+":"+p.pw, 1)
+				_, err := asana.NewClient(testToken, asana.WithBaseURL(u))
+				if err == nil {
+					t.Fatalf("NewClient(%q) succeeded, want an error containing %q", u, tc.want)
+				}
+				msg := err.Error()
+				if !strings.Contains(msg, tc.want) {
+					t.Errorf("error %q does not contain %q: not the check this case is for", msg, tc.want)
+				}
+				lower := strings.ToLower(msg)
+				for _, secret := range []string{user, "s3cr3t", "cr3t", "!pw", "%21pw", "%2fpw"} {
+					if strings.Contains(lower, secret) {
+						t.Errorf("error %q shows the credentials (%q)", msg, secret)
+					}
+				}
+				if !strings.Contains(msg, "xxxxx@") {
+					t.Errorf("error %q does not show where the credentials were", msg)
+				}
+			})
+		}
+	}
+	// A URL without credentials is shown whole.
+	_, err := asana.NewClient(testToken, asana.WithBaseURL("ftp://app.asana.com/api/1.0"))
+	if err == nil || !strings.Contains(err.Error(), `"ftp://app.asana.com/api/1.0"`) {
+		t.Errorf("error %v does not show the URL", err)
+	}
+}
+
 func TestGoalsPaginatesAndAsksForFields(t *testing.T) {
 	h := newHarness(t)
 	var offsets []string

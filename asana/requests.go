@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,10 +60,52 @@ var (
 		func(f string) bool { return f == "html_notes" }), ",")
 )
 
+// StatusTypeField is the opt_fields entry for a goal's latest status
+// update's status_type, which the product spec maps a goal's status from.
+// Asana's published description lists it in no operation's opt_fields (they
+// are generated from the compact status update, which lacks it), so a
+// server that enforces those lists refuses it with a 400.
+const StatusTypeField = "current_status_update.status_type"
+
+// StatusTypeRefused reports whether Asana refused StatusTypeField: a 400
+// that named it (in its error messages, or in a validating proxy's or
+// mock's sl-violations header) to a request that asked for it. The client
+// then sent that request again once without it, and from then on asks
+// for it no more: every goal it reads has no StatusType, so a status can
+// only come from the goal's own status field. It stays set for the
+// client's life.
+func (c *Client) StatusTypeRefused() bool { return c.statusTypeRefused.Load() }
+
 // get sends one GET (with retries) and decodes the JSON answer into v;
 // r is the request's state (its expected shape, its urgency), which get
 // fills with the attempts made.
+//
+// A request whose opt_fields hold StatusTypeField and that Asana refuses
+// with a 400 naming it is sent again once without it, and no request of
+// the client asks for it any more (see StatusTypeRefused).
 func (c *Client) get(ctx context.Context, r *request, path string, query url.Values, v any) error {
+	if c.statusTypeRefused.Load() {
+		query = withoutOptField(query, StatusTypeField)
+	}
+	refused, err := c.getOnce(ctx, r, path, query, v)
+	if !refused {
+		return err
+	}
+	if c.statusTypeRefused.CompareAndSwap(false, true) {
+		c.logger.LogAttrs(ctx, slog.LevelWarn, "asana: Asana refused opt_fields "+StatusTypeField+
+			" (400); asking without it from now on: statuses come from each goal's own status field",
+			slog.String("path", path))
+	}
+	retry := &request{shape: r.shape, urgent: r.urgent}
+	_, err = c.getOnce(ctx, retry, path, withoutOptField(query, StatusTypeField), v)
+	r.attempts += retry.attempts
+	r.answer, r.undecoded = retry.answer, retry.undecoded
+	return err
+}
+
+// getOnce is get without the second try: refused says the answer was a
+// 400 refusing StatusTypeField, which query asked for.
+func (c *Client) getOnce(ctx context.Context, r *request, path string, query url.Values, v any) (refused bool, err error) {
 	u := *c.base
 	u.Path = c.base.Path + path
 	u.RawPath = ""
@@ -69,7 +113,7 @@ func (c *Client) get(ctx context.Context, r *request, path string, query url.Val
 	ctx = withRequest(ctx, r)
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return fmt.Errorf("asana: GET %s: %w", path, err)
+		return false, fmt.Errorf("asana: GET %s: %w", path, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Accept", "application/json")
@@ -84,7 +128,7 @@ func (c *Client) get(ctx context.Context, r *request, path string, query url.Val
 			// arrived); its body still holds the connection.
 			resp.Body.Close()
 		}
-		return c.requestError(ctx, path, r.attempts, err)
+		return false, c.requestError(ctx, path, r.attempts, err)
 	}
 	c.changes.observe(ctx, c.logger, c.redact, path, resp.Header)
 	defer resp.Body.Close()
@@ -92,7 +136,7 @@ func (c *Client) get(ctx context.Context, r *request, path string, query url.Val
 	if data == nil {
 		var err error
 		if data, err = readLimited(resp.Body, maxBodyBytes); err != nil {
-			return fmt.Errorf("asana: GET %s: reading body: %w", path, err)
+			return false, fmt.Errorf("asana: GET %s: reading body: %w", path, err)
 		}
 	}
 	c.logger.DebugContext(ctx, "asana: request done", "method", http.MethodGet, "path", path,
@@ -103,14 +147,110 @@ func (c *Client) get(ctx context.Context, r *request, path string, query url.Val
 		if e.StatusCode == http.StatusTooManyRequests && e.RetryAfter > c.gate.maxWait {
 			e.MaxWait = c.gate.maxWait
 		}
-		return e
+		refused := e.StatusCode == http.StatusBadRequest && refusesOptField(StatusTypeField, query, resp.Header, e)
+		return refused, e
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		r.undecoded = true
-		return &Error{Method: http.MethodGet, Path: path, StatusCode: resp.StatusCode,
+		return false, &Error{Method: http.MethodGet, Path: path, StatusCode: resp.StatusCode,
 			Excerpt: excerpt(c.redact.bytes(data)), Attempts: r.attempts, Err: fmt.Errorf("decoding JSON: %w", err)}
 	}
-	return nil
+	return false, nil
+}
+
+// withoutOptField returns query without field among its opt_fields (a
+// copy; query itself is left as it is).
+func withoutOptField(query url.Values, field string) url.Values {
+	vals, ok := query["opt_fields"]
+	if !ok || !hasOptField(query, field) {
+		return query
+	}
+	q := cloneValues(query)
+	q.Del("opt_fields")
+	for _, v := range vals {
+		kept := slices.DeleteFunc(strings.Split(v, ","), func(f string) bool { return f == field })
+		if len(kept) > 0 {
+			q.Add("opt_fields", strings.Join(kept, ","))
+		}
+	}
+	return q
+}
+
+// hasOptField reports whether query's opt_fields hold field.
+func hasOptField(query url.Values, field string) bool {
+	for _, v := range query["opt_fields"] {
+		if slices.Contains(strings.Split(v, ","), field) {
+			return true
+		}
+	}
+	return false
+}
+
+// maxViolationsHeader bounds the sl-violations header refusesOptField reads.
+const maxViolationsHeader = 64 << 10
+
+// optFieldsIndex finds "opt_fields.6", "opt_fields/6" or "opt_fields[6]"
+// in a validator's message: the entry's place in the list sent.
+var optFieldsIndex = regexp.MustCompile(`opt_fields[./\[](\d+)`)
+
+// refusesOptField reports whether a 400 answer (e, with its header) names
+// field, which query's opt_fields hold: in one of Asana's error messages,
+// or in the sl-violations header of a mock or proxy that validates
+// requests against Asana's description (Prism answers the description's
+// example error body, which names nothing, and lists the violations
+// there, an entry by its place in opt_fields: location ["request",
+// "query", "opt_fields", "6"], "Request query parameter opt_fields.6
+// must be equal to one of the allowed values: …").
+func refusesOptField(field string, query url.Values, header http.Header, e *Error) bool {
+	vals := query["opt_fields"]
+	if len(vals) == 0 || !hasOptField(query, field) {
+		return false
+	}
+	for _, d := range e.Errors {
+		if strings.Contains(d.Message, field) || strings.Contains(d.Help, field) {
+			return true
+		}
+	}
+	sent := strings.Split(vals[0], ",") // what a validator reads: the first value
+	at := func(i int) bool { return i >= 0 && i < len(sent) && sent[i] == field }
+	for _, h := range header.Values("sl-violations") {
+		if len(h) > maxViolationsHeader {
+			continue
+		}
+		var violations []struct {
+			Location []any  `json:"location"`
+			Message  string `json:"message"`
+		}
+		if json.Unmarshal([]byte(h), &violations) != nil {
+			continue
+		}
+		for _, v := range violations {
+			if strings.Contains(v.Message, field) {
+				return true
+			}
+			for i, l := range v.Location {
+				if l != "opt_fields" || i+1 >= len(v.Location) {
+					continue
+				}
+				switch n := v.Location[i+1].(type) {
+				case string:
+					if k, err := strconv.Atoi(n); err == nil && at(k) {
+						return true
+					}
+				case float64:
+					if at(int(n)) {
+						return true
+					}
+				}
+			}
+			for _, m := range optFieldsIndex.FindAllStringSubmatch(v.Message, -1) {
+				if k, err := strconv.Atoi(m[1]); err == nil && at(k) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // requestError turns what the HTTP stack returned into an error that names
@@ -356,6 +496,14 @@ type ListGoalsOptions struct {
 	// OmitNotes leaves html_notes (the description) out of opt_fields, so
 	// Asana never sends it: for hosts that keep no descriptions.
 	OmitNotes bool
+	// FirstOnly asks for one goal, with its gid and name only
+	// (limit=1&opt_fields=name; Asana sends the gid whatever opt_fields
+	// says, and getGoals' listed opt_fields do not name it, so a server
+	// that enforces the list would refuse opt_fields=gid), and reads that
+	// one page: the cheapest proof that the token's user can list the
+	// workspace's goals. The sequence yields that goal, if there is one,
+	// and ends; OnPage is not called.
+	FirstOnly bool
 }
 
 // Goals lists the goals of a workspace, every page of them, in Asana's
@@ -376,11 +524,33 @@ func (c *Client) Goals(ctx context.Context, opts ListGoalsOptions) iter.Seq2[Goa
 	if opts.OmitNotes {
 		fields = goalFieldsNoNotes
 	}
+	if opts.FirstOnly {
+		fields = "name"
+	}
 	q := url.Values{"workspace": {opts.Workspace}, "opt_fields": {fields}}
 	if len(opts.TimePeriods) > 0 {
 		q.Set("time_periods", strings.Join(opts.TimePeriods, ","))
 	}
+	if opts.FirstOnly {
+		return c.firstGoal(ctx, q)
+	}
 	return list[Goal](ctx, c, "/goals", q, true, opts.OnPage)
+}
+
+// firstGoal asks for the first goal of a listing (limit=1) and yields it,
+// if the page holds one: one request, whatever the page's next_page says.
+func (c *Client) firstGoal(ctx context.Context, q url.Values) iter.Seq2[Goal, error] {
+	return func(yield func(Goal, error) bool) {
+		q.Set("limit", "1")
+		var page listResponse[Goal]
+		if err := c.get(ctx, &request{shape: shapeList}, "/goals", q, &page); err != nil {
+			yield(Goal{}, err)
+			return
+		}
+		if len(page.Data) > 0 {
+			yield(page.Data[0], nil)
+		}
+	}
 }
 
 // Goal fetches one goal by GID (GET /goals/{gid}).

@@ -32,7 +32,8 @@ type Connection struct {
 // CheckConnection checks, with two requests, the setup the spec's
 // "Connecting" section asks an admin for: the workspace GID is a GID, the
 // token works (GET /users/me), and the token's user can read the
-// workspace's goals (the first page of GET /goals). Each failure is an
+// workspace's goals (one goal of GET /goals, its gid and name only: see
+// asana.ListGoalsOptions.FirstOnly). Each failure is an
 // error that says what to fix; a configuration problem is a
 // *GoalsConfigError and makes no request.
 func CheckConnection(ctx context.Context, src ConnectionSource, workspaceGID string) (Connection, error) {
@@ -49,7 +50,7 @@ func CheckConnection(ctx context.Context, src ConnectionSource, workspaceGID str
 		return c, fmt.Errorf("goals: checking the access token: %w", err)
 	}
 	c.User = me
-	for _, err := range src.Goals(ctx, asana.ListGoalsOptions{Workspace: workspaceGID}) {
+	for _, err := range src.Goals(ctx, asana.ListGoalsOptions{Workspace: workspaceGID, FirstOnly: true}) {
 		switch {
 		case errors.Is(err, asana.ErrPaymentRequired):
 			return c, fmt.Errorf("goals: workspace %s has no access to Asana Goals, which need a paid Asana plan: %w", workspaceGID, err)
@@ -63,7 +64,7 @@ func CheckConnection(ctx context.Context, src ConnectionSource, workspaceGID str
 			return c, fmt.Errorf("goals: listing the workspace's goals: %w", err)
 		}
 		c.GoalsVisible = true
-		break // one goal is proof enough; stop after the first page
+		break // one goal is proof enough
 	}
 	return c, nil
 }

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"iter"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
 )
 
 // connSource is a ConnectionSource from fixed answers.
@@ -90,6 +94,53 @@ func TestCheckConnection(t *testing.T) {
 				t.Errorf("a config error made %d requests", tc.src.requests)
 			}
 		})
+	}
+}
+
+// The check proves access cheaply: one goal of the workspace's listing
+// (limit=1), with its gid and name only, never a page of a hundred goals
+// with every field, however many goals the workspace holds.
+func TestCheckConnectionReadsOneGoalNameOnly(t *testing.T) {
+	ws := asanafake.Generate(3, asanafake.DefaultGenConfig(250, 4))
+	var (
+		mu   sync.Mutex
+		reqs []string
+		body int
+	)
+	fake := asanafake.NewServer(ws, asanafake.Options{Tokens: map[string]string{testToken: ws.Users[0].GID}})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		fake.ServeHTTP(rec, r)
+		mu.Lock()
+		reqs = append(reqs, r.URL.Path+"?"+r.URL.RawQuery)
+		if r.URL.Path == "/goals" {
+			body += rec.Body.Len()
+		}
+		mu.Unlock()
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		w.Write(rec.Body.Bytes())
+	}))
+	defer srv.Close()
+	client, err := asana.NewClient(testToken, asana.WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.CloseIdleConnections()
+	c, err := goals.CheckConnection(context.Background(), client, ws.GID)
+	if err != nil || !c.GoalsVisible || c.User.GID != ws.Users[0].GID {
+		t.Fatalf("CheckConnection = %+v, %v", c, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []string{"/users/me?opt_fields=name%2Cemail", "/goals?limit=1&opt_fields=name&workspace=" + ws.GID}
+	if strings.Join(reqs, "\n") != strings.Join(want, "\n") {
+		t.Errorf("requests:\n%s\nwant:\n%s", strings.Join(reqs, "\n"), strings.Join(want, "\n"))
+	}
+	if body > 1000 {
+		t.Errorf("GET /goals answered %d bytes: more than one goal's gid and name", body)
 	}
 }
 

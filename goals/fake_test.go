@@ -40,6 +40,9 @@ type mockAsana struct {
 	// header is added to every answer of the workspace (not to those of
 	// onRequest).
 	header http.Header
+	// refuseStatusType makes the fake refuse the status update's
+	// status_type, as Prism does (asanafake.Options.RefuseStatusType).
+	refuseStatusType bool
 
 	mu     sync.Mutex
 	calls  map[string]int      // by kind
@@ -172,7 +175,7 @@ func (m *mockAsana) answer(w http.ResponseWriter, kind, gid string, r *http.Requ
 // check checks what the ingester must always send.
 func (m *mockAsana) check(kind string, r *http.Request) {
 	q := r.URL.Query()
-	if kind == "pages" && !strings.Contains(q.Get("opt_fields"), "current_status_update.status_type") {
+	if kind == "pages" && !m.refuseStatusType && !strings.Contains(q.Get("opt_fields"), "current_status_update.status_type") {
 		m.t.Errorf("scan without status_type in opt_fields: %q", q.Get("opt_fields"))
 	}
 	if kind == "relationships" && q.Get("resource_subtype") != "subgoal" {
@@ -184,9 +187,10 @@ func (m *mockAsana) check(kind string, r *http.Request) {
 func (m *mockAsana) newClient(t *testing.T, opts ...asana.Option) *asana.Client {
 	t.Helper()
 	srv := asanafake.NewServer(m.workspace(), asanafake.Options{
-		Tokens:          map[string]string{testToken: tokenUser},
-		PageSize:        m.pageSize,
-		SpecSubgoalPath: m.specPath,
+		Tokens:           map[string]string{testToken: tokenUser},
+		PageSize:         m.pageSize,
+		SpecSubgoalPath:  m.specPath,
+		RefuseStatusType: m.refuseStatusType,
 	})
 	base := []asana.Option{
 		asana.WithBaseURL("https://asanafake.test"),

@@ -16,7 +16,8 @@ const (
 	PathSubgoals SubgoalPath = "subgoals"
 	// PathGoalRelationships: Asana answered that the subgoals path does
 	// not exist, so the sync switched to GET /goal_relationships
-	// (resource_subtype=subgoal), the path Asana documents today.
+	// (resource_subtype=subgoal), the path Asana documents today; also
+	// when it asked goal relationships after that 404 and they failed.
 	PathGoalRelationships SubgoalPath = "goal_relationships"
 	// PathNone: no goal was kept, so no sub-goal was asked for.
 	PathNone SubgoalPath = "none"
@@ -73,7 +74,8 @@ type Report struct {
 	UnmappedEmployees []string `json:"unmapped_employees"`
 	// MalformedRecords counts scanned records Asana cannot have meant, or
 	// that the client cannot read: a goal without a GID, an owner object
-	// without a GID, a field of the wrong type, a date that is no date, a
+	// without a GID, either GID not written as an Asana GID (digits: see
+	// asana.IsGID), a field of the wrong type, a date that is no date, a
 	// time period that ends before it starts. One is enough to
 	// make every employee's write partial: the goal might have been
 	// anyone's, so nobody's list is known whole.
@@ -91,7 +93,7 @@ type Report struct {
 	// partial (it hides no goal).
 	SelfSubgoals int `json:"self_subgoals"`
 	// MalformedRecordGIDs quotes up to ten of those records' GIDs (those
-	// that had one), to look them up in Asana.
+	// that had one written as an Asana GID), to look them up in Asana.
 	MalformedRecordGIDs []string `json:"malformed_record_gids,omitempty"`
 	// Period is the review window the sync was scoped to (Config.Period),
 	// written FROM..TO; "" for an unscoped sync.
@@ -119,6 +121,17 @@ type Report struct {
 	// yellow, red, …) because they had no status update: see
 	// StatusFromGoal.
 	StatusesFromGoalField int `json:"statuses_from_goal_field"`
+	// StatusSource is where the sync read statuses from: StatusFromUpdate
+	// ("status_update") when it asked for each goal's latest status
+	// update's status_type (a goal without one takes its own status
+	// field, as its StatusSource says), or StatusFromGoal ("goal_status")
+	// when Asana refused that field (a 400 naming it, which a server
+	// enforcing Asana's published opt_fields lists answers: see
+	// asana.Client.StatusTypeRefused). The sync then went on without it,
+	// and every status came from the goal's own status field;
+	// StatusSourceNote says so in words.
+	StatusSource     StatusSource `json:"status_source"`
+	StatusSourceNote string       `json:"status_source_note,omitempty"`
 
 	// AsanaChanges lists the breaking changes Asana announced to the
 	// source's client in Asana-Change headers (by the end of this sync,

@@ -68,6 +68,11 @@ type subgoalWalk struct {
 	// selfLinks counts the sub-goal links from a goal to itself that
 	// listings returned and the walk skipped (Report.SelfSubgoals).
 	selfLinks atomic.Int64
+
+	// relAsked says a probe found the spec's path answering 404 and asked
+	// goal relationships, whatever they answered: the path the sync used,
+	// should no probe decide one.
+	relAsked atomic.Bool
 }
 
 func newSubgoalWalk(src *asana.Client, cfg Config) *subgoalWalk {
@@ -131,7 +136,10 @@ func (w *subgoalWalk) park(kg *keptGoal) bool {
 	return true
 }
 
-// source names the path used, for the report.
+// source names the path used, for the report: the one a probe decided;
+// else goal relationships when a probe met the spec's path's 404 and asked
+// them (which failed, or found the goal deleted); else the spec's path
+// when a goal was kept (tried, never answered).
 func (w *subgoalWalk) source(kept bool) SubgoalPath {
 	switch pathMode(w.mode.Load()) {
 	case pathRelationships:
@@ -139,8 +147,11 @@ func (w *subgoalWalk) source(kept bool) SubgoalPath {
 	case pathSpec:
 		return PathSubgoals
 	}
-	if kept {
-		return PathSubgoals // tried, never answered
+	switch {
+	case w.relAsked.Load():
+		return PathGoalRelationships
+	case kept:
+		return PathSubgoals
 	}
 	return PathNone
 }
@@ -248,6 +259,7 @@ func (w *subgoalWalk) probe(ctx context.Context, gid string) ([]asana.Goal, []st
 	}
 	// A 404 for a goal the scan just returned: either the spec's path is
 	// retired, or the goal was deleted meanwhile. Its relationships tell.
+	w.relAsked.Store(true)
 	subGIDs, relErr := w.relationships(ctx, gid)
 	if relErr != nil {
 		w.decide(pathUnknown)

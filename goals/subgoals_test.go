@@ -193,3 +193,41 @@ func TestUnansweredProbeReportsTheSpecPath(t *testing.T) {
 		t.Errorf("subgoal_source = %q, want \"subgoals\": a goal was kept and its sub-goals asked for", rep.SubgoalPath)
 	}
 }
+
+// The report names the sub-goal path the sync used: when the spec's path
+// answers 404 and the listing of goal relationships then fails, the sync
+// used goal relationships, and subgoal_source says so, not "subgoals".
+func TestFailedRelationshipsAfterThe404ReportGoalRelationships(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		status int
+	}{
+		{"server error", 500},
+		{"forbidden", 403},
+		{"both paths 404", 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				if kind == "relationships" {
+					return asanaError(tc.status, "goal relationships failed"), nil
+				}
+				return nil, nil
+			}
+			rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := employeeReport(t, rep, "emp-ada"); e.Error == "" || e.Written == goals.WrittenComplete {
+				t.Errorf("ada = %+v, want the failure in Error, not a complete write", e)
+			}
+			if m.count("subgoals") == 0 || m.count("relationships") == 0 {
+				t.Fatalf("%d subgoals and %d relationships requests: both paths must be tried", m.count("subgoals"), m.count("relationships"))
+			}
+			if rep.SubgoalPath != goals.PathGoalRelationships {
+				t.Errorf("subgoal_source = %q, want %q: the spec's path answered 404, goal relationships were asked",
+					rep.SubgoalPath, goals.PathGoalRelationships)
+			}
+		})
+	}
+}

@@ -93,6 +93,12 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 	if changes := in.client.Changes(); len(changes) > 0 {
 		r.report.AsanaChanges = changes
 	}
+	if in.client.StatusTypeRefused() {
+		// Refused on the scan's first page (the first goal request), or on
+		// an earlier sync of the client: no goal came with a status type.
+		r.report.StatusSource = StatusFromGoal
+		r.report.StatusSourceNote = StatusTypeRefusedNote
+	}
 	r.report.DurationSeconds = cfg.Now().Sub(r.report.StartedAt).Seconds()
 	if syncErr != nil {
 		r.report.Error = syncErr.Error()
@@ -106,6 +112,12 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 	}
 	return r.report, syncErr
 }
+
+// StatusTypeRefusedNote is Report.StatusSourceNote when Asana refused the
+// status update's status_type.
+const StatusTypeRefusedNote = "Asana refused opt_fields " + asana.StatusTypeField +
+	" (400), so this sync asked without it: every status came from the goal's own status field " +
+	"(green, yellow, red, achieved, …), not from its latest status update"
 
 // run is the state of one Sync: routing and the report (the scan's
 // goroutine), the sub-goal walk, the stop on a refusal, and progress.
@@ -181,6 +193,7 @@ func newRun(cfg Config, client *asana.Client, employees []Employee) *run {
 			Period:                cfg.Period.String(),
 			Employees:             []EmployeeReport{},
 			SubgoalPath:           PathNone,
+			StatusSource:          StatusFromUpdate,
 			DescriptionsOmitted:   cfg.OmitDescriptions,
 			AsanaChanges:          []asana.Change{},
 		},
@@ -288,10 +301,13 @@ func (r *run) scan(ctx context.Context, q *queue) error {
 		}
 		r.report.WorkspaceGoalsScanned++
 		r.scanned.Add(1)
-		if unreadable != nil || g.GID == "" || (g.Owner != nil && g.Owner.GID == "") || backwards(g.TimePeriod) {
+		if unreadable != nil || !asana.IsGID(g.GID) || (g.Owner != nil && !asana.IsGID(g.Owner.GID)) || backwards(g.TimePeriod) {
 			// A record Asana cannot have meant, or one the client cannot
 			// read: it might be anyone's goal, so no employee's list is
 			// known whole (see plan), and its stored copy stays as it was.
+			// A GID or an owner GID that is not written as an Asana GID
+			// (digits) is one: a goal whose owner's "GID" is a word is no
+			// stranger's goal, it is a record nobody can route.
 			gid := g.GID
 			if unreadable != nil {
 				gid = unreadable.GID
@@ -402,10 +418,11 @@ func (r *run) ownerChanged(gid string, prev, st *employeeState) {
 }
 
 // noteMalformed counts a record Asana cannot have meant, and quotes its
-// GID when it has one.
+// GID when it has one written as an Asana GID (any other value could be
+// anything, of any length).
 func (r *run) noteMalformed(gid string) {
 	r.report.MalformedRecords++
-	if gid != "" && len(r.report.MalformedRecordGIDs) < maxOwnerExamples {
+	if asana.IsGID(gid) && len(r.report.MalformedRecordGIDs) < maxOwnerExamples {
 		r.report.MalformedRecordGIDs = append(r.report.MalformedRecordGIDs, gid)
 	}
 }
@@ -497,8 +514,12 @@ func toKeyResults(mapper *status.Mapper, parentGID string, subs []asana.Goal) ([
 	krs := make([]KeyResult, 0, len(subs))
 	seen := make(map[string]bool, len(subs))
 	for _, s := range subs {
-		if s.GID == "" || s.Name == "" {
-			return nil, fmt.Errorf("sub-goals of goal %s: Asana returned a sub-goal without a GID or a name (gid %q)", parentGID, s.GID)
+		if !asana.IsGID(s.GID) || s.Name == "" {
+			gid := s.GID
+			if len(gid) > 40 {
+				gid = gid[:40] + "…"
+			}
+			return nil, fmt.Errorf("sub-goals of goal %s: Asana returned a sub-goal without a GID or a name, or with a GID that is not an Asana GID (gid %q)", parentGID, gid)
 		}
 		if seen[s.GID] {
 			continue // a page boundary shifted under the listing; the first wins

@@ -1144,3 +1144,198 @@ func TestReportKeepsRetriesAndRateLimitedApart(t *testing.T) {
 		t.Errorf("requests/retries/429s = %d/%d/%d, want 6/2/1", rep.Requests, rep.Retries, rep.RateLimited)
 	}
 }
+
+// A scanned record whose GID, or whose owner's GID, is not written as an
+// Asana GID (digits) is malformed, as an unreadable record is: counted,
+// its stored copy left as it was, every employee's write partial, the rest
+// synced. It is never a goal of an unmapped owner, which would let every
+// employee be written complete (and their stored goals be removed) while a
+// goal that might be theirs went unread.
+func TestRecordsWithoutAsanaGIDsAreMalformed(t *testing.T) {
+	long := strings.Repeat("1", asana.MaxGIDDigits+1)
+	for _, tc := range []struct{ name, record, quoted string }{
+		{"owner gid a word", `{"gid":"77","name":"Whose?","owner":{"gid":"ada"}}`, "77"},
+		{"owner gid with letters", `{"gid":"77","name":"Whose?","owner":{"gid":"50a1"}}`, "77"},
+		{"owner gid with a space", `{"gid":"77","name":"Whose?","owner":{"gid":" 501"}}`, "77"},
+		{"owner gid too long", `{"gid":"77","name":"Whose?","owner":{"gid":"` + long + `"}}`, "77"},
+		{"goal gid a word", `{"gid":"goal-77","name":"Odd","owner":{"gid":"501"}}`, ""},
+		{"goal gid a uuid", `{"gid":"3f2b8c1e-9d4a-4e6b-8a57-0c1d2e3f4a5b","name":"Odd","owner":{"gid":"999"}}`, ""},
+		{"goal gid negative", `{"gid":"-77","name":"Odd","owner":{"gid":"502"}}`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "Ada's", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "Brian's", OwnerGID: "502"})
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				if kind == "pages" {
+					return rawResp(200, `{"data":[{"gid":"1","name":"Ada's","owner":{"gid":"501"}},`+tc.record+
+						`,{"gid":"2","name":"Brian's","owner":{"gid":"502"}}],"next_page":null}`), nil
+				}
+				return nil, nil
+			}
+			store := goals.NewMemoryStore()
+			seedN(t, store, "emp-ada", 100, 1)
+			seedN(t, store, "emp-brian", 200, 1)
+			rep, err := runSync(t, m, store, testConfig(), ada, brian)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.MalformedRecords != 1 || rep.UnmappedOwnerGoals != 0 || len(rep.UnmappedOwnerExamples) != 0 {
+				t.Errorf("malformed = %d, unmapped owner goals = %d %v; want 1 malformed, no stranger's goal",
+					rep.MalformedRecords, rep.UnmappedOwnerGoals, rep.UnmappedOwnerExamples)
+			}
+			if got := strings.Join(rep.MalformedRecordGIDs, ","); got != tc.quoted {
+				t.Errorf("malformed record GIDs %q, want %q: only a GID written as one is quoted", got, tc.quoted)
+			}
+			for _, e := range rep.Employees {
+				if e.Written != goals.WrittenPartial || !errors.Is(e.Err, asana.ErrMalformedResponse) {
+					t.Errorf("%s = %+v, want partial, Err matching asana.ErrMalformedResponse", e.EmployeeID, e)
+				}
+			}
+			if a, b := gidsOf(stored(t, store, "emp-ada")), gidsOf(stored(t, store, "emp-brian")); a != "100,1" || b != "200,2" {
+				t.Errorf("ada = %s, brian = %s: stored goals must stay, fresh ones be added", a, b)
+			}
+		})
+	}
+}
+
+// A workspace whose every ID is a random string, as a mock generating
+// schema-valid answers sends: no goal is anyone's, and no employee is
+// written complete with no goals.
+func TestWorkspaceOfRandomIDsWritesNobodyComplete(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "Ada's", OwnerGID: "501"})
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "pages" {
+			return rawResp(200, `{"data":[{"gid":"12345","name":"Grow","owner":{"gid":"string"}},`+
+				`{"gid":"string","name":"Grow","owner":{"gid":"12345"}},`+
+				`{"gid":"b3f1","name":"Grow","owner":{"gid":"a9c2"}}],"next_page":null}`), nil
+		}
+		return nil, nil
+	}
+	store := goals.NewMemoryStore()
+	seedN(t, store, "emp-ada", 100, 2)
+	rep, err := runSync(t, m, store, testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.MalformedRecords != 3 || rep.UnmappedOwnerGoals != 0 {
+		t.Errorf("malformed = %d, unmapped owner goals = %d; want 3 and 0", rep.MalformedRecords, rep.UnmappedOwnerGoals)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Written == goals.WrittenComplete || e.Error == "" {
+		t.Errorf("ada = %+v, want not complete, with the malformed records named", e)
+	}
+	if got := gidsOf(stored(t, store, "emp-ada")); got != "100,101" {
+		t.Errorf("stored = %s, want 100,101 as they were", got)
+	}
+}
+
+// A sub-goal whose GID is not an Asana GID is a broken answer, as one
+// without a GID is: that goal is not written, the rest are.
+func TestSubgoalWithoutAnAsanaGIDFailsThatGoal(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
+	m.specPath = true
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "subgoals" && gid == "1" {
+			return rawResp(200, `{"data":[{"gid":"kr-one","name":"KR"}],"next_page":null}`), nil
+		}
+		return nil, nil
+	}
+	store := goals.NewMemoryStore()
+	rep, err := runSync(t, m, store, testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || !strings.Contains(e.Error, `not an Asana GID (gid "kr-one")`) {
+		t.Errorf("ada = %+v, want partial naming the sub-goal", e)
+	}
+	if got := gidsOf(stored(t, store, "emp-ada")); got != "2" {
+		t.Errorf("stored = %s, want goal 2 alone", got)
+	}
+}
+
+// When Asana refuses the status update's status_type (Prism, which
+// enforces Asana's published opt_fields lists, answers 400), the sync
+// continues: the request is sent again without it, no later request asks
+// for it, every status comes from the goal's own status field, and the
+// report says so (status_source "goal_status", with a note). On both
+// sub-goal paths, Key Results and sub-goals fetched alone included.
+func TestRefusedStatusTypeFallsBackToTheGoalStatus(t *testing.T) {
+	for _, spec := range []bool{false, true} {
+		t.Run(map[bool]string{false: "goal relationships", true: "spec's path"}[spec], func(t *testing.T) {
+			ws := goalStatusWorkspace()
+			for i := range ws {
+				if ws[i].GID == "13" {
+					ws[i].Unlisted = true // fetched alone on the relationships path
+				}
+			}
+			m := newMock(t, ws...)
+			m.specPath = spec
+			m.refuseStatusType = true
+			store := goals.NewMemoryStore()
+			rep, err := runSync(t, m, store, testConfig(), ada)
+			if err != nil {
+				t.Fatalf("Sync: %v; a refused status field must not stop the sync", err)
+			}
+			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete || e.Error != "" {
+				t.Errorf("ada = %+v, want complete", e)
+			}
+			if rep.StatusSource != goals.StatusFromGoal || !strings.Contains(rep.StatusSourceNote, asana.StatusTypeField) {
+				t.Errorf("status_source %q (%q), want goal_status with a note naming the field", rep.StatusSource, rep.StatusSourceNote)
+			}
+			gs := stored(t, store, "emp-ada")
+			if gidsOf(gs) != "1,2,3,4,5,6" || krGIDs(gs[0]) != "11,12,13" {
+				t.Fatalf("stored %s with key results %s", gidsOf(gs), krGIDs(gs[0]))
+			}
+			// Goal 1 and Key Result 12 had status updates; without their
+			// status type, their own status fields speak.
+			want := map[string]wantStatus{
+				"1": {status.OffTrack, "red", goals.StatusFromGoal}, "2": {status.OffTrack, "red", goals.StatusFromGoal},
+				"3": {status.OnTrack, "green", goals.StatusFromGoal}, "4": {status.Completed, "achieved", goals.StatusFromGoal},
+				"5": {status.OnTrack, "", goals.StatusFromNone}, "6": {status.OnTrack, "purple", goals.StatusFromGoal},
+				"11": {status.AtRisk, "yellow", goals.StatusFromGoal}, "12": {status.OnTrack, "green", goals.StatusFromGoal},
+				"13": {status.OnTrack, "", goals.StatusFromNone},
+			}
+			check := func(gid string, got wantStatus) {
+				if got != want[gid] {
+					t.Errorf("goal %s: status %+v, want %+v", gid, got, want[gid])
+				}
+			}
+			for _, g := range gs {
+				check(g.GID, wantStatus{g.Status, g.RawStatus, g.StatusSource})
+			}
+			for _, kr := range gs[0].KeyResults {
+				check(kr.GID, wantStatus{kr.Status, kr.RawStatus, kr.StatusSource})
+			}
+			// One refused request (the scan's first page), then none.
+			var asked int
+			for _, kind := range []string{"pages", "subgoals", "goal"} {
+				for _, f := range m.optFields(kind) {
+					if strings.Contains(f, asana.StatusTypeField) {
+						asked++
+					}
+				}
+			}
+			if asked != 1 {
+				t.Errorf("%d requests asked for %s, want 1: the refused one", asked, asana.StatusTypeField)
+			}
+			if m.count("pages") != 2 {
+				t.Errorf("%d scan requests, want 2: the refused page and its second try", m.count("pages"))
+			}
+		})
+	}
+}
+
+// A sync whose status update's status_type Asana sends says so too:
+// status_source "status_update", no note.
+func TestStatusSourceOfAnOrdinarySync(t *testing.T) {
+	m := newMock(t, goalStatusWorkspace()...)
+	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.StatusSource != goals.StatusFromUpdate || rep.StatusSourceNote != "" {
+		t.Errorf("status_source %q (%q), want status_update without a note", rep.StatusSource, rep.StatusSourceNote)
+	}
+	b, _ := json.Marshal(rep)
+	if !strings.Contains(string(b), `"status_source":"status_update"`) || strings.Contains(string(b), "status_source_note") {
+		t.Errorf("report JSON %s", b)
+	}
+}

@@ -197,7 +197,7 @@ func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 		}
 		if n := r.report.MalformedRecords; n > 0 {
 			reasons = append(reasons, fmt.Sprintf(
-				"the workspace scan returned %d record(s) Asana cannot have meant or the client cannot read (a goal or an owner without a GID, a field of the wrong type, a date that is no date), any of which might be theirs", n))
+				"the workspace scan returned %d record(s) Asana cannot have meant or the client cannot read (a goal or an owner without a GID or with one that is not an Asana GID, a field of the wrong type, a date that is no date), any of which might be theirs", n))
 			errs = append(errs, asana.ErrMalformedResponse)
 		}
 		er.fail(errors.Join(errs...), strings.Join(reasons, "; ")+"; nothing was removed")

@@ -3,7 +3,9 @@ package asanafake
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +48,44 @@ func (s *Server) paid(h http.Handler) http.Handler {
 			return
 		}
 		h.ServeHTTP(w, r)
+	})
+}
+
+// statusTypeField is the opt_fields entry Options.RefuseStatusType refuses.
+const statusTypeField = "current_status_update.status_type"
+
+// The error body Prism answers a request that fails its validation with,
+// when the operation declares a 400 (every Asana goal route does): the
+// description's example of each field of Error.
+const (
+	prismMessage = "project: Missing input"
+	prismHelp    = "For more information on API status codes and how to handle them, read the docs on errors: https://asana.github.io/developer-docs/#errors'"
+	prismPhrase  = "6 sad squid snuggle softly"
+)
+
+// refuseStatusType answers 400 in place of h to a request asking for
+// statusTypeField, when Options.RefuseStatusType is set.
+func (s *Server) refuseStatusType(h http.Handler) http.Handler {
+	if !s.opts.RefuseStatusType {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		i := -1
+		for _, v := range r.URL.Query()["opt_fields"] {
+			if i = slices.Index(strings.Split(v, ","), statusTypeField); i >= 0 {
+				break
+			}
+		}
+		if i < 0 {
+			h.ServeHTTP(w, r)
+			return
+		}
+		s.stats.statusTypeRefusals.Add(1)
+		w.Header().Set("sl-violations", fmt.Sprintf(`[{"location":["request","query","opt_fields","%d"],"severity":"Error","code":"enum",`+
+			`"message":"Request query parameter opt_fields.%d must be equal to one of the allowed values: current_status_update, `+
+			`current_status_update.resource_subtype, current_status_update.title, due_on, html_notes, metric, name, owner, start_on, status, time_period, ..."}]`, i, i))
+		writeReply(w, reply{status: http.StatusBadRequest,
+			body: marshal(map[string][]apiError{"errors": {{Message: prismMessage, Help: prismHelp, Phrase: prismPhrase}}})})
 	})
 }
 

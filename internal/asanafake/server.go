@@ -63,6 +63,16 @@ type Options struct {
 	// Asana does for a workspace below the plan that has Goals.
 	PaymentRequired bool
 
+	// RefuseStatusType makes the goal routes (GET /goals, /goals/{gid} and
+	// /goals/{gid}/subgoals) answer 400 to a request whose opt_fields hold
+	// current_status_update.status_type, as Prism, a mock that enforces
+	// Asana's description, does: the description lists that entry in no
+	// operation's opt_fields. Like Prism, the fake answers the
+	// description's example error body ("project: Missing input"), which
+	// names nothing, and names the entry in an sl-violations header, by its
+	// place in opt_fields. Stats.StatusTypeRefusals counts these answers.
+	RefuseStatusType bool
+
 	// AsanaChange, when set, is sent as Asana-Change response headers, one
 	// header per value, on every answer to an authenticated request (an
 	// injected connection reset aside): the way Asana
@@ -122,6 +132,8 @@ type Stats struct {
 	// FaultsInjected counts injected faults of every kind; Faults splits it.
 	FaultsInjected int64
 	Faults         FaultCounts
+	// StatusTypeRefusals counts the 400s of Options.RefuseStatusType.
+	StatusTypeRefusals int64
 }
 
 // FaultCounts counts injected faults by kind.
@@ -141,6 +153,7 @@ type counters struct {
 	concurrencyLimited atomic.Int64
 	peak               atomic.Int64
 	faults             [numFaultKinds]atomic.Int64
+	statusTypeRefusals atomic.Int64
 }
 
 type faultKind int
@@ -210,10 +223,10 @@ func NewServer(ws *Workspace, opts Options) *Server {
 	s.paymentRequired.Store(opts.PaymentRequired)
 
 	s.mux = http.NewServeMux()
-	s.handle("GET /goals", s.paid(s.route(s.listGoals)))
-	s.handle("GET /goals/{gid}", s.paid(s.route(s.getGoal)))
+	s.handle("GET /goals", s.paid(s.refuseStatusType(s.route(s.listGoals))))
+	s.handle("GET /goals/{gid}", s.paid(s.refuseStatusType(s.route(s.getGoal))))
 	if opts.SpecSubgoalPath { // otherwise "/" answers it, as Asana does
-		s.handle("GET /goals/{gid}/subgoals", s.paid(s.route(s.listSubgoals)))
+		s.handle("GET /goals/{gid}/subgoals", s.paid(s.refuseStatusType(s.route(s.listSubgoals))))
 	}
 	s.handle("GET /goal_relationships", s.paid(s.route(s.listGoalRelationships)))
 	s.handle("GET /users/me", s.route(s.getMe))
@@ -253,6 +266,7 @@ func (s *Server) Stats() Stats {
 		RateLimited:        c.rateLimited.Load(),
 		ConcurrencyLimited: c.concurrencyLimited.Load(),
 		PeakInFlight:       c.peak.Load(),
+		StatusTypeRefusals: c.statusTypeRefusals.Load(),
 		Faults: FaultCounts{
 			ServerErrors:    c.faults[fServerError].Load(),
 			ConnResets:      c.faults[fConnReset].Load(),

@@ -177,6 +177,46 @@ func TestSyncRequestsAndAnswersFollowAsanaOpenAPI(t *testing.T) {
 	}
 }
 
+// Against a server that enforces the description's opt_fields lists, as
+// Prism does (asanafake.Options.RefuseStatusType), the one departure the
+// allow-list grants for the status update's status_type costs one refused
+// request: the client asks again without it, every later request stays
+// inside the description, and the sync completes on the goals' own status
+// fields, saying so.
+func TestRefusedStatusTypeFollowsAsanaOpenAPI(t *testing.T) {
+	sp := loadSpec(t)
+	for _, spec := range []bool{false, true} {
+		t.Run(map[bool]string{false: "path=relationships", true: "path=spec"}[spec], func(t *testing.T) {
+			ws := generated()
+			h := start(t, ws, asanafake.Options{PageSize: 3, SpecSubgoalPath: spec, RefuseStatusType: true}, token)
+			rep, err := goals.NewIngester(h.client, goals.NewMemoryStore(), goals.Config{WorkspaceGID: ws.GID}).
+				Sync(context.Background(), employeesOf(ws))
+			f := h.check(t, sp)
+			if err != nil {
+				t.Fatalf("Sync: %v", err)
+			}
+			if failed := rep.Failed(); len(failed) > 0 {
+				t.Fatalf("failed employees: %+v", failed)
+			}
+			if rep.StatusSource != goals.StatusFromGoal {
+				t.Errorf("status_source %q, want goal_status", rep.StatusSource)
+			}
+			asked := 0
+			for _, ex := range h.rec.exchanges() {
+				for _, v := range ex.url.Query()["opt_fields"] {
+					if slices.Contains(strings.Split(v, ","), asana.StatusTypeField) {
+						asked++
+					}
+				}
+			}
+			if n := h.fake.Stats().StatusTypeRefusals; asked != 1 || n != 1 || f.statuses["GET /goals → 400"] != 1 {
+				t.Errorf("%d requests asked for %s, %d refused, %d GET /goals → 400; want 1 each: the first, refused",
+					asked, asana.StatusTypeField, n, f.statuses["GET /goals → 400"])
+			}
+		})
+	}
+}
+
 func TestConnectionCheckFollowsAsanaOpenAPI(t *testing.T) {
 	sp := loadSpec(t)
 	ws := asanafake.DemoWorkspace()
@@ -475,7 +515,11 @@ var allowList = []departure{
 		OptField: "current_status_update.status_type", AnswerSchema: "StatusUpdateBase",
 		Reason: "the product spec maps a goal's status from its latest status update's status_type; it " +
 			"is a field of the status update (StatusUpdateBase) that Asana's dotted opt_fields reach, but " +
-			"getGoals' listed opt_fields are generated from the compact status update, which lacks it",
+			"getGoals' listed opt_fields are generated from the compact status update, which lacks it. " +
+			"A server that enforces the lists (Prism) answers 400; the client then sends that request once " +
+			"more without it and asks for it no more (asana.Client.StatusTypeRefused), and the sync takes " +
+			"every status from the goal's own status field and says so (Report.StatusSource goal_status): " +
+			"see TestRefusedStatusTypeFollowsAsanaOpenAPI",
 	},
 }
 

@@ -127,11 +127,7 @@ func (d *fileDirectory) gone(err error) error {
 // parseDirectory is parseEmployees, except that a file listing no employee
 // is an empty list rather than an error.
 func parseDirectory(name string, data []byte) (*employeeList, error) {
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	if isJSON(name, data) {
-		return parseEmployeesJSON(name, data)
-	}
-	return parseEmployeesCSV(name, data)
+	return parseEmployeeFile(name, data)
 }
 
 // MapEmployee sets the Asana user GID of the employee whose employee_id is

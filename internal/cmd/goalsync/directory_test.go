@@ -434,3 +434,24 @@ func TestCSVRecordsAgreeWithEncodingCSV(t *testing.T) {
 		}
 	}
 }
+
+// The admin pages read the employee file by the command's rules: a file
+// that is not UTF-8 text (UTF-16 from a spreadsheet, Latin-1) gets the
+// hint to save it as UTF-8, and a NUL or an over-long field is refused
+// with its line.
+func TestFileDirectoryReadsByTheEmployeeFileRules(t *testing.T) {
+	for _, tc := range []struct{ name, content, want string }{
+		{"people.json", utf16Text(`[{"employee_id":"e1","asana_user_gid":"1201"}]`, false, true), "not UTF-8 text (it looks like UTF-16); save the JSON as UTF-8"},
+		{"people.csv", utf16Text("employee_id,asana_user_gid\ne1,1201\n", true, false), "not UTF-8 text (it looks like UTF-16); save the CSV as UTF-8"},
+		{"people.csv", "employee_id,asana_user_gid,name\ne1,1201,Ren\xe9\n", "not UTF-8 text; save the CSV as UTF-8"},
+		{"people.json", `[{"employee_id":"e1","asana_user_gid":"1201","name":"Ren` + "\xe9" + `"}]`, "not UTF-8 text; save the JSON as UTF-8"},
+		{"people.csv", "employee_id,asana_user_gid\ne1,1201\ne\x002,1202\n", "people.csv:3: employee_id holds a NUL character"},
+		{"people.json", `[{"employee_id":"` + strings.Repeat("x", 300) + `","asana_user_gid":"1201"}]`, "employee_id is 300 bytes long; the most is 256 bytes"},
+	} {
+		path := writeDirFile(t, tc.name, tc.content)
+		emps, err := newFileDirectory(path).Employees(context.Background())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %q: Employees = %d employees, %v; want an error with %q", tc.name, clip(tc.content), len(emps), err, tc.want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/perfcopilot/asanagoals/goals"
@@ -34,6 +35,19 @@ var (
 // maxEmployeeFileSize bounds the file read into memory: far more than any
 // company's employee list.
 const maxEmployeeFileSize = 64 << 20
+
+// Bounds on one employee's fields, checked as the file is read. An HR
+// system's IDs, names and addresses are far shorter; a longer one is a
+// pasted document or a broken export, and would go whole into every
+// header, report and stored row (a 20 MB ID is 20 MB per stored goal).
+const (
+	// maxEmployeeIDBytes caps employee_id, in bytes: it is a key, stored
+	// with every goal.
+	maxEmployeeIDBytes = 256
+	// maxEmployeeTextRunes caps name and email, in Unicode characters, as
+	// goal names are capped (goals.MaxNameRunes).
+	maxEmployeeTextRunes = 1000
+)
 
 // employeeList is the content of an employee file: the employees in file
 // order, and where each one was read, to point a later error (such as a
@@ -124,16 +138,7 @@ func openCtx(ctx context.Context, path string, opening func()) (*os.File, error)
 
 // parseEmployees parses the content of an employee file named name.
 func parseEmployees(name string, data []byte) (*employeeList, error) {
-	data = bytes.TrimPrefix(data, []byte("\ufeff")) // spreadsheet exports often start with a BOM
-	var (
-		list *employeeList
-		err  error
-	)
-	if isJSON(name, data) {
-		list, err = parseEmployeesJSON(name, data)
-	} else {
-		list, err = parseEmployeesCSV(name, data)
-	}
+	list, err := parseEmployeeFile(name, data)
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +146,30 @@ func parseEmployees(name string, data []byte) (*employeeList, error) {
 		return nil, fmt.Errorf("%s: no employees listed", name)
 	}
 	return list, nil
+}
+
+// parseEmployeeFile parses the content of an employee file named name, as
+// JSON or as CSV (see isJSON), once it is known to be UTF-8 text; a file
+// listing no employee is an empty list.
+func parseEmployeeFile(name string, data []byte) (*employeeList, error) {
+	data = bytes.TrimPrefix(data, []byte("\ufeff")) // spreadsheet exports often start with a BOM
+	kind := "CSV"
+	if isJSON(name, data) {
+		kind = "JSON"
+	}
+	// Whatever the format: a spreadsheet's "Unicode text" is UTF-16, which
+	// neither reader could make sense of (JSON's would stop at a stray
+	// 'ÿ' of the byte order mark, CSV's at a header of NUL bytes).
+	if isUTF16(data) {
+		return nil, fmt.Errorf("%s: not UTF-8 text (it looks like UTF-16); save the %s as UTF-8", name, kind)
+	}
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("%s: not UTF-8 text; save the %s as UTF-8", name, kind)
+	}
+	if kind == "JSON" {
+		return parseEmployeesJSON(name, data)
+	}
+	return parseEmployeesCSV(name, data)
 }
 
 func isJSON(name string, data []byte) bool {
@@ -151,11 +180,50 @@ func isJSON(name string, data []byte) bool {
 	return len(trimmed) > 0 && trimmed[0] == '['
 }
 
+// isUTF16 reports content that is UTF-16 text: it starts with a UTF-16
+// byte order mark, or its first character is ASCII written on two bytes
+// (a CSV header's letter, a JSON array's '[', a space), one of them NUL.
+func isUTF16(data []byte) bool {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return true
+	}
+	if len(data) < 2 {
+		return false
+	}
+	a, b := data[0], data[1]
+	return (a == 0 && b != 0 && b < utf8.RuneSelf) || (b == 0 && a != 0 && a < utf8.RuneSelf)
+}
+
+// checkEmployee checks the fields of one employee read at where: no NUL
+// (PostgreSQL cannot store one, and SQLite would store an ID that prints
+// as another), no other control character in the ID (it would print as a
+// space, or not at all, so the ID shown would not be the ID stored), and
+// no field longer than its cap.
+func checkEmployee(where string, e goals.Employee) error {
+	for _, f := range []struct{ col, v string }{
+		{colEmployeeID, e.ID}, {colAsanaUserGID, e.AsanaUserGID}, {colName, e.Name}, {colEmail, e.Email},
+	} {
+		if strings.IndexByte(f.v, 0) >= 0 {
+			return fmt.Errorf("%s: %s holds a NUL character (\\u0000 or a zero byte), which no database stores as written", where, f.col)
+		}
+	}
+	if i := strings.IndexFunc(e.ID, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(e.ID[i:])
+		return fmt.Errorf("%s: %s holds the control character %U, which would print as a space or not at all", where, colEmployeeID, r)
+	}
+	if n := len(e.ID); n > maxEmployeeIDBytes {
+		return fmt.Errorf("%s: %s is %d bytes long; the most is %d bytes", where, colEmployeeID, n, maxEmployeeIDBytes)
+	}
+	for _, f := range []struct{ col, v string }{{colName, e.Name}, {colEmail, e.Email}} {
+		if n := utf8.RuneCountInString(f.v); n > maxEmployeeTextRunes {
+			return fmt.Errorf("%s: %s is %d characters long; the most is %d characters", where, f.col, n, maxEmployeeTextRunes)
+		}
+	}
+	return nil
+}
+
 // parseEmployeesCSV reads a CSV file with a header row.
 func parseEmployeesCSV(name string, data []byte) (*employeeList, error) {
-	if !utf8.Valid(data) {
-		return nil, fmt.Errorf("%s: not UTF-8 text; save the CSV as UTF-8", name)
-	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1 // checked here, to name the line and skip blank rows
 	r.TrimLeadingSpace = true
@@ -205,6 +273,9 @@ func parseEmployeesCSV(name string, data []byte) (*employeeList, error) {
 		where := fmt.Sprintf("%s:%d", name, line)
 		if e.ID == "" {
 			return nil, fmt.Errorf("%s: empty %s", where, colEmployeeID)
+		}
+		if err := checkEmployee(where, e); err != nil {
+			return nil, err
 		}
 		list.employees = append(list.employees, e)
 		list.where = append(list.where, where)
@@ -351,6 +422,9 @@ func parseEmployeesJSON(name string, data []byte) (*employeeList, error) {
 		}
 		if e.ID == "" {
 			return nil, fmt.Errorf("%s: empty %s", where, colEmployeeID)
+		}
+		if err := checkEmployee(where, e); err != nil {
+			return nil, err
 		}
 		list.employees = append(list.employees, e)
 		list.where = append(list.where, where)

@@ -165,8 +165,10 @@ func (c *cli) parseFlags(args []string) error {
 	case periodErr != nil:
 		return usageError("-period: %s (e.g. -period 2026-01-01..2026-06-30; either end may be left out)",
 			strings.TrimPrefix(periodErr.Error(), "goals: "))
-	case (o.check || o.suggest) && (!o.period.IsZero() || o.noNotes):
-		return usageError("-period and -no-descriptions are for a sync; -check and -suggest read no goals")
+	case (o.check || o.suggest) && !o.period.IsZero(), o.suggest && o.noNotes:
+		// -check takes -no-descriptions: the goal it reads comes without
+		// its description anyway.
+		return usageError("-period and -no-descriptions are for a sync; -check and -suggest sync no goals (-check takes -no-descriptions)")
 	case o.format != "text" && o.format != "json":
 		return usageError("-format must be text or json, not %q", clip(o.format))
 	case o.rate <= 0:
@@ -345,12 +347,43 @@ func (c *cli) runCheck(ctx context.Context) error {
 	if err != nil {
 		return failure("check failed: %w", err)
 	}
+	if c.opts.format == "json" {
+		return c.printJSON(checkOutput{OK: true, WorkspaceGID: c.opts.workspace,
+			User: checkUser{GID: conn.User.GID, Name: conn.User.Name}, GoalsVisible: conn.GoalsVisible})
+	}
 	seen := "no goal is visible yet (an empty workspace, or goals the token's user cannot see)"
 	if conn.GoalsVisible {
 		seen = "its goals are readable"
 	}
 	fmt.Fprintf(c.stdout, "OK: the token belongs to %s (Asana user %s); workspace %s: %s.\n",
 		oneLine(conn.User.Name), oneLine(conn.User.GID), c.opts.workspace, seen)
+	return nil
+}
+
+// checkOutput is what -check -format json prints once the check passed.
+// The keys are a documented contract (goalsync -h).
+type checkOutput struct {
+	OK           bool      `json:"ok"`
+	WorkspaceGID string    `json:"workspace_gid"`
+	User         checkUser `json:"user"`
+	GoalsVisible bool      `json:"goals_visible"`
+}
+
+// checkUser is the token's user, as -check shows it.
+type checkUser struct {
+	GID  string `json:"gid"`
+	Name string `json:"name"`
+}
+
+// printJSON prints v as indented JSON, with invisible characters escaped.
+func (c *cli) printJSON(v any) error {
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return failure("cannot write the json output: %w", err)
+	}
+	if _, err := fmt.Fprintf(c.stdout, "%s\n", escapeInvisible(out)); err != nil {
+		return failure("cannot write the output: %w", err)
+	}
 	return nil
 }
 
@@ -368,12 +401,7 @@ func (c *cli) suggestMappings(ctx context.Context, client *asana.Client, list *e
 		if sugg == nil {
 			sugg = []goals.Suggestion{}
 		}
-		out, err := json.MarshalIndent(sugg, "", "  ")
-		if err != nil {
-			return failure("cannot write the json output: %w", err)
-		}
-		fmt.Fprintf(c.stdout, "%s\n", escapeInvisible(out))
-		return nil
+		return c.printJSON(sugg)
 	}
 	w := csv.NewWriter(c.stdout)
 	_ = w.Write([]string{"employee_id", "asana_user_gid", "asana_name", "matched_by"})
@@ -497,6 +525,7 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 			return failure("cannot write the output: %w", werr)
 		}
 		c.warnChanges(report.AsanaChanges)
+		c.noticeStatusSource(report)
 	}
 	if err != nil {
 		msg := err.Error()
@@ -674,6 +703,15 @@ func (c *cli) warnChanges(changes []asana.Change) {
 		}
 		c.errorf("warning: Asana announces the breaking change %s%s%s; opt in or out with -asana-enable / -asana-disable %s",
 			ch.Name, link, affected, ch.Name)
+	}
+}
+
+// noticeStatusSource says on stderr, in one line, that Asana refused the
+// status update's status_type, so that every status of the sync came from
+// the goal's own status field. The exit status stays.
+func (c *cli) noticeStatusSource(r *goals.Report) {
+	if r.StatusSource == goals.StatusFromGoal {
+		c.errorf("notice: %s", r.StatusSourceNote)
 	}
 }
 

@@ -1166,3 +1166,125 @@ func atoi(t *testing.T, s string) int {
 	}
 	return n
 }
+
+// -check -format json prints one JSON object, not the text line: the
+// workspace, the token's user and whether a goal is visible. A failed
+// check prints its one line on stderr and nothing on stdout.
+func TestCheckJSON(t *testing.T) {
+	ws := asanafake.DemoWorkspace().Clone()
+	ws.Users[0].Name = "Ada \u202e\"Lovelace\""
+	_, url := fake(t, ws, asanafake.Options{})
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-check", "-format", "json")
+	res.wantCode(t, exitOK)
+	if res.stderr != "" {
+		t.Errorf("stderr %q", res.stderr)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, res.stdout)
+	}
+	want := map[string]any{"ok": true, "workspace_gid": ws.GID, "goals_visible": true,
+		"user": map[string]any{"gid": ws.Users[0].GID, "name": ws.Users[0].Name}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("-check -format json = %v, want %v", got, want)
+	}
+	if !strings.Contains(res.stdout, `\u202e`) {
+		t.Errorf("the override in the user's name is not escaped:\n%s", res.stdout)
+	}
+
+	// A workspace with no goal the token's user can see.
+	empty := ws.Clone()
+	empty.Goals = nil
+	_, emptyURL := fake(t, empty, asanafake.Options{})
+	res = runCmd(t, tokenEnvMap(testToken), "-base-url", emptyURL, "-workspace", ws.GID, "-check", "-format", "json")
+	res.wantCode(t, exitOK)
+	if err := json.Unmarshal([]byte(res.stdout), &got); err != nil || got["goals_visible"] != false || got["ok"] != true {
+		t.Errorf("empty workspace: %s (%v)", res.stdout, err)
+	}
+
+	res = runCmd(t, tokenEnvMap(wrongToken), "-base-url", url, "-workspace", ws.GID, "-check", "-format", "json")
+	res.wantCode(t, exitFailed)
+	res.wantOneErrorLine(t, "goalsync: check failed: ")
+	if res.stdout != "" {
+		t.Errorf("a failed check printed on stdout:\n%s", res.stdout)
+	}
+}
+
+// -check takes -no-descriptions, which a script may add to every run: the
+// goal it reads comes without its description anyway. -period stays a
+// sync's.
+func TestCheckTakesNoDescriptions(t *testing.T) {
+	ws := asanafake.DemoWorkspace()
+	var fields []string
+	var mu sync.Mutex
+	srv, url := fake(t, ws, asanafake.Options{Intercept: func(w http.ResponseWriter, r *http.Request) bool {
+		mu.Lock()
+		fields = append(fields, r.URL.Query()["opt_fields"]...)
+		mu.Unlock()
+		return false
+	}})
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-check", "-no-descriptions")
+	res.wantCode(t, exitOK)
+	if !strings.HasPrefix(res.stdout, "OK: ") || res.stderr != "" {
+		t.Errorf("stdout %q, stderr %q", res.stdout, res.stderr)
+	}
+	if n := srv.Stats().Requests; n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, f := range fields {
+		if strings.Contains(f, "html_notes") {
+			t.Errorf("-check asked for descriptions: opt_fields=%s", f)
+		}
+	}
+	res = runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-check", "-period", "2026-01-01..")
+	res.wantCode(t, exitUsage)
+	res.wantOneErrorLine(t, "-period and -no-descriptions are for a sync")
+}
+
+// If Asana refuses the status update's status_type (as Prism, which
+// enforces Asana's published opt_fields lists, answers: 400), the sync
+// continues on the goals' own status fields, exits as it would have, and
+// says so: the report's status_source, a notice in the text output and a
+// "notice:" line on stderr.
+func TestRefusedStatusTypeSyncContinuesWithANotice(t *testing.T) {
+	ws := asanafake.DemoWorkspace()
+	srv, url := fake(t, ws, asanafake.Options{RefuseStatusType: true})
+	emps := demoEmployeesCSV(t)
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-employees", emps, "-format", format)
+			res.wantCode(t, exitOK)
+			res.wantOneErrorLine(t, "goalsync: notice: Asana refused opt_fields current_status_update.status_type (400)",
+				"every status came from the goal's own status field")
+			if format == "text" {
+				if !strings.Contains(res.stdout, "\nNotice: Asana refused opt_fields current_status_update.status_type (400)") {
+					t.Errorf("the text output has no notice:\n%s", res.stdout)
+				}
+				return
+			}
+			doc := checkJSONShape(t, res.stdout)
+			report := doc["report"].(map[string]any)
+			if report["status_source"] != "goal_status" || !strings.Contains(fmt.Sprint(report["status_source_note"]), "current_status_update.status_type") {
+				t.Errorf("report status_source %v (%v), want goal_status with its note", report["status_source"], report["status_source_note"])
+			}
+			for _, g := range decodeTyped(t, res.stdout).Goals {
+				if g.StatusSource == goals.StatusFromUpdate {
+					t.Errorf("goal %s: status from a status update Asana did not send", g.GID)
+				}
+			}
+		})
+	}
+	if srv.Stats().StatusTypeRefusals == 0 {
+		t.Fatal("the fake refused nothing: the test checks nothing")
+	}
+
+	// Without the refusal: no notice, status_source status_update.
+	_, plain := fake(t, ws, asanafake.Options{})
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", plain, "-workspace", ws.GID, "-employees", emps, "-format", "json")
+	res.wantCode(t, exitOK)
+	if res.stderr != "" || decodeTyped(t, res.stdout).Report.StatusSource != goals.StatusFromUpdate {
+		t.Errorf("stderr %q, status_source %q; want none and status_update", res.stderr, decodeTyped(t, res.stdout).Report.StatusSource)
+	}
+}

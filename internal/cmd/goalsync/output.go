@@ -196,6 +196,9 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 	if r.Error != "" {
 		fmt.Fprintf(&b, "SYNC FAILED: %s\n", oneLine(r.Error))
 	}
+	if r.StatusSource == goals.StatusFromGoal {
+		fmt.Fprintf(&b, "Notice: %s.\n", oneLine(r.StatusSourceNote))
+	}
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	row := func(label, format string, args ...any) {

@@ -68,7 +68,11 @@ func (o *options) flagSet() *flag.FlagSet {
 			"bytes)")
 	fs.BoolVar(&o.check, "check", false,
 		"only check the connection: the token works and its user\n"+
-			"can read the workspace's goals (needs no -employees)")
+			"can read the workspace's goals, proven by reading one\n"+
+			"goal's gid and name (needs no -employees). With -format\n"+
+			"json it prints {\"ok\": true, \"workspace_gid\", \"user\":\n"+
+			"{\"gid\", \"name\"}, \"goals_visible\"}; a failed check prints\n"+
+			"one line on stderr, nothing on stdout")
 	fs.BoolVar(&o.suggest, "suggest", false,
 		"only suggest Asana users for the employees of -employees\n"+
 			"that have no asana_user_gid, by e-mail, then by a name\n"+
@@ -166,7 +170,8 @@ const usageTail = `  -h, -help         print this help
 
 Employee file:
   JSON when the name ends in .json or the first non-space character is '[',
-  CSV otherwise (UTF-8).
+  CSV otherwise; UTF-8 either way (not a spreadsheet's UTF-16 "Unicode
+  text").
   CSV: a header row naming the columns, in any order: employee_id and
     asana_user_gid (both required), name and email (optional); then one
     employee per row. Blank lines are skipped; any other column is an error.
@@ -177,6 +182,10 @@ Employee file:
       [{"employee_id":"emp-001","asana_user_gid":"1201234567890","name":"Ada Lovelace"}]
   An empty asana_user_gid means the employee is not mapped to Asana yet: the
   report lists them under unmapped employees.
+  Limits: employee_id at most 256 bytes, name and email at most 1,000
+  characters each; no field may hold a NUL character, nor employee_id any
+  other control character. A file that breaks one is refused (exit 2), with
+  the line.
   The file may be a named pipe (e.g. -employees <(…)); an interrupt while
   it waits for a writer or for data ends the command (exit 1).
 
@@ -224,6 +233,14 @@ Exit status:
 Breaking changes Asana announces (Asana-Change headers) are listed in the
 report and, a "warning:" line each, on stderr; they leave the exit status
 as it is.
+
+Should Asana refuse the status update's status_type (a 400 naming
+current_status_update.status_type, which a server enforcing Asana's
+published opt_fields lists answers), the sync goes on without it: every
+status comes from the goal's own status field, the report's
+"status_source" is "goal_status" (else "status_update"), the text output
+opens with a "Notice:" line and stderr has a "notice:" line; the exit
+status stays as it is.
 `
 
 // Columns of the flag list: a flag's help starts at helpColumn, on the
