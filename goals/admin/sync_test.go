@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -234,5 +235,22 @@ func TestSync_needsAConnection(t *testing.T) {
 	}
 	if code, _, _ := p.post("sync", url.Values{"action": {"explode"}}); code != http.StatusBadRequest {
 		t.Errorf("an unknown action: %d, want 400", code)
+	}
+}
+
+// When Asana refused the status field, the report's note says the
+// statuses came from the goals' own status, on the page too.
+func TestSync_reportSaysWhereStatusesCameFrom(t *testing.T) {
+	opts := asanafake.DemoOptions()
+	opts.RefuseStatusType = true
+	p := newPages(t, asanafake.DemoWorkspace(), opts, nil)
+	p.connect()
+	p.post("sync", url.Values{"action": {"start"}})
+	reps := p.waitReports(1)
+	if reps[0].StatusSourceNote == "" {
+		t.Fatalf("the fake refused the status field, but the report has no note: %+v", reps[0])
+	}
+	if _, body, _ := p.get("sync"); !strings.Contains(body, html.EscapeString(reps[0].StatusSourceNote)) {
+		t.Errorf("the Sync page does not show %q:\n%s", reps[0].StatusSourceNote, body)
 	}
 }
