@@ -109,7 +109,7 @@ type Options struct {
 	// (a retry, a non-2xx answer, a failure): a sync of 10,000 requests
 	// that all went well adds no event, and the metrics count every
 	// request either way. Either way the SDK's limit of events per span
-	// (128 by default, the latest kept; sdktrace.WithSpanLimits,
+	// (128 by default, the latest kept; sdktrace.WithRawSpanLimits,
 	// OTEL_SPAN_EVENT_COUNT_LIMIT) bounds a span's size.
 	AllRequestEvents bool
 }
