@@ -78,6 +78,7 @@ type config struct {
 	maxWait        time.Duration
 	requestTimeout time.Duration // -1: take the HTTP client's Timeout
 	features       features      // WithAsanaEnable, WithAsanaDisable (changes.go)
+	hooks          *Hooks        // WithHooks; nil for none
 }
 
 // Option configures a Client.
@@ -329,7 +330,7 @@ func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
 	wrapped := *hc
 	wrapped.Timeout = 0
 	wrapped.CheckRedirect = refuseInsecureRedirect(hc.CheckRedirect)
-	wrapped.Transport = &gatedTransport{next: inner, gate: c.gate, stats: &c.stats, maxBody: maxBodyBytes, redact: c.redact, timeout: timeout,
+	wrapped.Transport = &gatedTransport{next: inner, gate: c.gate, stats: &c.stats, maxBody: maxBodyBytes, redact: c.redact, timeout: timeout, hooks: cfg.hooks,
 		path: func(r *http.Request) string { return c.apiPath(r.URL) }}
 
 	rc := retryablehttp.NewClient()

@@ -57,4 +57,14 @@
 // now, the pause in force and the pauses' total; the ingester passes them,
 // with the requests still needed and an estimate of the time left, to
 // Config.OnProgress.
+//
+// # Telemetry
+//
+// WithHooks sets functions the client calls for each attempt of a request,
+// as it is sent and as it ends, and for each pause for the rate limit (see
+// Hooks): method, route template ("/goals/{goal_gid}", never a GID or a
+// query), attempt, the wait at the gate, status and duration. A client
+// without hooks does no work for them. Package goals/otelgoals turns them
+// into OpenTelemetry spans and metrics; this package imports no telemetry
+// library.
 package asana

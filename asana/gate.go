@@ -280,13 +280,17 @@ func (g *gate) answeredOK(sent time.Time) {
 // long to wait, every request of the client pauses that long. The first
 // 429 of an episode changes nothing else; a second one for a later request
 // slows the rate (see gate).
-func (g *gate) rateLimited(ctx context.Context, sent time.Time, retryAfter time.Duration, hasRetryAfter bool, path string) {
+//
+// It returns how much longer the client is now paused than it was before
+// (0 when the 429 started or extended no pause).
+func (g *gate) rateLimited(ctx context.Context, sent time.Time, retryAfter time.Duration, hasRetryAfter bool, path string) (added time.Duration) {
 	now := time.Now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.last429 = now
 	if hasRetryAfter && now.Add(retryAfter).After(g.pauseUntil) {
-		g.stats.pauseNanos.Add(int64(now.Add(retryAfter).Sub(later(now, g.pauseUntil))))
+		added = now.Add(retryAfter).Sub(later(now, g.pauseUntil))
+		g.stats.pauseNanos.Add(int64(added))
 		g.pauseUntil = now.Add(retryAfter)
 		g.pauseOverLong = retryAfter > maxRetryAfter
 		g.epoch++
@@ -331,6 +335,7 @@ func (g *gate) rateLimited(ctx context.Context, sent time.Time, retryAfter time.
 	g.step = firstRecoverStep
 	g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: the quota is lower than the configured rate; slowing down",
 		slog.Float64("requests_per_minute", float64(next)*60))
+	return added
 }
 
 // openEpisode starts a 429 episode for a request sent at sent and estimates

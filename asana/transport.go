@@ -54,6 +54,7 @@ type gatedTransport struct {
 	timeout time.Duration // per attempt, from sending to the end of the body; 0: none
 	maxBody int           // bytes of a body read at most; maxBodyBytes
 	redact  redactor      // applied to every excerpt kept from a body
+	hooks   *Hooks        // nil without WithHooks
 }
 
 // errRequestTimeout is an attempt that got no whole answer within the
@@ -61,16 +62,28 @@ type gatedTransport struct {
 var errRequestTimeout = errors.New("no whole answer within the request timeout")
 
 func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	var entered time.Time
+	if t.hooks != nil {
+		entered = time.Now()
+	}
 	release, sent, err := t.gate.enter(req.Context(), requestOf(req.Context()).urgent)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 	t.stats.requests.Add(1)
-	if requestOf(req.Context()).attempts > 1 {
+	attempt := requestOf(req.Context()).attempts
+	if attempt > 1 {
 		// Counted here, once sent: a retry whose context ends while it
 		// waits at the gate (a Retry-After pause) is no request.
 		t.stats.retries.Add(1)
+	}
+	var info RequestInfo
+	if t.hooks != nil {
+		info = t.requestInfo(req, max(attempt, 1), sent.Sub(entered))
+		if t.hooks.RequestSent != nil {
+			t.hooks.RequestSent(req.Context(), info)
+		}
 	}
 	if t.timeout > 0 {
 		ctx, cancel := context.WithTimeoutCause(req.Context(), t.timeout, errRequestTimeout)
@@ -79,6 +92,10 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp, data, err := t.exchange(req)
 	if err != nil {
+		if t.hooks != nil {
+			word, status := exchangeFailure(req.Context(), err)
+			t.done(req.Context(), info, sent, status, word)
+		}
 		if cause := context.Cause(req.Context()); errors.Is(cause, errRequestTimeout) {
 			return nil, fmt.Errorf("%w (%s): %w", errRequestTimeout, t.timeout, err)
 		}
@@ -87,22 +104,46 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode == http.StatusUnauthorized {
 		t.gate.refused.Store(true)
 	}
+	var added time.Duration
+	var retryAfter time.Duration
 	if resp.StatusCode == http.StatusTooManyRequests {
 		t.stats.rateLimited.Add(1)
 		d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		t.gate.rateLimited(req.Context(), sent, d, ok, t.path(req))
+		added = t.gate.rateLimited(req.Context(), sent, d, ok, t.path(req))
+		retryAfter = d
 	} else {
 		t.gate.answeredOK(sent)
 	}
+	var shapeErr error
 	if resp.StatusCode/100 == 2 {
-		if err := checkShape(req.Context(), data); err != nil {
-			return nil, &bodyError{status: resp.StatusCode, excerpt: excerpt(t.redact.bytes(data)), err: err}
+		shapeErr = checkShape(req.Context(), data)
+	}
+	if t.hooks != nil {
+		word := ""
+		if shapeErr != nil {
+			word = RequestMalformed
 		}
+		t.done(req.Context(), info, sent, resp.StatusCode, word)
+		if added > 0 && t.hooks.Pause != nil {
+			t.hooks.Pause(req.Context(), PauseInfo{Route: info.Route, RetryAfter: retryAfter, Added: added})
+		}
+	}
+	if shapeErr != nil {
+		return nil, &bodyError{status: resp.StatusCode, excerpt: excerpt(t.redact.bytes(data)), err: shapeErr}
 	}
 	resp.Body = bufferedBody{bytes.NewReader(data)}
 	requestOf(req.Context()).answer = data
 	resp.ContentLength = int64(len(data))
 	return resp, nil
+}
+
+// done calls the RequestDone hook for an attempt sent at sent.
+func (t *gatedTransport) done(ctx context.Context, info RequestInfo, sent time.Time, status int, word string) {
+	if t.hooks.RequestDone == nil {
+		return
+	}
+	info.StatusCode, info.Error, info.Duration = status, word, time.Since(sent)
+	t.hooks.RequestDone(ctx, info)
 }
 
 // exchange sends req and reads the whole body.

@@ -63,6 +63,9 @@ type Config struct {
 	// Calls come one at a time, possibly from different goroutines, and
 	// should return quickly.
 	OnProgress func(SyncProgress)
+	// Hooks are called as the sync goes, for telemetry (package
+	// goals/otelgoals sets them): see Hooks. The zero Hooks costs nothing.
+	Hooks Hooks
 
 	// StatusMapper maps a status update's status_type; nil means the
 	// spec's table (status.Map). A host extends Asana's words the way other

@@ -42,6 +42,13 @@
 // ([Config.StatusMapper]); a goal without a status update takes its own
 // status field (see [StatusSource]).
 //
+// Telemetry ([Config.Hooks], [Hooks]) hears the sync's start and end, its
+// stages (the workspace scan, the sub-goal walk, the writes) and each
+// employee's write, with contexts a hook may carry a span in; the client's
+// own hooks (asana.WithHooks) hear each request. Package goals/otelgoals
+// turns both into OpenTelemetry spans and metrics; this package imports no
+// telemetry library.
+//
 // Before the first sync, [CheckConnection] checks the token and the
 // workspace, and [SuggestMappings] proposes Asana users for employees not
 // mapped yet. Package goals/sqlstore is a Store on PostgreSQL or SQLite;

@@ -26,7 +26,7 @@ const (
 // leak and virtual time (testing/synctest) works. Set the fields before
 // newClient.
 type mockAsana struct {
-	t        *testing.T
+	t        testing.TB
 	goals    []asanafake.Goal
 	pageSize int  // the most goals a page holds (the client asks for 100)
 	specPath bool // serve GET /goals/{gid}/subgoals (the spec's path); by default it answers 404 as Asana does today
@@ -49,7 +49,7 @@ type mockAsana struct {
 	fields map[string][]string // the opt_fields of every request, by kind
 }
 
-func newMock(t *testing.T, goals ...asanafake.Goal) *mockAsana {
+func newMock(t testing.TB, goals ...asanafake.Goal) *mockAsana {
 	return &mockAsana{t: t, goals: goals, pageSize: 100, calls: map[string]int{}, fields: map[string][]string{}}
 }
 
@@ -184,7 +184,7 @@ func (m *mockAsana) check(kind string, r *http.Request) {
 }
 
 // newClient returns an asana client served by a fake built from m now.
-func (m *mockAsana) newClient(t *testing.T, opts ...asana.Option) *asana.Client {
+func (m *mockAsana) newClient(t testing.TB, opts ...asana.Option) *asana.Client {
 	t.Helper()
 	srv := asanafake.NewServer(m.workspace(), asanafake.Options{
 		Tokens:           map[string]string{testToken: tokenUser},

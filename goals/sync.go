@@ -86,6 +86,7 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 	}
 	r := newRun(cfg, in.client, employees)
 	r.reader = reader
+	ctx = cfg.Hooks.syncStart(ctx, SyncInfo{WorkspaceGID: cfg.WorkspaceGID, Employees: len(employees), Mapped: len(r.states)})
 	syncErr := r.sync(ctx, in.store)
 	r.progress(PhaseDone)
 	d := r.stats()
@@ -109,6 +110,9 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 			slog.Int("employees", len(r.report.Employees)),
 			slog.Int("failed", len(r.report.Failed())),
 			slog.String("subgoal_source", string(r.report.SubgoalPath)))
+	}
+	if cfg.Hooks.SyncEnd != nil {
+		cfg.Hooks.SyncEnd(ctx, r.report, syncErr)
 	}
 	return r.report, syncErr
 }
@@ -221,11 +225,13 @@ func (r *run) sync(ctx context.Context, store Store) error {
 	defer stop(nil)
 	r.stop = stop
 	q := newQueue()
+	hooks := &r.cfg.Hooks
+	walkCtx := hooks.stageStart(fetchCtx, StageWalk)
 	var wg sync.WaitGroup
 	for range r.cfg.Concurrency {
 		wg.Go(func() {
-			for kg := range q.drain(fetchCtx) {
-				if !r.walk.fill(fetchCtx, kg) {
+			for kg := range q.drain(walkCtx) {
+				if !r.walk.fill(walkCtx, kg) {
 					continue // parked until the scan ends
 				}
 				r.stopIfRefused(kg.err)
@@ -236,9 +242,11 @@ func (r *run) sync(ctx context.Context, store Store) error {
 		})
 	}
 	r.scanning.Store(true)
-	scanErr := r.scan(fetchCtx, q)
+	scanCtx := hooks.stageStart(fetchCtx, StageScan)
+	scanErr := r.scan(scanCtx, q)
 	r.scanning.Store(false)
 	r.stopIfRefused(scanErr)
+	hooks.stageEnd(scanCtx, StageScan, scanErr)
 	for _, kg := range r.walk.endScan() {
 		q.push(kg)
 	}
@@ -246,6 +254,13 @@ func (r *run) sync(ctx context.Context, store Store) error {
 	r.progress(PhaseWalking)
 	wg.Wait()
 	r.walk.dropIndex() // every sub-goal is resolved: free it before the writes
+	if hooks.StageEnd != nil {
+		walkErr := r.refused()
+		if walkErr == nil {
+			walkErr = ctx.Err()
+		}
+		hooks.stageEnd(walkCtx, StageWalk, walkErr)
+	}
 
 	r.report.SubgoalPath = r.walk.source(r.kept.Load() > 0)
 	r.report.SelfSubgoals = int(r.walk.selfLinks.Load())
@@ -260,7 +275,10 @@ func (r *run) sync(ctx context.Context, store Store) error {
 			r.report.WorkspaceGoalsScanned, scanErr)
 	}
 	r.progress(PhaseWriting)
-	if err := r.write(ctx, store, scanErr); err != nil {
+	writeCtx := hooks.stageStart(ctx, StageWrite)
+	err := r.write(writeCtx, store, scanErr)
+	hooks.stageEnd(writeCtx, StageWrite, err)
+	if err != nil {
 		return err
 	}
 	return scanErr

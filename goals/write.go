@@ -19,25 +19,27 @@ func (r *run) write(ctx context.Context, store Store, scanErr error) error {
 	plans := make([]employeePlan, len(r.states))
 	for i, st := range r.states {
 		plans[i].er, plans[i].w = r.plan(st, scanErr)
+		plans[i].truncated, plans[i].removals = len(st.beyond), -1
 	}
 	if err := r.holdMassRemovals(ctx, plans); err != nil {
 		return r.cancelledWhileWriting(ctx, plans, 0, err)
 	}
 	for i := range plans {
-		er, w := &plans[i].er, plans[i].w
+		p := &plans[i]
 		if err := ctx.Err(); err != nil {
 			return r.cancelledWhileWriting(ctx, plans, i, err)
 		}
-		if len(w.Goals) > 0 || len(w.Refresh) > 0 || w.Complete {
+		if w := p.w; len(w.Goals) > 0 || len(w.Refresh) > 0 || w.Complete {
 			if err := store.WriteGoals(ctx, w); err != nil {
 				if ctx.Err() != nil {
 					return r.cancelledWhileWriting(ctx, plans, i, ctx.Err())
 				}
-				er.Written = WrittenNone
-				er.fail(err, "store write failed; stored goals unchanged: "+err.Error())
+				p.er.Written = WrittenNone
+				p.er.fail(err, "store write failed; stored goals unchanged: "+err.Error())
+				p.storeErr = err
 			}
 		}
-		r.finish(ctx, *er)
+		r.finish(ctx, p)
 	}
 	return nil
 }
@@ -46,25 +48,40 @@ func (r *run) write(ctx context.Context, store Store, scanErr error) error {
 type employeePlan struct {
 	er EmployeeReport
 	w  Write
+	// For Hooks.EmployeeWritten: the goals past the cap; the stored goals
+	// a complete write removes, -1 when not counted; the store's error.
+	truncated int
+	removals  int
+	storeErr  error
 }
 
-// finish logs an employee's outcome and adds it to the report.
-func (r *run) finish(ctx context.Context, er EmployeeReport) {
+// finish logs an employee's outcome, adds it to the report and tells the
+// hooks.
+func (r *run) finish(ctx context.Context, p *employeePlan) {
+	er := p.er
 	if er.Error != "" {
 		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "goals: employee not fully synced",
 			slog.String("employee_id", er.EmployeeID), slog.String("error", er.Error))
 	}
 	r.report.Employees = append(r.report.Employees, er)
+	if r.cfg.Hooks.EmployeeWritten != nil {
+		removed := 0
+		if er.Written == WrittenComplete {
+			removed = p.removals
+		}
+		r.cfg.Hooks.EmployeeWritten(ctx, WriteInfo{Report: er, GoalsTruncated: p.truncated, GoalsRemoved: removed, StoreErr: p.storeErr})
+	}
 }
 
 // cancelledWhileWriting reports plans[from:] as not written and returns the
 // sync's error: the writes before stay, each atomic.
 func (r *run) cancelledWhileWriting(ctx context.Context, plans []employeePlan, from int, cause error) error {
-	for _, p := range plans[from:] {
+	for i := range plans[from:] {
+		p := &plans[from+i]
 		p.er.Written = WrittenNone
 		p.er.RemovalsHeld = 0
 		p.er.fail(cause, "the sync was cancelled before this employee was written; stored goals unchanged")
-		r.finish(ctx, p.er)
+		r.finish(ctx, p)
 	}
 	// Only the employees written held removals back: the report's total
 	// is theirs.
@@ -107,6 +124,7 @@ func (r *run) holdMassRemovals(ctx context.Context, plans []employeePlan) error 
 			plans[i].w.Complete, plans[i].w.Retain = false, nil
 			plans[i].er.Written = writtenFor(plans[i].w)
 			plans[i].er.fail(err, "could not read the stored goals to check removals, so nothing was removed: "+err.Error())
+			plans[i].storeErr = err
 			continue
 		}
 		gids := make([]string, len(stored))
@@ -115,6 +133,7 @@ func (r *run) holdMassRemovals(ctx context.Context, plans []employeePlan) error 
 		}
 		_, removed := p.w.Order(gids)
 		removals[i] = len(removed)
+		plans[i].removals = len(removed)
 		total += len(removed)
 		storedTotal += len(stored)
 	}

@@ -39,6 +39,26 @@
 // attempt in the job's metadata; otherwise it goes to
 // WorkerOptions.Logger.
 //
+// # Traces and metrics
+//
+// Package goals/otelgoals turns a sync into OpenTelemetry spans and metrics
+// (see its doc for the spans, the metrics and their fixed attributes). A host
+// turns it on with five lines: one Telemetry for the process, and in its
+// Resolver the client option and the sync's hooks:
+//
+//	tel, err := otelgoals.New(otelgoals.Options{TracerProvider: tp, MeterProvider: mp})
+//	// in the Resolver:
+//	client, err := asana.NewClient(token, tel.ClientOption())
+//	cfg := goals.Config{WorkspaceGID: workspace, Hooks: tel.Hooks()}
+//	return riverjob.Tenant{Client: client, Config: cfg, Employees: emps, Store: store}, nil
+//
+// The sync's span takes its parent from the job's context. A host that also
+// installed River's OpenTelemetry middleware
+// (github.com/riverqueue/rivercontrib/otelriver: otelriver.NewMiddleware in
+// river.Config.Middleware) gets the job's river.work span with the sync's
+// span under it, and the scan, walk and write spans under that, in one
+// trace. This package imports neither.
+//
 // Both of River's drivers a host would use work: riverpgxv5 on the pgx pool
 // the host already has, and riversqlite on a database/sql SQLite database.
 // Run River's own migrations (rivermigrate) before starting a client.
