@@ -24,6 +24,10 @@ func (hostTenants) lookup(ctx context.Context, id string) (token, workspaceGID s
 	return "", "", nil, nil, errors.New("the host's own lookup")
 }
 
+// goals is the size of the tenant's workspace at its last sync (the
+// WorkspaceGoalsScanned of the report its last job recorded), 0 if none.
+func (hostTenants) goals(id string) int { return 0 }
+
 // Example wires the sync worker into a host's River client on the pgx pool
 // it already has, syncs every tenant nightly between 01:00 and 03:00 UTC,
 // and asks for one tenant's sync now. It needs a PostgreSQL server, so it
@@ -62,12 +66,17 @@ func Example() {
 	}
 
 	workers := river.NewWorkers()
-	river.AddWorker(workers, riverjob.NewWorker(resolve, riverjob.WorkerOptions{}))
+	// The worker's timeout: what the largest sync needs, with a margin. It
+	// is also how long a dead machine's syncs wait before another runs them.
+	river.AddWorker(workers, riverjob.NewWorker(resolve, riverjob.WorkerOptions{Timeout: 20 * time.Minute}))
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:  map[string]river.QueueConfig{riverjob.Queue: {MaxWorkers: 20}}, // 20 tenants at once per machine
-		Workers: workers,
-		// Every tenant once a night, each at its own time between 01:00 and 03:00 UTC.
-		PeriodicJobs: riverjob.NightlyJobs([]string{"acme", "globex"}, time.Hour, 2*time.Hour, time.UTC),
+		// Per machine, 50 syncs of small workspaces and 4 of large ones at once.
+		Queues:               riverjob.Queues(0, 0),
+		Workers:              workers,
+		RescueStuckJobsAfter: 20 * time.Minute,
+		// Every tenant once a night, each at its own time between 01:00 and
+		// 03:00 UTC, on the queue its size (its last report's) says.
+		PeriodicJobs: riverjob.SizedNightlyJobs([]string{"acme", "globex"}, tenants.goals, time.Hour, 2*time.Hour, time.UTC),
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -78,7 +87,7 @@ func Example() {
 	defer client.Stop(ctx)
 
 	// An admin asked for a sync now: a no-op while one is queued or running.
-	if _, err := client.Insert(ctx, riverjob.SyncArgs{TenantID: "acme"}, nil); err != nil {
+	if _, err := client.Insert(ctx, riverjob.SyncArgs{TenantID: "acme", Goals: tenants.goals("acme")}, nil); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -189,7 +189,13 @@ type WorkerOptions struct {
 	// Timeout bounds one sync: 0 means DefaultTimeout, a negative value no
 	// bound but the client's shutdown. Keep it below the client's
 	// RescueStuckJobsAfter only if that is what you mean: the rescuer
-	// leaves a job running for at least max(Timeout, RescueStuckJobsAfter).
+	// leaves a job running for at least max(Timeout, RescueStuckJobsAfter),
+	// so it is also how long the syncs of a machine that died wait before
+	// another machine runs them (see "Losing a machine" in the package
+	// doc). With a negative Timeout, River's rescuer never retries a job:
+	// a dead machine's syncs stay running in the table, and keep their
+	// tenants' next syncs from being inserted (see UniqueStates), until
+	// cancelled (river.Client.JobCancel).
 	Timeout time.Duration
 	// Logger gets one line per sync outcome (tenant ID, job ID, attempt,
 	// outcome; never a token) when the job runs without River's riverlog

@@ -50,8 +50,10 @@ import (
 //
 // Time: Asana allows 1,500 requests a minute per token and answers in
 // about 20 ms. The fake counts the quota over a window of 6 s with a tenth
-// of it (150 requests), so that it binds within a run; the client paces
-// itself at the quota (less its 1% of headroom). A run at speed s divides
+// of it (150 requests), so that it binds from a sync's start, as the floor
+// (requests at the quota) assumes: over Asana's minute a sync could burst
+// its first 1,500 requests. The client paces itself at the quota (less its
+// 1% of headroom) from its first request. A run at speed s divides
 // the latency by s and multiplies the rate by s (the window's quota too),
 // so the ratio of rate to latency (half a request in flight per sync)
 // stays Asana's. The window stays 6 s: the client's 1% of headroom is then
@@ -62,7 +64,7 @@ const (
 	scaleChildEnv  = "RIVERJOB_SCALE_MACHINE" // the child's spec file
 	asanaPerMinute = 1500                     // Asana's paid quota per token
 	asanaLatency   = 20 * time.Millisecond
-	fakeWindow     = 6 * time.Second // the fake's window at speed 1, with a tenth of the quota
+	fakeWindow     = 6 * time.Second // the fake's window, with a tenth of the quota at speed 1
 	smallGoals     = 200             // a small tenant has at most this many goals
 )
 
@@ -841,9 +843,10 @@ func runScaleFleet[TTx any](tb testing.TB, cfg scaleConfig, db scaleDB[TTx], ten
 	}
 	res.wall = end.Sub(start)
 	if last != nil {
-		tb.Logf("last to finish: %s (%d goals, floor %.1fs), attempt %d by %s, started %.1fs and finished %.1fs into the fleet",
-			tenantOfArgs(last), byTenant[tenantOfArgs(last)].goals, byTenant[tenantOfArgs(last)].floor.Seconds(), last.Attempt,
-			attemptedBy(last), last.AttemptedAt.Sub(start).Seconds(), last.FinalizedAt.Sub(start).Seconds())
+		lt := byTenant[tenantOfArgs(last)]
+		tb.Logf("last to finish: %s (%d goals, floor %.1fs), attempt %d by %s, started %.1fs and finished %.1fs into the fleet, %d 429s",
+			lt.id, lt.goals, lt.floor.Seconds(), last.Attempt, attemptedBy(last), last.AttemptedAt.Sub(start).Seconds(),
+			last.FinalizedAt.Sub(start).Seconds(), lt.fake.Stats().RateLimited)
 	}
 
 	if schema != "" {
