@@ -140,13 +140,28 @@ func parseDB(s string) (dbTarget, error) {
 // is not a regular file nor a file to create in an existing directory:
 // SQLite would write its journal beside a device (/dev/null-journal),
 // hang on a named pipe, and say only "unable to open database file" of a
-// missing directory. :memory: is refused too: it would keep nothing.
+// missing directory, of a symbolic link to a file in one, and of a loop of
+// symbolic links. :memory: is refused too: it would keep nothing.
 func checkSQLitePath(s string) error {
 	if s == ":memory:" {
 		return errors.New("-db :memory: is a SQLite database in memory, which keeps nothing once the command ends; " +
 			"leave -db out for a sync in memory, or give a file path")
 	}
 	fi, err := os.Stat(s)
+	if errors.Is(err, syscall.ELOOP) {
+		return fmt.Errorf("-db %s: a loop of symbolic links (the path never reaches a file); point the link at a database file", s)
+	}
+	if target, ok := danglingLink(s); ok && errors.Is(err, fs.ErrNotExist) {
+		// SQLite creates the file the link points to, in its directory.
+		dir := filepath.Dir(target)
+		switch di, err := os.Stat(dir); {
+		case errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("-db %s: a symbolic link to %s, whose directory %s does not exist; create it first, or fix the link", s, target, dir)
+		case errors.Is(err, syscall.ENOTDIR), err == nil && !di.IsDir():
+			return fmt.Errorf("-db %s: a symbolic link to %s, but %s is not a directory; fix the link", s, target, dir)
+		}
+		return nil
+	}
 	switch {
 	case err == nil && fi.IsDir():
 		return fmt.Errorf("-db %s: a directory, not a database file; name a file in it, e.g. %s", s, strings.TrimSuffix(s, string(os.PathSeparator))+string(os.PathSeparator)+"goals.db")
@@ -165,6 +180,28 @@ func checkSQLitePath(s string) error {
 		return fmt.Errorf("-db %s: %s is not a directory", s, dir)
 	}
 	return nil
+}
+
+// danglingLink follows the symbolic links from path and returns the path
+// they end at, and true, when path is a symbolic link; false when it is
+// not one.
+func danglingLink(path string) (string, bool) {
+	cur := path
+	for range 255 { // past this, Stat says ELOOP
+		fi, err := os.Lstat(cur)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			break
+		}
+		next, err := os.Readlink(cur)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(next) {
+			next = filepath.Join(filepath.Dir(cur), next)
+		}
+		cur = next
+	}
+	return cur, cur != path
 }
 
 // sqliteDSN is the modernc.org/sqlite name of the database file at path:

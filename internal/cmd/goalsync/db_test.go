@@ -539,3 +539,72 @@ func TestDBPasswordNeverShown(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A -db that is a symbolic link SQLite cannot follow is refused before
+// anything is opened, with a line that names the cause instead of
+// SQLite's bare "unable to open database file": a link whose target lies
+// in a directory that does not exist, and a loop of links. A dangling link
+// into a directory that exists is a new database, created through the
+// link.
+func TestDBSymlinkRefused(t *testing.T) {
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	real := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", demoEmployeesCSV(t)}
+	symlink := func(t *testing.T, target, link string) {
+		t.Helper()
+		if err := os.Symlink(target, link); err != nil {
+			t.Skipf("cannot make a symbolic link here: %v", err)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		path func(t *testing.T, dir string) string
+		want func(dir string) []string
+	}{
+		{"into a missing directory", func(t *testing.T, dir string) string {
+			link := filepath.Join(dir, "goals.db")
+			symlink(t, filepath.Join(dir, "missing", "goals.db"), link)
+			return link
+		}, func(dir string) []string {
+			return []string{"-db " + filepath.Join(dir, "goals.db") + ": a symbolic link to " + filepath.Join(dir, "missing", "goals.db"),
+				"directory " + filepath.Join(dir, "missing") + " does not exist"}
+		}},
+		{"through a chain, relative", func(t *testing.T, dir string) string {
+			link := filepath.Join(dir, "goals.db")
+			symlink(t, "second.db", link)
+			symlink(t, filepath.Join("gone", "goals.db"), filepath.Join(dir, "second.db"))
+			return link
+		}, func(dir string) []string {
+			return []string{"a symbolic link to " + filepath.Join(dir, "gone", "goals.db"), "directory " + filepath.Join(dir, "gone") + " does not exist"}
+		}},
+		{"a loop", func(t *testing.T, dir string) string {
+			a, b := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
+			symlink(t, b, a)
+			symlink(t, a, b)
+			return a
+		}, func(dir string) []string {
+			return []string{"-db " + filepath.Join(dir, "a.db") + ": a loop of symbolic links"}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := tc.path(t, dir)
+			res := runCmd(t, tokenEnvMap(testToken), append(slices.Clone(real), "-db", path)...)
+			res.wantCode(t, exitUsage)
+			res.wantOneErrorLine(t, tc.want(dir)...)
+			if strings.Contains(res.stderr, "unable to open database file") {
+				t.Errorf("stderr gives SQLite's bare error: %q", res.stderr)
+			}
+		})
+	}
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Asana, want none", n)
+	}
+
+	dir := t.TempDir()
+	link := filepath.Join(dir, "goals.db")
+	symlink(t, filepath.Join(dir, "target.db"), link)
+	runCmd(t, nil, "-demo", "-db", link).wantCode(t, exitOK)
+	if fi, err := os.Stat(filepath.Join(dir, "target.db")); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("the dangling link's target was not created: %v", err)
+	}
+}
