@@ -227,16 +227,25 @@ type querier interface {
 // migrations wait for each other instead of racing in the catalog, and
 // waits at most DefaultLockTimeout for a lock on a table before it fails
 // with an error for which IsLockWait is true.
+//
+// Migrate refuses tables that would not outlive the session: on a
+// PostgreSQL connection whose search path starts with pg_temp (in the
+// connection string, or the role's or the database's setting), the tables
+// would be created in the session's temporary schema and vanish with the
+// goals written to them; it fails instead, and creates nothing.
 func (s *Store) Migrate(ctx context.Context) error {
 	missing, err := s.missingColumns(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("sqlstore: migrate: read the tables' columns: %w", err)
 	}
 	if len(missing) == 0 {
-		return nil
+		return s.checkPersistent(ctx, s.db, tableColumns)
 	}
 	if s.dialect == Postgres {
 		return s.migratePostgres(ctx)
+	}
+	if err := s.checkPersistent(ctx, s.db, tableColumns); err != nil {
+		return err
 	}
 	for _, stmt := range s.Schema() {
 		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
@@ -312,6 +321,60 @@ func columnNames(ctx context.Context, q querier, query string) (map[string]bool,
 	return have, rows.Err()
 }
 
+// checkPersistent refuses tables, of those given, that are temporary: they
+// go, with every row written to them, when the session ends. PostgreSQL
+// creates an unqualified table in the session's temporary schema when the
+// search path starts with pg_temp (set in the connection string, or as
+// the role's or the database's default); a SQLite table in the temp
+// schema hides the main database's of the same name. Tables that do not
+// exist are not its concern.
+func (s *Store) checkPersistent(ctx context.Context, q querier, tables []tableSpec) error {
+	var query string
+	if s.dialect == Postgres {
+		query = `SELECT c.relname, n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+			WHERE c.oid = to_regclass($1) AND c.relpersistence = 't'`
+	} else {
+		query = `SELECT name, 'temp' FROM temp.sqlite_master WHERE type = 'table' AND name = $1`
+	}
+	for _, tc := range tables {
+		rows, err := q.QueryContext(ctx, query, tc.table)
+		if err != nil {
+			return fmt.Errorf("sqlstore: check that the tables persist: %w", err)
+		}
+		var table, schema string
+		found := rows.Next()
+		if found {
+			err = rows.Scan(&table, &schema)
+		}
+		if err == nil {
+			err = rows.Err()
+		}
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("sqlstore: check that the tables persist: %w", err)
+		}
+		if !found {
+			continue
+		}
+		if s.dialect == SQLite {
+			return fmt.Errorf("sqlstore: %s is a temporary table (SQLite's temp schema), which goes when the connection closes "+
+				"and hides the database's own; drop it, and keep the store's tables in the main database", table)
+		}
+		path := ""
+		if rows, err := q.QueryContext(ctx, "SHOW search_path"); err == nil {
+			var sp string
+			if rows.Next() && rows.Scan(&sp) == nil {
+				path = fmt.Sprintf(" (%s)", sp)
+			}
+			rows.Close()
+		}
+		return fmt.Errorf("sqlstore: %s is a temporary table, in the session's temporary schema %s, which goes with every goal "+
+			"written to it when the connection closes: the search path%s starts with pg_temp; set a search_path whose first schema "+
+			"is a persistent one (in the connection string, or the role's or the database's setting)", table, schema, path)
+	}
+	return nil
+}
+
 // migrateLockKey is the advisory lock (two int4 keys, a space apart from
 // the one-key locks of employees) that PostgreSQL migrations take.
 const migrateLockKey = `hashtext('asanagoals.sqlstore'), hashtext('migrate')`
@@ -377,6 +440,11 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 		// A column of the first schema, dropped since: Migrate adds only
 		// the columns added after it.
 		return fmt.Errorf("sqlstore: migrate: the tables lack %s", strings.Join(missing, ", "))
+	}
+	// Where the search path put the tables just created: refused (and
+	// rolled back) when that is the session's temporary schema.
+	if err := s.checkPersistent(ctx, tx, tableColumns); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlstore: migrate: commit: %w", err)
@@ -610,14 +678,18 @@ const probeEmployee = "asanagoals:write-probe"
 // database that opens and reads but cannot be written fails here, before
 // a sync fetches anything: a read-only file, a SQLite file in a directory
 // where its journal cannot be created, a column the host dropped or added
-// NOT NULL, a trigger that refuses the rows. Nothing is left behind. It
-// checks the goals' tables only, not the admin seams' (a host that does
-// not use them need not create them).
+// NOT NULL, a trigger that refuses the rows, tables that are temporary
+// (see Migrate). Nothing is left behind. It checks the goals' tables
+// only, not the admin seams' (a host that does not use them need not
+// create them).
 func (s *Store) CheckWritable(ctx context.Context) error {
 	if missing, err := s.missingColumnsOf(ctx, s.db, tableColumns[:goalTables]); err != nil {
 		return fmt.Errorf("sqlstore: read the tables' columns: %w", err)
 	} else if len(missing) > 0 {
 		return fmt.Errorf("sqlstore: the tables lack %s (run Migrate)", strings.Join(missing, ", "))
+	}
+	if err := s.checkPersistent(ctx, s.db, tableColumns[:goalTables]); err != nil {
+		return err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {

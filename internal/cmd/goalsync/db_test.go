@@ -608,3 +608,27 @@ func TestDBSymlinkRefused(t *testing.T) {
 		t.Errorf("the dangling link's target was not created: %v", err)
 	}
 }
+
+// A PostgreSQL -db whose search path starts with pg_temp would keep the
+// goals in temporary tables, gone when the command ends, and still report
+// a complete sync: it is refused as -db :memory: is, exit 2 before any
+// request, with one line that says why, and nothing created.
+func TestDBPostgresTemporarySchemaRefused(t *testing.T) {
+	admin, dsn, schema := postgresSchema(t)
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	db := strings.Replace(dsn, "search_path="+schema, "search_path=pg_temp,"+schema, 1)
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", asanafake.DemoWorkspaceGID,
+		"-employees", demoEmployeesCSV(t), "-db", db)
+	res.wantCode(t, exitUsage)
+	res.wantOneErrorLine(t, "asana_goals is a temporary table", "starts with pg_temp", "nothing was requested from Asana")
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Asana, want none", n)
+	}
+	var n int
+	if err := admin.QueryRow(`SELECT count(*) FROM pg_tables WHERE schemaname = $1`, schema).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d tables created in %s", n, schema)
+	}
+}
