@@ -22,6 +22,12 @@
 // Use [Store.Migrate] to create them (idempotent), or create them with the
 // statements of [Store.Schema] in your own migrations.
 //
+// On SQLite, times (a goal's synced_at, the admin tables' checked_at,
+// saved_at and created_at) are ISO 8601 text, RFC 3339 in UTC to the
+// microsecond ("2026-11-26T14:30:15.123456Z"), which SQLite's date
+// functions read; Migrate rewrites those an earlier version stored as Go's
+// time.Time.String() text.
+//
 // For SQLite, open the database with a busy timeout, so that concurrent
 // writers wait instead of failing (each write takes SQLite's write lock
 // before it reads; immediate transactions do the same for every
@@ -239,7 +245,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlstore: migrate: read the tables' columns: %w", err)
 	}
 	if len(missing) == 0 {
-		return s.checkPersistent(ctx, s.db, tableColumns)
+		if err := s.checkPersistent(ctx, s.db, tableColumns); err != nil {
+			return err
+		}
+		return s.migrateTimes(ctx)
 	}
 	if s.dialect == Postgres {
 		return s.migratePostgres(ctx)
@@ -264,6 +273,153 @@ func (s *Store) Migrate(ctx context.Context) error {
 		// A column of the first schema, dropped since: Migrate adds only
 		// the columns added after it.
 		return fmt.Errorf("sqlstore: migrate: the tables lack %s", strings.Join(missing, ", "))
+	}
+	return s.migrateTimes(ctx)
+}
+
+// sqliteTimeLayout is how a SQLite store keeps a time: ISO 8601 text
+// (RFC 3339) in UTC with six fractional digits, which SQLite's date
+// functions (datetime, julianday, …) read, and which sorts as the times
+// do. The driver would write Go's time.Time.String() form, which they
+// cannot read.
+const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// timeArg is t as the store keeps it: in UTC, to the microsecond; on
+// SQLite as text in sqliteTimeLayout.
+func timeArg(d Dialect, t time.Time) any {
+	t = t.UTC().Truncate(time.Microsecond)
+	if d == SQLite {
+		return t.Format(sqliteTimeLayout)
+	}
+	return t
+}
+
+// storedTime scans a timestamp column: a time.Time (PostgreSQL's, or one
+// the SQLite driver parsed), or SQLite text in the form this version
+// writes or in the forms earlier ones did (Go's time.Time.String(), the
+// driver's other formats). Valid is false for NULL.
+type storedTime struct {
+	Time  time.Time
+	Valid bool
+}
+
+func (st *storedTime) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*st = storedTime{}
+		return nil
+	case time.Time:
+		*st = storedTime{Time: v.UTC(), Valid: true}
+		return nil
+	case string:
+		return st.parse(v)
+	case []byte:
+		return st.parse(string(v))
+	}
+	return fmt.Errorf("sqlstore: a timestamp column holds a %T, not a time", src)
+}
+
+func (st *storedTime) parse(text string) error {
+	t, ok := parseStoredTime(text)
+	if !ok {
+		return fmt.Errorf("sqlstore: a timestamp column holds %q, not a time", text)
+	}
+	*st = storedTime{Time: t, Valid: true}
+	return nil
+}
+
+// storedTimeLayouts are the text forms of a time a SQLite store may hold:
+// sqliteTimeLayout (RFC 3339), then time.Time.String()'s (written by
+// versions before it, through the driver), then the driver's other
+// formats.
+var storedTimeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999 -0700 MST",
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+}
+
+// parseStoredTime reads a time stored as text, in UTC.
+func parseStoredTime(text string) (time.Time, bool) {
+	text = strings.TrimSpace(text)
+	if i := strings.Index(text, " m="); i > 0 { // a monotonic clock reading
+		text = text[:i]
+	}
+	for _, layout := range storedTimeLayouts {
+		if t, err := time.Parse(layout, text); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// timeColumns are the store's timestamp columns.
+var timeColumns = []struct{ table, column string }{
+	{"asana_goals", "synced_at"},
+	{"asana_connection", "checked_at"},
+	{"asana_connection", "saved_at"},
+	{"asana_sync_reports", "created_at"},
+}
+
+// sqliteTimeGlob matches the text of sqliteTimeLayout.
+const sqliteTimeGlob = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z"
+
+// migrateTimes rewrites, on SQLite, the times that earlier versions
+// stored as Go's time.Time.String() text (which SQLite's date functions
+// read as NULL) in sqliteTimeLayout, in one transaction. Text that is no
+// time is left as it is. It only reads when there is nothing to rewrite.
+func (s *Store) migrateTimes(ctx context.Context) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	type rewrite struct {
+		table, column, value string
+		rowid                int64
+	}
+	var todo []rewrite
+	for _, tc := range timeColumns {
+		// CAST: the text as stored, which the driver leaves unparsed.
+		rows, err := s.db.QueryContext(ctx, `SELECT rowid, CAST(`+tc.column+` AS TEXT) FROM `+tc.table+`
+			WHERE typeof(`+tc.column+`) = 'text' AND `+tc.column+` NOT GLOB '`+sqliteTimeGlob+`'`)
+		if err != nil {
+			return fmt.Errorf("sqlstore: migrate: read %s.%s: %w", tc.table, tc.column, err)
+		}
+		for rows.Next() {
+			var id int64
+			var text string
+			if err := rows.Scan(&id, &text); err != nil {
+				rows.Close()
+				return fmt.Errorf("sqlstore: migrate: read %s.%s: %w", tc.table, tc.column, err)
+			}
+			if t, ok := parseStoredTime(text); ok {
+				todo = append(todo, rewrite{tc.table, tc.column, t.Truncate(time.Microsecond).Format(sqliteTimeLayout), id})
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("sqlstore: migrate: read %s.%s: %w", tc.table, tc.column, err)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrate: begin: %w", err)
+	}
+	defer tx.Rollback() // a no-op once committed
+	for _, r := range todo {
+		// Only a value still in an old form: another process may have
+		// rewritten it meanwhile.
+		if _, err := tx.ExecContext(ctx, `UPDATE `+r.table+` SET `+r.column+` = $1 WHERE rowid = $2 AND `+r.column+` NOT GLOB '`+sqliteTimeGlob+`'`,
+			r.value, r.rowid); err != nil {
+			return fmt.Errorf("sqlstore: migrate: rewrite %s.%s in ISO 8601: %w", r.table, r.column, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: migrate: commit: %w", err)
 	}
 	return nil
 }
@@ -590,7 +746,7 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 		}
 	}
 	if len(w.Goals) > 0 || len(refreshed) > 0 {
-		st, err := prepareWrites(ctx, tx)
+		st, err := prepareWrites(ctx, tx, s.dialect)
 		if err != nil {
 			return err
 		}
@@ -699,7 +855,7 @@ func (s *Store) CheckWritable(ctx context.Context) error {
 	if _, err := s.boundLockWait(ctx, tx, 0); err != nil {
 		return fmt.Errorf("sqlstore: set lock_timeout: %w", err)
 	}
-	st, err := prepareWrites(ctx, tx)
+	st, err := prepareWrites(ctx, tx, s.dialect)
 	if err != nil {
 		return fmt.Errorf("sqlstore: a test write (rolled back) failed: %w", err)
 	}
@@ -773,10 +929,11 @@ func storedOrder(ctx context.Context, tx *sql.Tx, employeeID string) (gids []str
 // prepared once per transaction.
 type writeStmts struct {
 	upsert, refresh, clearKRs, insertKR *sql.Stmt
+	dialect                             Dialect
 }
 
-func prepareWrites(ctx context.Context, tx *sql.Tx) (*writeStmts, error) {
-	var st writeStmts
+func prepareWrites(ctx context.Context, tx *sql.Tx, dialect Dialect) (*writeStmts, error) {
+	st := writeStmts{dialect: dialect}
 	for _, p := range []struct {
 		stmt  **sql.Stmt
 		query string
@@ -827,7 +984,7 @@ func (st *writeStmts) upsertGoal(ctx context.Context, g goals.Goal, position int
 	tg, tn, tp, ts, te := timePeriodColumns(g.TimePeriod)
 	_, err := st.upsert.ExecContext(ctx,
 		g.EmployeeID, g.GID, position, g.Name, g.Description, g.StartOn, g.DueOn,
-		string(g.Status), g.RawStatus, pi, pc, pt, pu, pcur, g.SyncedAt.UTC().Truncate(time.Microsecond),
+		string(g.Status), g.RawStatus, pi, pc, pt, pu, pcur, timeArg(st.dialect, g.SyncedAt),
 		string(g.StatusSource), tg, tn, tp, ts, te)
 	if err != nil {
 		return fmt.Errorf("sqlstore: write goal %s: %w", g.GID, err)
@@ -853,7 +1010,7 @@ func (st *writeStmts) refreshGoal(ctx context.Context, g goals.Goal) error {
 	tg, tn, tp, ts, te := timePeriodColumns(g.TimePeriod)
 	_, err := st.refresh.ExecContext(ctx,
 		g.EmployeeID, g.GID, g.Name, g.Description, g.StartOn, g.DueOn,
-		string(g.Status), g.RawStatus, pi, pc, pt, pu, pcur, g.SyncedAt.UTC().Truncate(time.Microsecond),
+		string(g.Status), g.RawStatus, pi, pc, pt, pu, pcur, timeArg(st.dialect, g.SyncedAt),
 		string(g.StatusSource), tg, tn, tp, ts, te)
 	if err != nil {
 		return fmt.Errorf("sqlstore: refresh goal %s: %w", g.GID, err)
@@ -961,8 +1118,9 @@ func readGoals(ctx context.Context, tx *sql.Tx, employeeID string) (out []goals.
 		var st string
 		var p progressRow
 		var tp timePeriodRow
+		var synced storedTime
 		if err := rows.Scan(&g.GID, &g.Name, &g.Description, &g.StartOn, &g.DueOn, &st, &g.RawStatus,
-			&p.initial, &p.current, &p.target, &p.unit, &p.currency, &g.SyncedAt,
+			&p.initial, &p.current, &p.target, &p.unit, &p.currency, &synced,
 			&g.StatusSource, &tp.gid, &tp.name, &tp.period, &tp.start, &tp.end); err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
 		}
@@ -971,7 +1129,7 @@ func readGoals(ctx context.Context, tx *sql.Tx, employeeID string) (out []goals.
 		}
 		g.TimePeriod = tp.timePeriod()
 		g.Metric = p.progress()
-		g.SyncedAt = g.SyncedAt.UTC()
+		g.SyncedAt = synced.Time
 		byGID[g.GID] = len(out)
 		out = append(out, g)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
@@ -302,4 +303,64 @@ func TestTemporaryTablesRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// SQLite keeps a goal's synced_at as ISO 8601 text (RFC 3339, in UTC, to
+// the microsecond), which SQLite's own date functions read: datetime()
+// and julianday() of it are the time written, not NULL. Rows stored by an
+// earlier version as Go's time.Time.String() text still read back, and
+// Migrate rewrites them in the ISO form.
+func TestSQLiteSyncedAtIsISO8601(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	db := sqlstore.DB(s)
+	g := storetest.Goal("e1", "1", 0)
+	if err := s.WriteGoals(ctx, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{g}, Complete: true}); err != nil {
+		t.Fatal(err)
+	}
+	iso := g.SyncedAt.UTC().Format("2006-01-02T15:04:05.000000Z")
+	check := func(when string) {
+		t.Helper()
+		var raw string
+		var dt sql.NullString
+		var jd sql.NullFloat64
+		if err := db.QueryRow(`SELECT CAST(synced_at AS TEXT), datetime(synced_at), julianday(synced_at) FROM asana_goals
+			WHERE employee_id = 'e1' AND gid = '1'`).Scan(&raw, &dt, &jd); err != nil {
+			t.Fatal(err)
+		}
+		if raw != iso {
+			t.Errorf("%s: synced_at is stored as %q, want %q", when, raw, iso)
+		}
+		if want := g.SyncedAt.UTC().Format("2006-01-02 15:04:05"); dt.String != want {
+			t.Errorf("%s: datetime(synced_at) = %v, want %s", when, dt, want)
+		}
+		if !jd.Valid {
+			t.Errorf("%s: julianday(synced_at) is NULL", when)
+		}
+		gs, err := s.Goals(ctx, "e1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(gs) != 1 || !gs[0].SyncedAt.Equal(g.SyncedAt) || gs[0].SyncedAt.Location() != time.UTC {
+			t.Errorf("%s: synced_at reads back as %v, want %v", when, gs[0].SyncedAt, g.SyncedAt)
+		}
+	}
+	check("written")
+
+	// As earlier versions wrote it (the driver's time.Time.String()).
+	old := g.SyncedAt.UTC().String()
+	if _, err := db.Exec(`UPDATE asana_goals SET synced_at = $1`, old); err != nil {
+		t.Fatal(err)
+	}
+	gs, err := s.Goals(ctx, "e1")
+	if err != nil {
+		t.Fatalf("a synced_at in the old form does not read back: %v", err)
+	}
+	if !gs[0].SyncedAt.Equal(g.SyncedAt) {
+		t.Errorf("the old form %q reads back as %v", old, gs[0].SyncedAt)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("migrated")
 }
