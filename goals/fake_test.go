@@ -40,6 +40,8 @@ type mockAsana struct {
 	// header is added to every answer of the workspace (not to those of
 	// onRequest).
 	header http.Header
+	// workspaceGID is the workspace's GID; wsGID when empty.
+	workspaceGID string
 
 	mu     sync.Mutex
 	calls  map[string]int      // by kind
@@ -75,7 +77,11 @@ func (m *mockAsana) optFields(kind string) []string {
 
 // workspace is m's goals as an asanafake workspace; every owner is a user.
 func (m *mockAsana) workspace() *asanafake.Workspace {
-	ws := &asanafake.Workspace{GID: wsGID, Name: "Test", Users: []asanafake.User{{GID: tokenUser, Name: "Token"}}}
+	gid := m.workspaceGID
+	if gid == "" {
+		gid = wsGID
+	}
+	ws := &asanafake.Workspace{GID: gid, Name: "Test", Users: []asanafake.User{{GID: tokenUser, Name: "Token"}}}
 	users := map[string]bool{tokenUser: true}
 	for _, g := range m.goals {
 		if g.OwnerGID != "" && !users[g.OwnerGID] {

@@ -370,7 +370,8 @@ func expectDirectory(t *testing.T, s *sqlstore.Store, rule string, want []goals.
 }
 
 // previousSchema is Schema as it was before the admin seams' tables
-// (commit 58f23e7): the goals' tables only.
+// (commit 58f23e7): the goals' tables only, with the goals' column added
+// since (workspace_gid), which WriteGoals needs.
 func previousSchema(real, ts string) []string {
 	cols := `
 	employee_id       TEXT NOT NULL,
@@ -410,6 +411,7 @@ func previousSchema(real, ts string) []string {
 	PRIMARY KEY (employee_id, goal_gid, gid),
 	FOREIGN KEY (employee_id, goal_gid) REFERENCES asana_goals (employee_id, gid) ON DELETE CASCADE
 )`,
+		`ALTER TABLE asana_goals ADD COLUMN workspace_gid TEXT`,
 	}
 }
 

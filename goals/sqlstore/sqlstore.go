@@ -10,6 +10,16 @@
 //	asana_goal_key_results   (employee_id, goal_gid, gid) primary key,
 //	                         removed with their goal
 //
+// A goal row keeps the workspace it was written from (workspace_gid, from
+// goals.Write.WorkspaceGID). As goals.Store requires, a write of another
+// workspace for an employee whose stored goals are one workspace's is
+// refused (goals.ErrOtherWorkspace), so that two workspaces synced into
+// one database under the same employee IDs never remove each other's
+// goals; employees of different IDs may hold different workspaces' goals
+// (one database for many tenants). [Store.OtherWorkspaces] tells before a
+// sync whose writes would be refused. Rows stored before the column
+// existed have none, and take the workspace of the employee's next write.
+//
 // Three more hold what the admin pages keep (see [Store.Connection],
 // [Store.PutEmployees] and [Store.Reports]): a *Store is also an
 // admin.Settings, an admin.Directory and an admin.History.
@@ -102,9 +112,10 @@ func New(db *sql.DB, dialect Dialect, opts ...Option) (*Store, error) {
 
 // Schema returns the statements that create the store's tables, for a
 // host's own migrations. Tables created by an earlier version lack the
-// columns added since (status_source, time_period_*), and a database
-// made by a version before the admin seams lacks their tables: run
-// Migrate, which adds them, or add them in your own migration.
+// columns added since (status_source, time_period_*, workspace_gid), and
+// a database made by a version before the admin seams lacks their
+// tables: run Migrate, which adds them, or add them in your own
+// migration.
 func (s *Store) Schema() []string {
 	real, ts := "DOUBLE PRECISION", "TIMESTAMPTZ"
 	if s.dialect == SQLite {
@@ -133,6 +144,7 @@ func (s *Store) Schema() []string {
 	progress_unit     TEXT,
 	progress_currency TEXT,
 	synced_at         ` + ts + ` NOT NULL,
+	workspace_gid     TEXT,
 	PRIMARY KEY (employee_id, gid)
 )`,
 		`CREATE TABLE IF NOT EXISTS asana_goal_key_results (
@@ -178,6 +190,9 @@ var addedColumns = []addedColumn{
 	{"asana_goals", "time_period_code", "TEXT", ""},
 	{"asana_goals", "time_period_start", "TEXT", ""},
 	{"asana_goals", "time_period_end", "TEXT", ""},
+	// NULL for the goals stored before it: the next write that names a
+	// workspace claims them (see goals.Store).
+	{"asana_goals", "workspace_gid", "TEXT", ""},
 }
 
 // DefaultLockTimeout is how long a migration waits for a lock on the
@@ -194,7 +209,7 @@ var tableColumns = []tableSpec{
 	{"asana_goals", []string{"employee_id", "gid", "position", "name", "description", "start_on", "due_on",
 		"status", "raw_status", "status_source", "time_period_gid", "time_period_name", "time_period_code",
 		"time_period_start", "time_period_end", "progress_initial", "progress_current", "progress_target",
-		"progress_unit", "progress_currency", "synced_at"}},
+		"progress_unit", "progress_currency", "synced_at", "workspace_gid"}},
 	{"asana_goal_key_results", []string{"employee_id", "goal_gid", "gid", "position", "name", "status",
 		"raw_status", "status_source", "due_on", "progress_initial", "progress_current", "progress_target",
 		"progress_unit", "progress_currency"}},
@@ -715,9 +730,19 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 	if err := s.lockEmployee(ctx, tx, w.EmployeeID); err != nil {
 		return err
 	}
-	stored, storedPos, err := storedOrder(ctx, tx, w.EmployeeID)
+	stored, storedPos, workspace, unclaimed, err := storedOrder(ctx, tx, w.EmployeeID)
 	if err != nil {
 		return err
+	}
+	if w.WorkspaceGID != "" && workspace != "" && workspace != w.WorkspaceGID {
+		return &goals.OtherWorkspaceError{EmployeeID: w.EmployeeID, Stored: workspace, Write: w.WorkspaceGID}
+	}
+	if w.WorkspaceGID != "" && unclaimed {
+		// Goals stored before workspaces were kept take this one.
+		if _, err := tx.ExecContext(ctx, `UPDATE asana_goals SET workspace_gid = $2 WHERE employee_id = $1 AND workspace_gid IS NULL`,
+			w.EmployeeID, w.WorkspaceGID); err != nil {
+			return fmt.Errorf("sqlstore: record the workspace of %s's goals: %w", w.EmployeeID, err)
+		}
 	}
 	refreshed, err := s.refreshedGoals(ctx, tx, w)
 	if err != nil {
@@ -760,7 +785,7 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 			if s.dialect == Postgres {
 				g = withoutNUL(g)
 			}
-			if err := st.upsertGoal(ctx, g, position[g.GID]); err != nil {
+			if err := st.upsertGoal(ctx, g, position[g.GID], w.WorkspaceGID); err != nil {
 				return err
 			}
 		}
@@ -870,7 +895,7 @@ func (s *Store) CheckWritable(ctx context.Context) error {
 		KeyResults: []goals.KeyResult{{GoalGID: "0", GID: "1", Name: "probe", Status: status.OnTrack, RawStatus: "on_track",
 			StatusSource: goals.StatusFromUpdate, DueOn: day, Metric: metric}},
 	}
-	if err := st.upsertGoal(ctx, g, 0); err != nil {
+	if err := st.upsertGoal(ctx, g, 0, "0"); err != nil {
 		return fmt.Errorf("sqlstore: a test write (rolled back) failed: %w", err)
 	}
 	if err := st.refreshGoal(ctx, g); err != nil {
@@ -903,26 +928,34 @@ func (s *Store) lockEmployee(ctx context.Context, tx *sql.Tx, employeeID string)
 }
 
 // storedOrder returns the employee's stored goal GIDs in stored order, with
-// their positions.
-func storedOrder(ctx context.Context, tx *sql.Tx, employeeID string) (gids []string, positions []int, err error) {
-	rows, err := tx.QueryContext(ctx, `SELECT gid, position FROM asana_goals WHERE employee_id = $1 ORDER BY position, gid`, employeeID)
+// their positions, the workspace they are of ("" when none is recorded),
+// and whether some have none recorded.
+func storedOrder(ctx context.Context, tx *sql.Tx, employeeID string) (gids []string, positions []int, workspace string, unclaimed bool, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT gid, position, workspace_gid FROM asana_goals WHERE employee_id = $1 ORDER BY position, gid`, employeeID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
+		return nil, nil, "", false, fmt.Errorf("sqlstore: read stored goals: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var gid string
 		var pos int
-		if err := rows.Scan(&gid, &pos); err != nil {
-			return nil, nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
+		var ws sql.NullString
+		if err := rows.Scan(&gid, &pos, &ws); err != nil {
+			return nil, nil, "", false, fmt.Errorf("sqlstore: read stored goals: %w", err)
 		}
 		gids = append(gids, gid)
 		positions = append(positions, pos)
+		switch {
+		case !ws.Valid:
+			unclaimed = true
+		case workspace == "":
+			workspace = ws.String
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
+		return nil, nil, "", false, fmt.Errorf("sqlstore: read stored goals: %w", err)
 	}
-	return gids, positions, nil
+	return gids, positions, workspace, unclaimed, nil
 }
 
 // writeStmts are the statements a write runs once per goal or Key Result,
@@ -940,8 +973,8 @@ func prepareWrites(ctx context.Context, tx *sql.Tx, dialect Dialect) (*writeStmt
 	}{
 		{&st.upsert, `INSERT INTO asana_goals (employee_id, gid, position, name, description, start_on, due_on,
 		status, raw_status, progress_initial, progress_current, progress_target, progress_unit, progress_currency, synced_at,
-		status_source, time_period_gid, time_period_name, time_period_code, time_period_start, time_period_end)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+		status_source, time_period_gid, time_period_name, time_period_code, time_period_start, time_period_end, workspace_gid)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
 	ON CONFLICT (employee_id, gid) DO UPDATE SET position = excluded.position, name = excluded.name,
 		description = excluded.description, start_on = excluded.start_on, due_on = excluded.due_on,
 		status = excluded.status, raw_status = excluded.raw_status, progress_initial = excluded.progress_initial,
@@ -949,7 +982,8 @@ func prepareWrites(ctx context.Context, tx *sql.Tx, dialect Dialect) (*writeStmt
 		progress_unit = excluded.progress_unit, progress_currency = excluded.progress_currency, synced_at = excluded.synced_at,
 		status_source = excluded.status_source, time_period_gid = excluded.time_period_gid,
 		time_period_name = excluded.time_period_name, time_period_code = excluded.time_period_code,
-		time_period_start = excluded.time_period_start, time_period_end = excluded.time_period_end`},
+		time_period_start = excluded.time_period_start, time_period_end = excluded.time_period_end,
+		workspace_gid = COALESCE(excluded.workspace_gid, asana_goals.workspace_gid)`},
 		{&st.refresh, `UPDATE asana_goals SET name = $3, description = $4, start_on = $5, due_on = $6,
 		status = $7, raw_status = $8, progress_initial = $9, progress_current = $10, progress_target = $11,
 		progress_unit = $12, progress_currency = $13, synced_at = $14, status_source = $15, time_period_gid = $16,
@@ -978,14 +1012,15 @@ func (st *writeStmts) close() {
 	}
 }
 
-// upsertGoal writes a goal row and replaces its Key Results.
-func (st *writeStmts) upsertGoal(ctx context.Context, g goals.Goal, position int) error {
+// upsertGoal writes a goal row of workspace ("" for none: the row keeps
+// the one it has) and replaces its Key Results.
+func (st *writeStmts) upsertGoal(ctx context.Context, g goals.Goal, position int, workspace string) error {
 	pi, pc, pt, pu, pcur := progressColumns(g.Metric)
 	tg, tn, tp, ts, te := timePeriodColumns(g.TimePeriod)
 	_, err := st.upsert.ExecContext(ctx,
 		g.EmployeeID, g.GID, position, g.Name, g.Description, g.StartOn, g.DueOn,
 		string(g.Status), g.RawStatus, pi, pc, pt, pu, pcur, timeArg(st.dialect, g.SyncedAt),
-		string(g.StatusSource), tg, tn, tp, ts, te)
+		string(g.StatusSource), tg, tn, tp, ts, te, nullString(workspace))
 	if err != nil {
 		return fmt.Errorf("sqlstore: write goal %s: %w", g.GID, err)
 	}
@@ -1017,6 +1052,9 @@ func (st *writeStmts) refreshGoal(ctx context.Context, g goals.Goal) error {
 	}
 	return nil
 }
+
+// nullString is s, or NULL when it is empty.
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 // withoutNUL returns g with NUL characters in its text replaced by U+FFFD:
 // PostgreSQL's text type cannot hold them, and refusing the whole employee

@@ -632,3 +632,105 @@ func TestDBPostgresTemporarySchemaRefused(t *testing.T) {
 		t.Errorf("%d tables created in %s", n, schema)
 	}
 }
+
+// One -db holds one workspace's goals per employee. A sync of another
+// workspace with the same employee file (Asana user GIDs are the same in
+// every workspace) would replace the first workspace's goals, removing
+// those it does not have: it is refused before any request, exit 2, with
+// one line that names both workspaces, and the stored goals stay.
+func TestDBRefusesAnotherWorkspace(t *testing.T) {
+	first := asanafake.DemoWorkspace()
+	other := withoutGoals(t, first, func(asanafake.Goal) bool { return true })
+	other.GID, other.Name = "1209000000000777", "Another workspace"
+	emps := demoEmployeesCSV(t)
+	dbs := map[string]func(t *testing.T) (db string, rows func() []string){
+		"sqlite": func(t *testing.T) (string, func() []string) {
+			path := filepath.Join(t.TempDir(), "goals.db")
+			return path, func() []string { return dbRows(t, path, true) }
+		},
+		"postgres": func(t *testing.T) (string, func() []string) {
+			admin, dsn, schema := postgresSchema(t)
+			return dsn, func() []string {
+				var n int
+				if err := admin.QueryRow(`SELECT count(*) FROM ` + schema + `.asana_goals`).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				return []string{strconv.Itoa(n)}
+			}
+		},
+	}
+	for name, open := range dbs {
+		t.Run(name, func(t *testing.T) {
+			db, rows := open(t)
+			_, url := fake(t, first, asanafake.Options{})
+			runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", first.GID, "-employees", emps, "-db", db).wantCode(t, exitOK)
+			before := rows()
+
+			srv, url := fake(t, other, asanafake.Options{})
+			res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", other.GID, "-employees", emps, "-db", db)
+			res.wantCode(t, exitUsage)
+			res.wantOneErrorLine(t, "workspace "+first.GID, "workspace "+other.GID, "emp-001", "nothing was requested from Asana")
+			if n := srv.Stats().Requests; n != 0 {
+				t.Errorf("%d requests reached Asana, want none", n)
+			}
+			if after := rows(); !slices.Equal(after, before) {
+				t.Errorf("the refused sync changed the stored goals:\nbefore %q\nafter  %q", before, after)
+			}
+			// The first workspace still syncs into it.
+			_, url = fake(t, first, asanafake.Options{})
+			runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", first.GID, "-employees", emps, "-db", db).wantCode(t, exitOK)
+		})
+	}
+}
+
+// goalsync -demo writes its made-up goals only to a SQLite file that holds
+// nothing else: a new file, or one an earlier demo wrote. A file holding
+// goals a real sync stored (the demo's employee IDs, emp-001…, are common
+// ones) or another program's tables is refused before anything is
+// written: exit 2, one line that says why, the file unchanged.
+func TestDemoDBRefusesRealData(t *testing.T) {
+	t.Run("goals of a real sync", func(t *testing.T) {
+		real := asanafake.DemoWorkspace().Clone()
+		real.GID, real.Name = "1209000000000888", "A real workspace"
+		_, url := fake(t, real, asanafake.Options{})
+		path := filepath.Join(t.TempDir(), "goals.db")
+		runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", real.GID, "-employees", demoEmployeesCSV(t), "-db", path).wantCode(t, exitOK)
+		before := dbRows(t, path, true)
+		res := runCmd(t, nil, "-demo", "-db", path)
+		res.wantCode(t, exitUsage)
+		res.wantOneErrorLine(t, "-db "+path, "workspace "+real.GID, "the demo")
+		if after := dbRows(t, path, true); !slices.Equal(after, before) {
+			t.Errorf("the refused demo changed the database")
+		}
+	})
+	t.Run("another program's database", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "app.db")
+		execSQL(t, "sqlite", sqliteDSN(path), `CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)`,
+			`INSERT INTO invoices (total) VALUES (12.5)`)
+		res := runCmd(t, nil, "-demo", "-db", path)
+		res.wantCode(t, exitUsage)
+		res.wantOneErrorLine(t, "-db "+path, "invoices", "the demo")
+		db, err := sql.Open("sqlite", sqliteDSN(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name LIKE 'asana%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("the refused demo created %d tables", n)
+		}
+	})
+	t.Run("an earlier demo's file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "demo.db")
+		runCmd(t, nil, "-demo", "-db", path).wantCode(t, exitOK)
+		runCmd(t, nil, "-demo", "-db", path).wantCode(t, exitOK)
+		empty := filepath.Join(t.TempDir(), "empty.db")
+		if err := os.WriteFile(empty, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		runCmd(t, nil, "-demo", "-db", empty).wantCode(t, exitOK)
+	})
+}

@@ -288,7 +288,11 @@ func (c *cli) runReal(ctx context.Context) error {
 func (c *cli) syncInto(ctx context.Context, client *asana.Client, cfg goals.Config, list *employeeList, note string) error {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	store, closeStore, err := c.openStore(ctx)
+	ids := make([]string, len(list.employees))
+	for i, e := range list.employees {
+		ids[i] = e.ID
+	}
+	store, closeStore, err := c.openStore(ctx, syncOf{workspaceGID: cfg.WorkspaceGID, employeeIDs: ids, demo: c.opts.demo})
 	if err != nil {
 		return err
 	}
@@ -305,9 +309,9 @@ func (c *cli) syncConfig(cfg goals.Config) goals.Config {
 	return cfg
 }
 
-// openStore opens the store a sync writes to: the -db database, or a new
+// openStore opens the store sync writes to: the -db database, or a new
 // memory store. Nothing was requested from Asana when it fails.
-func (c *cli) openStore(ctx context.Context) (store syncStore, closeStore func(), err error) {
+func (c *cli) openStore(ctx context.Context, sync syncOf) (store syncStore, closeStore func(), err error) {
 	if !c.opts.dbSet {
 		return goals.NewMemoryStore(), func() {}, nil
 	}
@@ -318,7 +322,7 @@ func (c *cli) openStore(ctx context.Context) (store syncStore, closeStore func()
 	if err != nil {
 		return nil, nil, usageError("%w", err)
 	}
-	store, closeStore, err = openStore(ctx, target)
+	store, closeStore, err = openStore(ctx, target, sync)
 	switch {
 	case err != nil && (ctx.Err() != nil || sqlstore.IsLockWait(err)):
 		// Not the database's configuration: time, a signal or another
