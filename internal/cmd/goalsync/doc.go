@@ -162,7 +162,10 @@
 //	The report is printed even when the stored goals cannot be read back: an
 //	employee whose goals cannot be is one line that says so (text), or an
 //	entry {"employee_id", "error"} of "unread_goals", a key present only then
-//	(json); the command exits 1.
+//	(json); the command exits 1. After an interrupt (SIGINT, SIGTERM, SIGHUP)
+//	nothing is read back, so that no new wait on the database starts: the
+//	report is printed at once, with one line that says so (text), or every
+//	employee in "unread_goals" (json).
 //
 //	Exit status:
 //	  0  every employee synced

@@ -486,12 +486,20 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		return usageError("%s%w", list.locate(ce), err)
 	}
 	var unread []unreadGoals
+	// After a signal no new wait on the database starts: the output is the
+	// report alone, from memory, and says the stored goals were not read
+	// back (a locked table would hold the read-back for its whole bound).
+	interrupted := ctx.Err() != nil && !errors.Is(context.Cause(ctx), errTimeout)
 	if report != nil {
 		// The output shows what is stored even when the sync failed or ran
 		// out of time: the read-back then gets a short time of its own. An
 		// employee whose goals cannot be read back is a line of it.
+		v := view{note: note, period: c.opts.period}
+		if interrupted {
+			v.notReadBack = "the command was interrupted"
+		}
 		rctx, cancel := readBackContext(ctx, err != nil || len(report.Failed()) > 0)
-		out, rendered, werr := render(rctx, c.opts.format, report, store, list, view{note: note, period: c.opts.period})
+		out, rendered, werr := render(rctx, c.opts.format, report, store, list, v)
 		cancel()
 		if werr != nil {
 			return failure("cannot write the %s output: %w%s%s", c.opts.format, werr, c.stopNote(ctx), watch.note())
@@ -510,7 +518,10 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		case errors.Is(err, context.Canceled):
 			msg += " (interrupted)"
 		}
-		if len(unread) > 0 {
+		switch {
+		case interrupted && report != nil:
+			msg += "; " + notReadBackLine
+		case len(unread) > 0:
 			msg += "; " + unreadLine(unread)
 		}
 		return failure("sync failed: %s%s", msg, watch.note())
@@ -532,9 +543,13 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		undone = append(undone, fmt.Errorf("%s; if they did leave Asana (not only the token's view of them), run again with -confirm-removals",
 			removalsHeldLine(report.RemovalsHeld, c.opts.threshold)))
 	}
-	if len(unread) > 0 {
+	if interrupted || len(unread) > 0 {
 		// The output does not show what is stored: not a partial sync.
-		undone = append(undone, errors.New(unreadLine(unread)+c.stopNote(ctx)))
+		line := unreadLine(unread)
+		if interrupted {
+			line = notReadBackLine
+		}
+		undone = append(undone, errors.New(line+c.stopNote(ctx)))
 		return failure("%s%s", joinErrors(undone), watch.note())
 	}
 	if watch.waited.Load() {
@@ -559,6 +574,10 @@ func joinErrors(errs []error) string {
 	}
 	return strings.Join(msgs, "; ")
 }
+
+// notReadBackLine says that the output lacks the stored goals because a
+// signal came before they were read back.
+const notReadBackLine = "the stored goals were not read back: after an interrupt no new wait on the database starts"
 
 // unreadLine says whose stored goals the output lacks, and why.
 func unreadLine(unread []unreadGoals) string {
@@ -596,15 +615,16 @@ func (c *cli) stopNote(ctx context.Context) string {
 }
 
 // readBackTimeout bounds the read-back of the output after a failed sync,
-// or one stopped by -timeout or a signal.
+// or one stopped by -timeout. After a signal there is no read-back.
 const readBackTimeout = 5 * time.Second
 
 // readBackContext is the context the output is read back under. After a
 // sync that went well, it is ctx. After a failure it is readBackTimeout of
 // its own, so that the output still shows what is stored when the sync
-// ran out of time or was interrupted, and a database that does not answer
-// (a locked table) still cannot hold the command; while ctx has not ended,
-// its end (the -timeout, a signal) ends the read-back too.
+// failed or ran out of time, and a database that does not answer (a
+// locked table) still cannot hold the command; while ctx has not ended,
+// its end (the -timeout, a signal) ends the read-back too. (After a
+// signal, sync reads nothing back.)
 func readBackContext(ctx context.Context, failed bool) (context.Context, context.CancelFunc) {
 	if !failed && ctx.Err() == nil {
 		return ctx, func() {}
