@@ -978,6 +978,37 @@ func TestSignalSkipsTheReadBack(t *testing.T) {
 	}
 }
 
+// A database that gives up a lock during the writes (here PostgreSQL's
+// lock_timeout, set in the -db URL, with no -timeout to lower it, while
+// another session holds the lock one employee's write takes) fails the sync, exit 1, not a partial sync
+// (exit 3): nothing will get through until the lock goes, and running
+// again at once does not help. The line says the database was waiting on
+// a lock, although the read-back of the output (which takes no such lock)
+// works.
+func TestLockGivenUpDuringWritesExitsOne(t *testing.T) {
+	admin, dsn, _ := postgresSchema(t)
+	_, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	conn, err := admin.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// The lock sqlstore's write of emp-001 takes (see lockEmployee).
+	if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_lock(hashtext('asanagoals:emp-001'))`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock_all()`)
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", asanafake.DemoWorkspaceGID,
+		"-employees", demoEmployeesCSV(t), "-db", dsn+"&lock_timeout=300", "-timeout", "0")
+	res.wantCode(t, exitFailed)
+	res.wantOneErrorLine(t, "sync failed: 1 of 3 employees not fully synced (emp-001)", lockWaitNote)
+	for _, want := range []string{"Result: 1 of 3 mapped employees not fully synced", "== emp-002 · Grace Hopper ==\n[GOALS]"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("the output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+}
+
 // ---- progress ----
 
 func TestProgress(t *testing.T) {
