@@ -325,8 +325,17 @@ func (s *Store) AddReport(ctx context.Context, r *goals.Report) error {
 		r.WorkspaceGID, string(b), timeArg(s.dialect, time.Now())); err != nil {
 		return fmt.Errorf("sqlstore: add a sync report of workspace %s: %w", r.WorkspaceGID, err)
 	}
+	// Each report lists every employee: the table would otherwise grow by
+	// one such list a night, for good. The report is kept whatever this
+	// clean-up does: a failure only leaves older reports for the next one.
+	_, _ = s.db.ExecContext(ctx, `DELETE FROM asana_sync_reports WHERE workspace_gid = $1 AND id NOT IN
+		(SELECT id FROM asana_sync_reports WHERE workspace_gid = $1 ORDER BY id DESC LIMIT `+fmt.Sprint(MaxReportsKept)+`)`, r.WorkspaceGID)
 	return nil
 }
+
+// MaxReportsKept is how many reports of a workspace AddReport keeps: the
+// newest; older ones are deleted as new ones come.
+const MaxReportsKept = 100
 
 // Reports returns at most limit reports of the workspace, newest first
 // (in the order AddReport kept them); none, or a limit below 1, is an

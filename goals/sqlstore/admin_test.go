@@ -540,3 +540,35 @@ func TestSQLiteAdminTimesAreISO8601(t *testing.T) {
 	}
 	nulls("migrated")
 }
+
+// AddReport keeps the newest MaxReportsKept reports of a workspace and
+// forgets older ones, so the table does not grow for good; another
+// workspace's reports are not counted against it.
+func TestAddReportKeepsTheNewest(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			s := b.open(t)
+			ctx := context.Background()
+			if err := s.AddReport(ctx, admintest.Report("1300", 0)); err != nil {
+				t.Fatal(err)
+			}
+			for i := range sqlstore.MaxReportsKept + 5 {
+				if err := s.AddReport(ctx, admintest.Report("1200", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			reps, err := s.Reports(ctx, "1200", 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(reps) != sqlstore.MaxReportsKept || reps[0].WorkspaceGoalsScanned != sqlstore.MaxReportsKept+4 ||
+				reps[len(reps)-1].WorkspaceGoalsScanned != 5 {
+				t.Errorf("kept %d reports, newest %d, oldest %d; want the newest %d (104 down to 5)", len(reps),
+					reps[0].WorkspaceGoalsScanned, reps[len(reps)-1].WorkspaceGoalsScanned, sqlstore.MaxReportsKept)
+			}
+			if other, _ := s.Reports(ctx, "1300", 10); len(other) != 1 {
+				t.Errorf("another workspace's report was forgotten: %d kept", len(other))
+			}
+		})
+	}
+}
