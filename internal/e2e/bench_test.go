@@ -22,8 +22,8 @@ type minimum struct {
 	pages    int // the workspace scan's pages
 	listings int // one sub-goal listing per kept goal (sub-goals fit one page)
 	// On today's path only: one GET /goals/{gid} per sub-goal of a kept
-	// goal that the scan never returns, and the one probe of the spec's
-	// retired path.
+	// goal that the scan never returns (once per sync, however many kept
+	// goals it supports), and the one probe of the spec's retired path.
 	fetches, probes int
 }
 
@@ -40,6 +40,7 @@ func minimumRequests(ws *asanafake.Workspace, emps []goals.Employee, spec bool) 
 		}
 	}
 	m.pages = max(1, (listed+asana.PageSize-1)/asana.PageSize)
+	fetched := map[string]bool{}
 	for _, e := range emps {
 		owned := ws.GoalsOwnedBy(e.AsanaUserGID)
 		kept := owned[:min(len(owned), goals.DefaultMaxGoalsPerEmployee)]
@@ -49,7 +50,8 @@ func minimumRequests(ws *asanafake.Workspace, emps []goals.Employee, spec bool) 
 		}
 		for _, g := range kept {
 			for _, sub := range ws.Subgoals(g.GID) {
-				if sub.Unlisted {
+				if sub.Unlisted && !fetched[sub.GID] {
+					fetched[sub.GID] = true
 					m.fetches++
 				}
 			}
