@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -238,7 +239,8 @@ func cpuTime() time.Duration {
 // It reports wall/floor, requests/sync against min-requests/sync,
 // scanned-goal-gets/sync (GET /goals/{gid} of goals the scan returns: none
 // is needed), 429s, the client's CPU time (cpu-s/sync: this process, the
-// benchmark's own work included) and the fake's (fake-cpu-s/sync).
+// benchmark's own work included) and the fake's (fake-cpu-s/sync), and
+// what the sync allocated (allocs/sync, alloc-MiB/sync).
 // Profiles (-cpuprofile, -blockprofile) are of the client alone.
 //
 // Targets: requests == minimum, no GET of a scanned goal, no 429,
@@ -258,6 +260,7 @@ func benchWorld(b *testing.B, w world) {
 	floor := w.floor(mr)
 	var requests, limited, scannedGets int64
 	var wall, cpu, fakeCPU time.Duration
+	var allocs, allocBytes uint64
 	opts := []asana.Option{asana.WithRequestsPerMinute(w.client), asana.WithMaxRetries(10)}
 	if os.Getenv(gateLogEnv) != "" {
 		opts = append(opts, asana.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
@@ -270,6 +273,8 @@ func benchWorld(b *testing.B, w world) {
 		}
 		store := goals.NewMemoryStore()
 		ing := goals.NewIngester(client, store, goals.Config{WorkspaceGID: ws.GID, Now: func() time.Time { return syncedAt }})
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
 		cpu0 := cpuTime()
 		b.StartTimer()
 		start := time.Now()
@@ -277,6 +282,9 @@ func benchWorld(b *testing.B, w world) {
 		wall += time.Since(start)
 		b.StopTimer()
 		cpu += cpuTime() - cpu0
+		runtime.ReadMemStats(&m1)
+		allocs += m1.Mallocs - m0.Mallocs
+		allocBytes += m1.TotalAlloc - m0.TotalAlloc
 		client.CloseIdleConnections()
 		fr, fcpu := fake.stop(b)
 		fakeCPU += fcpu
@@ -302,4 +310,6 @@ func benchWorld(b *testing.B, w world) {
 	b.ReportMetric(wall.Seconds()/n/floor.Seconds(), "wall/floor")
 	b.ReportMetric(cpu.Seconds()/n, "cpu-s/sync")
 	b.ReportMetric(fakeCPU.Seconds()/n, "fake-cpu-s/sync")
+	b.ReportMetric(float64(allocs)/n, "allocs/sync")
+	b.ReportMetric(float64(allocBytes)/n/(1<<20), "alloc-MiB/sync")
 }
