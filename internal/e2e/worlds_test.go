@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"runtime"
@@ -312,4 +313,52 @@ func benchWorld(b *testing.B, w world) {
 	b.ReportMetric(fakeCPU.Seconds()/n, "fake-cpu-s/sync")
 	b.ReportMetric(float64(allocs)/n, "allocs/sync")
 	b.ReportMetric(float64(allocBytes)/n/(1<<20), "alloc-MiB/sync")
+}
+
+// BenchmarkSyncLargeCPU is the CPU side of BenchmarkSyncLarge, steadier to
+// compare than cpu-s/sync on a shared machine: a sync of each large world
+// with no rate limit and no latency, served in this process by the fake's
+// answers recorded in a first, untimed sync and replayed byte for byte (see
+// replay), so that the time per sync is this process's work: the client's,
+// and net/http's server side of the replay. It reports ns/op, the process's
+// CPU time (cpu-s/op), allocs/op and B/op per sync.
+//
+//	go test -run '^$' -bench SyncLargeCPU -count 5 ./internal/e2e/
+func BenchmarkSyncLargeCPU(b *testing.B) {
+	for _, name := range []string{"large", "large-live"} {
+		b.Run("world="+name, func(b *testing.B) {
+			w := worlds[name]
+			ws, emps := w.workspace()
+			opts := w.options(ws)
+			opts.Latency, opts.RequestsPerMinute, opts.MaxInFlight = 0, 0, 0
+			rp := &replay{next: asanafake.NewServer(ws, opts), answers: map[string]recorded{}}
+			srv := httptest.NewServer(rp)
+			defer srv.Close()
+			sync := func() {
+				client, err := asana.NewClient(token, asana.WithBaseURL(srv.URL), asana.WithRequestsPerMinute(60_000_000))
+				if err != nil {
+					b.Fatal(err)
+				}
+				ing := goals.NewIngester(client, goals.NewMemoryStore(), goals.Config{WorkspaceGID: ws.GID, Now: func() time.Time { return syncedAt }})
+				rep, err := ing.Sync(context.Background(), emps)
+				if err != nil || len(rep.Failed()) > 0 {
+					b.Fatalf("Sync: %v, %d employees failed", err, len(rep.Failed()))
+				}
+				client.CloseIdleConnections()
+			}
+			sync() // records the fake's answers
+			rp.replaying.Store(true)
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu0 := cpuTime()
+			for range b.N {
+				sync()
+			}
+			b.StopTimer()
+			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+			if n := rp.misses.Load(); n > 0 {
+				b.Fatalf("%d requests of a measured sync were not among the recorded ones", n)
+			}
+		})
+	}
 }
