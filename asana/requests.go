@@ -110,6 +110,7 @@ func (c *Client) getOnce(ctx context.Context, r *request, path string, query url
 	u.Path = c.base.Path + path
 	u.RawPath = ""
 	u.RawQuery = query.Encode()
+	r.target = v
 	ctx = withRequest(ctx, r)
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -149,6 +150,9 @@ func (c *Client) getOnce(ctx context.Context, r *request, path string, query url
 		}
 		refused := e.StatusCode == http.StatusBadRequest && refusesOptField(StatusTypeField, query, resp.Header, e)
 		return refused, e
+	}
+	if r.decoded {
+		return false, nil // the transport decoded it into v
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		r.undecoded = true
