@@ -21,6 +21,9 @@ import (
 // PageSize is the page size the client asks for: Asana's maximum.
 const PageSize = 100
 
+// pageSizeParam is PageSize as the limit parameter.
+var pageSizeParam = strconv.Itoa(PageSize)
+
 // goalFieldList is every goal field the library reads, and nothing else,
 // in the order sent. opt_fields replaces Asana's compact field set: the
 // answer holds gid, resource_type and only the fields named (a dotted
@@ -316,10 +319,16 @@ const (
 func list[T any](ctx context.Context, c *Client, path string, query url.Values, urgent bool, onPage func(page, items int)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		ctx, cancel := context.WithCancel(ctx)
+		cancel := context.CancelFunc(func() {})
+		if urgent {
+			// The page asked for ahead is cancelled when the caller stops.
+			ctx, cancel = context.WithCancel(ctx)
+		}
 		defer cancel()
+		// One copy of the query for the whole listing: each page's request
+		// has returned before the next offset is set in it.
 		q := cloneValues(query)
-		q.Set("limit", fmt.Sprint(PageSize))
+		q.Set("limit", pageSizeParam)
 		fetch := func(q url.Values) <-chan pageAnswer[T] {
 			ch := make(chan pageAnswer[T], 1)
 			get := func() {
@@ -350,7 +359,7 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 		// would otherwise keep every offset it followed.
 		seen := make(map[[sha256.Size]byte]struct{})
 		empty, items := 0, 0
-		next := fetch(cloneValues(q))
+		next := fetch(q)
 		for pages := 1; ; pages++ {
 			a := <-next
 			if a.err != nil {
@@ -381,7 +390,7 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 					seen[sum] = struct{}{}
 					q.Set("offset", off)
 					if urgent {
-						next = fetch(cloneValues(q))
+						next = fetch(q)
 					}
 				}
 			}
@@ -408,7 +417,7 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 				yield(zero, fmt.Errorf("asana: GET %s: %w: %s", path, ErrMalformedResponse, stop))
 				return
 			case !urgent:
-				next = fetch(cloneValues(q))
+				next = fetch(q)
 			}
 		}
 	}
