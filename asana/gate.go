@@ -52,6 +52,7 @@ type gate struct {
 	maxRate rate.Limit // the configured rate, with headroom
 	floor   rate.Limit // Asana's lowest documented quota, with headroom
 	slots   chan struct{}
+	release func()        // frees an in-flight slot (one func for all, not one per request)
 	maxWait time.Duration // the longest Retry-After pause waited out
 	logger  *slog.Logger
 	stats   *counters
@@ -119,7 +120,7 @@ const (
 
 func newGate(requestsPerMin, maxInFlight int, maxWait time.Duration, logger *slog.Logger, stats *counters) *gate {
 	r := limiterRate(requestsPerMin)
-	return &gate{
+	g := &gate{
 		limiter:    rate.NewLimiter(r, 1),
 		maxRate:    r,
 		floor:      min(r, limiterRate(FreeRequestsPerMinute)),
@@ -131,6 +132,8 @@ func newGate(requestsPerMin, maxInFlight int, maxWait time.Duration, logger *slo
 		step:       firstRecoverStep,
 		voided:     make(chan struct{}),
 	}
+	g.release = func() { <-g.slots }
+	return g
 }
 
 // limiterRate turns a per-minute quota into the limiter's per-second rate,
@@ -206,7 +209,7 @@ func (g *gate) enter(ctx context.Context, urgent bool) (release func(), sent tim
 		g.sends = append(g.sends, sent)
 	}
 	g.mu.Unlock()
-	return func() { <-g.slots }, sent, nil
+	return g.release, sent, nil
 }
 
 // turn is what a request about to wait for its turn saw of the gate: the

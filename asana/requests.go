@@ -310,13 +310,23 @@ const (
 
 // list walks every page of a paginated GET, yielding items as each page
 // arrives. It stops at the first error, which it yields once. onPage, when
-// not nil, hears of each page after its items were yielded.
+// not nil, hears of each page after its items were yielded. Each range over
+// the sequence works on its own copy of query.
 //
 // The pages of an urgent listing (the workspace scan, which the rest of a
 // sync follows) go ahead of other requests waiting for the client's
 // limiter, and each is asked for while the caller still reads the items
 // of the one before: the page chain is a sync's critical path.
 func list[T any](ctx context.Context, c *Client, path string, query url.Values, urgent bool, onPage func(page, items int)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		listOnce[T](ctx, c, path, cloneValues(query), urgent, onPage)(yield)
+	}
+}
+
+// listOnce is list for a sequence ranged over once: it sets limit and
+// offset in query itself, which the caller made for this listing alone
+// (each page's request has returned before the next offset is set).
+func listOnce[T any](ctx context.Context, c *Client, path string, q url.Values, urgent bool, onPage func(page, items int)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		cancel := context.CancelFunc(func() {})
@@ -325,9 +335,6 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 			ctx, cancel = context.WithCancel(ctx)
 		}
 		defer cancel()
-		// One copy of the query for the whole listing: each page's request
-		// has returned before the next offset is set in it.
-		q := cloneValues(query)
 		q.Set("limit", pageSizeParam)
 		fetch := func(q url.Values) <-chan pageAnswer[T] {
 			ch := make(chan pageAnswer[T], 1)
@@ -599,7 +606,7 @@ func (c *Client) Subgoals(ctx context.Context, gid string) ([]Goal, error) {
 	if err := checkGID("Subgoals", gid); err != nil {
 		return nil, err
 	}
-	return collect(list[Goal](ctx, c, "/goals/"+gid+"/subgoals",
+	return collect(listOnce[Goal](ctx, c, "/goals/"+gid+"/subgoals",
 		url.Values{"opt_fields": {goalFieldsNoNotes}}, false, nil))
 }
 
@@ -619,7 +626,7 @@ func (c *Client) GoalRelationships(ctx context.Context, supportedGoalGID, subtyp
 	if subtype != "" {
 		q.Set("resource_subtype", subtype)
 	}
-	return collect(list[GoalRelationship](ctx, c, "/goal_relationships", q, false, nil))
+	return collect(listOnce[GoalRelationship](ctx, c, "/goal_relationships", q, false, nil))
 }
 
 // Me returns the user the token belongs to (GET /users/me): the cheapest
