@@ -18,11 +18,27 @@ import (
 const (
 	// Kind is the River job kind of a tenant's sync.
 	Kind = "asanagoals_sync"
-	// Queue is the River queue sync jobs go to. A client that works them
-	// lists it in river.Config.Queues; its MaxWorkers is how many tenants
-	// one machine syncs at once (each sync keeps up to 50 requests in
-	// flight to its own tenant's Asana).
+	// Queue is the River queue of the syncs of workspaces below
+	// LargeWorkspace goals, or of unknown size. A client that works sync
+	// jobs lists it and QueueLarge in river.Config.Queues (see Queues);
+	// its MaxWorkers is how many of those tenants one machine syncs at
+	// once.
 	Queue = "asanagoals"
+	// QueueLarge is the River queue of the syncs of workspaces of at least
+	// LargeWorkspace goals (SyncArgs.Goals): each takes minutes, and on a
+	// queue of their own they never hold the slots of the small ones, nor
+	// wait behind them.
+	QueueLarge = "asanagoals_large"
+	// LargeWorkspace is the size, in goals, from which a tenant's sync
+	// goes to QueueLarge: at Asana's paid quota (1,500 requests a minute)
+	// its sync takes 40 seconds or more, against a few seconds for the
+	// 20 to 200 goals most workspaces have.
+	LargeWorkspace = 1000
+	// DefaultMaxWorkers and DefaultLargeMaxWorkers are the MaxWorkers of
+	// Queue and QueueLarge that Queues(0, 0) gives: how many syncs of
+	// each kind one machine runs at once (the package doc says why).
+	DefaultMaxWorkers      = 50
+	DefaultLargeMaxWorkers = 4
 	// DefaultTimeout is how long one sync may run before its context is
 	// cancelled, when WorkerOptions.Timeout is 0: a workspace of several
 	// thousand goals on a free plan (150 requests a minute) takes about
@@ -38,17 +54,69 @@ type SyncArgs struct {
 	// TenantID identifies the tenant (a customer workspace) to the host's
 	// Resolver.
 	TenantID string `json:"tenant_id" river:"unique"`
+	// Goals is the size of the tenant's workspace as the host last saw it
+	// (the WorkspaceGoalsScanned of its last goals.Report, which is the
+	// job's output), 0 when it does not know. It only chooses the queue
+	// (see InsertOpts): it is not part of the job's uniqueness, so a
+	// tenant still has one sync at a time whatever sizes its inserts say.
+	Goals int `json:"goals,omitempty"`
 }
 
 // Kind returns Kind.
 func (SyncArgs) Kind() string { return Kind }
 
-// InsertOpts puts sync jobs on Queue and makes them unique per tenant in
-// UniqueStates.
-func (SyncArgs) InsertOpts() river.InsertOpts {
+// InsertOpts puts a sync job on QueueLarge when its Goals is at least
+// LargeWorkspace, on Queue otherwise, and makes it unique per tenant in
+// UniqueStates, whatever its queue.
+func (a SyncArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{
-		Queue:      Queue,
+		Queue:      QueueOf(a.Goals),
+		Priority:   priorityOf(a.Goals),
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: UniqueStates()},
+	}
+}
+
+// QueueOf returns the queue of the sync of a workspace of goals goals:
+// QueueLarge from LargeWorkspace on, Queue below it and for 0 (unknown).
+func QueueOf(goals int) string {
+	if goals >= LargeWorkspace {
+		return QueueLarge
+	}
+	return Queue
+}
+
+// priorityOf puts the longer syncs of each queue first (River's priority
+// 1; 2 for the others): of Queue, workspaces of 200 to 999 goals and those
+// of unknown size; of QueueLarge, those of 5,000 goals or more.
+func priorityOf(goals int) int {
+	switch {
+	case goals <= 0:
+		return 1
+	case goals < 200:
+		return 2
+	case goals < LargeWorkspace:
+		return 1
+	case goals < 5*LargeWorkspace:
+		return 2
+	}
+	return 1
+}
+
+// Queues returns what a client that works sync jobs puts in
+// river.Config.Queues (or merges into its own queues): Queue with
+// maxWorkers and QueueLarge with largeMaxWorkers, 0 meaning
+// DefaultMaxWorkers and DefaultLargeMaxWorkers. A client that listed Queue
+// alone would never run the syncs of large workspaces.
+func Queues(maxWorkers, largeMaxWorkers int) map[string]river.QueueConfig {
+	if maxWorkers <= 0 {
+		maxWorkers = DefaultMaxWorkers
+	}
+	if largeMaxWorkers <= 0 {
+		largeMaxWorkers = DefaultLargeMaxWorkers
+	}
+	return map[string]river.QueueConfig{
+		Queue:      {MaxWorkers: maxWorkers},
+		QueueLarge: {MaxWorkers: largeMaxWorkers},
 	}
 }
 

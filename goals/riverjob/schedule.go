@@ -60,8 +60,22 @@ func spread(tenantID string, window time.Duration) time.Duration {
 // skipped while the tenant's previous sync is still waiting or running
 // (see UniqueStates).
 func PeriodicJob(tenantID string, schedule river.PeriodicSchedule) *river.PeriodicJob {
+	return SizedPeriodicJob(tenantID, nil, schedule)
+}
+
+// SizedPeriodicJob is PeriodicJob for a tenant whose size the host knows:
+// at each insert, goals() gives the job's SyncArgs.Goals (the
+// WorkspaceGoalsScanned of the tenant's last report, say; 0 when it does
+// not know), which puts the sync on its queue, the longer syncs first (see
+// SyncArgs.InsertOpts). River's leader calls it as it inserts the job; nil
+// is PeriodicJob.
+func SizedPeriodicJob(tenantID string, goals func() int, schedule river.PeriodicSchedule) *river.PeriodicJob {
 	return river.NewPeriodicJob(schedule, func() (river.JobArgs, *river.InsertOpts) {
-		return SyncArgs{TenantID: tenantID}, nil
+		args := SyncArgs{TenantID: tenantID}
+		if goals != nil {
+			args.Goals = max(goals(), 0)
+		}
+		return args, nil
 	}, &river.PeriodicJobOpts{ID: Kind + ":" + tenantID})
 }
 
@@ -73,6 +87,21 @@ func NightlyJobs(tenantIDs []string, from, window time.Duration, loc *time.Locat
 	jobs := make([]*river.PeriodicJob, 0, len(tenantIDs))
 	for _, id := range tenantIDs {
 		jobs = append(jobs, PeriodicJob(id, Nightly(id, from, window, loc)))
+	}
+	return jobs
+}
+
+// SizedNightlyJobs is NightlyJobs with each tenant's size: goals(tenantID),
+// called as each job is inserted, is its SyncArgs.Goals (see
+// SizedPeriodicJob). goals must be safe for concurrent use.
+func SizedNightlyJobs(tenantIDs []string, goals func(tenantID string) int, from, window time.Duration, loc *time.Location) []*river.PeriodicJob {
+	jobs := make([]*river.PeriodicJob, 0, len(tenantIDs))
+	for _, id := range tenantIDs {
+		var size func() int
+		if goals != nil {
+			size = func() int { return goals(id) }
+		}
+		jobs = append(jobs, SizedPeriodicJob(id, size, Nightly(id, from, window, loc)))
 	}
 	return jobs
 }
