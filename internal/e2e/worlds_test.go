@@ -356,8 +356,11 @@ func BenchmarkSyncLargeCPU(b *testing.B) {
 			}
 			b.StopTimer()
 			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
-			if n := rp.misses.Load(); n > 0 {
-				b.Fatalf("%d requests of a measured sync were not among the recorded ones", n)
+			// The probe of the spec's path is sent for the goal of whichever
+			// walker asks first, not always the one recorded: one request a
+			// sync may be the fake's to answer.
+			if n := rp.misses.Load(); n > int64(b.N) {
+				b.Fatalf("%d requests of %d measured syncs were not among the recorded ones", n, b.N)
 			}
 		})
 	}
