@@ -180,6 +180,11 @@ func (rn *runner) close(ctx context.Context) error {
 		return nil
 	}
 	select {
+	case <-done: // ended already: whatever ctx says
+		return nil
+	default:
+	}
+	select {
 	case <-done:
 		return nil
 	case <-ctx.Done():

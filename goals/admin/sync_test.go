@@ -310,3 +310,22 @@ func TestSync_confirmRemovalsOnlyForTheReportShown(t *testing.T) {
 		t.Errorf("goals removed without a confirmation in force: %d stored", len(stored))
 	}
 }
+
+// Close of a handler whose sync has ended returns nil even when its
+// context has ended too: the sync stopped, which is all Close waits for.
+func TestHandler_closeAfterTheSyncEndedIgnoresAnEndedContext(t *testing.T) {
+	p := demoPages(t)
+	p.connect()
+	p.post("sync", url.Values{"action": {"start"}})
+	p.waitReports(1)
+	for p.handler != nil && strings.Contains(func() string { _, b, _ := p.get("sync"); return b }(), "A sync is running") {
+		time.Sleep(10 * time.Millisecond)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 50 { // a select between two ready cases picks either
+		if err := p.handler.Close(ctx); err != nil {
+			t.Fatalf("Close after the sync ended, with an ended context: %v", err)
+		}
+	}
+}

@@ -109,13 +109,17 @@ func (c *cli) runServe(ctx context.Context) error {
 	case err := <-served:
 		return failure("-serve: %w", err)
 	}
+	// Each wait has its own bound: a browser holding a connection open
+	// must not use up the running sync's time to stop.
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
 		hs.Close()
 	}
 	<-served
-	if err := h.Close(sctx); err != nil {
+	cctx, cancelClose := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelClose()
+	if err := h.Close(cctx); err != nil {
 		return failure("%w", err)
 	}
 	return nil
