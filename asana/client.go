@@ -434,9 +434,7 @@ func checkRetry(maxWait time.Duration) retryablehttp.CheckRetry {
 		if ctx.Err() != nil {
 			return false, ctx.Err()
 		}
-		var we *waitError
-		var pe *ProxyError
-		if errors.Is(err, errBodyTooLarge) || errors.Is(err, errInsecureRedirect) || errors.Is(err, errRefused) || errors.As(err, &we) || errors.As(err, &pe) {
+		if err != nil && final(err) {
 			return false, err
 		}
 		if resp != nil && resp.StatusCode == http.StatusTooManyRequests {
@@ -446,6 +444,17 @@ func checkRetry(maxWait time.Duration) retryablehttp.CheckRetry {
 		}
 		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	}
+}
+
+// final reports an error no retry can help: an oversized body, an
+// insecure redirect, a refused token, a wait longer than the client waits,
+// a proxy's refusal. (Apart from checkRetry, so that a request answered
+// without an error does not pay for the targets errors.As needs.)
+func final(err error) bool {
+	var we *waitError
+	var pe *ProxyError
+	return errors.Is(err, errBodyTooLarge) || errors.Is(err, errInsecureRedirect) || errors.Is(err, errRefused) ||
+		errors.As(err, &we) || errors.As(err, &pe)
 }
 
 // backoff waits exponentially with jitter between retries. A 429 that

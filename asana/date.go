@@ -60,6 +60,10 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 		*d = Date{}
 		return nil
 	}
+	if date, ok := quotedDate(b); ok {
+		*d = date
+		return nil
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("asana: date must be a string: %w", err)
@@ -70,6 +74,38 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	*d = parsed
 	return nil
+}
+
+// quotedDate reads b when it is a JSON string of a valid YYYY-MM-DD date
+// with no escape, as Asana writes every date, without decoding the JSON
+// string: a scan decodes tens of thousands of dates. Anything else is left
+// to ParseDate, which says what is wrong with it.
+func quotedDate(b []byte) (Date, bool) {
+	if len(b) != 12 || b[0] != '"' || b[11] != '"' || b[5] != '-' || b[8] != '-' {
+		return Date{}, false
+	}
+	num := func(s []byte) (int, bool) {
+		n := 0
+		for _, c := range s {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, true
+	}
+	y, okY := num(b[1:5])
+	m, okM := num(b[6:8])
+	d, okD := num(b[9:11])
+	if !okY || !okM || !okD || m < 1 || m > 12 || d < 1 || d > daysIn(time.Month(m), y) {
+		return Date{}, false
+	}
+	return Date{Year: y, Month: time.Month(m), Day: d}, true
+}
+
+// daysIn is the number of days of month m of year y.
+func daysIn(m time.Month, y int) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // Value implements driver.Valuer: d as "YYYY-MM-DD" text, or NULL when d is

@@ -97,3 +97,26 @@ func TestDateBeforeIsStrict(t *testing.T) {
 		}
 	}
 }
+
+// A date read from JSON is what ParseDate makes of the string, valid or
+// not: the quick reading of plain YYYY-MM-DD strings changes nothing.
+func TestDateJSONAgreesWithParseDate(t *testing.T) {
+	for _, s := range []string{
+		"2026-02-28", "2026-02-29", "2028-02-29", "2100-02-29", "2000-02-29", "0000-01-01", "9999-12-31",
+		"2026-00-10", "2026-13-10", "2026-04-31", "2026-04-30", "2026-01-00", "2026-01-32", "2026-1-01",
+		"2026-01-1", "20260101", "2026/01/01", "2026-01-01 ", " 2026-01-0", "2026-01-0a", "２０２６-01-01",
+		"2026-12-31", "1969-12-31", "", "2026-01-01T00:00:00Z", "+026-01-01", "-026-01-01",
+	} {
+		want, wantErr := asana.ParseDate(s)
+		b, _ := json.Marshal(s)
+		var got asana.Date
+		err := json.Unmarshal(b, &got)
+		if (err == nil) != (wantErr == nil) || got != want {
+			t.Errorf("%q: Unmarshal gives %v, %v; ParseDate %v, %v", s, got, err, want, wantErr)
+		}
+	}
+	var got asana.Date
+	if err := json.Unmarshal([]byte(`"2026\u002d01-02"`), &got); err != nil || got != (asana.Date{Year: 2026, Month: 1, Day: 2}) {
+		t.Errorf("an escaped dash: %v, %v", got, err)
+	}
+}

@@ -44,7 +44,11 @@
 // below Asana's free tier on recurring 429s alone (only when second 429s keep
 // coming at that rate), and after 20 quiet seconds climbs back in growing
 // steps (+10%, +20%, +40%, …: from the free tier to the paid one in about two
-// minutes); a 429 during the climb sends it back to the rate it learnt.
+// minutes); a 429 during the climb sends it back to the rate it learnt. Turns
+// taken at the faster rate before a slow-down's pause are void and weigh
+// nothing after it: the requests go at the slower rate as soon as the pause
+// is over (forty requests queued at 100 a second are 0.4 s of turns, 4 s at
+// 10 a second).
 //
 // Time spent waiting for the limiter or a pause is not the request's time: the
 // per-request timeout (WithRequestTimeout, or the HTTP client's Timeout, 60 s

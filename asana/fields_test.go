@@ -9,7 +9,7 @@ import (
 	"github.com/perfcopilot/asanagoals/asana"
 )
 
-// Issue 11: goal requests ask for the goal's own status and its time
+// Goal requests ask for the goal's own status and its time
 // period; html_notes only where a description is wanted.
 func TestGoalFieldsStatusTimePeriodNotes(t *testing.T) {
 	h := newHarness(t)

@@ -41,12 +41,18 @@ import (
 // requests keep coming. After a quiet period it climbs back quickly, and a
 // 429 during a climb above the rate learnt sends it straight back to that
 // rate: the climb went too far, and the stretch's estimate would be skewed
-// by what the climb sent.
+// by what the climb sent. A slow-down during a pause (on a 429 with
+// Retry-After) restarts the limiter at the slower rate: the turns taken at
+// the faster one are void, and are no debt of the requests after the pause
+// (see setRate).
 type gate struct {
+	// limiter is replaced by a fresh one on a slow-down during a pause
+	// (see setRate), under mu.
 	limiter *rate.Limiter
 	maxRate rate.Limit // the configured rate, with headroom
 	floor   rate.Limit // Asana's lowest documented quota, with headroom
 	slots   chan struct{}
+	release func()        // frees an in-flight slot (one func for all, not one per request)
 	maxWait time.Duration // the longest Retry-After pause waited out
 	logger  *slog.Logger
 	stats   *counters
@@ -60,9 +66,11 @@ type gate struct {
 	// Retry-After past maxRetryAfter: a request that meets it says so,
 	// not the rest of the pause the client's bound gave it.
 	pauseOverLong bool
-	epoch         uint64    // bumped by every pause, to void turns taken before it
-	since         time.Time // first request sent in the current stretch; zero before it
-	answered      int64     // answers (not 429) in that stretch
+	epoch         uint64        // bumped by every pause, to void turns taken before it
+	voided        chan struct{} // closed when limiter is replaced, to wake the requests waiting for a turn of it
+	lastSent      time.Time     // when the last request was let through
+	since         time.Time     // first request sent in the current stretch; zero before it
+	answered      int64         // answers (not 429) in that stretch
 	// sends are the send times of the stretch's first maxSendLog requests.
 	sends      []time.Time
 	lastChange time.Time // last change of the limiter's rate
@@ -112,7 +120,7 @@ const (
 
 func newGate(requestsPerMin, maxInFlight int, maxWait time.Duration, logger *slog.Logger, stats *counters) *gate {
 	r := limiterRate(requestsPerMin)
-	return &gate{
+	g := &gate{
 		limiter:    rate.NewLimiter(r, 1),
 		maxRate:    r,
 		floor:      min(r, limiterRate(FreeRequestsPerMinute)),
@@ -122,7 +130,10 @@ func newGate(requestsPerMin, maxInFlight int, maxWait time.Duration, logger *slo
 		stats:      stats,
 		lastChange: time.Now(),
 		step:       firstRecoverStep,
+		voided:     make(chan struct{}),
 	}
+	g.release = func() { <-g.slots }
+	return g
 }
 
 // limiterRate turns a per-minute quota into the limiter's per-second rate,
@@ -161,11 +172,12 @@ func (g *gate) enter(ctx context.Context, urgent bool) (release func(), sent tim
 		if g.refused.Load() {
 			return nil, time.Time{}, errRefused
 		}
-		epoch, err := g.waitPause(ctx)
+		turn, err := g.waitPause(ctx)
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		if err := g.waitLimiter(ctx, urgent); err != nil {
+		got, err := g.waitLimiter(ctx, urgent, turn)
+		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, time.Time{}, ctxErr
 			}
@@ -177,7 +189,7 @@ func (g *gate) enter(ctx context.Context, urgent bool) (release func(), sent tim
 		// A turn taken before a 429 arrived is void: queue again behind the
 		// pause, so the requests that waited do not all go at once when it
 		// ends.
-		if g.currentEpoch() == epoch {
+		if got && g.currentEpoch() == turn.epoch {
 			break
 		}
 	}
@@ -189,6 +201,7 @@ func (g *gate) enter(ctx context.Context, urgent bool) (release func(), sent tim
 	sent = time.Now()
 	g.stats.waitNanos.Add(int64(sent.Sub(start)))
 	g.mu.Lock()
+	g.lastSent = later(g.lastSent, sent)
 	if g.since.IsZero() {
 		g.since = sent
 	}
@@ -196,21 +209,52 @@ func (g *gate) enter(ctx context.Context, urgent bool) (release func(), sent tim
 		g.sends = append(g.sends, sent)
 	}
 	g.mu.Unlock()
-	return func() { <-g.slots }, sent, nil
+	return g.release, sent, nil
 }
 
-// waitLimiter takes a turn of the limiter. An urgent request (a page of
-// the workspace scan, the sync's critical path) does not queue behind the
-// sub-goal requests already waiting there: it takes its token now and the
-// limiter counts it, so the requests reserved after it wait one turn
-// longer. The rate over any stretch stays the limiter's; only the order
-// changes, by one request at a time, as the scan sends one page at a time.
-func (g *gate) waitLimiter(ctx context.Context, urgent bool) error {
+// turn is what a request about to wait for its turn saw of the gate: the
+// pause epoch, the limiter, and the channel closed when that limiter is
+// replaced.
+type turn struct {
+	epoch   uint64
+	limiter *rate.Limiter
+	voided  <-chan struct{}
+}
+
+// waitLimiter takes a turn of the limiter of t, and reports false when
+// that limiter was replaced first (a slow-down during a pause): the turn
+// is void, and the request queues again behind the pause. An urgent request (a page of the workspace scan, the sync's
+// critical path) does not queue behind the sub-goal requests already
+// waiting there: it takes its token now and the limiter counts it, so the
+// requests reserved after it wait one turn longer. The rate over any
+// stretch stays the limiter's; only the order changes, by one request at
+// a time, as the scan sends one page at a time. As rate.Limiter.Wait, it
+// does not wait for a turn past ctx's deadline.
+func (g *gate) waitLimiter(ctx context.Context, urgent bool, t turn) (bool, error) {
+	r := t.limiter.Reserve() // burst 1: a token is always reserved
 	if urgent {
-		g.limiter.Reserve()
-		return nil
+		return true, nil
 	}
-	return g.limiter.Wait(ctx)
+	d := r.Delay()
+	if d <= 0 {
+		return true, nil
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+		r.Cancel()
+		return false, errors.New("rate: Wait(n=1) would exceed context deadline")
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true, nil
+	case <-t.voided:
+		r.Cancel()
+		return false, nil
+	case <-ctx.Done():
+		r.Cancel()
+		return false, ctx.Err()
+	}
 }
 
 func (g *gate) currentEpoch() uint64 {
@@ -220,28 +264,29 @@ func (g *gate) currentEpoch() uint64 {
 }
 
 // waitPause blocks while a Retry-After pause is in force, and returns the
-// pause epoch it saw last. A pause longer than maxWait is not waited out.
-func (g *gate) waitPause(ctx context.Context) (uint64, error) {
+// turn it then saw. A pause longer than maxWait is not waited out.
+func (g *gate) waitPause(ctx context.Context) (turn, error) {
 	for {
 		g.mu.Lock()
 		d := time.Until(g.pauseUntil)
-		epoch, overLong := g.epoch, g.pauseOverLong
+		t := turn{epoch: g.epoch, limiter: g.limiter, voided: g.voided}
+		overLong := g.pauseOverLong
 		g.mu.Unlock()
 		if d <= 0 {
-			return epoch, nil
+			return t, nil
 		}
 		if d > g.maxWait {
 			if overLong {
 				d = overLongRetryAfter
 			}
-			return 0, &waitError{after: d, max: g.maxWait}
+			return turn{}, &waitError{after: d, max: g.maxWait}
 		}
-		t := time.NewTimer(d)
+		timer := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
-			t.Stop()
-			return 0, ctx.Err()
-		case <-t.C:
+			timer.Stop()
+			return turn{}, ctx.Err()
+		case <-timer.C:
 		}
 	}
 }
@@ -374,12 +419,34 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
+// setRate changes the limiter's rate. A slow-down during a pause starts a
+// fresh limiter at the new rate that has let through the last request sent
+// and nothing since: the turns taken of the old one before the pause are
+// void, and their reservations, made at the rate now found too fast, must
+// not weigh on the requests after the pause at the slower one (forty
+// sub-goal requests queued at 100 a second are 0.4 s of turns, but 4 s at
+// 10 a second). The requests waiting for a turn of the old limiter are
+// woken to queue again behind the pause. Otherwise the limiter keeps its
+// reservations: the void turns' are the spacing of the requests after a
+// pause at an unchanged rate, as before it.
 func (g *gate) setRate(now time.Time, r rate.Limit) {
-	g.limiter.SetLimitAt(now, r)
 	g.lastChange = now
+	if r >= g.limiter.Limit() || !now.Before(g.pauseUntil) {
+		g.limiter.SetLimitAt(now, r)
+		return
+	}
+	lim := rate.NewLimiter(r, 1)
+	if !g.lastSent.IsZero() {
+		lim.AllowN(g.lastSent, 1)
+	}
+	g.limiter = lim
+	close(g.voided)
+	g.voided = make(chan struct{})
 }
 
 // requestsPerMinute is the limiter's current rate.
 func (g *gate) requestsPerMinute() float64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	return float64(g.limiter.Limit()) * 60
 }

@@ -89,7 +89,10 @@ func (s *quotaServer) admit(now time.Time) time.Duration {
 	return 0
 }
 
-var slowedTo = regexp.MustCompile(`slowing down.*requests_per_minute=([0-9.]+)`)
+var (
+	slowedTo = regexp.MustCompile(`slowing down.*requests_per_minute=([0-9.]+)`)
+	slowedAt = regexp.MustCompile(`time=(\S+) level=WARN msg="asana: the quota is lower than the configured rate; slowing down"`)
+)
 
 // Against a quota counted over Asana's sliding minute, over fixed
 // minutes, or by a per-second token bucket that holds a second's refill,
@@ -144,6 +147,119 @@ func TestLearnedRateLandsJustUnderEachServerModel(t *testing.T) {
 				}
 				if got, want := float64(srv.served)/5, 0.9*tc.perMinute; got < want {
 					t.Errorf("served %.0f a minute, want at least %.0f", got, want)
+				}
+			})
+		})
+	}
+}
+
+// arrivals records when requests reach a quotaServer, and each 429's end of
+// pause (its arrival plus its whole-second Retry-After).
+type arrivals struct {
+	srv *quotaServer
+
+	mu       sync.Mutex
+	at       []time.Time
+	pausedTo []time.Time // for each arrival: the latest end of pause a 429 up to it asked for
+}
+
+func (a *arrivals) respond(r *http.Request) (*http.Response, error) {
+	now := time.Now()
+	resp, err := a.srv.respond(r)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	end := now
+	if n := len(a.pausedTo); n > 0 {
+		end = a.pausedTo[n-1]
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		end = later(end, now.Add(time.Duration(secs)*time.Second))
+	}
+	a.at = append(a.at, now)
+	a.pausedTo = append(a.pausedTo, end)
+	return resp, err
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// longestIdle is the longest time the server waited for a request while no
+// pause was in force, since from.
+func (a *arrivals) longestIdle(from time.Time) (idle time.Duration, at time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := 1; i < len(a.at); i++ {
+		if a.at[i-1].Before(from) {
+			continue
+		}
+		if d := a.at[i].Sub(later(a.at[i-1], a.pausedTo[i-1])); d > idle {
+			idle, at = d, a.at[i]
+		}
+	}
+	return idle, at
+}
+
+// A slow-down comes with a pause: the turns the sync's requests took of
+// the limiter before it are void, and the requests after it go at the new
+// rate as soon as the pause is over. They do not first pay for the void
+// turns at the new rate: forty sub-goal requests queued at 100 a second
+// are 0.4 s of turns, but 4 s at 10 a second, with the server idle (issue
+// 23's world strict: a bucket of 10 at 10 a second, the client configured
+// at 100, a sync's 40 walkers). From the first slow-down on, with no pause
+// in force, the server never waits for a request much longer than two
+// turns at the quota; so does a climb that met a 429 and went back to the
+// rate learnt.
+func TestNoIdleTurnsAfterASlowDown(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		model     string
+		quota     int
+		window    time.Duration
+		perSecond float64 // the quota a second
+		client    int     // the client's configured rate a minute
+		workers   int
+	}{
+		{"bucket of 10 a second, 40 workers", "bucket", 10, time.Second, 10, 6000, 40},
+		{"bucket of 10 a second, 8 workers", "bucket", 10, time.Second, 10, 6000, 8},
+		{"bucket at 2.5x, 40 workers", "bucket", 10, time.Second, 10, 1500, 40},
+		{"sliding minute, 40 workers", "sliding", 600, time.Minute, 10, 6000, 40},
+		{"fixed minutes, 40 workers", "fixed", 600, time.Minute, 10, 6000, 40},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, asana.WithRequestsPerMinute(tc.client), asana.WithMaxRetries(50))
+				srv := &arrivals{srv: &quotaServer{model: tc.model, quota: tc.quota, window: tc.window}}
+				h.mock.RegisterResponder("GET", apiRoot+"/users/me", srv.respond)
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+				defer cancel()
+				var wg sync.WaitGroup
+				for range tc.workers {
+					wg.Go(func() {
+						for ctx.Err() == nil {
+							_, _ = h.client.Me(ctx)
+						}
+					})
+				}
+				wg.Wait()
+				time.Sleep(time.Second) // the answers still on their way
+				first := slowedAt.FindStringSubmatch(h.logs.String())
+				if first == nil {
+					t.Fatal("the gate never slowed down")
+				}
+				from, err := time.Parse(time.RFC3339Nano, first[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				idle, at := srv.longestIdle(from)
+				t.Logf("served %d, %d 429s; longest idle %s", srv.srv.served, srv.srv.limited, idle)
+				if limit := time.Duration(2.5 / tc.perSecond * float64(time.Second)); idle > limit {
+					t.Errorf("the server waited %s for a request at %s with no pause in force, want at most %s (two turns and a half at the quota)",
+						idle, at.Format("15:04:05.000"), limit)
 				}
 			})
 		})

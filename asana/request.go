@@ -28,6 +28,11 @@ type request struct {
 	// undecoded says the answer was 2xx and of the wanted shape but did
 	// not decode into the value asked for.
 	undecoded bool
+	// target is the value get decodes the answer into. For a list, the
+	// transport decodes a 2xx answer into it as it checks the answer's
+	// shape, and says so in decoded, so that get does not decode it again.
+	target  any
+	decoded bool
 }
 
 type requestKey struct{}

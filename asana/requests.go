@@ -21,6 +21,9 @@ import (
 // PageSize is the page size the client asks for: Asana's maximum.
 const PageSize = 100
 
+// pageSizeParam is PageSize as the limit parameter.
+var pageSizeParam = strconv.Itoa(PageSize)
+
 // goalFieldList is every goal field the library reads, and nothing else,
 // in the order sent. opt_fields replaces Asana's compact field set: the
 // answer holds gid, resource_type and only the fields named (a dotted
@@ -110,6 +113,7 @@ func (c *Client) getOnce(ctx context.Context, r *request, path string, query url
 	u.Path = c.base.Path + path
 	u.RawPath = ""
 	u.RawQuery = query.Encode()
+	r.target = v
 	ctx = withRequest(ctx, r)
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -149,6 +153,9 @@ func (c *Client) getOnce(ctx context.Context, r *request, path string, query url
 		}
 		refused := e.StatusCode == http.StatusBadRequest && refusesOptField(StatusTypeField, query, resp.Header, e)
 		return refused, e
+	}
+	if r.decoded {
+		return false, nil // the transport decoded it into v
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		r.undecoded = true
@@ -303,7 +310,8 @@ const (
 
 // list walks every page of a paginated GET, yielding items as each page
 // arrives. It stops at the first error, which it yields once. onPage, when
-// not nil, hears of each page after its items were yielded.
+// not nil, hears of each page after its items were yielded. Each range over
+// the sequence works on its own copy of query.
 //
 // The pages of an urgent listing (the workspace scan, which the rest of a
 // sync follows) go ahead of other requests waiting for the client's
@@ -311,11 +319,23 @@ const (
 // of the one before: the page chain is a sync's critical path.
 func list[T any](ctx context.Context, c *Client, path string, query url.Values, urgent bool, onPage func(page, items int)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
+		listOnce[T](ctx, c, path, cloneValues(query), urgent, onPage)(yield)
+	}
+}
+
+// listOnce is list for a sequence ranged over once: it sets limit and
+// offset in query itself, which the caller made for this listing alone
+// (each page's request has returned before the next offset is set).
+func listOnce[T any](ctx context.Context, c *Client, path string, q url.Values, urgent bool, onPage func(page, items int)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
 		var zero T
-		ctx, cancel := context.WithCancel(ctx)
+		cancel := context.CancelFunc(func() {})
+		if urgent {
+			// The page asked for ahead is cancelled when the caller stops.
+			ctx, cancel = context.WithCancel(ctx)
+		}
 		defer cancel()
-		q := cloneValues(query)
-		q.Set("limit", fmt.Sprint(PageSize))
+		q.Set("limit", pageSizeParam)
 		fetch := func(q url.Values) <-chan pageAnswer[T] {
 			ch := make(chan pageAnswer[T], 1)
 			get := func() {
@@ -346,7 +366,7 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 		// would otherwise keep every offset it followed.
 		seen := make(map[[sha256.Size]byte]struct{})
 		empty, items := 0, 0
-		next := fetch(cloneValues(q))
+		next := fetch(q)
 		for pages := 1; ; pages++ {
 			a := <-next
 			if a.err != nil {
@@ -377,7 +397,7 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 					seen[sum] = struct{}{}
 					q.Set("offset", off)
 					if urgent {
-						next = fetch(cloneValues(q))
+						next = fetch(q)
 					}
 				}
 			}
@@ -404,7 +424,7 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 				yield(zero, fmt.Errorf("asana: GET %s: %w: %s", path, ErrMalformedResponse, stop))
 				return
 			case !urgent:
-				next = fetch(cloneValues(q))
+				next = fetch(q)
 			}
 		}
 	}
@@ -586,7 +606,7 @@ func (c *Client) Subgoals(ctx context.Context, gid string) ([]Goal, error) {
 	if err := checkGID("Subgoals", gid); err != nil {
 		return nil, err
 	}
-	return collect(list[Goal](ctx, c, "/goals/"+gid+"/subgoals",
+	return collect(listOnce[Goal](ctx, c, "/goals/"+gid+"/subgoals",
 		url.Values{"opt_fields": {goalFieldsNoNotes}}, false, nil))
 }
 
@@ -606,7 +626,7 @@ func (c *Client) GoalRelationships(ctx context.Context, supportedGoalGID, subtyp
 	if subtype != "" {
 		q.Set("resource_subtype", subtype)
 	}
-	return collect(list[GoalRelationship](ctx, c, "/goal_relationships", q, false, nil))
+	return collect(listOnce[GoalRelationship](ctx, c, "/goal_relationships", q, false, nil))
 }
 
 // Me returns the user the token belongs to (GET /users/me): the cheapest

@@ -116,7 +116,7 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	var shapeErr error
 	if resp.StatusCode/100 == 2 {
-		shapeErr = checkShape(req.Context(), data)
+		shapeErr = decodeAnswer(req.Context(), data)
 	}
 	if t.hooks != nil {
 		word := ""
@@ -187,6 +187,33 @@ type dataProbe byte
 func (p *dataProbe) UnmarshalJSON(b []byte) error {
 	*p = dataProbe(b[0]) // never empty: the decoder hands over a whole value
 	return nil
+}
+
+// listTarget is what a list's answer decodes into (a *listResponse).
+type listTarget interface {
+	reset()
+	hasData() bool
+}
+
+// decodeAnswer checks a 2xx body's shape (see checkShape). A list's answer
+// is decoded into the request's target as it is checked: one pass of the
+// JSON decoder over the body where a check and then get's decoding took
+// two, each of which reads it twice (encoding/json validates a body whole
+// before it decodes it). A body that does not decode whole into the target
+// (malformed, of the wrong shape, or with a record the target cannot hold)
+// is checked by checkShape as before, and get decodes it as before.
+func decodeAnswer(ctx context.Context, body []byte) error {
+	r := requestOf(ctx)
+	r.decoded = false
+	if lt, ok := r.target.(listTarget); ok && r.shape == shapeList {
+		lt.reset()
+		if json.Unmarshal(body, lt) == nil && lt.hasData() {
+			r.decoded = true
+			return nil
+		}
+		lt.reset()
+	}
+	return checkShape(ctx, body)
 }
 
 // checkShape checks that a 2xx body is JSON and, when the request's context

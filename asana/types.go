@@ -127,6 +127,9 @@ type listResponse[T any] struct {
 	NextPage *nextPage `json:"next_page"`
 }
 
+func (l *listResponse[T]) reset()        { *l = listResponse[T]{} }
+func (l *listResponse[T]) hasData() bool { return l.Data != nil }
+
 type itemResponse[T any] struct {
 	Data T `json:"data"`
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
 )
 
-// Issue 11, item 3: Asana-Change headers reach the report through the
+// Asana-Change headers reach the report through the
 // client, each change once, and are logged once per client.
 func TestAsanaChangesInReport(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501", SubgoalGIDs: []string{"2"}}, asanafake.Goal{GID: "2", Name: "B"})

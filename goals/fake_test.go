@@ -43,6 +43,8 @@ type mockAsana struct {
 	// refuseStatusType makes the fake refuse the status update's
 	// status_type, as Prism does (asanafake.Options.RefuseStatusType).
 	refuseStatusType bool
+	// workspaceGID is the workspace's GID; wsGID when empty.
+	workspaceGID string
 
 	mu     sync.Mutex
 	calls  map[string]int      // by kind
@@ -78,7 +80,11 @@ func (m *mockAsana) optFields(kind string) []string {
 
 // workspace is m's goals as an asanafake workspace; every owner is a user.
 func (m *mockAsana) workspace() *asanafake.Workspace {
-	ws := &asanafake.Workspace{GID: wsGID, Name: "Test", Users: []asanafake.User{{GID: tokenUser, Name: "Token"}}}
+	gid := m.workspaceGID
+	if gid == "" {
+		gid = wsGID
+	}
+	ws := &asanafake.Workspace{GID: gid, Name: "Test", Users: []asanafake.User{{GID: tokenUser, Name: "Token"}}}
 	users := map[string]bool{tokenUser: true}
 	for _, g := range m.goals {
 		if g.OwnerGID != "" && !users[g.OwnerGID] {

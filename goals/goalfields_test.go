@@ -11,7 +11,7 @@ import (
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
 )
 
-// Issue 11, item 2: a goal's time period is asked for and kept.
+// A goal's time period is asked for and kept.
 func TestTimePeriodPulledAndStored(t *testing.T) {
 	d := func(s string) asana.Date { x, _ := asana.ParseDate(s); return x }
 	q1 := &asanafake.TimePeriod{GID: "7001", DisplayName: "Q1 FY26", Period: "Q1", StartOn: "2026-01-01", EndOn: "2026-03-31"}
@@ -46,7 +46,7 @@ func TestTimePeriodPulledAndStored(t *testing.T) {
 	}
 }
 
-// Issue 11, item 4: with OmitDescriptions, html_notes is never asked for,
+// With OmitDescriptions, html_notes is never asked for,
 // and descriptions are written empty, blanking what an earlier sync stored.
 // Sub-goal requests never ask for html_notes: a Key Result has no
 // description.

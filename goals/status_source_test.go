@@ -10,7 +10,7 @@ import (
 	"github.com/perfcopilot/asanagoals/status"
 )
 
-// Issue 11, item 1: without a status update (or with one that has no
+// Without a status update (or with one that has no
 // status_type), the goal's own status field is mapped; a status_type still
 // wins; the raw word and its source are kept, for goals and Key Results,
 // and the report counts the statuses taken from the goal field.

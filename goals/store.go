@@ -33,6 +33,19 @@ import (
 //   - Writes may come at once, for the same employee too (two syncs of one
 //     workspace overlapping): each must apply whole, as if they ran one
 //     after the other, without an error for the overlap.
+//   - An employee's stored goals are of one Asana workspace. The store
+//     keeps the workspace of the write that stored them
+//     (Write.WorkspaceGID), and refuses a write of another workspace for
+//     an employee whose stored goals are another workspace's: it changes
+//     nothing and returns an error for which errors.Is(err,
+//     ErrOtherWorkspace) is true (see OtherWorkspaceError). Two workspaces
+//     synced into one store under the same employee IDs would otherwise
+//     replace each other's goals at every sync. Employees of different
+//     IDs may have goals of different workspaces (one store for many
+//     tenants). A write without a WorkspaceGID is not checked; an
+//     employee whose goals were stored without one (by a version before
+//     workspaces were kept), or who has none, takes the workspace of the
+//     next write that names one.
 type Store interface {
 	WriteGoals(ctx context.Context, w Write) error
 }
@@ -43,7 +56,8 @@ type Store interface {
 //
 // Goals returns an employee's stored goals with their Key Results, in
 // stored order (see Write.Order); an employee with none has an empty
-// slice, not an error.
+// slice, not an error. They are of one workspace: a store refuses to mix
+// the goals of two workspaces under one employee ID (see Store).
 type Reader interface {
 	Goals(ctx context.Context, employeeID string) ([]Goal, error)
 }
@@ -51,6 +65,11 @@ type Reader interface {
 // Write is one employee's result of a sync.
 type Write struct {
 	EmployeeID string
+	// WorkspaceGID is the Asana workspace the goals come from; a sync sets
+	// Config.WorkspaceGID. A store refuses the write when it holds the
+	// employee's goals from another workspace (see Store); when empty, the
+	// write is not checked.
+	WorkspaceGID string
 	// Goals are upserted, in Asana's order, each with all its Key Results.
 	Goals []Goal
 	// Complete reports that Goals (plus Retain) is the employee's whole
@@ -223,12 +242,37 @@ func (w Write) Order(stored []string) (after, removed []string) {
 	return after, nil
 }
 
+// ErrOtherWorkspace is what a Store's error wraps when it refuses a write
+// because it holds the employee's goals from another workspace (see
+// Store).
+var ErrOtherWorkspace = errors.New("goals: the store holds this employee's goals from another workspace")
+
+// OtherWorkspaceError is the error of a write refused because the store
+// holds the employee's goals from another workspace; errors.Is(err,
+// ErrOtherWorkspace) is true of it.
+type OtherWorkspaceError struct {
+	EmployeeID string
+	// Stored is the workspace of the stored goals, Write that of the
+	// refused write.
+	Stored, Write string
+}
+
+func (e *OtherWorkspaceError) Error() string {
+	return fmt.Sprintf("goals: the store holds the goals of employee %q from Asana workspace %s; this write is from workspace %s "+
+		"and would replace them, so nothing was written: keep each workspace's goals in a store of their own, "+
+		"or give each workspace's employees IDs of their own", e.EmployeeID, e.Stored, e.Write)
+}
+
+// Is reports whether target is ErrOtherWorkspace.
+func (e *OtherWorkspaceError) Is(target error) bool { return target == ErrOtherWorkspace }
+
 // MemoryStore is an in-memory Store, safe for concurrent use: the reference
 // implementation of the Store contract, and the store of tests and of the
 // goalsync demo. The zero value is ready to use.
 type MemoryStore struct {
 	mu  sync.RWMutex
 	emp map[string][]Goal // per employee, in stored order
+	ws  map[string]string // the workspace of each employee's stored goals, when known
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -246,8 +290,19 @@ func (s *MemoryStore) WriteGoals(ctx context.Context, w Write) error {
 	defer s.mu.Unlock()
 	if s.emp == nil {
 		s.emp = make(map[string][]Goal)
+		s.ws = make(map[string]string)
+	}
+	have := s.ws[w.EmployeeID]
+	if w.WorkspaceGID != "" && have != "" && have != w.WorkspaceGID && len(s.emp[w.EmployeeID]) > 0 {
+		return &OtherWorkspaceError{EmployeeID: w.EmployeeID, Stored: have, Write: w.WorkspaceGID}
 	}
 	s.emp[w.EmployeeID] = merge(s.emp[w.EmployeeID], w)
+	switch {
+	case len(s.emp[w.EmployeeID]) == 0:
+		delete(s.ws, w.EmployeeID)
+	case w.WorkspaceGID != "":
+		s.ws[w.EmployeeID] = w.WorkspaceGID
+	}
 	return nil
 }
 

@@ -183,7 +183,7 @@ func TestSyncRoutesGoalsByOwner(t *testing.T) {
 	}
 }
 
-// Rule 3: the first 200 goals per employee in API order; truncated past it;
+// The first 200 goals per employee in API order; truncated past it;
 // no sub-goal request for goals past the cap.
 func TestCapAndTruncated(t *testing.T) {
 	var ws []asanafake.Goal
@@ -225,7 +225,7 @@ func TestCapAndTruncated(t *testing.T) {
 	}
 }
 
-// Rule 4: html_notes as plain text, capped at 1,000 runes.
+// A description is html_notes as plain text, capped at 1,000 runes.
 func TestDescriptionIsPlainTextCappedInRunes(t *testing.T) {
 	long := "<body>" + strings.Repeat("目標達成🎯", 400) + "</body>" // 2,000 runes
 	m := newMock(t,
@@ -259,7 +259,7 @@ func TestDescriptionIsPlainTextCappedInRunes(t *testing.T) {
 	}
 }
 
-// Rule 5: status from current_status_update.status_type, raw word kept.
+// The status comes from current_status_update.status_type, raw word kept.
 func TestStatusMappedAndRawKept(t *testing.T) {
 	words := map[string]status.Status{
 		"on_track": status.OnTrack, "at_risk": status.AtRisk, "off_track": status.OffTrack,
@@ -287,7 +287,7 @@ func TestStatusMappedAndRawKept(t *testing.T) {
 	}
 }
 
-// Rule 6: sub-goals become Key Results with their own statuses, fetched
+// Sub-goals become Key Results with their own statuses, fetched
 // while the scan is still paging.
 func TestSubgoalsBecomeKeyResults(t *testing.T) {
 	for _, spec := range []bool{false, true} {
@@ -369,7 +369,7 @@ func TestSubgoalWalkRunsWhileScanPages(t *testing.T) {
 	}
 }
 
-// Rule 6 in today's Asana: the subgoals path is gone; one probe finds out,
+// In today's Asana the subgoals path is gone; one probe finds out,
 // and goal relationships take over for the whole sync, with each
 // sub-goal's details from the scan: the rows equal those of the spec's
 // path.
@@ -525,7 +525,7 @@ func seed(t *testing.T, store *goals.MemoryStore, emp string, gs ...goals.Goal) 
 	}
 }
 
-// Rule 7: an employee whose goals could not all be fetched is written as
+// An employee whose goals could not all be fetched is written as
 // partial: fresh goals upserted, failed goals left as stored, nothing
 // removed; the other employees sync completely.
 func TestPartialEmployeeKeepsStoredData(t *testing.T) {
@@ -649,7 +649,7 @@ func TestCompleteSyncPrunesOnlyWhatAsanaNoLongerHas(t *testing.T) {
 	}
 }
 
-// Rule 8: syncing twice with no change in Asana changes nothing.
+// Syncing twice with no change in Asana changes nothing.
 func TestSyncIsIdempotent(t *testing.T) {
 	ws := []asanafake.Goal{
 		{GID: "1", Name: "A", OwnerGID: "501", StatusType: "at_risk", HTMLNotes: "<p>x</p>", DueOn: "2027-01-31", SubgoalGIDs: []string{"3"},
@@ -677,7 +677,7 @@ func TestSyncIsIdempotent(t *testing.T) {
 	}
 }
 
-// Rule 9: cancelling stops promptly, wraps ctx.Err(), writes nothing and
+// Cancelling stops promptly, wraps ctx.Err(), writes nothing and
 // leaves no goroutine (goleak checks the whole package in TestMain).
 func TestCancelledSyncWritesNothing(t *testing.T) {
 	var ws []asanafake.Goal

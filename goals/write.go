@@ -171,7 +171,7 @@ func (r *run) plan(st *employeeState, scanErr error) (EmployeeReport, Write) {
 	// An unscoped sync would have kept the first MaxGoalsPerEmployee of
 	// every goal owned, each costing at least one sub-goal listing.
 	r.report.RequestsSaved += max(0, min(st.owned, r.cfg.MaxGoalsPerEmployee)-len(st.kept))
-	w := Write{EmployeeID: st.emp.ID, Goals: make([]Goal, 0, len(st.kept)), AsanaOrder: st.order}
+	w := Write{EmployeeID: st.emp.ID, WorkspaceGID: r.cfg.WorkspaceGID, Goals: make([]Goal, 0, len(st.kept)), AsanaOrder: st.order}
 	// Goals outside the review window are refreshed from the scan whatever
 	// the write: their fields were read whole. One that changed owner
 	// during the scan is nobody's this time.

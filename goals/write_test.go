@@ -2,7 +2,9 @@ package goals_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,5 +236,32 @@ func TestStoreUnawareOfRefreshKeepsGoalsOutsideTheWindow(t *testing.T) {
 	gs := stored(t, store, "emp-ada")
 	if gidsOf(gs) != "1,2" || !jsonEqual(t, gs[1], before[0]) {
 		t.Errorf("stored = %s, want 1 written and 2 kept as stored", gidsOf(gs))
+	}
+}
+
+// A sync writes each employee with its workspace (Write.WorkspaceGID), so
+// that a store holding the employee's goals from another workspace
+// refuses the write: syncing a second workspace for the same employees
+// into one store removes nothing of the first's, and the report says why
+// each employee was not written.
+func TestSyncWritesItsWorkspace(t *testing.T) {
+	store := goals.NewMemoryStore()
+	if _, err := runSync(t, newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}), store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	other := testConfig()
+	other.WorkspaceGID = "2002"
+	m := newMock(t, asanafake.Goal{GID: "9", Name: "Other", OwnerGID: "501"})
+	m.workspaceGID = other.WorkspaceGID
+	rep, err := runSync(t, m, store, other, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := gidsOf(stored(t, store, "emp-ada")); got != "1" {
+		t.Errorf("ada = %s after a sync of another workspace, want 1 as stored", got)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenNone || !errors.Is(e.Err, goals.ErrOtherWorkspace) ||
+		!strings.Contains(e.Error, wsGID) || !strings.Contains(e.Error, "2002") {
+		t.Errorf("ada = %+v, want written none, refused for the other workspace", e)
 	}
 }

@@ -30,6 +30,9 @@ type connectionView struct {
 	Findings     []finding
 	Workspaces   []asana.Workspace
 	Notice       string
+	// Unreadable is set when the saved connection could not be read (a
+	// seal key changed): the page then takes a new one whole.
+	Unreadable bool
 }
 
 // savedConnection is what the page says of the saved connection.
@@ -68,11 +71,11 @@ func (h *Handler) loadConnection(ctx context.Context) (Connection, bool, error) 
 
 func (h *Handler) connectionPage(w http.ResponseWriter, r *http.Request) {
 	conn, ok, err := h.loadConnection(r.Context())
-	if err != nil {
-		h.fail(w, "connection", "The saved connection could not be read", err, conn.Token)
-		return
-	}
 	v := h.newConnectionView(conn, ok)
+	if err != nil {
+		h.logError("read the saved connection", err, "")
+		v.Unreadable = true
+	}
 	v.WorkspaceGID, v.Rate = conn.WorkspaceGID, conn.RequestsPerMinute
 	if r.URL.Query().Get("saved") == "1" {
 		v.Notice = "The connection was checked and saved."
@@ -162,32 +165,33 @@ func gidProblem(gid, what, empty string) string {
 	case gid == "":
 		return empty
 	case !asana.IsGID(gid):
-		return fmt.Sprintf("%s must be a number of up to %d digits (it is the number in the Asana URL); %q is not.",
-			what, asana.MaxGIDDigits, clip(gid, 40))
+		// The value is not quoted: it may be a token pasted into the
+		// wrong field.
+		return fmt.Sprintf("%s must be a number of up to %d digits (it is the number in the Asana URL); what was entered is not.",
+			what, asana.MaxGIDDigits)
 	}
 	return ""
-}
-
-// clip shortens s for a message, never inside a character.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }
 
 func (h *Handler) connectionPost(w http.ResponseWriter, r *http.Request) {
 	if !h.parseForm(w, r, "connection") {
 		return
 	}
+	// A connection that cannot be read (a seal key changed) is replaced
+	// whole: the form must then carry a token.
 	conn, ok, err := h.loadConnection(r.Context())
-	if err != nil {
-		h.fail(w, "connection", "The saved connection could not be read", err, "")
-		return
-	}
 	v := h.newConnectionView(conn, ok)
+	if err != nil {
+		h.logError("read the saved connection", err, "")
+		v.Unreadable = true
+	}
 	f := readConnectionForm(r, v.Errors)
-	v.WorkspaceGID, v.Rate, v.Rates = f.workspaceGID, f.rate, rateChoices(f.rate)
+	v.Rate, v.Rates = f.rate, rateChoices(f.rate)
+	if asana.IsGID(f.workspaceGID) {
+		// Anything else is not shown again: a token pasted into the
+		// wrong field must not come back in the page.
+		v.WorkspaceGID = f.workspaceGID
+	}
 	token := f.token
 	if token == "" && v.Errors["token"] == "" {
 		token = conn.Token
@@ -214,6 +218,8 @@ func (h *Handler) connectionPost(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, "connection", "The connection could not be saved", err, token)
 			return
 		}
+		// A confirmation of removals was for what the old connection saw.
+		h.runner.forgetConfirmation()
 		seeOther(w, "connection?saved=1")
 		return
 	}
@@ -296,13 +302,20 @@ func workspaces(ctx context.Context, client *asana.Client) []asana.Workspace {
 	return out
 }
 
-// fail answers 500 with a message that says what failed. The error's
-// text is logged, never shown: a host's store error may hold anything.
-func (h *Handler) fail(w http.ResponseWriter, nav, what string, err error, token string) {
+// logError logs what failed, with the token (when known) redacted. The
+// pages show their own words instead: a host's store error may hold
+// anything.
+func (h *Handler) logError(what string, err error, token string) {
 	msg := err.Error()
 	if token != "" {
 		msg = asana.NewRedactor(token).String(msg)
 	}
 	h.log.Error("admin: "+what, "error", msg)
+}
+
+// fail answers 500 with a message that says what failed. The error's
+// text is logged, never shown: a host's store error may hold anything.
+func (h *Handler) fail(w http.ResponseWriter, nav, what string, err error, token string) {
+	h.logError(what, err, token)
 	h.render(w, http.StatusInternalServerError, "error", nav, errorPage{Message: what + "; the server's log says why. Nothing was changed."})
 }

@@ -2,9 +2,11 @@ package admin_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/perfcopilot/asanagoals/goals/admin"
@@ -229,5 +231,66 @@ func TestConnection_chosenWorkspaceIsSaved(t *testing.T) {
 	}
 	if c, _ := p.settings.Connection(context.Background()); c.WorkspaceGID != asanafake.DemoWorkspaceGID {
 		t.Errorf("saved workspace %q", c.WorkspaceGID)
+	}
+}
+
+// unreadableSettings fails to read a saved connection, as a store whose
+// seal key changed does, until a new one is saved.
+type unreadableSettings struct {
+	admin.MemorySettings
+	saved atomic.Bool
+}
+
+func (s *unreadableSettings) Connection(ctx context.Context) (admin.Connection, error) {
+	if !s.saved.Load() {
+		return admin.Connection{}, errors.New("open the saved token: it does not open with this seal key")
+	}
+	return s.MemorySettings.Connection(ctx)
+}
+
+func (s *unreadableSettings) SaveConnection(ctx context.Context, c admin.Connection) error {
+	s.saved.Store(true)
+	return s.MemorySettings.SaveConnection(ctx, c)
+}
+
+// A saved connection that cannot be read (its seal key changed) does not
+// lock the admin out: every page says so, and saving a new token
+// replaces it.
+func TestConnection_unreadableConnectionCanBeReplaced(t *testing.T) {
+	settings := &unreadableSettings{}
+	p := newPages(t, asanafake.DemoWorkspace(), asanafake.DemoOptions(), func(c *admin.Config) { c.Settings = settings })
+	for _, page := range []string{"connection", "employees", "sync"} {
+		code, body, _ := p.get(page)
+		if code != http.StatusOK || !strings.Contains(body, "could not be read") {
+			t.Errorf("GET %s with an unreadable connection: %d\n%s", page, code, body)
+		}
+		if strings.Contains(body, "seal key") && page != "connection" {
+			t.Errorf("GET %s shows the store's error text", page)
+		}
+	}
+	if code, body, _ := p.post("sync", url.Values{"action": {"start"}}); code != http.StatusConflict || !strings.Contains(body, "save it again") {
+		t.Errorf("Sync now with an unreadable connection: %d\n%s", code, body)
+	}
+	p.connect()
+	if c, err := settings.Connection(context.Background()); err != nil || c.Token != asanafake.DemoToken {
+		t.Errorf("after saving again: %+v, %v", c, err)
+	}
+}
+
+// A token pasted into the Workspace GID field (or the workspace choice)
+// is not shown again, neither in the field nor in its message.
+func TestConnection_tokenInTheGIDFieldIsNotEchoed(t *testing.T) {
+	p := demoPages(t)
+	for _, field := range []string{"workspace_gid", "workspace_choice"} {
+		form := url.Values{"token": {asanafake.DemoToken}, "workspace_gid": {asanafake.DemoWorkspaceGID}, "rate": {"1500"}, "action": {"check"}}
+		form.Set(field, asanafake.DemoToken)
+		code, body, _ := p.post("connection", form)
+		if code != http.StatusUnprocessableEntity {
+			t.Errorf("a token in %s: %d, want 422", field, code)
+		}
+		assertNoSecret(t, "the page after a token in "+field, body, asanafake.DemoToken)
+		if strings.Contains(body, "1209000000000999") {
+			t.Errorf("a token in %s: part of it is in the page", field)
+		}
 	}
 }

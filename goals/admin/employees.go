@@ -26,6 +26,9 @@ type employeesView struct {
 type unmappedRow struct {
 	goals.Employee
 	Suggestion *goals.Suggestion
+	// SuggestedEmail is the suggested Asana user's e-mail address, for the
+	// admin to check a match by name against.
+	SuggestedEmail string
 	// Typed is the GID typed by hand, shown again with its Error.
 	Typed string
 	Error string
@@ -98,9 +101,9 @@ func (h *Handler) employeesView(w http.ResponseWriter, r *http.Request) (*employ
 	ctx, cancel := h.pageContext(r)
 	defer cancel()
 	conn, connected, err := h.loadConnection(ctx)
-	if err != nil {
-		h.fail(w, "employees", "The saved connection could not be read", err, "")
-		return nil, 0
+	unreadable := err != nil
+	if unreadable {
+		h.logError("read the saved connection", err, "")
 	}
 	emps, err := h.cfg.Directory.Employees(ctx)
 	if err != nil {
@@ -108,6 +111,9 @@ func (h *Handler) employeesView(w http.ResponseWriter, r *http.Request) (*employ
 		return nil, 0
 	}
 	v := &employeesView{Connected: connected && conn.Token != ""}
+	if unreadable {
+		v.UsersError = "The saved connection could not be read: save it again on the Connection page."
+	}
 	var us *users
 	if v.Connected {
 		if us, err = h.listUsers(ctx, conn); err != nil {
@@ -133,7 +139,7 @@ func (h *Handler) employeesView(w http.ResponseWriter, r *http.Request) (*employ
 		if e.AsanaUserGID == "" {
 			row := unmappedRow{Employee: e}
 			if s, ok := suggestions[e.ID]; ok {
-				row.Suggestion = &s
+				row.Suggestion, row.SuggestedEmail = &s, us.byGID[s.AsanaUserGID].Email
 			}
 			v.Unmapped = append(v.Unmapped, row)
 			continue
@@ -170,10 +176,19 @@ func (h *Handler) employeesPost(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PostFormValue("employee_id")
 	gid := strings.TrimSpace(r.PostFormValue("asana_user_gid"))
-	msg, status := h.mapEmployee(r, id, gid)
+	var msg string
+	var status int
+	if r.PostFormValue("action") == "unmap" {
+		msg, status = h.unmapEmployee(r, id)
+	} else {
+		msg, status = h.mapEmployee(r, id, gid)
+	}
 	if msg == "" {
 		seeOther(w, "employees?mapped=1")
 		return
+	}
+	if !asana.IsGID(gid) {
+		gid = "" // not shown again: it may be a token in the wrong field
 	}
 	v, _ := h.employeesView(w, r)
 	if v == nil {
@@ -205,12 +220,21 @@ func (h *Handler) mapEmployee(r *http.Request, id, gid string) (string, int) {
 	if err != nil {
 		return "The employees could not be read; nothing was saved.", http.StatusInternalServerError
 	}
-	known := false
-	for _, e := range emps {
-		known = known || e.ID == id
+	var emp *goals.Employee
+	for i, e := range emps {
+		switch {
+		case e.ID == id:
+			emp = &emps[i]
+		case e.AsanaUserGID == gid:
+			return fmt.Sprintf("Asana user %s is already mapped to %s (%s): one Asana user's goals go to one employee. "+
+				"Unmap them first if this is the right person.", gid, e.Name, e.ID), http.StatusConflict
+		}
 	}
-	if !known {
+	switch {
+	case emp == nil:
 		return "There is no such employee; nothing was saved.", http.StatusNotFound
+	case emp.AsanaUserGID != "":
+		return fmt.Sprintf("%s is already mapped to Asana user %s: unmap them first to map them again.", emp.Name, emp.AsanaUserGID), http.StatusConflict
 	}
 	us, err := h.listUsers(ctx, conn)
 	if err != nil {
@@ -226,6 +250,21 @@ func (h *Handler) mapEmployee(r *http.Request, id, gid string) (string, int) {
 		}
 		h.log.Error("admin: save a mapping", "error", asana.NewRedactor(conn.Token).String(err.Error()))
 		return "The mapping could not be saved; the server's log says why.", http.StatusInternalServerError
+	}
+	return "", http.StatusOK
+}
+
+// unmapEmployee clears one employee's mapping; it returns what is wrong,
+// or "".
+func (h *Handler) unmapEmployee(r *http.Request, id string) (string, int) {
+	ctx, cancel := h.pageContext(r)
+	defer cancel()
+	if err := h.cfg.Directory.MapEmployee(ctx, id, ""); err != nil {
+		if errors.Is(err, ErrUnknownEmployee) {
+			return "There is no such employee; nothing was saved.", http.StatusNotFound
+		}
+		h.logError("unmap an employee", err, "")
+		return "The mapping could not be removed; the server's log says why.", http.StatusInternalServerError
 	}
 	return "", http.StatusOK
 }

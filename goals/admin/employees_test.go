@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -36,8 +37,8 @@ func TestEmployees_confirmSavesTheSuggestion(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("GET employees: %d", code)
 	}
-	for _, want := range []string{"Margaret Hamilton", "Suggested: Asana user Margaret Hamilton (" + asanafake.DemoUnmappedUserGID + "), matched by e-mail address",
-		`aria-label="Confirm Margaret Hamilton for Margaret Hamilton"`, `<label for="gid-emp-004">Asana user GID for Margaret Hamilton</label>`} {
+	for _, want := range []string{"Margaret Hamilton", "Suggested: Asana user Margaret Hamilton (" + asanafake.DemoUnmappedUserGID + ", margaret@acme.example), matched by e-mail address",
+		`aria-label="Confirm Margaret Hamilton for Margaret Hamilton"`, `<label for="gid-0">Asana user GID for Margaret Hamilton</label>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q:\n%s", want, body)
 		}
@@ -80,7 +81,7 @@ func TestEmployees_typedGIDIsCheckedAgainstTheWorkspace(t *testing.T) {
 			if code != http.StatusUnprocessableEntity {
 				t.Errorf("status %d, want 422", code)
 			}
-			if !strings.Contains(body, `id="gid-emp-004-error"`) || !strings.Contains(body, c.want) {
+			if !strings.Contains(body, `id="gid-0-error"`) || !strings.Contains(body, c.want) {
 				t.Errorf("want %q next to the field:\n%s", c.want, body)
 			}
 			if e := employee(t, p.dir, "emp-004"); e.AsanaUserGID != "" {
@@ -180,6 +181,75 @@ func TestEmployees_namesStayText(t *testing.T) {
 	for _, want := range []string{"&lt;img src=x onerror=alert(1)&gt;", "javascript:alert(1)", "&#34;&gt;&lt;script&gt;alert(2)&lt;/script&gt;"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks the escaped text %q:\n%s", want, body)
+		}
+	}
+}
+
+// One Asana user's goals go to one employee: a GID already mapped to
+// another employee is refused, as is mapping an employee already mapped
+// (unmap first); Unmap clears a mapping.
+func TestEmployees_mappingsStayOneToOne(t *testing.T) {
+	p := demoPages(t)
+	p.connect()
+	code, body, _ := p.post("employees", url.Values{"employee_id": {"emp-004"}, "asana_user_gid": {"1209000000000101"}})
+	if code != http.StatusConflict || !strings.Contains(body, "already mapped to Ada Lovelace (emp-001)") {
+		t.Errorf("Ada's GID for Margaret: %d\n%s", code, body)
+	}
+	if e := employee(t, p.dir, "emp-004"); e.AsanaUserGID != "" {
+		t.Errorf("a GID mapped twice was saved: %+v", e)
+	}
+	code, body, _ = p.post("employees", url.Values{"employee_id": {"emp-001"}, "asana_user_gid": {asanafake.DemoUnmappedUserGID}})
+	if code != http.StatusConflict || !strings.Contains(body, "unmap them first") {
+		t.Errorf("remapping a mapped employee: %d\n%s", code, body)
+	}
+	if e := employee(t, p.dir, "emp-001"); e.AsanaUserGID != "1209000000000101" {
+		t.Errorf("a mapped employee was remapped: %+v", e)
+	}
+	_, body, _ = p.get("employees")
+	if !strings.Contains(body, `aria-label="Unmap Ada Lovelace"`) {
+		t.Errorf("no Unmap button for Ada:\n%s", body)
+	}
+	if code, _, _ := p.post("employees", url.Values{"employee_id": {"emp-001"}, "action": {"unmap"}}); code != http.StatusSeeOther {
+		t.Errorf("unmap: %d", code)
+	}
+	if e := employee(t, p.dir, "emp-001"); e.AsanaUserGID != "" {
+		t.Errorf("unmap left %+v", e)
+	}
+	if code, _, _ := p.post("employees", url.Values{"employee_id": {"emp-999"}, "action": {"unmap"}}); code != http.StatusNotFound {
+		t.Errorf("unmapping an unknown employee: %d, want 404", code)
+	}
+}
+
+// A value that is not a GID is never shown again: it may be the token,
+// pasted into the wrong field.
+func TestEmployees_typedNonGIDIsNotEchoed(t *testing.T) {
+	p := demoPages(t)
+	p.connect()
+	_, body, _ := p.post("employees", url.Values{"employee_id": {"emp-004"}, "asana_user_gid": {asanafake.DemoToken}})
+	assertNoSecret(t, "the Employees page", body, asanafake.DemoToken)
+	if strings.Contains(body, "1209000000000999") {
+		t.Errorf("the typed value came back in the page")
+	}
+}
+
+// Element ids come from row numbers, not from employee IDs: IDs such as
+// "x" and "x-error", or one with a space, give no duplicate or split id.
+func TestEmployees_idsAreUniqueWhateverTheEmployeeIDs(t *testing.T) {
+	p := newPages(t, asanafake.DemoWorkspace(), asanafake.DemoOptions(), func(c *admin.Config) {
+		c.Directory = admin.NewMemoryDirectory([]goals.Employee{{ID: "x", Name: "X"}, {ID: "x-error", Name: "Y"}, {ID: "z mapped-heading", Name: "Z"}})
+	})
+	p.connect()
+	_, body, _ := p.post("employees", url.Values{"employee_id": {"x"}, "asana_user_gid": {"nope"}})
+	seen := map[string]int{}
+	for _, m := range regexp.MustCompile(` id="([^"]*)"`).FindAllStringSubmatch(body, -1) {
+		seen[m[1]]++
+		if strings.ContainsAny(m[1], " \t") {
+			t.Errorf("id %q has a space", m[1])
+		}
+	}
+	for id, n := range seen {
+		if n > 1 {
+			t.Errorf("id %q appears %d times", id, n)
 		}
 	}
 }

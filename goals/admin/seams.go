@@ -93,6 +93,8 @@ type Directory interface {
 //     form has it (EmployeeReport.Err is not kept; Error is).
 //   - Reports returns at most limit reports of the workspace, newest first
 //     (by the order they were added); none is an empty slice, not an error.
+//   - A History may forget the oldest reports (sqlstore keeps the newest
+//     sqlstore.MaxReportsKept of a workspace), never the newest ones.
 type History interface {
 	AddReport(ctx context.Context, r *goals.Report) error
 	Reports(ctx context.Context, workspaceGID string, limit int) ([]goals.Report, error)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -30,8 +31,9 @@ type runner struct {
 	// lastError is a sync that ended without a report (its configuration
 	// was refused).
 	lastError string
-	// confirm applies held removals in the next sync.
-	confirm bool
+	// confirm, when set, applies the removals an admin confirmed to the
+	// next sync of its workspace.
+	confirm *confirmation
 	done    chan struct{} // closed when the running sync has ended
 
 	base       context.Context
@@ -44,19 +46,31 @@ func newRunner(h *Handler) *runner {
 	return &runner{h: h, base: base, stopAll: stop}
 }
 
+// confirmation is an admin's confirmation of the removals one report held
+// back: it applies to the next sync of that workspace only.
+type confirmation struct {
+	workspace string
+	held      int
+}
+
 // state is a copy of the runner's state, for the page.
 type runState struct {
 	Running   bool
 	Started   time.Time
 	Progress  goals.SyncProgress
 	LastError string
-	Confirm   bool
+	// Confirmed is how many held removals the next sync applies; 0 for
+	// none.
+	Confirmed int
 }
 
-func (rn *runner) state() runState {
+func (rn *runner) state(workspace string) runState {
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
-	st := runState{rn.running, rn.started, rn.progress, rn.lastError, rn.confirm}
+	st := runState{Running: rn.running, Started: rn.started, Progress: rn.progress, LastError: rn.lastError}
+	if c := rn.confirm; c != nil && c.workspace == workspace {
+		st.Confirmed = c.held
+	}
 	if rn.running && rn.client != nil {
 		live := rn.client.Stats()
 		p := &st.Progress
@@ -65,9 +79,30 @@ func (rn *runner) state() runState {
 	return st
 }
 
-func (rn *runner) setConfirm() {
+// confirmRemovals records an admin's confirmation of the removals held
+// by latest, the newest report of workspace, which the admin was shown
+// (shown is its start, held its count). It refuses a confirmation of
+// anything else: a report since replaced, one that held nothing, or while
+// a sync runs, whose report may hold other removals.
+func (rn *runner) confirmRemovals(workspace string, latest *goals.Report, shown string, held int) error {
 	rn.mu.Lock()
-	rn.confirm = true
+	defer rn.mu.Unlock()
+	switch {
+	case rn.running:
+		return errors.New("A sync is running: its report may hold other removals. Confirm once it has ended and you have read it.")
+	case latest == nil || latest.RemovalsHeld == 0:
+		return errors.New("The last sync held no removals back: there is nothing to confirm.")
+	case latest.StartedAt.UTC().Format(time.RFC3339Nano) != shown || latest.RemovalsHeld != held:
+		return errors.New("The removals you confirmed are not the ones the last sync held back: read its report and confirm again.")
+	}
+	rn.confirm = &confirmation{workspace: workspace, held: held}
+	return nil
+}
+
+// forgetConfirmation drops a confirmation: the connection changed.
+func (rn *runner) forgetConfirmation() {
+	rn.mu.Lock()
+	rn.confirm = nil
 	rn.mu.Unlock()
 }
 
@@ -87,7 +122,7 @@ func (rn *runner) start(conn Connection, emps []goals.Employee) error {
 	}
 	cfg := rn.h.cfg.Sync
 	cfg.WorkspaceGID = conn.WorkspaceGID
-	cfg.ConfirmRemovals = rn.confirm
+	cfg.ConfirmRemovals = rn.confirm != nil && rn.confirm.workspace == conn.WorkspaceGID
 	cfg.OnProgress = func(p goals.SyncProgress) {
 		rn.mu.Lock()
 		rn.progress = p
@@ -128,8 +163,10 @@ func (rn *runner) run(ctx context.Context, cancelSync context.CancelFunc, client
 	rn.mu.Lock()
 	defer rn.mu.Unlock()
 	rn.running, rn.lastError, rn.client = false, lastError, nil
-	if err == nil && cfg.ConfirmRemovals {
-		rn.confirm = false
+	if cfg.ConfirmRemovals {
+		// A confirmation is for one sync, whatever became of it: a new
+		// report is there to read and confirm.
+		rn.confirm = nil
 	}
 }
 
@@ -141,6 +178,11 @@ func (rn *runner) close(ctx context.Context) error {
 	rn.mu.Unlock()
 	if done == nil {
 		return nil
+	}
+	select {
+	case <-done: // ended already: whatever ctx says
+		return nil
+	default:
 	}
 	select {
 	case <-done:
@@ -163,6 +205,8 @@ type syncView struct {
 	Latest    *reportView
 	Earlier   []reportView
 	Names     map[string]string
+	// Unreadable is set when the saved connection could not be read.
+	Unreadable bool
 }
 
 func (v *syncView) refresh() int {
@@ -175,6 +219,8 @@ func (v *syncView) refresh() int {
 // reportView is one kept report, for the page.
 type reportView struct {
 	goals.Report
+	// Shown identifies the report in a confirmation of its removals.
+	Shown    string
 	Started  string
 	Duration string
 	Failed   []goals.EmployeeReport
@@ -182,7 +228,7 @@ type reportView struct {
 }
 
 func newReportView(r goals.Report) reportView {
-	v := reportView{Report: r, Started: when(r.StartedAt), Duration: (time.Duration(r.DurationSeconds * float64(time.Second))).Round(100 * time.Millisecond).String()}
+	v := reportView{Report: r, Shown: r.StartedAt.UTC().Format(time.RFC3339Nano), Started: when(r.StartedAt), Duration: (time.Duration(r.DurationSeconds * float64(time.Second))).Round(100 * time.Millisecond).String()}
 	for _, e := range r.Employees {
 		if e.Error != "" {
 			v.Failed = append(v.Failed, e)
@@ -219,11 +265,12 @@ func (h *Handler) syncPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *Handler) syncView(w http.ResponseWriter, r *http.Request) (*syncView, bool) {
 	conn, connected, err := h.loadConnection(r.Context())
+	v := &syncView{}
 	if err != nil {
-		h.fail(w, "sync", "The saved connection could not be read", err, "")
-		return nil, false
+		h.logError("read the saved connection", err, "")
+		v.Unreadable = true
 	}
-	v := &syncView{Connected: connected && conn.Token != "", State: h.runner.state()}
+	v.Connected, v.State = connected && conn.Token != "", h.runner.state(conn.WorkspaceGID)
 	v.Error = v.State.LastError
 	if v.State.Running {
 		p := v.State.Progress
@@ -241,8 +288,9 @@ func (h *Handler) syncView(w http.ResponseWriter, r *http.Request) (*syncView, b
 	if connected {
 		reports, err := h.cfg.History.Reports(r.Context(), conn.WorkspaceGID, h.cfg.Reports)
 		if err != nil {
-			h.fail(w, "sync", "The sync reports could not be read", err, conn.Token)
-			return nil, false
+			// "Sync now" stays: a new report may read where old ones do not.
+			h.logError("read the sync reports", err, conn.Token)
+			v.Error = "The sync reports could not be read; the server's log says why."
 		}
 		for i, rep := range reports {
 			rv := newReportView(rep)
@@ -269,45 +317,67 @@ func (h *Handler) syncPost(w http.ResponseWriter, r *http.Request) {
 	if !h.parseForm(w, r, "sync") {
 		return
 	}
-	switch r.PostFormValue("action") {
-	case "confirm-removals":
-		h.runner.setConfirm()
-		seeOther(w, "sync?done=confirmed")
-		return
-	case "start":
-	default:
+	action := r.PostFormValue("action")
+	if action != "start" && action != "confirm-removals" {
 		h.render(w, http.StatusBadRequest, "error", "sync", errorPage{Message: "Unknown action; nothing was started."})
 		return
 	}
 	conn, connected, err := h.loadConnection(r.Context())
-	if err == nil && (!connected || conn.Token == "") {
-		err = errors.New("Connect Asana first, on the Connection page.")
+	msg, status := "", http.StatusConflict
+	switch {
+	case err != nil:
+		h.logError("read the saved connection", err, "")
+		msg = "The saved connection could not be read: save it again on the Connection page."
+	case !connected || conn.Token == "":
+		msg = "Connect Asana first, on the Connection page."
+	case action == "confirm-removals":
+		msg, status = h.confirm(r, conn)
+	default:
+		msg, status = h.start(r, conn)
 	}
-	var emps []goals.Employee
-	if err == nil {
-		emps, err = h.cfg.Directory.Employees(r.Context())
-	}
-	if err == nil {
-		err = h.runner.start(conn, emps)
-	}
-	if err == nil {
-		seeOther(w, "sync?done=started")
+	if msg == "" {
+		seeOther(w, map[string]string{"start": "sync?done=started", "confirm-removals": "sync?done=confirmed"}[action])
 		return
 	}
 	v, ok := h.syncView(w, r)
 	if !ok {
 		return
 	}
-	status := http.StatusConflict
-	switch {
-	case errors.Is(err, errSyncRunning):
-		v.Error = "A sync of this workspace is already running; this page follows it. Wait for it to end before starting another."
-	case !connected || conn.Token == "":
-		v.Error = err.Error()
-	default:
-		status = http.StatusInternalServerError
-		h.log.Error("admin: start a sync", "error", asana.NewRedactor(conn.Token).String(err.Error()))
-		v.Error = "The sync could not be started; the server's log says why."
-	}
+	v.Error = msg
 	h.render(w, status, "sync", "sync", v)
+}
+
+// start starts a sync; it returns what went wrong, or "".
+func (h *Handler) start(r *http.Request, conn Connection) (string, int) {
+	emps, err := h.cfg.Directory.Employees(r.Context())
+	if err == nil {
+		err = h.runner.start(conn, emps)
+	}
+	switch {
+	case err == nil:
+		return "", 0
+	case errors.Is(err, errSyncRunning):
+		return "A sync of this workspace is already running; this page follows it. Wait for it to end before starting another.", http.StatusConflict
+	}
+	h.logError("start a sync", err, conn.Token)
+	return "The sync could not be started; the server's log says why.", http.StatusInternalServerError
+}
+
+// confirm records the confirmation of the removals the posted report
+// held; it returns what went wrong, or "".
+func (h *Handler) confirm(r *http.Request, conn Connection) (string, int) {
+	reports, err := h.cfg.History.Reports(r.Context(), conn.WorkspaceGID, 1)
+	if err != nil {
+		h.logError("read the sync reports", err, conn.Token)
+		return "The sync reports could not be read, so nothing was confirmed; the server's log says why.", http.StatusInternalServerError
+	}
+	var latest *goals.Report
+	if len(reports) > 0 {
+		latest = &reports[0]
+	}
+	held, _ := strconv.Atoi(r.PostFormValue("held"))
+	if err := h.runner.confirmRemovals(conn.WorkspaceGID, latest, r.PostFormValue("report"), held); err != nil {
+		return err.Error(), http.StatusConflict
+	}
+	return "", 0
 }

@@ -174,7 +174,8 @@ func TestSync_confirmRemovalsAppliesThemOnTheNextSync(t *testing.T) {
 			t.Errorf("the page lacks %q:\n%s", want, body)
 		}
 	}
-	code, _, hdr := p.post("sync", url.Values{"action": {"confirm-removals"}})
+	confirm := url.Values{"action": {"confirm-removals"}, "report": {reps[0].StartedAt.UTC().Format(time.RFC3339Nano)}, "held": {"12"}}
+	code, _, hdr := p.post("sync", confirm)
 	if code != http.StatusSeeOther || hdr.Get("Location") != "sync?done=confirmed" {
 		t.Fatalf("confirm removals: %d %q", code, hdr.Get("Location"))
 	}
@@ -252,5 +253,79 @@ func TestSync_reportSaysWhereStatusesCameFrom(t *testing.T) {
 	}
 	if _, body, _ := p.get("sync"); !strings.Contains(body, html.EscapeString(reps[0].StatusSourceNote)) {
 		t.Errorf("the Sync page does not show %q:\n%s", reps[0].StatusSourceNote, body)
+	}
+}
+
+// A confirmation names the report whose removals it confirms: one with
+// nothing held, an older report, another count, or a press while a sync
+// runs confirms nothing; nor does a confirmation outlive a change of
+// connection.
+func TestSync_confirmRemovalsOnlyForTheReportShown(t *testing.T) {
+	g := newGate()
+	opts := asanafake.DemoOptions()
+	opts.Intercept = holdScan(g, "")
+	p := newPages(t, asanafake.DemoWorkspace(), opts, nil)
+	defer g.open()
+	p.connect()
+	var gone []goals.Goal
+	for i := range 12 {
+		gone = append(gone, goals.Goal{EmployeeID: "emp-001", GID: fmt.Sprint(9100 + i), Name: "Left Asana", Status: status.OnTrack,
+			StatusSource: goals.StatusFromNone, KeyResults: []goals.KeyResult{}})
+	}
+	if err := p.store.WriteGoals(context.Background(), goals.Write{EmployeeID: "emp-001", Goals: gone}); err != nil {
+		t.Fatal(err)
+	}
+	refused := func(what string, form url.Values) {
+		t.Helper()
+		form.Set("action", "confirm-removals")
+		if code, _, _ := p.post("sync", form); code != http.StatusConflict {
+			t.Errorf("%s: %d, want 409", what, code)
+		}
+	}
+	refused("before any sync", url.Values{"report": {"2026-01-01T00:00:00Z"}, "held": {"12"}})
+	p.post("sync", url.Values{"action": {"start"}})
+	rep := p.waitReports(1)[0]
+	shown := rep.StartedAt.UTC().Format(time.RFC3339Nano)
+	refused("another report", url.Values{"report": {"2026-01-01T00:00:00Z"}, "held": {"12"}})
+	refused("another count", url.Values{"report": {shown}, "held": {"13"}})
+	g.armed.Store(true)
+	p.post("sync", url.Values{"action": {"start"}})
+	refused("while a sync runs", url.Values{"report": {shown}, "held": {"12"}})
+	g.open()
+	rep = p.waitReports(2)[0]
+	shown = rep.StartedAt.UTC().Format(time.RFC3339Nano)
+	// A confirmation, then a new connection: it is forgotten.
+	if code, _, _ := p.post("sync", url.Values{"action": {"confirm-removals"}, "report": {shown}, "held": {"12"}}); code != http.StatusSeeOther {
+		t.Fatalf("confirming the report shown: %d", code)
+	}
+	p.post("connection", url.Values{"token": {asanafake.DemoToken}, "workspace_gid": {asanafake.DemoWorkspaceGID}, "rate": {"150"}, "action": {"save"}})
+	if _, body, _ := p.get("sync"); strings.Contains(body, "Removals confirmed") {
+		t.Errorf("the confirmation outlived a change of connection")
+	}
+	p.post("sync", url.Values{"action": {"start"}})
+	if reps := p.waitReports(3); reps[0].RemovalsHeld != 12 {
+		t.Errorf("a forgotten confirmation still applied: held %d, want 12", reps[0].RemovalsHeld)
+	}
+	if stored, _ := p.store.Goals(context.Background(), "emp-001"); len(stored) < 12 {
+		t.Errorf("goals removed without a confirmation in force: %d stored", len(stored))
+	}
+}
+
+// Close of a handler whose sync has ended returns nil even when its
+// context has ended too: the sync stopped, which is all Close waits for.
+func TestHandler_closeAfterTheSyncEndedIgnoresAnEndedContext(t *testing.T) {
+	p := demoPages(t)
+	p.connect()
+	p.post("sync", url.Values{"action": {"start"}})
+	p.waitReports(1)
+	for p.handler != nil && strings.Contains(func() string { _, b, _ := p.get("sync"); return b }(), "A sync is running") {
+		time.Sleep(10 * time.Millisecond)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 50 { // a select between two ready cases picks either
+		if err := p.handler.Close(ctx); err != nil {
+			t.Fatalf("Close after the sync ended, with an ended context: %v", err)
+		}
 	}
 }

@@ -148,7 +148,7 @@ func (s *Store) openToken(stored string) (string, error) {
 func (s *Store) Connection(ctx context.Context) (admin.Connection, error) {
 	var c admin.Connection
 	var sealed string
-	var checked sql.NullTime
+	var checked storedTime
 	err := s.db.QueryRowContext(ctx, `SELECT workspace_gid, requests_per_minute, token_sealed, token_user_gid,
 		token_user_name, checked_at FROM asana_connection WHERE id = 1`).
 		Scan(&c.WorkspaceGID, &c.RequestsPerMinute, &sealed, &c.TokenUserGID, &c.TokenUserName, &checked)
@@ -177,9 +177,9 @@ func (s *Store) SaveConnection(ctx context.Context, c admin.Connection) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: save the Asana connection: %w", err)
 	}
-	var checked sql.NullTime
+	var checked any // NULL
 	if !c.CheckedAt.IsZero() {
-		checked = sql.NullTime{Time: c.CheckedAt.UTC().Truncate(time.Microsecond), Valid: true}
+		checked = timeArg(s.dialect, c.CheckedAt)
 	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO asana_connection (id, workspace_gid, requests_per_minute, token_sealed,
 		token_user_gid, token_user_name, checked_at, saved_at) VALUES (1, $1, $2, $3, $4, $5, $6, $7)
@@ -187,14 +187,12 @@ func (s *Store) SaveConnection(ctx context.Context, c admin.Connection) error {
 		requests_per_minute = excluded.requests_per_minute, token_sealed = excluded.token_sealed,
 		token_user_gid = excluded.token_user_gid, token_user_name = excluded.token_user_name,
 		checked_at = excluded.checked_at, saved_at = excluded.saved_at`,
-		c.WorkspaceGID, c.RequestsPerMinute, sealed, c.TokenUserGID, c.TokenUserName, checked, now())
+		c.WorkspaceGID, c.RequestsPerMinute, sealed, c.TokenUserGID, c.TokenUserName, checked, timeArg(s.dialect, time.Now()))
 	if err != nil {
 		return fmt.Errorf("sqlstore: save the Asana connection: %w", err)
 	}
 	return nil
 }
-
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 // directoryLockKey is the PostgreSQL advisory lock (two int4 keys, like
 // migrateLockKey) between PutEmployees (exclusive) and MapEmployee
@@ -324,11 +322,20 @@ func (s *Store) AddReport(ctx context.Context, r *goals.Report) error {
 		return fmt.Errorf("sqlstore: add a sync report of workspace %s: encode: %w", r.WorkspaceGID, err)
 	}
 	if _, err := s.db.ExecContext(ctx, `INSERT INTO asana_sync_reports (workspace_gid, report, created_at) VALUES ($1, $2, $3)`,
-		r.WorkspaceGID, string(b), now()); err != nil {
+		r.WorkspaceGID, string(b), timeArg(s.dialect, time.Now())); err != nil {
 		return fmt.Errorf("sqlstore: add a sync report of workspace %s: %w", r.WorkspaceGID, err)
 	}
+	// Each report lists every employee: the table would otherwise grow by
+	// one such list a night, for good. The report is kept whatever this
+	// clean-up does: a failure only leaves older reports for the next one.
+	_, _ = s.db.ExecContext(ctx, `DELETE FROM asana_sync_reports WHERE workspace_gid = $1 AND id NOT IN
+		(SELECT id FROM asana_sync_reports WHERE workspace_gid = $1 ORDER BY id DESC LIMIT `+fmt.Sprint(MaxReportsKept)+`)`, r.WorkspaceGID)
 	return nil
 }
+
+// MaxReportsKept is how many reports of a workspace AddReport keeps: the
+// newest; older ones are deleted as new ones come.
+const MaxReportsKept = 100
 
 // Reports returns at most limit reports of the workspace, newest first
 // (in the order AddReport kept them); none, or a limit below 1, is an

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/goals/admin"
@@ -369,7 +370,8 @@ func expectDirectory(t *testing.T, s *sqlstore.Store, rule string, want []goals.
 }
 
 // previousSchema is Schema as it was before the admin seams' tables
-// (commit 58f23e7): the goals' tables only.
+// (commit 58f23e7): the goals' tables only, with the goals' column added
+// since (workspace_gid), which WriteGoals needs.
 func previousSchema(real, ts string) []string {
 	cols := `
 	employee_id       TEXT NOT NULL,
@@ -409,6 +411,7 @@ func previousSchema(real, ts string) []string {
 	PRIMARY KEY (employee_id, goal_gid, gid),
 	FOREIGN KEY (employee_id, goal_gid) REFERENCES asana_goals (employee_id, gid) ON DELETE CASCADE
 )`,
+		`ALTER TABLE asana_goals ADD COLUMN workspace_gid TEXT`,
 	}
 }
 
@@ -484,5 +487,88 @@ func useSeams(t *testing.T, s *sqlstore.Store) {
 	}
 	if rs, err := s.Reports(ctx, "1200", 5); err != nil || len(rs) != 1 {
 		t.Fatalf("Reports after Migrate: %d, %v", len(rs), err)
+	}
+}
+
+// The admin tables' times on SQLite are ISO 8601 text too, which SQLite's
+// date functions read (see TestSQLiteSyncedAtIsISO8601): a connection's
+// checked_at and saved_at, a report's created_at. Times an earlier
+// version stored as time.Time.String() text read back, and Migrate
+// rewrites them.
+func TestSQLiteAdminTimesAreISO8601(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	db := sqlstore.DB(s)
+	checked := time.Date(2026, 3, 4, 5, 6, 7, 890123000, time.UTC)
+	if err := s.SaveConnection(ctx, admin.Connection{WorkspaceGID: "1", RequestsPerMinute: 150, CheckedAt: checked}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddReport(ctx, &goals.Report{WorkspaceGID: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	nulls := func(when string) {
+		t.Helper()
+		var n int
+		if err := db.QueryRow(`SELECT (SELECT count(*) FROM asana_connection
+				WHERE julianday(checked_at) IS NULL OR julianday(saved_at) IS NULL OR checked_at NOT LIKE '%Z')
+			+ (SELECT count(*) FROM asana_sync_reports WHERE julianday(created_at) IS NULL OR created_at NOT LIKE '%Z')`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%s: %d admin rows with a time SQLite cannot read", when, n)
+		}
+		c, err := s.Connection(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.CheckedAt.Equal(checked) {
+			t.Errorf("%s: checked_at reads back as %v, want %v", when, c.CheckedAt, checked)
+		}
+	}
+	nulls("written")
+	if _, err := db.Exec(`UPDATE asana_connection SET checked_at = $1, saved_at = $1`, checked.String()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE asana_sync_reports SET created_at = $1`, checked.String()); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.Connection(ctx); err != nil || !c.CheckedAt.Equal(checked) {
+		t.Errorf("the old form reads back as %v, %v", c.CheckedAt, err)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	nulls("migrated")
+}
+
+// AddReport keeps the newest MaxReportsKept reports of a workspace and
+// forgets older ones, so the table does not grow for good; another
+// workspace's reports are not counted against it.
+func TestAddReportKeepsTheNewest(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			s := b.open(t)
+			ctx := context.Background()
+			if err := s.AddReport(ctx, admintest.Report("1300", 0)); err != nil {
+				t.Fatal(err)
+			}
+			for i := range sqlstore.MaxReportsKept + 5 {
+				if err := s.AddReport(ctx, admintest.Report("1200", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			reps, err := s.Reports(ctx, "1200", 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(reps) != sqlstore.MaxReportsKept || reps[0].WorkspaceGoalsScanned != sqlstore.MaxReportsKept+4 ||
+				reps[len(reps)-1].WorkspaceGoalsScanned != 5 {
+				t.Errorf("kept %d reports, newest %d, oldest %d; want the newest %d (104 down to 5)", len(reps),
+					reps[0].WorkspaceGoalsScanned, reps[len(reps)-1].WorkspaceGoalsScanned, sqlstore.MaxReportsKept)
+			}
+			if other, _ := s.Reports(ctx, "1300", 10); len(other) != 1 {
+				t.Errorf("another workspace's report was forgotten: %d kept", len(other))
+			}
+		})
 	}
 }

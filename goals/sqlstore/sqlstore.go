@@ -10,6 +10,16 @@
 //	asana_goal_key_results   (employee_id, goal_gid, gid) primary key,
 //	                         removed with their goal
 //
+// A goal row keeps the workspace it was written from (workspace_gid, from
+// goals.Write.WorkspaceGID). As goals.Store requires, a write of another
+// workspace for an employee whose stored goals are one workspace's is
+// refused (goals.ErrOtherWorkspace), so that two workspaces synced into
+// one database under the same employee IDs never remove each other's
+// goals; employees of different IDs may hold different workspaces' goals
+// (one database for many tenants). [Store.OtherWorkspaces] tells before a
+// sync whose writes would be refused. Rows stored before the column
+// existed have none, and take the workspace of the employee's next write.
+//
 // Three more hold what the admin pages keep (see [Store.Connection],
 // [Store.PutEmployees] and [Store.Reports]): a *Store is also an
 // admin.Settings, an admin.Directory and an admin.History.
@@ -21,6 +31,12 @@
 //
 // Use [Store.Migrate] to create them (idempotent), or create them with the
 // statements of [Store.Schema] in your own migrations.
+//
+// On SQLite, times (a goal's synced_at, the admin tables' checked_at,
+// saved_at and created_at) are ISO 8601 text, RFC 3339 in UTC to the
+// microsecond ("2026-11-26T14:30:15.123456Z"), which SQLite's date
+// functions read; Migrate rewrites those an earlier version stored as Go's
+// time.Time.String() text.
 //
 // For SQLite, open the database with a busy timeout, so that concurrent
 // writers wait instead of failing (each write takes SQLite's write lock
@@ -96,9 +112,10 @@ func New(db *sql.DB, dialect Dialect, opts ...Option) (*Store, error) {
 
 // Schema returns the statements that create the store's tables, for a
 // host's own migrations. Tables created by an earlier version lack the
-// columns added since (status_source, time_period_*), and a database
-// made by a version before the admin seams lacks their tables: run
-// Migrate, which adds them, or add them in your own migration.
+// columns added since (status_source, time_period_*, workspace_gid), and
+// a database made by a version before the admin seams lacks their
+// tables: run Migrate, which adds them, or add them in your own
+// migration.
 func (s *Store) Schema() []string {
 	real, ts := "DOUBLE PRECISION", "TIMESTAMPTZ"
 	if s.dialect == SQLite {
@@ -127,6 +144,7 @@ func (s *Store) Schema() []string {
 	progress_unit     TEXT,
 	progress_currency TEXT,
 	synced_at         ` + ts + ` NOT NULL,
+	workspace_gid     TEXT,
 	PRIMARY KEY (employee_id, gid)
 )`,
 		`CREATE TABLE IF NOT EXISTS asana_goal_key_results (
@@ -172,6 +190,9 @@ var addedColumns = []addedColumn{
 	{"asana_goals", "time_period_code", "TEXT", ""},
 	{"asana_goals", "time_period_start", "TEXT", ""},
 	{"asana_goals", "time_period_end", "TEXT", ""},
+	// NULL for the goals stored before it: the next write that names a
+	// workspace claims them (see goals.Store).
+	{"asana_goals", "workspace_gid", "TEXT", ""},
 }
 
 // DefaultLockTimeout is how long a migration waits for a lock on the
@@ -188,7 +209,7 @@ var tableColumns = []tableSpec{
 	{"asana_goals", []string{"employee_id", "gid", "position", "name", "description", "start_on", "due_on",
 		"status", "raw_status", "status_source", "time_period_gid", "time_period_name", "time_period_code",
 		"time_period_start", "time_period_end", "progress_initial", "progress_current", "progress_target",
-		"progress_unit", "progress_currency", "synced_at"}},
+		"progress_unit", "progress_currency", "synced_at", "workspace_gid"}},
 	{"asana_goal_key_results", []string{"employee_id", "goal_gid", "gid", "position", "name", "status",
 		"raw_status", "status_source", "due_on", "progress_initial", "progress_current", "progress_target",
 		"progress_unit", "progress_currency"}},
@@ -227,16 +248,28 @@ type querier interface {
 // migrations wait for each other instead of racing in the catalog, and
 // waits at most DefaultLockTimeout for a lock on a table before it fails
 // with an error for which IsLockWait is true.
+//
+// Migrate refuses tables that would not outlive the session: on a
+// PostgreSQL connection whose search path starts with pg_temp (in the
+// connection string, or the role's or the database's setting), the tables
+// would be created in the session's temporary schema and vanish with the
+// goals written to them; it fails instead, and creates nothing.
 func (s *Store) Migrate(ctx context.Context) error {
 	missing, err := s.missingColumns(ctx, s.db)
 	if err != nil {
 		return fmt.Errorf("sqlstore: migrate: read the tables' columns: %w", err)
 	}
 	if len(missing) == 0 {
-		return nil
+		if err := s.checkPersistent(ctx, s.db, tableColumns); err != nil {
+			return err
+		}
+		return s.migrateTimes(ctx)
 	}
 	if s.dialect == Postgres {
 		return s.migratePostgres(ctx)
+	}
+	if err := s.checkPersistent(ctx, s.db, tableColumns); err != nil {
+		return err
 	}
 	for _, stmt := range s.Schema() {
 		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
@@ -255,6 +288,153 @@ func (s *Store) Migrate(ctx context.Context) error {
 		// A column of the first schema, dropped since: Migrate adds only
 		// the columns added after it.
 		return fmt.Errorf("sqlstore: migrate: the tables lack %s", strings.Join(missing, ", "))
+	}
+	return s.migrateTimes(ctx)
+}
+
+// sqliteTimeLayout is how a SQLite store keeps a time: ISO 8601 text
+// (RFC 3339) in UTC with six fractional digits, which SQLite's date
+// functions (datetime, julianday, …) read, and which sorts as the times
+// do. The driver would write Go's time.Time.String() form, which they
+// cannot read.
+const sqliteTimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// timeArg is t as the store keeps it: in UTC, to the microsecond; on
+// SQLite as text in sqliteTimeLayout.
+func timeArg(d Dialect, t time.Time) any {
+	t = t.UTC().Truncate(time.Microsecond)
+	if d == SQLite {
+		return t.Format(sqliteTimeLayout)
+	}
+	return t
+}
+
+// storedTime scans a timestamp column: a time.Time (PostgreSQL's, or one
+// the SQLite driver parsed), or SQLite text in the form this version
+// writes or in the forms earlier ones did (Go's time.Time.String(), the
+// driver's other formats). Valid is false for NULL.
+type storedTime struct {
+	Time  time.Time
+	Valid bool
+}
+
+func (st *storedTime) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*st = storedTime{}
+		return nil
+	case time.Time:
+		*st = storedTime{Time: v.UTC(), Valid: true}
+		return nil
+	case string:
+		return st.parse(v)
+	case []byte:
+		return st.parse(string(v))
+	}
+	return fmt.Errorf("sqlstore: a timestamp column holds a %T, not a time", src)
+}
+
+func (st *storedTime) parse(text string) error {
+	t, ok := parseStoredTime(text)
+	if !ok {
+		return fmt.Errorf("sqlstore: a timestamp column holds %q, not a time", text)
+	}
+	*st = storedTime{Time: t, Valid: true}
+	return nil
+}
+
+// storedTimeLayouts are the text forms of a time a SQLite store may hold:
+// sqliteTimeLayout (RFC 3339), then time.Time.String()'s (written by
+// versions before it, through the driver), then the driver's other
+// formats.
+var storedTimeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999 -0700 MST",
+	"2006-01-02 15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+}
+
+// parseStoredTime reads a time stored as text, in UTC.
+func parseStoredTime(text string) (time.Time, bool) {
+	text = strings.TrimSpace(text)
+	if i := strings.Index(text, " m="); i > 0 { // a monotonic clock reading
+		text = text[:i]
+	}
+	for _, layout := range storedTimeLayouts {
+		if t, err := time.Parse(layout, text); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// timeColumns are the store's timestamp columns.
+var timeColumns = []struct{ table, column string }{
+	{"asana_goals", "synced_at"},
+	{"asana_connection", "checked_at"},
+	{"asana_connection", "saved_at"},
+	{"asana_sync_reports", "created_at"},
+}
+
+// sqliteTimeGlob matches the text of sqliteTimeLayout.
+const sqliteTimeGlob = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9][0-9]Z"
+
+// migrateTimes rewrites, on SQLite, the times that earlier versions
+// stored as Go's time.Time.String() text (which SQLite's date functions
+// read as NULL) in sqliteTimeLayout, in one transaction. Text that is no
+// time is left as it is. It only reads when there is nothing to rewrite.
+func (s *Store) migrateTimes(ctx context.Context) error {
+	if s.dialect != SQLite {
+		return nil
+	}
+	type rewrite struct {
+		table, column, value string
+		rowid                int64
+	}
+	var todo []rewrite
+	for _, tc := range timeColumns {
+		// CAST: the text as stored, which the driver leaves unparsed.
+		rows, err := s.db.QueryContext(ctx, `SELECT rowid, CAST(`+tc.column+` AS TEXT) FROM `+tc.table+`
+			WHERE typeof(`+tc.column+`) = 'text' AND `+tc.column+` NOT GLOB '`+sqliteTimeGlob+`'`)
+		if err != nil {
+			return fmt.Errorf("sqlstore: migrate: read %s.%s: %w", tc.table, tc.column, err)
+		}
+		for rows.Next() {
+			var id int64
+			var text string
+			if err := rows.Scan(&id, &text); err != nil {
+				rows.Close()
+				return fmt.Errorf("sqlstore: migrate: read %s.%s: %w", tc.table, tc.column, err)
+			}
+			if t, ok := parseStoredTime(text); ok {
+				todo = append(todo, rewrite{tc.table, tc.column, t.Truncate(time.Microsecond).Format(sqliteTimeLayout), id})
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("sqlstore: migrate: read %s.%s: %w", tc.table, tc.column, err)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: migrate: begin: %w", err)
+	}
+	defer tx.Rollback() // a no-op once committed
+	for _, r := range todo {
+		// Only a value still in an old form: another process may have
+		// rewritten it meanwhile.
+		if _, err := tx.ExecContext(ctx, `UPDATE `+r.table+` SET `+r.column+` = $1 WHERE rowid = $2 AND `+r.column+` NOT GLOB '`+sqliteTimeGlob+`'`,
+			r.value, r.rowid); err != nil {
+			return fmt.Errorf("sqlstore: migrate: rewrite %s.%s in ISO 8601: %w", r.table, r.column, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: migrate: commit: %w", err)
 	}
 	return nil
 }
@@ -310,6 +490,60 @@ func columnNames(ctx context.Context, q querier, query string) (map[string]bool,
 		have[strings.ToLower(name)] = true
 	}
 	return have, rows.Err()
+}
+
+// checkPersistent refuses tables, of those given, that are temporary: they
+// go, with every row written to them, when the session ends. PostgreSQL
+// creates an unqualified table in the session's temporary schema when the
+// search path starts with pg_temp (set in the connection string, or as
+// the role's or the database's default); a SQLite table in the temp
+// schema hides the main database's of the same name. Tables that do not
+// exist are not its concern.
+func (s *Store) checkPersistent(ctx context.Context, q querier, tables []tableSpec) error {
+	var query string
+	if s.dialect == Postgres {
+		query = `SELECT c.relname, n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+			WHERE c.oid = to_regclass($1) AND c.relpersistence = 't'`
+	} else {
+		query = `SELECT name, 'temp' FROM temp.sqlite_master WHERE type = 'table' AND name = $1`
+	}
+	for _, tc := range tables {
+		rows, err := q.QueryContext(ctx, query, tc.table)
+		if err != nil {
+			return fmt.Errorf("sqlstore: check that the tables persist: %w", err)
+		}
+		var table, schema string
+		found := rows.Next()
+		if found {
+			err = rows.Scan(&table, &schema)
+		}
+		if err == nil {
+			err = rows.Err()
+		}
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("sqlstore: check that the tables persist: %w", err)
+		}
+		if !found {
+			continue
+		}
+		if s.dialect == SQLite {
+			return fmt.Errorf("sqlstore: %s is a temporary table (SQLite's temp schema), which goes when the connection closes "+
+				"and hides the database's own; drop it, and keep the store's tables in the main database", table)
+		}
+		path := ""
+		if rows, err := q.QueryContext(ctx, "SHOW search_path"); err == nil {
+			var sp string
+			if rows.Next() && rows.Scan(&sp) == nil {
+				path = fmt.Sprintf(" (%s)", sp)
+			}
+			rows.Close()
+		}
+		return fmt.Errorf("sqlstore: %s is a temporary table, in the session's temporary schema %s, which goes with every goal "+
+			"written to it when the connection closes: the search path%s starts with pg_temp; set a search_path whose first schema "+
+			"is a persistent one (in the connection string, or the role's or the database's setting)", table, schema, path)
+	}
+	return nil
 }
 
 // migrateLockKey is the advisory lock (two int4 keys, a space apart from
@@ -377,6 +611,11 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 		// A column of the first schema, dropped since: Migrate adds only
 		// the columns added after it.
 		return fmt.Errorf("sqlstore: migrate: the tables lack %s", strings.Join(missing, ", "))
+	}
+	// Where the search path put the tables just created: refused (and
+	// rolled back) when that is the session's temporary schema.
+	if err := s.checkPersistent(ctx, tx, tableColumns); err != nil {
+		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlstore: migrate: commit: %w", err)
@@ -491,9 +730,19 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 	if err := s.lockEmployee(ctx, tx, w.EmployeeID); err != nil {
 		return err
 	}
-	stored, storedPos, err := storedOrder(ctx, tx, w.EmployeeID)
+	stored, storedPos, workspace, unclaimed, err := storedOrder(ctx, tx, w.EmployeeID)
 	if err != nil {
 		return err
+	}
+	if w.WorkspaceGID != "" && workspace != "" && workspace != w.WorkspaceGID {
+		return &goals.OtherWorkspaceError{EmployeeID: w.EmployeeID, Stored: workspace, Write: w.WorkspaceGID}
+	}
+	if w.WorkspaceGID != "" && unclaimed {
+		// Goals stored before workspaces were kept take this one.
+		if _, err := tx.ExecContext(ctx, `UPDATE asana_goals SET workspace_gid = $2 WHERE employee_id = $1 AND workspace_gid IS NULL`,
+			w.EmployeeID, w.WorkspaceGID); err != nil {
+			return fmt.Errorf("sqlstore: record the workspace of %s's goals: %w", w.EmployeeID, err)
+		}
 	}
 	refreshed, err := s.refreshedGoals(ctx, tx, w)
 	if err != nil {
@@ -522,7 +771,7 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 		}
 	}
 	if len(w.Goals) > 0 || len(refreshed) > 0 {
-		st, err := prepareWrites(ctx, tx)
+		st, err := prepareWrites(ctx, tx, s.dialect)
 		if err != nil {
 			return err
 		}
@@ -536,7 +785,7 @@ func (s *Store) WriteGoals(ctx context.Context, w goals.Write) error {
 			if s.dialect == Postgres {
 				g = withoutNUL(g)
 			}
-			if err := st.upsertGoal(ctx, g, position[g.GID]); err != nil {
+			if err := st.upsertGoal(ctx, g, position[g.GID], w.WorkspaceGID); err != nil {
 				return err
 			}
 		}
@@ -610,14 +859,18 @@ const probeEmployee = "asanagoals:write-probe"
 // database that opens and reads but cannot be written fails here, before
 // a sync fetches anything: a read-only file, a SQLite file in a directory
 // where its journal cannot be created, a column the host dropped or added
-// NOT NULL, a trigger that refuses the rows. Nothing is left behind. It
-// checks the goals' tables only, not the admin seams' (a host that does
-// not use them need not create them).
+// NOT NULL, a trigger that refuses the rows, tables that are temporary
+// (see Migrate). Nothing is left behind. It checks the goals' tables
+// only, not the admin seams' (a host that does not use them need not
+// create them).
 func (s *Store) CheckWritable(ctx context.Context) error {
 	if missing, err := s.missingColumnsOf(ctx, s.db, tableColumns[:goalTables]); err != nil {
 		return fmt.Errorf("sqlstore: read the tables' columns: %w", err)
 	} else if len(missing) > 0 {
 		return fmt.Errorf("sqlstore: the tables lack %s (run Migrate)", strings.Join(missing, ", "))
+	}
+	if err := s.checkPersistent(ctx, s.db, tableColumns[:goalTables]); err != nil {
+		return err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -627,7 +880,7 @@ func (s *Store) CheckWritable(ctx context.Context) error {
 	if _, err := s.boundLockWait(ctx, tx, 0); err != nil {
 		return fmt.Errorf("sqlstore: set lock_timeout: %w", err)
 	}
-	st, err := prepareWrites(ctx, tx)
+	st, err := prepareWrites(ctx, tx, s.dialect)
 	if err != nil {
 		return fmt.Errorf("sqlstore: a test write (rolled back) failed: %w", err)
 	}
@@ -642,7 +895,7 @@ func (s *Store) CheckWritable(ctx context.Context) error {
 		KeyResults: []goals.KeyResult{{GoalGID: "0", GID: "1", Name: "probe", Status: status.OnTrack, RawStatus: "on_track",
 			StatusSource: goals.StatusFromUpdate, DueOn: day, Metric: metric}},
 	}
-	if err := st.upsertGoal(ctx, g, 0); err != nil {
+	if err := st.upsertGoal(ctx, g, 0, "0"); err != nil {
 		return fmt.Errorf("sqlstore: a test write (rolled back) failed: %w", err)
 	}
 	if err := st.refreshGoal(ctx, g); err != nil {
@@ -675,44 +928,53 @@ func (s *Store) lockEmployee(ctx context.Context, tx *sql.Tx, employeeID string)
 }
 
 // storedOrder returns the employee's stored goal GIDs in stored order, with
-// their positions.
-func storedOrder(ctx context.Context, tx *sql.Tx, employeeID string) (gids []string, positions []int, err error) {
-	rows, err := tx.QueryContext(ctx, `SELECT gid, position FROM asana_goals WHERE employee_id = $1 ORDER BY position, gid`, employeeID)
+// their positions, the workspace they are of ("" when none is recorded),
+// and whether some have none recorded.
+func storedOrder(ctx context.Context, tx *sql.Tx, employeeID string) (gids []string, positions []int, workspace string, unclaimed bool, err error) {
+	rows, err := tx.QueryContext(ctx, `SELECT gid, position, workspace_gid FROM asana_goals WHERE employee_id = $1 ORDER BY position, gid`, employeeID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
+		return nil, nil, "", false, fmt.Errorf("sqlstore: read stored goals: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var gid string
 		var pos int
-		if err := rows.Scan(&gid, &pos); err != nil {
-			return nil, nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
+		var ws sql.NullString
+		if err := rows.Scan(&gid, &pos, &ws); err != nil {
+			return nil, nil, "", false, fmt.Errorf("sqlstore: read stored goals: %w", err)
 		}
 		gids = append(gids, gid)
 		positions = append(positions, pos)
+		switch {
+		case !ws.Valid:
+			unclaimed = true
+		case workspace == "":
+			workspace = ws.String
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("sqlstore: read stored goals: %w", err)
+		return nil, nil, "", false, fmt.Errorf("sqlstore: read stored goals: %w", err)
 	}
-	return gids, positions, nil
+	return gids, positions, workspace, unclaimed, nil
 }
 
 // writeStmts are the statements a write runs once per goal or Key Result,
 // prepared once per transaction.
 type writeStmts struct {
 	upsert, refresh, clearKRs, insertKR *sql.Stmt
+	dialect                             Dialect
 }
 
-func prepareWrites(ctx context.Context, tx *sql.Tx) (*writeStmts, error) {
-	var st writeStmts
+func prepareWrites(ctx context.Context, tx *sql.Tx, dialect Dialect) (*writeStmts, error) {
+	st := writeStmts{dialect: dialect}
 	for _, p := range []struct {
 		stmt  **sql.Stmt
 		query string
 	}{
 		{&st.upsert, `INSERT INTO asana_goals (employee_id, gid, position, name, description, start_on, due_on,
 		status, raw_status, progress_initial, progress_current, progress_target, progress_unit, progress_currency, synced_at,
-		status_source, time_period_gid, time_period_name, time_period_code, time_period_start, time_period_end)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+		status_source, time_period_gid, time_period_name, time_period_code, time_period_start, time_period_end, workspace_gid)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
 	ON CONFLICT (employee_id, gid) DO UPDATE SET position = excluded.position, name = excluded.name,
 		description = excluded.description, start_on = excluded.start_on, due_on = excluded.due_on,
 		status = excluded.status, raw_status = excluded.raw_status, progress_initial = excluded.progress_initial,
@@ -720,7 +982,8 @@ func prepareWrites(ctx context.Context, tx *sql.Tx) (*writeStmts, error) {
 		progress_unit = excluded.progress_unit, progress_currency = excluded.progress_currency, synced_at = excluded.synced_at,
 		status_source = excluded.status_source, time_period_gid = excluded.time_period_gid,
 		time_period_name = excluded.time_period_name, time_period_code = excluded.time_period_code,
-		time_period_start = excluded.time_period_start, time_period_end = excluded.time_period_end`},
+		time_period_start = excluded.time_period_start, time_period_end = excluded.time_period_end,
+		workspace_gid = COALESCE(excluded.workspace_gid, asana_goals.workspace_gid)`},
 		{&st.refresh, `UPDATE asana_goals SET name = $3, description = $4, start_on = $5, due_on = $6,
 		status = $7, raw_status = $8, progress_initial = $9, progress_current = $10, progress_target = $11,
 		progress_unit = $12, progress_currency = $13, synced_at = $14, status_source = $15, time_period_gid = $16,
@@ -749,14 +1012,15 @@ func (st *writeStmts) close() {
 	}
 }
 
-// upsertGoal writes a goal row and replaces its Key Results.
-func (st *writeStmts) upsertGoal(ctx context.Context, g goals.Goal, position int) error {
+// upsertGoal writes a goal row of workspace ("" for none: the row keeps
+// the one it has) and replaces its Key Results.
+func (st *writeStmts) upsertGoal(ctx context.Context, g goals.Goal, position int, workspace string) error {
 	pi, pc, pt, pu, pcur := progressColumns(g.Metric)
 	tg, tn, tp, ts, te := timePeriodColumns(g.TimePeriod)
 	_, err := st.upsert.ExecContext(ctx,
 		g.EmployeeID, g.GID, position, g.Name, g.Description, g.StartOn, g.DueOn,
-		string(g.Status), g.RawStatus, pi, pc, pt, pu, pcur, g.SyncedAt.UTC().Truncate(time.Microsecond),
-		string(g.StatusSource), tg, tn, tp, ts, te)
+		string(g.Status), g.RawStatus, pi, pc, pt, pu, pcur, timeArg(st.dialect, g.SyncedAt),
+		string(g.StatusSource), tg, tn, tp, ts, te, nullString(workspace))
 	if err != nil {
 		return fmt.Errorf("sqlstore: write goal %s: %w", g.GID, err)
 	}
@@ -781,13 +1045,16 @@ func (st *writeStmts) refreshGoal(ctx context.Context, g goals.Goal) error {
 	tg, tn, tp, ts, te := timePeriodColumns(g.TimePeriod)
 	_, err := st.refresh.ExecContext(ctx,
 		g.EmployeeID, g.GID, g.Name, g.Description, g.StartOn, g.DueOn,
-		string(g.Status), g.RawStatus, pi, pc, pt, pu, pcur, g.SyncedAt.UTC().Truncate(time.Microsecond),
+		string(g.Status), g.RawStatus, pi, pc, pt, pu, pcur, timeArg(st.dialect, g.SyncedAt),
 		string(g.StatusSource), tg, tn, tp, ts, te)
 	if err != nil {
 		return fmt.Errorf("sqlstore: refresh goal %s: %w", g.GID, err)
 	}
 	return nil
 }
+
+// nullString is s, or NULL when it is empty.
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 // withoutNUL returns g with NUL characters in its text replaced by U+FFFD:
 // PostgreSQL's text type cannot hold them, and refusing the whole employee
@@ -889,8 +1156,9 @@ func readGoals(ctx context.Context, tx *sql.Tx, employeeID string) (out []goals.
 		var st string
 		var p progressRow
 		var tp timePeriodRow
+		var synced storedTime
 		if err := rows.Scan(&g.GID, &g.Name, &g.Description, &g.StartOn, &g.DueOn, &st, &g.RawStatus,
-			&p.initial, &p.current, &p.target, &p.unit, &p.currency, &g.SyncedAt,
+			&p.initial, &p.current, &p.target, &p.unit, &p.currency, &synced,
 			&g.StatusSource, &tp.gid, &tp.name, &tp.period, &tp.start, &tp.end); err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
 		}
@@ -899,7 +1167,7 @@ func readGoals(ctx context.Context, tx *sql.Tx, employeeID string) (out []goals.
 		}
 		g.TimePeriod = tp.timePeriod()
 		g.Metric = p.progress()
-		g.SyncedAt = g.SyncedAt.UTC()
+		g.SyncedAt = synced.Time
 		byGID[g.GID] = len(out)
 		out = append(out, g)
 	}

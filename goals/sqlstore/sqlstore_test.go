@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
@@ -215,4 +216,151 @@ func TestCheckWritable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The store's tables must outlive the session: PostgreSQL creates an
+// unqualified table in the session's temporary schema when the search
+// path starts with pg_temp (set in the URL, or as the role's or the
+// database's default), and such tables vanish, with every goal written to
+// them, when the connection closes. Migrate refuses to create them there,
+// and CheckWritable refuses tables that are temporary, with an error that
+// says so and names the search path; nothing is left behind.
+func TestTemporaryTablesRefused(t *testing.T) {
+	ctx := context.Background()
+	t.Run("postgres search_path", func(t *testing.T) {
+		_, dsn := openPostgresDB(t)
+		schema := dsn[strings.LastIndex(dsn, "search_path=")+len("search_path="):]
+		db, err := sql.Open("pgx", strings.Replace(dsn, "search_path="+schema, "search_path=pg_temp,"+schema, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		db.SetMaxOpenConns(1) // the temporary schema is the connection's
+		s, err := sqlstore.New(db, sqlstore.Postgres)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.Migrate(ctx)
+		if err == nil || !strings.Contains(err.Error(), "temporary") || !strings.Contains(err.Error(), "pg_temp") {
+			t.Fatalf("Migrate with pg_temp first in the search path: err = %v, want a refusal that names the temporary schema", err)
+		}
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM pg_class WHERE relname LIKE 'asana\_%' AND relpersistence = 't'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("Migrate left %d temporary tables", n)
+		}
+		// Tables a host created in the temporary schema itself.
+		for _, stmt := range s.Schema() {
+			if _, err := db.Exec(stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.CheckWritable(ctx); err == nil || !strings.Contains(err.Error(), "temporary") {
+			t.Errorf("CheckWritable on temporary tables: err = %v, want a refusal", err)
+		}
+		if err := s.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "temporary") {
+			t.Errorf("Migrate on temporary tables: err = %v, want a refusal", err)
+		}
+	})
+	t.Run("sqlite temp schema", func(t *testing.T) {
+		db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "goals.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		db.SetMaxOpenConns(1) // SQLite's temp schema is the connection's too
+		s, err := sqlstore.New(db, sqlstore.SQLite)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, stmt := range s.Schema() {
+			if _, err := db.Exec(strings.Replace(stmt, "CREATE TABLE", "CREATE TEMP TABLE", 1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.Migrate(ctx); err == nil || !strings.Contains(err.Error(), "temporary") {
+			t.Errorf("Migrate beside temporary tables: err = %v, want a refusal", err)
+		}
+		if err := s.CheckWritable(ctx); err == nil || !strings.Contains(err.Error(), "temporary") {
+			t.Errorf("CheckWritable on temporary tables: err = %v, want a refusal", err)
+		}
+	})
+	// A persistent schema later in the search path is fine once the tables
+	// are there: unqualified names find them, and nothing is created.
+	t.Run("postgres pg_temp first, tables persistent", func(t *testing.T) {
+		db, dsn := openPostgresDB(t)
+		migrated(t, db, sqlstore.Postgres)
+		schema := dsn[strings.LastIndex(dsn, "search_path=")+len("search_path="):]
+		db2, err := sql.Open("pgx", strings.Replace(dsn, "search_path="+schema, "search_path=pg_temp,"+schema, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db2.Close()
+		s := migrated(t, db2, sqlstore.Postgres)
+		if err := s.CheckWritable(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// SQLite keeps a goal's synced_at as ISO 8601 text (RFC 3339, in UTC, to
+// the microsecond), which SQLite's own date functions read: datetime()
+// and julianday() of it are the time written, not NULL. Rows stored by an
+// earlier version as Go's time.Time.String() text still read back, and
+// Migrate rewrites them in the ISO form.
+func TestSQLiteSyncedAtIsISO8601(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	db := sqlstore.DB(s)
+	g := storetest.Goal("e1", "1", 0)
+	if err := s.WriteGoals(ctx, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{g}, Complete: true}); err != nil {
+		t.Fatal(err)
+	}
+	iso := g.SyncedAt.UTC().Format("2006-01-02T15:04:05.000000Z")
+	check := func(when string) {
+		t.Helper()
+		var raw string
+		var dt sql.NullString
+		var jd sql.NullFloat64
+		if err := db.QueryRow(`SELECT CAST(synced_at AS TEXT), datetime(synced_at), julianday(synced_at) FROM asana_goals
+			WHERE employee_id = 'e1' AND gid = '1'`).Scan(&raw, &dt, &jd); err != nil {
+			t.Fatal(err)
+		}
+		if raw != iso {
+			t.Errorf("%s: synced_at is stored as %q, want %q", when, raw, iso)
+		}
+		if want := g.SyncedAt.UTC().Format("2006-01-02 15:04:05"); dt.String != want {
+			t.Errorf("%s: datetime(synced_at) = %v, want %s", when, dt, want)
+		}
+		if !jd.Valid {
+			t.Errorf("%s: julianday(synced_at) is NULL", when)
+		}
+		gs, err := s.Goals(ctx, "e1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(gs) != 1 || !gs[0].SyncedAt.Equal(g.SyncedAt) || gs[0].SyncedAt.Location() != time.UTC {
+			t.Errorf("%s: synced_at reads back as %v, want %v", when, gs[0].SyncedAt, g.SyncedAt)
+		}
+	}
+	check("written")
+
+	// As earlier versions wrote it (the driver's time.Time.String()).
+	old := g.SyncedAt.UTC().String()
+	if _, err := db.Exec(`UPDATE asana_goals SET synced_at = $1`, old); err != nil {
+		t.Fatal(err)
+	}
+	gs, err := s.Goals(ctx, "e1")
+	if err != nil {
+		t.Fatalf("a synced_at in the old form does not read back: %v", err)
+	}
+	if !gs[0].SyncedAt.Equal(g.SyncedAt) {
+		t.Errorf("the old form %q reads back as %v", old, gs[0].SyncedAt)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	check("migrated")
 }

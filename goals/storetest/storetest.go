@@ -56,7 +56,13 @@ type Store interface {
 //   - complete writes for the same employee may run at once: none fails
 //     (not with a deadlock, a serialisation failure or a duplicate key),
 //     and afterwards the store holds exactly one of them, whole and in its
-//     order, as if they had run one after another.
+//     order, as if they had run one after another;
+//   - a write of another workspace (goals.Write.WorkspaceGID) than the
+//     one an employee's stored goals are of is refused, complete or not,
+//     with an error that is goals.ErrOtherWorkspace, and changes nothing;
+//     another employee may hold another workspace's goals; a write
+//     without a workspace is not checked; goals stored without one, and
+//     an employee with none stored, take the next write's workspace.
 func Run(t *testing.T, newStore func(t *testing.T) Store) {
 	t.Helper()
 	for _, c := range []struct {
@@ -81,6 +87,7 @@ func Run(t *testing.T, newStore func(t *testing.T) Store) {
 		{"PartialWriteRefreshesInPlace", testPartialRefresh},
 		{"ResyncRefreshesSyncedAt", testResyncRefreshesSyncedAt},
 		{"NoMemorySharedWithCallers", testNoSharedMemory},
+		{"AnotherWorkspaceIsRefused", testOtherWorkspace},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.fn(t, newStore(t)) })
 	}
@@ -637,4 +644,44 @@ func testNoSharedMemory(t *testing.T, s Store) {
 	same(t, gs[0], Goal("e1", "1", 2))
 	scribble(&gs[0])
 	same(t, read(t, s, "e1")[0], Goal("e1", "1", 2))
+}
+
+// testOtherWorkspace: one employee ID never holds the goals of two
+// workspaces, so that syncing a second workspace into the store cannot
+// remove the first one's goals.
+func testOtherWorkspace(t *testing.T, s Store) {
+	ctx := context.Background()
+	write(t, s, goals.Write{EmployeeID: "e1", WorkspaceGID: "101", Goals: []goals.Goal{Goal("e1", "1", 1), Goal("e1", "2", 0)}, Complete: true})
+	before := read(t, s, "e1")
+	for _, complete := range []bool{true, false} {
+		err := s.WriteGoals(ctx, goals.Write{EmployeeID: "e1", WorkspaceGID: "202", Goals: []goals.Goal{bare("e1", "3")}, Complete: complete})
+		if !errors.Is(err, goals.ErrOtherWorkspace) {
+			t.Fatalf("a write of workspace 202 (complete=%v) for an employee holding workspace 101's goals: err = %v, want goals.ErrOtherWorkspace",
+				complete, err)
+		}
+		if msg := err.Error(); !strings.Contains(msg, "101") || !strings.Contains(msg, "202") {
+			t.Errorf("the refusal does not name both workspaces: %v", err)
+		}
+		if after := read(t, s, "e1"); !reflect.DeepEqual(after, before) {
+			t.Fatalf("the refused write changed the store: %s, want %s", gids(after), gids(before))
+		}
+	}
+	// Another employee, another workspace: one store for many tenants.
+	write(t, s, goals.Write{EmployeeID: "e2", WorkspaceGID: "202", Goals: []goals.Goal{bare("e2", "3")}, Complete: true})
+	expectGIDs(t, s, "e2", "3")
+	// The same workspace again, and a write that names none.
+	write(t, s, goals.Write{EmployeeID: "e1", WorkspaceGID: "101", Goals: []goals.Goal{bare("e1", "1")}, Complete: true})
+	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "4")}})
+	expectGIDs(t, s, "e1", "1,4")
+	// An employee with nothing stored takes any workspace.
+	write(t, s, goals.Write{EmployeeID: "e1", WorkspaceGID: "101", Complete: true})
+	write(t, s, goals.Write{EmployeeID: "e1", WorkspaceGID: "202", Goals: []goals.Goal{bare("e1", "5")}, Complete: true})
+	expectGIDs(t, s, "e1", "5")
+	// Goals stored without a workspace take the next write's.
+	write(t, s, goals.Write{EmployeeID: "e3", Goals: []goals.Goal{bare("e3", "1")}, Complete: true})
+	write(t, s, goals.Write{EmployeeID: "e3", WorkspaceGID: "303", Goals: []goals.Goal{bare("e3", "2")}})
+	if err := s.WriteGoals(ctx, goals.Write{EmployeeID: "e3", WorkspaceGID: "101", Complete: true}); !errors.Is(err, goals.ErrOtherWorkspace) {
+		t.Errorf("after a write of workspace 303, a write of 101: err = %v, want goals.ErrOtherWorkspace", err)
+	}
+	expectGIDs(t, s, "e3", "1,2")
 }

@@ -24,6 +24,18 @@ const (
 	// bucket starts full. An admitted request takes a token; a rejected one
 	// takes none. A 429 says how long until a token is back.
 	TokenBucket
+	// SecondBucket is the per-second token bucket of a gateway in real
+	// seconds, whatever RateWindow: it refills RequestsPerMinute ÷ 60
+	// tokens a second, evenly, and holds one second's refill (at least one
+	// token; RateBurst is not read), starting full. "60,000 a minute with a
+	// one-second-deep bucket" is RequestsPerMinute 60,000; a bucket of 10
+	// at 10 a second is 600. A benchmark that shortens the other models'
+	// windows (RateWindow: seconds standing for Asana's minute) cannot
+	// shorten this one: Retry-After is in whole seconds, as long as the
+	// whole bucket's refill, so a pause refills it entirely, and what a
+	// client learns of such a bucket differs from what it learns of one
+	// scaled down with the window.
+	SecondBucket
 )
 
 func (m RateModel) String() string {
@@ -34,6 +46,8 @@ func (m RateModel) String() string {
 		return "fixed"
 	case TokenBucket:
 		return "bucket"
+	case SecondBucket:
+		return "bucket1s"
 	}
 	return "RateModel(?)"
 }
@@ -65,6 +79,9 @@ func (s *Server) admit(tok *tokenState, now int64) (ok bool, wait time.Duration)
 			burst = max(1, int(perSecond))
 		}
 		return tok.takeBucket(now, perSecond, burst)
+	case SecondBucket:
+		perSecond := float64(limit) / 60
+		return tok.takeBucket(now, perSecond, max(1, int(perSecond)))
 	}
 	return tok.take(now, limit, s.window)
 }

@@ -98,6 +98,10 @@ func TestRateModels(t *testing.T) {
 		{TokenBucket, 0, 39, "1"},
 		// A bucket of 2: 3 by 100 ms, then every other one from 200 ms.
 		{TokenBucket, 2, 31, "1"},
+		// 20 a minute whatever the window: a third of a token a second, in a
+		// bucket of one (at least one token): the first request, then a
+		// token back after 3 s, when the requests have stopped.
+		{SecondBucket, 0, 1, "3"},
 	} {
 		t.Run(fmt.Sprintf("%s/burst=%d", tc.model, tc.burst), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -130,4 +134,39 @@ func TestRateModels(t *testing.T) {
 			})
 		})
 	}
+}
+
+// SecondBucket counts in real seconds whatever RateWindow: 600 a minute is
+// a bucket of 10 refilled at 10 a second.
+func TestSecondBucketIsOneSecondDeep(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		srv := NewServer(smallWorkspace(), Options{
+			RequestsPerMinute: 600,
+			RateWindow:        6 * time.Second, // not read
+			RateModel:         SecondBucket,
+			RateBurst:         3, // not read
+			Tokens:            map[string]string{testToken: "1"},
+		})
+		status := func() int { return serveDirect(srv, testToken, "/users/me").status }
+		for i := range 10 {
+			if s := status(); s != http.StatusOK {
+				t.Fatalf("request %d of the full bucket: %d", i+1, s)
+			}
+		}
+		if s := status(); s != http.StatusTooManyRequests {
+			t.Fatalf("the 11th at once: %d, want 429", s)
+		}
+		time.Sleep(time.Second) // a second refills the whole bucket, and no more
+		admitted := 0
+		for status() == http.StatusOK {
+			admitted++
+		}
+		if admitted != 10 {
+			t.Errorf("after a second: %d admitted at once, want 10", admitted)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if s := status(); s != http.StatusOK {
+			t.Errorf("100 ms later: %d, want a token back", s)
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -140,13 +141,28 @@ func parseDB(s string) (dbTarget, error) {
 // is not a regular file nor a file to create in an existing directory:
 // SQLite would write its journal beside a device (/dev/null-journal),
 // hang on a named pipe, and say only "unable to open database file" of a
-// missing directory. :memory: is refused too: it would keep nothing.
+// missing directory, of a symbolic link to a file in one, and of a loop of
+// symbolic links. :memory: is refused too: it would keep nothing.
 func checkSQLitePath(s string) error {
 	if s == ":memory:" {
 		return errors.New("-db :memory: is a SQLite database in memory, which keeps nothing once the command ends; " +
 			"leave -db out for a sync in memory, or give a file path")
 	}
 	fi, err := os.Stat(s)
+	if errors.Is(err, syscall.ELOOP) {
+		return fmt.Errorf("-db %s: a loop of symbolic links (the path never reaches a file); point the link at a database file", s)
+	}
+	if target, ok := danglingLink(s); ok && errors.Is(err, fs.ErrNotExist) {
+		// SQLite creates the file the link points to, in its directory.
+		dir := filepath.Dir(target)
+		switch di, err := os.Stat(dir); {
+		case errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("-db %s: a symbolic link to %s, whose directory %s does not exist; create it first, or fix the link", s, target, dir)
+		case errors.Is(err, syscall.ENOTDIR), err == nil && !di.IsDir():
+			return fmt.Errorf("-db %s: a symbolic link to %s, but %s is not a directory; fix the link", s, target, dir)
+		}
+		return nil
+	}
 	switch {
 	case err == nil && fi.IsDir():
 		return fmt.Errorf("-db %s: a directory, not a database file; name a file in it, e.g. %s", s, strings.TrimSuffix(s, string(os.PathSeparator))+string(os.PathSeparator)+"goals.db")
@@ -167,6 +183,28 @@ func checkSQLitePath(s string) error {
 	return nil
 }
 
+// danglingLink follows the symbolic links from path and returns the path
+// they end at, and true, when path is a symbolic link; false when it is
+// not one.
+func danglingLink(path string) (string, bool) {
+	cur := path
+	for range 255 { // past this, Stat says ELOOP
+		fi, err := os.Lstat(cur)
+		if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+			break
+		}
+		next, err := os.Readlink(cur)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(next) {
+			next = filepath.Join(filepath.Dir(cur), next)
+		}
+		cur = next
+	}
+	return cur, cur != path
+}
+
 // sqliteDSN is the modernc.org/sqlite name of the database file at path:
 // a file: URI (escaped so that a '?', '#' or '%' in the path stays part of
 // it) with the pragmas sqlstore documents.
@@ -175,20 +213,69 @@ func sqliteDSN(path string) string {
 	return "file:" + esc + "?" + sqlitePragmas
 }
 
-// openStore opens the -db database, creating and migrating it when
-// needed, and checks that it can be written. The returned close releases
-// it.
-func openStore(ctx context.Context, t dbTarget) (syncStore, func(), error) {
-	store, closeDB, err := openSQLStore(ctx, t)
+// syncOf is the sync a database is opened for: of a workspace's
+// employees, or the demo's.
+type syncOf struct {
+	workspaceGID string
+	employeeIDs  []string
+	demo         bool
+}
+
+// openStore opens the -db database for sync, creating and migrating it
+// when needed, and checks that it can be written, and that the sync
+// cannot replace goals of another workspace: it refuses a database that
+// holds goals of the sync's employees from another workspace (the store
+// would refuse each write; see goals.ErrOtherWorkspace), and, for the
+// demo, before it creates anything, a database that holds anything but
+// the demo's goals. The returned close releases it.
+func openStore(ctx context.Context, t dbTarget, sync syncOf) (syncStore, func(), error) {
+	var before func(context.Context, *sqlstore.Store) error
+	if sync.demo {
+		before = func(ctx context.Context, store *sqlstore.Store) error {
+			other, err := store.OtherData(ctx, sync.workspaceGID)
+			if err == nil && len(other) > 0 {
+				err = fmt.Errorf("-db %s holds what the demo did not write (%s): the demo writes its made-up goals only to a new file "+
+					"or one an earlier demo wrote; give another path", t.shown, strings.Join(other, "; "))
+				return &hiddenError{msg: err.Error()}
+			}
+			return err
+		}
+	}
+	store, closeDB, err := openCheckedStore(ctx, t, before)
 	if err != nil {
 		return nil, nil, err
+	}
+	other, err := store.OtherWorkspaces(ctx, sync.workspaceGID, sync.employeeIDs)
+	if err != nil {
+		closeDB()
+		return nil, nil, &hiddenError{msg: fmt.Sprintf("-db %s: %s", t.shown, t.hide(err.Error())), err: err}
+	}
+	if len(other) > 0 {
+		closeDB()
+		ids := slices.Sorted(maps.Keys(other))
+		more := ""
+		if len(ids) > 1 {
+			more = fmt.Sprintf(" (and of %s)", plural(len(ids)-1, "other employee"))
+		}
+		return nil, nil, &hiddenError{msg: fmt.Sprintf("-db %s holds the goals of employee %s%s from Asana workspace %s; this sync is of workspace %s, "+
+			"and would replace them: sync each workspace into a database of its own (another -db)",
+			t.shown, ids[0], more, other[ids[0]], sync.workspaceGID)}
 	}
 	return store, closeDB, nil
 }
 
 // openSQLStore is openStore with the store's options (-serve's seal key),
-// returning the *sqlstore.Store itself.
+// returning the *sqlstore.Store itself, without openStore's checks of
+// what the database holds.
 func openSQLStore(ctx context.Context, t dbTarget, opts ...sqlstore.Option) (*sqlstore.Store, func(), error) {
+	return openCheckedStore(ctx, t, nil, opts...)
+}
+
+// openCheckedStore is openSQLStore that calls before, when not nil, once
+// the database is open, before Migrate creates anything: a *hiddenError
+// it returns (a refusal, which names the database) is returned as it is.
+func openCheckedStore(ctx context.Context, t dbTarget, before func(context.Context, *sqlstore.Store) error,
+	opts ...sqlstore.Option) (*sqlstore.Store, func(), error) {
 	driver := "sqlite"
 	if t.dialect == sqlstore.Postgres {
 		driver = "pgx"
@@ -214,6 +301,15 @@ func openSQLStore(ctx context.Context, t dbTarget, opts ...sqlstore.Option) (*sq
 	store, err := sqlstore.New(db, t.dialect, opts...)
 	if err != nil {
 		return fail(db, "cannot use the database", err)
+	}
+	if before != nil {
+		if err := before(ctx, store); err != nil {
+			if _, refused := err.(*hiddenError); refused {
+				db.Close()
+				return nil, nil, err
+			}
+			return fail(db, "cannot read the database", err)
+		}
 	}
 	if err := store.Migrate(ctx); err != nil {
 		return fail(db, "cannot create the tables", err)

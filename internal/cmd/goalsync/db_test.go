@@ -287,7 +287,8 @@ func TestDBTwoRunStory(t *testing.T) {
 
 // The README's story with the demo: a sync into a SQLite file, a sync that
 // fails (here, it is interrupted as it sends its first request), and the
-// same rows after.
+// same rows after. Interrupted, the command reads nothing back: its output
+// is the report, which says so.
 func TestDemoDBFailedRunKeepsRows(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "goals.db")
 	res := runCmd(t, nil, "-demo", "-db", path)
@@ -309,8 +310,8 @@ func TestDemoDBFailedRunKeepsRows(t *testing.T) {
 	if got := dbRows(t, path, true); !slices.Equal(got, stored) {
 		t.Errorf("the failed sync changed the database")
 	}
-	if !strings.Contains(res.stdout, "(not synced, the sync failed; stored by an earlier sync) ==\n[GOALS]\n") {
-		t.Errorf("the failed run's output does not show the stored goals:\n%s", res.stdout)
+	if !strings.Contains(res.stdout, "Result: the sync failed") || !strings.Contains(res.stdout, "The stored goals were not read back") {
+		t.Errorf("the interrupted run's output is not the report saying that the stored goals were not read back:\n%s", res.stdout)
 	}
 }
 
@@ -539,3 +540,198 @@ func TestDBPasswordNeverShown(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A -db that is a symbolic link SQLite cannot follow is refused before
+// anything is opened, with a line that names the cause instead of
+// SQLite's bare "unable to open database file": a link whose target lies
+// in a directory that does not exist, and a loop of links. A dangling link
+// into a directory that exists is a new database, created through the
+// link.
+func TestDBSymlinkRefused(t *testing.T) {
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	real := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", demoEmployeesCSV(t)}
+	symlink := func(t *testing.T, target, link string) {
+		t.Helper()
+		if err := os.Symlink(target, link); err != nil {
+			t.Skipf("cannot make a symbolic link here: %v", err)
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		path func(t *testing.T, dir string) string
+		want func(dir string) []string
+	}{
+		{"into a missing directory", func(t *testing.T, dir string) string {
+			link := filepath.Join(dir, "goals.db")
+			symlink(t, filepath.Join(dir, "missing", "goals.db"), link)
+			return link
+		}, func(dir string) []string {
+			return []string{"-db " + filepath.Join(dir, "goals.db") + ": a symbolic link to " + filepath.Join(dir, "missing", "goals.db"),
+				"directory " + filepath.Join(dir, "missing") + " does not exist"}
+		}},
+		{"through a chain, relative", func(t *testing.T, dir string) string {
+			link := filepath.Join(dir, "goals.db")
+			symlink(t, "second.db", link)
+			symlink(t, filepath.Join("gone", "goals.db"), filepath.Join(dir, "second.db"))
+			return link
+		}, func(dir string) []string {
+			return []string{"a symbolic link to " + filepath.Join(dir, "gone", "goals.db"), "directory " + filepath.Join(dir, "gone") + " does not exist"}
+		}},
+		{"a loop", func(t *testing.T, dir string) string {
+			a, b := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
+			symlink(t, b, a)
+			symlink(t, a, b)
+			return a
+		}, func(dir string) []string {
+			return []string{"-db " + filepath.Join(dir, "a.db") + ": a loop of symbolic links"}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := tc.path(t, dir)
+			res := runCmd(t, tokenEnvMap(testToken), append(slices.Clone(real), "-db", path)...)
+			res.wantCode(t, exitUsage)
+			res.wantOneErrorLine(t, tc.want(dir)...)
+			if strings.Contains(res.stderr, "unable to open database file") {
+				t.Errorf("stderr gives SQLite's bare error: %q", res.stderr)
+			}
+		})
+	}
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Asana, want none", n)
+	}
+
+	dir := t.TempDir()
+	link := filepath.Join(dir, "goals.db")
+	symlink(t, filepath.Join(dir, "target.db"), link)
+	runCmd(t, nil, "-demo", "-db", link).wantCode(t, exitOK)
+	if fi, err := os.Stat(filepath.Join(dir, "target.db")); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("the dangling link's target was not created: %v", err)
+	}
+}
+
+// A PostgreSQL -db whose search path starts with pg_temp would keep the
+// goals in temporary tables, gone when the command ends, and still report
+// a complete sync: it is refused as -db :memory: is, exit 2 before any
+// request, with one line that says why, and nothing created.
+func TestDBPostgresTemporarySchemaRefused(t *testing.T) {
+	admin, dsn, schema := postgresSchema(t)
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	db := strings.Replace(dsn, "search_path="+schema, "search_path=pg_temp,"+schema, 1)
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", asanafake.DemoWorkspaceGID,
+		"-employees", demoEmployeesCSV(t), "-db", db)
+	res.wantCode(t, exitUsage)
+	res.wantOneErrorLine(t, "asana_goals is a temporary table", "starts with pg_temp", "nothing was requested from Asana")
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Asana, want none", n)
+	}
+	var n int
+	if err := admin.QueryRow(`SELECT count(*) FROM pg_tables WHERE schemaname = $1`, schema).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d tables created in %s", n, schema)
+	}
+}
+
+// One -db holds one workspace's goals per employee. A sync of another
+// workspace with the same employee file (Asana user GIDs are the same in
+// every workspace) would replace the first workspace's goals, removing
+// those it does not have: it is refused before any request, exit 2, with
+// one line that names both workspaces, and the stored goals stay.
+func TestDBRefusesAnotherWorkspace(t *testing.T) {
+	first := asanafake.DemoWorkspace()
+	other := withoutGoals(t, first, func(asanafake.Goal) bool { return true })
+	other.GID, other.Name = "1209000000000777", "Another workspace"
+	emps := demoEmployeesCSV(t)
+	dbs := map[string]func(t *testing.T) (db string, rows func() []string){
+		"sqlite": func(t *testing.T) (string, func() []string) {
+			path := filepath.Join(t.TempDir(), "goals.db")
+			return path, func() []string { return dbRows(t, path, true) }
+		},
+		"postgres": func(t *testing.T) (string, func() []string) {
+			admin, dsn, schema := postgresSchema(t)
+			return dsn, func() []string {
+				var n int
+				if err := admin.QueryRow(`SELECT count(*) FROM ` + schema + `.asana_goals`).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				return []string{strconv.Itoa(n)}
+			}
+		},
+	}
+	for name, open := range dbs {
+		t.Run(name, func(t *testing.T) {
+			db, rows := open(t)
+			_, url := fake(t, first, asanafake.Options{})
+			runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", first.GID, "-employees", emps, "-db", db).wantCode(t, exitOK)
+			before := rows()
+
+			srv, url := fake(t, other, asanafake.Options{})
+			res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", other.GID, "-employees", emps, "-db", db)
+			res.wantCode(t, exitUsage)
+			res.wantOneErrorLine(t, "workspace "+first.GID, "workspace "+other.GID, "emp-001", "nothing was requested from Asana")
+			if n := srv.Stats().Requests; n != 0 {
+				t.Errorf("%d requests reached Asana, want none", n)
+			}
+			if after := rows(); !slices.Equal(after, before) {
+				t.Errorf("the refused sync changed the stored goals:\nbefore %q\nafter  %q", before, after)
+			}
+			// The first workspace still syncs into it.
+			_, url = fake(t, first, asanafake.Options{})
+			runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", first.GID, "-employees", emps, "-db", db).wantCode(t, exitOK)
+		})
+	}
+}
+
+// goalsync -demo writes its made-up goals only to a SQLite file that holds
+// nothing else: a new file, or one an earlier demo wrote. A file holding
+// goals a real sync stored (the demo's employee IDs, emp-001…, are common
+// ones) or another program's tables is refused before anything is
+// written: exit 2, one line that says why, the file unchanged.
+func TestDemoDBRefusesRealData(t *testing.T) {
+	t.Run("goals of a real sync", func(t *testing.T) {
+		real := asanafake.DemoWorkspace().Clone()
+		real.GID, real.Name = "1209000000000888", "A real workspace"
+		_, url := fake(t, real, asanafake.Options{})
+		path := filepath.Join(t.TempDir(), "goals.db")
+		runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", real.GID, "-employees", demoEmployeesCSV(t), "-db", path).wantCode(t, exitOK)
+		before := dbRows(t, path, true)
+		res := runCmd(t, nil, "-demo", "-db", path)
+		res.wantCode(t, exitUsage)
+		res.wantOneErrorLine(t, "-db "+path, "workspace "+real.GID, "the demo")
+		if after := dbRows(t, path, true); !slices.Equal(after, before) {
+			t.Errorf("the refused demo changed the database")
+		}
+	})
+	t.Run("another program's database", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "app.db")
+		execSQL(t, "sqlite", sqliteDSN(path), `CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)`,
+			`INSERT INTO invoices (total) VALUES (12.5)`)
+		res := runCmd(t, nil, "-demo", "-db", path)
+		res.wantCode(t, exitUsage)
+		res.wantOneErrorLine(t, "-db "+path, "invoices", "the demo")
+		db, err := sql.Open("sqlite", sqliteDSN(path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name LIKE 'asana%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("the refused demo created %d tables", n)
+		}
+	})
+	t.Run("an earlier demo's file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "demo.db")
+		runCmd(t, nil, "-demo", "-db", path).wantCode(t, exitOK)
+		runCmd(t, nil, "-demo", "-db", path).wantCode(t, exitOK)
+		empty := filepath.Join(t.TempDir(), "empty.db")
+		if err := os.WriteFile(empty, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		runCmd(t, nil, "-demo", "-db", empty).wantCode(t, exitOK)
+	})
+}

@@ -50,6 +50,9 @@ type fileDirectory struct {
 	lock chan struct{}
 	// rename is os.Rename; tests make it fail.
 	rename func(oldpath, newpath string) error
+	// afterRead, when set, is called once a mapping's file was read: tests
+	// change the file or its link there.
+	afterRead func()
 }
 
 var _ admin.Directory = (*fileDirectory)(nil)
@@ -91,11 +94,29 @@ func (d *fileDirectory) Employees(ctx context.Context) ([]goals.Employee, error)
 // read reads the whole file. Opening and reading a named pipe wait for a
 // writer; both end with ctx, as loadEmployees' do.
 func (d *fileDirectory) read(ctx context.Context) ([]byte, error) {
-	f, err := openCtx(ctx, d.path, func() {})
+	data, _, err := d.readFile(ctx, d.path)
+	return data, err
+}
+
+// readFile reads the file at path (d.path, or the file its link names),
+// and returns what was read with the file's own information, taken from
+// the open file: a link re-pointed meanwhile cannot mix two files.
+func (d *fileDirectory) readFile(ctx context.Context, path string) ([]byte, os.FileInfo, error) {
+	f, err := openCtx(ctx, path, func() {})
 	if err != nil {
-		return nil, d.gone(err)
+		return nil, nil, d.gone(err)
 	}
 	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, nil, d.gone(err)
+	}
+	data, err := d.readAll(ctx, f)
+	return data, info, err
+}
+
+// readAll reads an open employee file, bounded by ctx and the size cap.
+func (d *fileDirectory) readAll(ctx context.Context, f *os.File) ([]byte, error) {
 	stop := context.AfterFunc(ctx, func() { _ = f.SetReadDeadline(time.Now()) })
 	defer stop()
 	data, err := io.ReadAll(io.LimitReader(f, maxEmployeeFileSize+1))
@@ -155,16 +176,17 @@ func (d *fileDirectory) MapEmployee(ctx context.Context, employeeID, asanaUserGI
 	if err != nil {
 		return d.gone(err)
 	}
-	before, err := os.Stat(target)
-	if err != nil {
+	if fi, err := os.Stat(target); err != nil {
 		return d.gone(err)
+	} else if !fi.Mode().IsRegular() {
+		return fmt.Errorf("employee file %s is not a regular file (%s); a mapping cannot be saved into it", d.path, fi.Mode().Type())
 	}
-	if !before.Mode().IsRegular() {
-		return fmt.Errorf("employee file %s is not a regular file (%s); a mapping cannot be saved into it", d.path, before.Mode().Type())
-	}
-	data, err := d.read(ctx)
+	data, before, err := d.readFile(ctx, target)
 	if err != nil {
 		return err
+	}
+	if d.afterRead != nil {
+		d.afterRead()
 	}
 	updated, err := d.withGID(data, employeeID, asanaUserGID)
 	if err != nil {
@@ -183,7 +205,12 @@ func (d *fileDirectory) MapEmployee(ctx context.Context, employeeID, asanaUserGI
 	if err != nil {
 		return d.gone(err)
 	}
-	if !os.SameFile(before, now) || !now.ModTime().Equal(before.ModTime()) || now.Size() != before.Size() {
+	// The link itself may have been re-pointed to another file meanwhile.
+	again, err := filepath.EvalSymlinks(d.path)
+	if err != nil {
+		return d.gone(err)
+	}
+	if again != target || !os.SameFile(before, now) || !now.ModTime().Equal(before.ModTime()) || now.Size() != before.Size() {
 		return fmt.Errorf("employee file %s changed while the mapping was being saved; nothing saved, try again", d.path)
 	}
 	return d.replace(target, updated, before.Mode())

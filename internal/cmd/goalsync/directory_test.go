@@ -325,6 +325,36 @@ func TestFileDirectoryThroughASymlink(t *testing.T) {
 	dirOnlyFile(t, target)
 }
 
+// A link re-pointed to another file while a mapping is saved never gets
+// one file's rows written into the other: the save gives up, and both
+// files stay as they were.
+func TestFileDirectoryLinkRepointedMidSave(t *testing.T) {
+	a := writeDirFile(t, "a.csv", dirSampleCSV)
+	other := strings.Replace(dirSampleCSV, "Bob", "Robert", 1)
+	b := writeDirFile(t, "b.csv", other)
+	dir := t.TempDir()
+	link := filepath.Join(dir, "people.csv")
+	if err := os.Symlink(a, link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	d := newFileDirectory(link)
+	d.afterRead = func() {
+		tmp := filepath.Join(dir, "next")
+		if err := os.Symlink(b, tmp); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, link); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := d.MapEmployee(context.Background(), "e2", "1202")
+	if err == nil || !strings.Contains(err.Error(), "changed") {
+		t.Errorf("err = %v, want a refusal saying the file changed", err)
+	}
+	dirUnchanged(t, a, dirSampleCSV)
+	dirUnchanged(t, b, other)
+}
+
 // Concurrent mappings, through two directories of the same file, are all
 // saved.
 func TestFileDirectoryConcurrentMappingsAllSaved(t *testing.T) {

@@ -33,7 +33,8 @@
 //	Flags:
 //	  -demo             run the built-in demo (not with -base-url, -workspace,
 //	                    -employees, -check or -suggest; with -db, a SQLite file
-//	                    only: use a scratch file, the demo's goals are made up)
+//	                    only, new or one an earlier demo wrote: the demo's goals
+//	                    are made up)
 //	  -workspace GID    the Asana workspace's GID: the number in your workspace
 //	                    URL, or Admin Console > Workspace settings
 //	  -employees FILE   the employees to sync: a CSV or JSON FILE (see Employee
@@ -43,7 +44,8 @@
 //	                    missing); a postgres:// or postgresql:// URL, or a
 //	                    key/value DSN (host=… dbname=…), is PostgreSQL (tables
 //	                    created if missing). A database that cannot be opened or
-//	                    written is a configuration error
+//	                    written, or that holds the employees' goals from another
+//	                    workspace, is a configuration error
 //	  -format F         the output format F: text or json (see Output below)
 //	                    (default text)
 //	  -period FROM..TO  the review window FROM..TO, dates as YYYY-MM-DD, e.g.
@@ -169,7 +171,10 @@
 //	The report is printed even when the stored goals cannot be read back: an
 //	employee whose goals cannot be is one line that says so (text), or an
 //	entry {"employee_id", "error"} of "unread_goals", a key present only then
-//	(json); the command exits 1.
+//	(json); the command exits 1. After an interrupt (SIGINT, SIGTERM, SIGHUP)
+//	nothing is read back, so that no new wait on the database starts: the
+//	report is printed at once, with one line that says so (text), or every
+//	employee in "unread_goals" (json).
 //
 //	Exit status:
 //	  0  every employee synced

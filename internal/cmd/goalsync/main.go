@@ -290,7 +290,11 @@ func (c *cli) runReal(ctx context.Context) error {
 func (c *cli) syncInto(ctx context.Context, client *asana.Client, cfg goals.Config, list *employeeList, note string) error {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	store, closeStore, err := c.openStore(ctx)
+	ids := make([]string, len(list.employees))
+	for i, e := range list.employees {
+		ids[i] = e.ID
+	}
+	store, closeStore, err := c.openStore(ctx, syncOf{workspaceGID: cfg.WorkspaceGID, employeeIDs: ids, demo: c.opts.demo})
 	if err != nil {
 		return err
 	}
@@ -307,9 +311,9 @@ func (c *cli) syncConfig(cfg goals.Config) goals.Config {
 	return cfg
 }
 
-// openStore opens the store a sync writes to: the -db database, or a new
+// openStore opens the store sync writes to: the -db database, or a new
 // memory store. Nothing was requested from Asana when it fails.
-func (c *cli) openStore(ctx context.Context) (store syncStore, closeStore func(), err error) {
+func (c *cli) openStore(ctx context.Context, sync syncOf) (store syncStore, closeStore func(), err error) {
 	if !c.opts.dbSet {
 		return goals.NewMemoryStore(), func() {}, nil
 	}
@@ -320,7 +324,7 @@ func (c *cli) openStore(ctx context.Context) (store syncStore, closeStore func()
 	if err != nil {
 		return nil, nil, usageError("%w", err)
 	}
-	store, closeStore, err = openStore(ctx, target)
+	store, closeStore, err = openStore(ctx, target, sync)
 	switch {
 	case err != nil && (ctx.Err() != nil || sqlstore.IsLockWait(err)):
 		// Not the database's configuration: time, a signal or another
@@ -510,12 +514,20 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		return usageError("%s%w", list.locate(ce), err)
 	}
 	var unread []unreadGoals
+	// After a signal no new wait on the database starts: the output is the
+	// report alone, from memory, and says the stored goals were not read
+	// back (a locked table would hold the read-back for its whole bound).
+	interrupted := ctx.Err() != nil && !errors.Is(context.Cause(ctx), errTimeout)
 	if report != nil {
 		// The output shows what is stored even when the sync failed or ran
 		// out of time: the read-back then gets a short time of its own. An
 		// employee whose goals cannot be read back is a line of it.
+		v := view{note: note, period: c.opts.period}
+		if interrupted {
+			v.notReadBack = "the command was interrupted"
+		}
 		rctx, cancel := readBackContext(ctx, err != nil || len(report.Failed()) > 0)
-		out, rendered, werr := render(rctx, c.opts.format, report, store, list, view{note: note, period: c.opts.period})
+		out, rendered, werr := render(rctx, c.opts.format, report, store, list, v)
 		cancel()
 		if werr != nil {
 			return failure("cannot write the %s output: %w%s%s", c.opts.format, werr, c.stopNote(ctx), watch.note())
@@ -535,7 +547,10 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		case errors.Is(err, context.Canceled):
 			msg += " (interrupted)"
 		}
-		if len(unread) > 0 {
+		switch {
+		case interrupted && report != nil:
+			msg += "; " + notReadBackLine
+		case len(unread) > 0:
 			msg += "; " + unreadLine(unread)
 		}
 		return failure("sync failed: %s%s", msg, watch.note())
@@ -557,9 +572,13 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		undone = append(undone, fmt.Errorf("%s; if they did leave Asana (not only the token's view of them), run again with -confirm-removals",
 			removalsHeldLine(report.RemovalsHeld, c.opts.threshold)))
 	}
-	if len(unread) > 0 {
+	if interrupted || len(unread) > 0 {
 		// The output does not show what is stored: not a partial sync.
-		undone = append(undone, errors.New(unreadLine(unread)+c.stopNote(ctx)))
+		line := unreadLine(unread)
+		if interrupted {
+			line = notReadBackLine
+		}
+		undone = append(undone, errors.New(line+c.stopNote(ctx)))
 		return failure("%s%s", joinErrors(undone), watch.note())
 	}
 	if watch.waited.Load() {
@@ -584,6 +603,10 @@ func joinErrors(errs []error) string {
 	}
 	return strings.Join(msgs, "; ")
 }
+
+// notReadBackLine says that the output lacks the stored goals because a
+// signal came before they were read back.
+const notReadBackLine = "the stored goals were not read back: after an interrupt no new wait on the database starts"
 
 // unreadLine says whose stored goals the output lacks, and why.
 func unreadLine(unread []unreadGoals) string {
@@ -621,15 +644,16 @@ func (c *cli) stopNote(ctx context.Context) string {
 }
 
 // readBackTimeout bounds the read-back of the output after a failed sync,
-// or one stopped by -timeout or a signal.
+// or one stopped by -timeout. After a signal there is no read-back.
 const readBackTimeout = 5 * time.Second
 
 // readBackContext is the context the output is read back under. After a
 // sync that went well, it is ctx. After a failure it is readBackTimeout of
 // its own, so that the output still shows what is stored when the sync
-// ran out of time or was interrupted, and a database that does not answer
-// (a locked table) still cannot hold the command; while ctx has not ended,
-// its end (the -timeout, a signal) ends the read-back too.
+// failed or ran out of time, and a database that does not answer (a
+// locked table) still cannot hold the command; while ctx has not ended,
+// its end (the -timeout, a signal) ends the read-back too. (After a
+// signal, sync reads nothing back.)
 func readBackContext(ctx context.Context, failed bool) (context.Context, context.CancelFunc) {
 	if !failed && ctx.Err() == nil {
 		return ctx, func() {}

@@ -895,6 +895,122 @@ func TestCancelExitsOne(t *testing.T) {
 	res.wantOneErrorLine(t, "sync failed", "(interrupted)")
 }
 
+// signalGrace is how long the command may take to end once a signal
+// arrives while the database holds it: time to cancel the wait and print,
+// no wait of the database's own. The read-back's bound (readBackTimeout,
+// 5s) is well past it.
+const signalGrace = 2 * time.Second
+
+// After a signal (SIGINT, SIGTERM, SIGHUP: main's context ends), the
+// command starts no new wait on the database: a sync interrupted while its
+// writes wait on a PostgreSQL table another session locked ends at once,
+// without the read-back of the stored goals (which would wait on the lock
+// again for its own bound). It prints the report from memory, with one
+// line saying the stored goals were not read back (text), or each
+// employee in unread_goals (JSON), and exits 1 with one line that says it
+// was interrupted.
+func TestSignalSkipsTheReadBack(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			admin, dsn, schema := postgresSchema(t)
+			var armed atomic.Bool
+			var once sync.Once
+			locked := make(chan error, 1)
+			_, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{Intercept: func(http.ResponseWriter, *http.Request) bool {
+				if armed.Load() {
+					once.Do(func() { locked <- lockGoals(t, dsn) })
+				}
+				return false
+			}})
+			args := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", demoEmployeesCSV(t), "-db", dsn,
+				"-format", format}
+			runCmd(t, tokenEnvMap(testToken), args...).wantCode(t, exitOK)
+			armed.Store(true)
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var signalled atomic.Int64 // UnixNano of the signal
+			go func() {
+				wctx, wcancel := context.WithTimeout(ctx, lockGuard)
+				defer wcancel()
+				if err := waitForLockWaiter(wctx, admin, schema); err == nil {
+					signalled.Store(time.Now().UnixNano())
+					cancel() // the signal's context, as main's
+				}
+			}()
+			res, done := runGuarded(t, ctx, lockGuard, args...)
+			if !done {
+				t.Fatalf("the command waited on the locked table for more than %s", lockGuard)
+			}
+			if err := <-locked; err != nil {
+				t.Fatal(err)
+			}
+			at := signalled.Load()
+			if at == 0 {
+				t.Fatalf("no write waited on the lock; stderr: %s", res.stderr)
+			}
+			if took := time.Since(time.Unix(0, at)); took > signalGrace {
+				t.Errorf("the command ended %s after the signal, want within %s: it waited on the database again", took.Round(time.Millisecond), signalGrace)
+			}
+			res.wantCode(t, exitFailed)
+			res.wantOneErrorLine(t, "sync failed", "(interrupted)", "the stored goals were not read back")
+			if format == "text" {
+				for _, want := range []string{"Result: the sync failed", "\nThe stored goals were not read back: the command was interrupted"} {
+					if !strings.Contains(res.stdout, want) {
+						t.Errorf("the text output lacks %q:\n%s", want, res.stdout)
+					}
+				}
+				if strings.Contains(res.stdout, "[GOALS]") || strings.Contains(res.stdout, "could not be read back") {
+					t.Errorf("the text output shows what it did not read:\n%s", res.stdout)
+				}
+				return
+			}
+			var v struct {
+				Report *goals.Report `json:"report"`
+				Goals  []any         `json:"goals"`
+				Unread []unreadGoals `json:"unread_goals"`
+			}
+			if err := json.Unmarshal([]byte(res.stdout), &v); err != nil {
+				t.Fatalf("stdout is not the JSON output: %v\n%s", err, res.stdout)
+			}
+			if v.Report == nil || len(v.Goals) != 0 || len(v.Unread) != 4 || !strings.Contains(v.Unread[0].Error, "not read back") {
+				t.Errorf("json output: %s", res.stdout)
+			}
+		})
+	}
+}
+
+// A database that gives up a lock during the writes (here PostgreSQL's
+// lock_timeout, set in the -db URL, with no -timeout to lower it, while
+// another session holds the lock one employee's write takes) fails the sync, exit 1, not a partial sync
+// (exit 3): nothing will get through until the lock goes, and running
+// again at once does not help. The line says the database was waiting on
+// a lock, although the read-back of the output (which takes no such lock)
+// works.
+func TestLockGivenUpDuringWritesExitsOne(t *testing.T) {
+	admin, dsn, _ := postgresSchema(t)
+	_, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	conn, err := admin.Conn(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// The lock sqlstore's write of emp-001 takes (see lockEmployee).
+	if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_lock(hashtext('asanagoals:emp-001'))`); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock_all()`)
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", asanafake.DemoWorkspaceGID,
+		"-employees", demoEmployeesCSV(t), "-db", dsn+"&lock_timeout=300", "-timeout", "0")
+	res.wantCode(t, exitFailed)
+	res.wantOneErrorLine(t, "sync failed: 1 of 3 employees not fully synced (emp-001)", lockWaitNote)
+	for _, want := range []string{"Result: 1 of 3 mapped employees not fully synced", "== emp-002 · Grace Hopper ==\n[GOALS]"} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("the output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+}
+
 // ---- progress ----
 
 func TestProgress(t *testing.T) {

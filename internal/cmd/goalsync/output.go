@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,18 +24,33 @@ type view struct {
 	// period is the review window of the [GOALS] blocks (-period); zero
 	// for none.
 	period prompt.Period
+	// notReadBack, when not empty, is why the stored goals are not read
+	// back: the output is the report alone, which says so (text), or
+	// lists every employee in unread_goals (JSON).
+	notReadBack string
 }
 
 // render returns the output of a sync in the given format.
 // It reads each employee's goals back from store, so it shows what is
 // stored, not what was fetched. An employee whose goals cannot be read
 // back is one line in the output instead (and one of unread): the report
-// is printed whatever the store does.
+// is printed whatever the store does. With v.notReadBack, it reads
+// nothing.
 func render(ctx context.Context, format string, r *goals.Report, store goals.Reader, list *employeeList, v view) (out []byte, unread []unreadGoals, err error) {
+	if v.notReadBack != "" {
+		store = notReadBack(v.notReadBack)
+	}
 	if format == "json" {
 		return jsonOutput(ctx, r, store, list)
 	}
 	return textOutput(ctx, r, store, list, v)
+}
+
+// notReadBack is a goals.Reader that reads nothing: its error says why.
+type notReadBack string
+
+func (n notReadBack) Goals(context.Context, string) ([]goals.Goal, error) {
+	return nil, errors.New("not read back: " + string(n))
 }
 
 // unreadGoals is an employee whose stored goals could not be read back.
@@ -295,6 +311,10 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 		fmt.Fprintf(&b, "Removals held back: %s (see above).\n", plural(r.RemovalsHeld, "stored goal"))
 	}
 
+	if v.notReadBack != "" {
+		fmt.Fprintf(&b, "\nThe stored goals were not read back: %s, and no new wait on the database starts after that.\n", v.notReadBack)
+		return b.Bytes(), nil, nil
+	}
 	var unreadAll []unreadGoals
 	reports := make(map[string]goals.EmployeeReport, len(r.Employees))
 	for _, e := range r.Employees {

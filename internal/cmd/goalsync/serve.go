@@ -28,8 +28,10 @@ import (
 // 32 bytes (openssl rand -base64 32).
 const sealKeyEnv = "ASANAGOALS_SEAL_KEY"
 
-// sessionCookie is the cookie the one-time login code is exchanged for.
-const sessionCookie = "goalsync_session"
+// sessionCookie is the prefix of the cookie the one-time login code is
+// exchanged for; the port follows, since cookies ignore ports and two
+// servers on 127.0.0.1 must not overwrite each other's session.
+const sessionCookie = "goalsync_session_"
 
 // checkServeAddr refuses an address that is not loopback: the command's
 // own sign-in is a code printed on this machine's terminal, not an
@@ -84,11 +86,18 @@ func (c *cli) runServe(ctx context.Context) error {
 	if err != nil {
 		return failure("-serve %s: %w", c.opts.serve, err)
 	}
+	// A name such as localhost is resolved by the system: check where it
+	// was bound, not only what was asked.
+	addr, _ := ln.Addr().(*net.TCPAddr)
+	if addr == nil || !addr.IP.IsLoopback() {
+		ln.Close()
+		return usageError("-serve %s: bound %s, which is not a loopback address; goalsync serves the admin pages to this machine only", clip(c.opts.serve), ln.Addr())
+	}
 	code, err := randomHex(16)
 	if err != nil {
 		return failure("%w", err)
 	}
-	hs := &http.Server{Handler: newLogin(code, h), ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: newLogin(code, addr.Port, h), ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(c.stdout, "goalsync: the admin pages are at http://%s/?code=%s (the code signs in once; Ctrl-C stops)\n", ln.Addr(), code)
@@ -100,13 +109,17 @@ func (c *cli) runServe(ctx context.Context) error {
 	case err := <-served:
 		return failure("-serve: %w", err)
 	}
+	// Each wait has its own bound: a browser holding a connection open
+	// must not use up the running sync's time to stop.
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
 		hs.Close()
 	}
 	<-served
-	if err := h.Close(sctx); err != nil {
+	cctx, cancelClose := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelClose()
+	if err := h.Close(cctx); err != nil {
 		return failure("%w", err)
 	}
 	return nil
@@ -276,28 +289,33 @@ func randomHex(n int) (string, error) {
 // exchanged, once, for a session cookie, and dropped from the URL. Without
 // the cookie no page shows anything.
 type login struct {
-	next http.Handler
+	next   http.Handler
+	cookie string // the session cookie's name
 
 	mu       sync.Mutex
 	code     string // "" once used
 	sessions map[string]bool
 }
 
-func newLogin(code string, next http.Handler) *login {
-	return &login{next: next, code: code, sessions: map[string]bool{}}
+func newLogin(code string, port int, next http.Handler) *login {
+	return &login{next: next, cookie: fmt.Sprint(sessionCookie, port), code: code, sessions: map[string]bool{}}
 }
 
 func (l *login) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if ck, err := r.Cookie(sessionCookie); err == nil && l.valid(ck.Value) {
+	if ck, err := r.Cookie(l.cookie); err == nil && l.valid(ck.Value) {
 		l.next.ServeHTTP(w, r)
 		return
 	}
 	q := r.URL.Query()
 	if code := q.Get("code"); code != "" && r.Method == http.MethodGet {
 		if session, ok := l.exchange(code); ok {
-			http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+			http.SetCookie(w, &http.Cookie{Name: l.cookie, Value: session, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 			q.Del("code")
 			target := r.URL.Path
+			if !strings.HasPrefix(target, "/") || strings.HasPrefix(target, "//") || strings.ContainsRune(target, '\\') {
+				// "//host/…" would leave for another site.
+				target = "/"
+			}
 			if len(q) > 0 {
 				target += "?" + q.Encode()
 			}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -144,9 +145,12 @@ func TestServe_loginCodeSignsInOnce(t *testing.T) {
 	}
 	var ck *http.Cookie
 	for _, c := range resp.Cookies() {
-		if c.Name == sessionCookie {
+		if strings.HasPrefix(c.Name, sessionCookie) {
 			ck = c
 		}
+	}
+	if port := base[strings.LastIndex(base, ":")+1:]; ck != nil && ck.Name != sessionCookie+port {
+		t.Errorf("cookie %s: want its name to carry the port %s, so two servers on 127.0.0.1 keep their sessions", ck.Name, port)
 	}
 	if ck == nil || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || strings.Contains(ck.Value, code) {
 		t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Strict, not the code", ck)
@@ -266,4 +270,24 @@ func BenchmarkServe_firstPage(b *testing.B) {
 	per := total / time.Duration(b.N)
 	b.ReportMetric(per.Seconds(), "s/first-page")
 	b.ReportMetric(float64(per)/float64(firstPageTarget), "first-page/target")
+}
+
+// The code's redirect stays on the server: a path that starts with two
+// slashes would name another host.
+func TestServe_loginRedirectStaysOnTheServer(t *testing.T) {
+	l := newLogin("c0de", 8080, http.NotFoundHandler())
+	for path, want := range map[string]string{
+		"/employees":        "/employees",
+		"//evil.example/x":  "/",
+		"/\\evil.example/x": "/",
+	} {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:8080/?code=c0de", nil)
+		req.URL.Path = path
+		l.ServeHTTP(rec, req)
+		if got := rec.Header().Get("Location"); got != want {
+			t.Errorf("code on %q: Location %q, want %q", path, got, want)
+		}
+		l.code = "c0de" // spend it again for the next case
+	}
 }

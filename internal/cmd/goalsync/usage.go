@@ -29,7 +29,8 @@ func (o *options) flagSet() *flag.FlagSet {
 	fs.BoolVar(&o.demo, "demo", false,
 		"run the built-in demo (not with -base-url, -workspace,\n"+
 			"-employees, -check or -suggest; with -db, a SQLite file\n"+
-			"only: use a scratch file, the demo's goals are made up)")
+			"only, new or one an earlier demo wrote: the demo's goals\n"+
+			"are made up)")
 	fs.StringVar(&o.workspace, "workspace", "",
 		"the Asana workspace's `GID`: the number in your workspace\n"+
 			"URL, or Admin Console > Workspace settings")
@@ -42,7 +43,8 @@ func (o *options) flagSet() *flag.FlagSet {
 			"missing); a postgres:// or postgresql:// URL, or a\n"+
 			"key/value DSN (host=… dbname=…), is PostgreSQL (tables\n"+
 			"created if missing). A database that cannot be opened or\n"+
-			"written is a configuration error")
+			"written, or that holds the employees' goals from another\n"+
+			"workspace, is a configuration error")
 	fs.StringVar(&o.format, "format", "text",
 		"the output format `F`: text or json (see Output below)")
 	fs.StringVar(&o.periodText, "period", "",
@@ -218,7 +220,10 @@ also after a failed sync:
 The report is printed even when the stored goals cannot be read back: an
 employee whose goals cannot be is one line that says so (text), or an
 entry {"employee_id", "error"} of "unread_goals", a key present only then
-(json); the command exits 1.
+(json); the command exits 1. After an interrupt (SIGINT, SIGTERM, SIGHUP)
+nothing is read back, so that no new wait on the database starts: the
+report is printed at once, with one line that says so (text), or every
+employee in "unread_goals" (json).
 
 Exit status:
   0  every employee synced
