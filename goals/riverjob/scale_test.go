@@ -621,12 +621,18 @@ func runScaleFleet[TTx any](tb testing.TB, cfg scaleConfig, db scaleDB[TTx], ten
 	for _, t := range tenants {
 		specTenants = append(specTenants, scaleTenantOfSpec{ID: t.id, Token: t.token, WorkspaceGID: t.ws.GID, Employees: t.emps})
 	}
+	// On PostgreSQL, the run's schema; its machines' sessions are named
+	// after it (schema/machine-a), so that the end waits for theirs alone.
+	schema := ""
+	if db.driver == "postgres" {
+		_, schema, _ = strings.Cut(db.riverDSN, "search_path=")
+	}
 	ids := []string{"machine-a", "machine-b"}[2-cfg.machines:]
 	procs := map[string]*exec.Cmd{}
 	var specs []*scaleMachineSpec
 	for _, id := range ids {
 		spec := &scaleMachineSpec{ID: id, Leader: id == "machine-b" || cfg.machines == 1, Driver: db.driver,
-			RiverDSN: withAppName(db.driver, db.riverDSN, id), StoreDSN: withAppName(db.driver, db.storeDSN, id),
+			RiverDSN: withAppName(db.driver, db.riverDSN, schema, id), StoreDSN: withAppName(db.driver, db.storeDSN, schema, id),
 			StoreConns: cfg.storeConns, FakeURL: url, PerMinute: int(asanaPerMinute * cfg.shape.speed),
 			MaxWorkers: cfg.maxWorkers, LargeMaxWorkers: cfg.largeMaxWorkers, Timeout: cfg.timeout, Dir: dir, Tenants: specTenants}
 		specs = append(specs, spec)
@@ -669,10 +675,6 @@ func runScaleFleet[TTx any](tb testing.TB, cfg scaleConfig, db scaleDB[TTx], ten
 	phase("machines ready")
 
 	// Every tenant's sync at once, each on the queue its size says.
-	schema := ""
-	if db.driver == "postgres" {
-		_, schema, _ = strings.Cut(db.riverDSN, "search_path=")
-	}
 	var before pgStats
 	if schema != "" {
 		before = readPGStats(tb, storeDB, schema)
@@ -851,19 +853,17 @@ func runScaleFleet[TTx any](tb testing.TB, cfg scaleConfig, db scaleDB[TTx], ten
 
 	if schema != "" {
 		// Wait for the machines' sessions to end, so that their
-		// statistics are in.
-		// Only the statistics wait for this: sessions of another run on
-		// the same server (its machines have the same names) must not
-		// fail this one, so a wait that times out is logged, not fatal.
+		// statistics are in. Only the statistics wait for this, so a wait
+		// that times out is logged, not fatal.
 		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 			var n int
-			_ = storeDB.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'machine-%'`).Scan(&n)
+			_ = storeDB.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE $1`, schema+"/%").Scan(&n)
 			ownQueries++
 			if n == 0 {
 				break
 			}
 			if time.Now().After(deadline) {
-				tb.Logf("%d machine sessions still open after 30s (another run on this server?): tx/s may count them", n)
+				tb.Logf("%d sessions of the machines still open after 30s: tx/s may miss some of their transactions", n)
 				break
 			}
 		}
@@ -959,12 +959,14 @@ func (scaleResult) lostCompletionsOf(ss []success, row *rivertype.JobRow) int {
 	return n
 }
 
-// withAppName names a machine's PostgreSQL sessions after it.
-func withAppName(driver, dsn, name string) string {
+// withAppName names a machine's PostgreSQL sessions after the run's schema
+// and the machine (riverjob_123_4/machine-a): runs on the same server, of
+// this process or another, have schemas of their own.
+func withAppName(driver, dsn, schema, machine string) string {
 	if driver != "postgres" {
 		return dsn
 	}
-	return dsn + "&application_name=" + name
+	return dsn + "&application_name=" + schema + "/" + machine
 }
 
 func postgresScaleDB(tb testing.TB) scaleDB[pgxTx] {
