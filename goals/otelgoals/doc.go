@@ -61,11 +61,11 @@
 //	                              asanagoals.subgoal_path, asanagoals.sync.outcome,
 //	                              error.type (failed only)
 //	scan, walk, write spans       error.type (failed only)
-//	asana.request event           http.request.method, http.route, asanagoals.request.wait (s),
+//	asana.request event           http.request.method, url.template, asanagoals.request.wait (s),
 //	                              asanagoals.request.duration (s), http.request.resend_count
 //	                              (retries only), http.response.status_code (when answered),
 //	                              error.type (a failure word, or the status code when >= 400)
-//	asana.rate_limit.pause event  http.route, asanagoals.pause.retry_after (s),
+//	asana.rate_limit.pause event  url.template, asanagoals.pause.retry_after (s),
 //	                              asanagoals.pause.added (s)
 //	asanagoals.employee.failed    asanagoals.write.kind, error.type (a Reason word)
 //
@@ -74,20 +74,21 @@
 // # Metrics
 //
 // The HTTP client metrics follow OpenTelemetry's semantic conventions, with
-// the route template as http.route:
+// the route template as url.template (the client-side attribute for it;
+// http.route names a server's route):
 //
 //	http.client.request.duration     histogram, s: each attempt of a request; http.request.method,
-//	                                 http.route, server.address, server.port,
+//	                                 url.template, server.address, server.port,
 //	                                 http.response.status_code (when answered), error.type
 //	                                 (a failure word of asana.RequestInfo, or the status code
 //	                                 when >= 400). Its count is the requests by route and status.
 //	http.client.active_requests      up-down counter, {request}: requests in flight;
-//	                                 http.request.method, http.route, server.address, server.port
-//	asanagoals.client.rate_limited   counter, {response}: 429 answers; http.route
+//	                                 http.request.method, url.template, server.address, server.port
+//	asanagoals.client.rate_limited   counter, {response}: 429 answers; url.template
 //	asanagoals.client.pauses         counter, {pause}: Retry-After pauses started or made
-//	                                 longer; http.route
+//	                                 longer; url.template
 //	asanagoals.client.pause.duration counter, s: the time clients were paused, counted once
-//	                                 however many requests waited; http.route
+//	                                 however many requests waited; url.template
 //	asanagoals.sync.duration         histogram, s: each sync; asanagoals.sync.outcome
 //	asanagoals.goals.kept            counter, {goal}: goals pulled and handed to the store
 //	asanagoals.goals.truncated       counter, {goal}: goals past the per-employee cap

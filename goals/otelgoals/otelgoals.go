@@ -38,7 +38,7 @@ const (
 )
 
 // Attribute keys of this package's own (the others are OpenTelemetry's
-// semantic conventions: http.request.method, http.route,
+// semantic conventions: http.request.method, url.template,
 // http.response.status_code, http.request.resend_count, server.address,
 // server.port, error.type).
 const (
@@ -391,7 +391,7 @@ func (t *Telemetry) set(k attrKey) attrOpts {
 	kv := make([]attribute.KeyValue, 0, 6)
 	kv = append(kv,
 		semconv.HTTPRequestMethodKey.String(k.method),
-		semconv.HTTPRouteKey.String(k.route),
+		semconv.URLTemplateKey.String(k.route),
 		semconv.ServerAddressKey.String(k.address),
 		semconv.ServerPortKey.Int(k.port))
 	if !k.active {
@@ -437,7 +437,7 @@ func (t *Telemetry) requestDone(ctx context.Context, r asana.RequestInfo) {
 	k := attrKey{method: r.Method, route: r.Route, address: r.ServerAddress, port: r.ServerPort, status: r.StatusCode, failure: r.Error}
 	t.requestDuration.Record(ctx, r.Duration.Seconds(), t.set(k).record...)
 	if r.StatusCode == 429 {
-		t.rateLimited.Add(ctx, 1, metric.WithAttributes(semconv.HTTPRouteKey.String(r.Route)))
+		t.rateLimited.Add(ctx, 1, metric.WithAttributes(semconv.URLTemplateKey.String(r.Route)))
 	}
 	notable := r.Attempt > 1 || r.Error != "" || r.StatusCode/100 != 2
 	if !notable && !t.allEvents {
@@ -450,7 +450,7 @@ func (t *Telemetry) requestDone(ctx context.Context, r asana.RequestInfo) {
 	kv := make([]attribute.KeyValue, 0, 8)
 	kv = append(kv,
 		semconv.HTTPRequestMethodKey.String(r.Method),
-		semconv.HTTPRouteKey.String(r.Route),
+		semconv.URLTemplateKey.String(r.Route),
 		AttrRequestWait.Float64(r.Wait.Seconds()),
 		AttrRequestDuration.Float64(r.Duration.Seconds()))
 	if r.Attempt > 1 {
@@ -466,7 +466,7 @@ func (t *Telemetry) requestDone(ctx context.Context, r asana.RequestInfo) {
 }
 
 func (t *Telemetry) pause(ctx context.Context, p asana.PauseInfo) {
-	route := semconv.HTTPRouteKey.String(p.Route)
+	route := semconv.URLTemplateKey.String(p.Route)
 	t.pauses.Add(ctx, 1, metric.WithAttributes(route))
 	t.pauseDuration.Add(ctx, p.Added.Seconds(), metric.WithAttributes(route))
 	// On the sync's span, where a pause stays in sight whatever the number

@@ -35,10 +35,10 @@ func once429() func(w http.ResponseWriter, r *http.Request) bool {
 // in flight back to zero, and the sub-goal listings (one probe of the
 // retired path, one goal relationships listing per kept goal).
 var demoRequestMetrics = []string{
-	"http.client.active_requests{http.request.method=GET http.route=/goal_relationships server.address=asanafake.test server.port=443} = 0",
-	"http.client.active_requests{http.request.method=GET http.route=/goals server.address=asanafake.test server.port=443} = 0",
-	"http.client.active_requests{http.request.method=GET http.route=/goals/{goal_gid}/subgoals server.address=asanafake.test server.port=443} = 0",
-	"http.client.request.duration{error.type=404 http.request.method=GET http.response.status_code=404 http.route=/goals/{goal_gid}/subgoals server.address=asanafake.test server.port=443} count=1 sum=0",
+	"http.client.active_requests{http.request.method=GET server.address=asanafake.test server.port=443 url.template=/goal_relationships} = 0",
+	"http.client.active_requests{http.request.method=GET server.address=asanafake.test server.port=443 url.template=/goals} = 0",
+	"http.client.active_requests{http.request.method=GET server.address=asanafake.test server.port=443 url.template=/goals/{goal_gid}/subgoals} = 0",
+	"http.client.request.duration{error.type=404 http.request.method=GET http.response.status_code=404 server.address=asanafake.test server.port=443 url.template=/goals/{goal_gid}/subgoals} count=1 sum=0",
 }
 
 // A sync whose first page meets a 429 with Retry-After: 1: one span with
@@ -54,27 +54,27 @@ func TestSyncWithAPause(t *testing.T) {
 			t.Fatalf("sync: %v, %+v", err, rep.Failed())
 		}
 		want := `asanagoals.sync {asanagoals.employees.failed=0 asanagoals.employees.mapped=3 asanagoals.employees=4 asanagoals.goals.kept=9 asanagoals.goals.scanned=11 asanagoals.rate_limited=1 asanagoals.requests=12 asanagoals.retries=1 asanagoals.subgoal_path=goal_relationships asanagoals.sync.outcome=ok asanagoals.workspace.gid=1209000000000001}
-  event asana.rate_limit.pause {asanagoals.pause.added=1 asanagoals.pause.retry_after=1 http.route=/goals}
+  event asana.rate_limit.pause {asanagoals.pause.added=1 asanagoals.pause.retry_after=1 url.template=/goals}
   asanagoals.scan {}
-    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=429 http.request.method=GET http.response.status_code=429 http.route=/goals}
-    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=1 http.request.method=GET http.request.resend_count=1 http.response.status_code=200 http.route=/goals}
+    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=429 http.request.method=GET http.response.status_code=429 url.template=/goals}
+    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=1 http.request.method=GET http.request.resend_count=1 http.response.status_code=200 url.template=/goals}
   asanagoals.walk {}
-    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=404 http.request.method=GET http.response.status_code=404 http.route=/goals/{goal_gid}/subgoals}
+    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=404 http.request.method=GET http.response.status_code=404 url.template=/goals/{goal_gid}/subgoals}
   asanagoals.write {}
 `
 		if got := e.tree(t); got != want {
 			t.Errorf("spans:\n%s\nwant:\n%s", got, want)
 		}
 		diff(t, "metrics", e.metrics(t), sorted(append([]string{
-			"asanagoals.client.pause.duration{http.route=/goals} = 1",
-			"asanagoals.client.pauses{http.route=/goals} = 1",
-			"asanagoals.client.rate_limited{http.route=/goals} = 1",
+			"asanagoals.client.pause.duration{url.template=/goals} = 1",
+			"asanagoals.client.pauses{url.template=/goals} = 1",
+			"asanagoals.client.rate_limited{url.template=/goals} = 1",
 			"asanagoals.employees.written{asanagoals.write.kind=complete} = 3",
 			"asanagoals.goals.kept{} = 9",
 			"asanagoals.sync.duration{asanagoals.sync.outcome=ok} count=1 sum=1",
-			"http.client.request.duration{error.type=429 http.request.method=GET http.response.status_code=429 http.route=/goals server.address=asanafake.test server.port=443} count=1 sum=0",
-			"http.client.request.duration{http.request.method=GET http.response.status_code=200 http.route=/goal_relationships server.address=asanafake.test server.port=443} count=9 sum=0",
-			"http.client.request.duration{http.request.method=GET http.response.status_code=200 http.route=/goals server.address=asanafake.test server.port=443} count=1 sum=0",
+			"http.client.request.duration{error.type=429 http.request.method=GET http.response.status_code=429 server.address=asanafake.test server.port=443 url.template=/goals} count=1 sum=0",
+			"http.client.request.duration{http.request.method=GET http.response.status_code=200 server.address=asanafake.test server.port=443 url.template=/goal_relationships} count=9 sum=0",
+			"http.client.request.duration{http.request.method=GET http.response.status_code=200 server.address=asanafake.test server.port=443 url.template=/goals} count=1 sum=0",
 		}, demoRequestMetrics...)))
 		e.checkNothingSecret(t)
 	})
@@ -117,8 +117,8 @@ func TestSyncWithFailedEmployees(t *testing.T) {
 		want := `asanagoals.sync {asanagoals.employees.failed=2 asanagoals.employees.mapped=3 asanagoals.employees=4 asanagoals.goals.kept=8 asanagoals.goals.scanned=11 asanagoals.rate_limited=0 asanagoals.requests=11 asanagoals.retries=0 asanagoals.subgoal_path=goal_relationships asanagoals.sync.outcome=partial asanagoals.workspace.gid=1209000000000001}
   asanagoals.scan {}
   asanagoals.walk {}
-    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=403 http.request.method=GET http.response.status_code=403 http.route=/goal_relationships}
-    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=404 http.request.method=GET http.response.status_code=404 http.route=/goals/{goal_gid}/subgoals}
+    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=403 http.request.method=GET http.response.status_code=403 url.template=/goal_relationships}
+    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=404 http.request.method=GET http.response.status_code=404 url.template=/goals/{goal_gid}/subgoals}
   asanagoals.write {}
     event asanagoals.employee.failed {asanagoals.write.kind=none error.type=store}
     event asanagoals.employee.failed {asanagoals.write.kind=partial error.type=forbidden}
@@ -134,9 +134,9 @@ func TestSyncWithFailedEmployees(t *testing.T) {
 			"asanagoals.employees.written{asanagoals.write.kind=partial} = 1",
 			"asanagoals.goals.kept{} = 8",
 			"asanagoals.sync.duration{asanagoals.sync.outcome=partial} count=1 sum=0",
-			"http.client.request.duration{error.type=403 http.request.method=GET http.response.status_code=403 http.route=/goal_relationships server.address=asanafake.test server.port=443} count=1 sum=0",
-			"http.client.request.duration{http.request.method=GET http.response.status_code=200 http.route=/goal_relationships server.address=asanafake.test server.port=443} count=8 sum=0",
-			"http.client.request.duration{http.request.method=GET http.response.status_code=200 http.route=/goals server.address=asanafake.test server.port=443} count=1 sum=0",
+			"http.client.request.duration{error.type=403 http.request.method=GET http.response.status_code=403 server.address=asanafake.test server.port=443 url.template=/goal_relationships} count=1 sum=0",
+			"http.client.request.duration{http.request.method=GET http.response.status_code=200 server.address=asanafake.test server.port=443 url.template=/goal_relationships} count=8 sum=0",
+			"http.client.request.duration{http.request.method=GET http.response.status_code=200 server.address=asanafake.test server.port=443 url.template=/goals} count=1 sum=0",
 		}, demoRequestMetrics...)))
 		e.checkNothingSecret(t)
 	})
@@ -166,7 +166,7 @@ func TestCancelledSync(t *testing.T) {
 		}()
 		<-held
 		synctest.Wait()
-		inFlight := "http.client.active_requests{http.request.method=GET http.route=/goal_relationships server.address=asanafake.test server.port=443} = 1"
+		inFlight := "http.client.active_requests{http.request.method=GET server.address=asanafake.test server.port=443 url.template=/goal_relationships} = 1"
 		if got := e.metrics(t); !slices.Contains(got, inFlight) {
 			t.Errorf("while the listing is held, no %q in\n%s", inFlight, strings.Join(got, "\n"))
 		}
@@ -177,17 +177,17 @@ func TestCancelledSync(t *testing.T) {
 		want := `asanagoals.sync {asanagoals.employees.failed=0 asanagoals.employees.mapped=3 asanagoals.employees=4 asanagoals.goals.kept=0 asanagoals.goals.scanned=11 asanagoals.rate_limited=0 asanagoals.requests=6 asanagoals.retries=0 asanagoals.subgoal_path=goal_relationships asanagoals.sync.outcome=canceled asanagoals.workspace.gid=1209000000000001 error.type=canceled} status=Error(canceled)
   asanagoals.scan {}
   asanagoals.walk {error.type=canceled} status=Error(canceled)
-    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=404 http.request.method=GET http.response.status_code=404 http.route=/goals/{goal_gid}/subgoals}
-    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=canceled http.request.method=GET http.route=/goal_relationships}
+    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=404 http.request.method=GET http.response.status_code=404 url.template=/goals/{goal_gid}/subgoals}
+    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=canceled http.request.method=GET url.template=/goal_relationships}
 `
 		if got := e.tree(t); got != want {
 			t.Errorf("spans:\n%s\nwant:\n%s", got, want)
 		}
 		diff(t, "metrics", e.metrics(t), sorted(append([]string{
 			"asanagoals.sync.duration{asanagoals.sync.outcome=canceled} count=1 sum=0",
-			"http.client.request.duration{error.type=canceled http.request.method=GET http.route=/goal_relationships server.address=asanafake.test server.port=443} count=1 sum=0",
-			"http.client.request.duration{http.request.method=GET http.response.status_code=200 http.route=/goal_relationships server.address=asanafake.test server.port=443} count=3 sum=0",
-			"http.client.request.duration{http.request.method=GET http.response.status_code=200 http.route=/goals server.address=asanafake.test server.port=443} count=1 sum=0",
+			"http.client.request.duration{error.type=canceled http.request.method=GET server.address=asanafake.test server.port=443 url.template=/goal_relationships} count=1 sum=0",
+			"http.client.request.duration{http.request.method=GET http.response.status_code=200 server.address=asanafake.test server.port=443 url.template=/goal_relationships} count=3 sum=0",
+			"http.client.request.duration{http.request.method=GET http.response.status_code=200 server.address=asanafake.test server.port=443 url.template=/goals} count=1 sum=0",
 		}, demoRequestMetrics...)))
 		e.checkNothingSecret(t)
 	})
@@ -214,7 +214,7 @@ func TestSyncWithARefusedToken(t *testing.T) {
 		}
 		want := `asanagoals.sync {asanagoals.employees.failed=0 asanagoals.employees.mapped=3 asanagoals.employees=4 asanagoals.goals.kept=0 asanagoals.goals.scanned=0 asanagoals.rate_limited=0 asanagoals.requests=1 asanagoals.retries=0 asanagoals.subgoal_path=none asanagoals.sync.outcome=failed asanagoals.workspace.gid=1209000000000001 error.type=unauthorized} status=Error(unauthorized)
   asanagoals.scan {error.type=unauthorized} status=Error(unauthorized)
-    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=401 http.request.method=GET http.response.status_code=401 http.route=/goals}
+    event asana.request {asanagoals.request.duration=0 asanagoals.request.wait=0 error.type=401 http.request.method=GET http.response.status_code=401 url.template=/goals}
   asanagoals.walk {error.type=unauthorized} status=Error(unauthorized)
 `
 		if got := e.tree(t); got != want {
@@ -222,8 +222,8 @@ func TestSyncWithARefusedToken(t *testing.T) {
 		}
 		diff(t, "metrics", e.metrics(t), []string{
 			"asanagoals.sync.duration{asanagoals.sync.outcome=failed} count=1 sum=0",
-			"http.client.active_requests{http.request.method=GET http.route=/goals server.address=asanafake.test server.port=443} = 0",
-			"http.client.request.duration{error.type=401 http.request.method=GET http.response.status_code=401 http.route=/goals server.address=asanafake.test server.port=443} count=1 sum=0",
+			"http.client.active_requests{http.request.method=GET server.address=asanafake.test server.port=443 url.template=/goals} = 0",
+			"http.client.request.duration{error.type=401 http.request.method=GET http.response.status_code=401 server.address=asanafake.test server.port=443 url.template=/goals} count=1 sum=0",
 		})
 		e.checkNothingSecret(t)
 	})
