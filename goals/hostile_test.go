@@ -352,27 +352,29 @@ func TestAllGoalsGoneEmptiesTheEmployee(t *testing.T) {
 	}
 }
 
-// writeOnly is a Store that cannot read back.
-type writeOnly struct{ s *goals.MemoryStore }
-
-func (w writeOnly) WriteGoals(ctx context.Context, wr goals.Write) error {
-	return w.s.WriteGoals(ctx, wr)
-}
-
-func TestGuardNeedsAReader(t *testing.T) {
-	m := newMock(t, wsOwned("501", 1, 1)...)
-	_, err := runSync(t, m, writeOnly{goals.NewMemoryStore()}, testConfig(), ada)
-	var ce *goals.GoalsConfigError
-	if !errors.As(err, &ce) || ce.Field != "store" || !strings.Contains(ce.Problem, "goals.Reader") {
-		t.Fatalf("err = %v, want a GoalsConfigError about the store", err)
-	}
-	if m.total() != 0 {
-		t.Errorf("%d requests before the configuration error", m.total())
-	}
-	cfg := testConfig()
-	cfg.RemovalThreshold = 1
-	if _, err := runSync(t, m, writeOnly{goals.NewMemoryStore()}, cfg, ada); err != nil {
-		t.Errorf("with the guard off a write-only store must do: %v", err)
+// A sync needs a store to write to and read back from: without one (a nil
+// interface or a typed nil) it is a configuration error naming the store,
+// before any request. A store that cannot read back is no goals.Store at
+// all, so that mistake does not compile.
+func TestIngester_Sync_nilStore(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		store goals.Store
+	}{
+		{"nil", nil},
+		{"typed nil", (*goals.MemoryStore)(nil)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t, wsOwned("501", 1, 1)...)
+			_, err := runSync(t, m, tc.store, testConfig(), ada)
+			var ce *goals.GoalsConfigError
+			if !errors.As(err, &ce) || ce.Field != "store" {
+				t.Fatalf("err = %v, want a GoalsConfigError about the store", err)
+			}
+			if m.total() != 0 {
+				t.Errorf("%d requests before the configuration error", m.total())
+			}
+		})
 	}
 }
 

@@ -21,7 +21,7 @@ func (r *run) write(ctx context.Context, store Store, scanErr error) error {
 		plans[i].er, plans[i].w = r.plan(st, scanErr)
 		plans[i].truncated, plans[i].removals = len(st.beyond), -1
 	}
-	if err := r.holdMassRemovals(ctx, plans); err != nil {
+	if err := r.holdMassRemovals(ctx, store, plans); err != nil {
 		return r.cancelledWhileWriting(ctx, plans, 0, err)
 	}
 	for i := range plans {
@@ -104,8 +104,8 @@ func (r *run) cancelledWhileWriting(ctx context.Context, plans []employeePlan, f
 // those writes into upsert-only ones and says so in the report. Only
 // employees written complete count, removals and stored goals alike: they
 // are the ones a healthy-looking answer with too little in it would empty.
-func (r *run) holdMassRemovals(ctx context.Context, plans []employeePlan) error {
-	if r.reader == nil || r.cfg.ConfirmRemovals {
+func (r *run) holdMassRemovals(ctx context.Context, store Reader, plans []employeePlan) error {
+	if r.cfg.ConfirmRemovals {
 		return nil
 	}
 	removals := make([]int, len(plans))
@@ -114,7 +114,7 @@ func (r *run) holdMassRemovals(ctx context.Context, plans []employeePlan) error 
 		if !p.w.Complete {
 			continue
 		}
-		stored, err := r.reader.Goals(ctx, p.w.EmployeeID)
+		stored, err := store.Goals(ctx, p.w.EmployeeID)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()

@@ -8,14 +8,6 @@ import (
 	"github.com/perfcopilot/asanagoals/goals"
 )
 
-// Store is where the pages' syncs write goals and where the Goals page
-// reads them: a goals.Store that is also a goals.Reader (goals.MemoryStore,
-// a *sqlstore.Store, or the host's own).
-type Store interface {
-	goals.Store
-	goals.Reader
-}
-
 // Connection is the Asana connection of the workspace the pages manage:
 // what the spec's Connecting steps ask an admin for, and what the last
 // check found out about the token.

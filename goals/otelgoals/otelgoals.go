@@ -89,7 +89,7 @@ const (
 	ReasonRateLimited = "rate_limited"
 	// ReasonMalformed: an answer or a record the client cannot read.
 	ReasonMalformed = "malformed"
-	// ReasonStore: the host's Store (or Reader) failed.
+	// ReasonStore: the host's Store failed, writing or reading back.
 	ReasonStore = "store"
 	// ReasonCanceled: the context ended (cancelled or past its deadline).
 	ReasonCanceled = "canceled"
