@@ -242,3 +242,12 @@ func (m *mockAsana) listingKind() string {
 	}
 	return "relationships"
 }
+
+// message is err's message, "" for nil: what a test reads of an
+// EmployeeReport's Err.
+func message(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

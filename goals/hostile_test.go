@@ -98,7 +98,7 @@ func TestSubgoalAnswerWithoutListKeepsKeyResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := employeeReport(t, rep, "emp-ada"); e.Written == goals.WrittenComplete || !strings.Contains(e.Error, "malformed") {
+	if e := employeeReport(t, rep, "emp-ada"); e.Written == goals.WrittenComplete || !strings.Contains(message(e.Err), "malformed") {
 		t.Errorf("ada = %+v, want not complete, with the malformed answer named", e)
 	}
 	if gs := stored(t, store, "emp-ada"); len(gs) != 1 || krGIDs(gs[0]) != "8" || gs[0].Name != "Stored" {
@@ -134,7 +134,7 @@ func TestUnroutableRecordMakesEveryWritePartial(t *testing.T) {
 				t.Errorf("malformed = %d, ownerless = %d; want 1 and 0", rep.MalformedRecords, rep.OwnerlessGoals)
 			}
 			for _, e := range rep.Employees {
-				if e.Written != goals.WrittenPartial || !strings.Contains(e.Error, "without a GID") {
+				if e.Written != goals.WrittenPartial || !strings.Contains(message(e.Err), "without a GID") {
 					t.Errorf("%s = %+v, want partial naming the record", e.EmployeeID, e)
 				}
 			}
@@ -398,7 +398,7 @@ func TestUnreadableStoreRemovesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || !strings.Contains(e.Error, "connection reset") {
+	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || !strings.Contains(message(e.Err), "connection reset") {
 		t.Errorf("ada = %+v", e)
 	}
 	if got := gidsOf(stored(t, store.MemoryStore, "emp-ada")); got != "100,101,1" {
@@ -429,7 +429,7 @@ func TestGoalDeletedDuringSync(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := employeeReport(t, rep, "emp-ada")
-			if e.Written != goals.WrittenPartial || !strings.Contains(e.Error, "no longer in Asana") {
+			if e.Written != goals.WrittenPartial || !strings.Contains(message(e.Err), "no longer in Asana") {
 				t.Errorf("ada = %+v, want partial saying goal 2 is gone", e)
 			}
 			want, subgoals, rels := goals.PathSubgoals, 2, 0
@@ -650,8 +650,8 @@ func TestEchoedTokenStaysOutOfReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := employeeReport(t, rep, "emp-ada")
-	if !strings.Contains(e.Error, "upstream said: Authorization: Bearer [redacted]") {
-		t.Errorf("ada's error = %q, want Asana's words with the token redacted", e.Error)
+	if !strings.Contains(message(e.Err), "upstream said: Authorization: Bearer [redacted]") {
+		t.Errorf("ada's error = %q, want Asana's words with the token redacted", message(e.Err))
 	}
 }
 

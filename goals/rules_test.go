@@ -152,7 +152,7 @@ func TestCancelDuringTheGuardsReadStopsReading(t *testing.T) {
 		t.Errorf("written after the cancel: %v", ids)
 	}
 	for _, e := range rep.Employees {
-		if e.Written != goals.WrittenNone || strings.Contains(e.Error, "could not read") {
+		if e.Written != goals.WrittenNone || strings.Contains(message(e.Err), "could not read") {
 			t.Errorf("%s = %+v, want not written, for the cancel only", e.EmployeeID, e)
 		}
 	}

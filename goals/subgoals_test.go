@@ -105,7 +105,7 @@ func TestSelfSubgoalIsSkippedAndCounted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete || e.KeyResults != 1 || e.Error != "" {
+			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete || e.KeyResults != 1 || e.Err != nil {
 				t.Errorf("ada = %+v, want complete with one Key Result", e)
 			}
 			if rep.SelfSubgoals != 1 {
@@ -186,7 +186,7 @@ func TestUnansweredProbeReportsTheSpecPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := employeeReport(t, rep, "emp-ada"); e.Error == "" {
+	if e := employeeReport(t, rep, "emp-ada"); e.Err == nil {
 		t.Errorf("ada = %+v, want the failed probe in Error", e)
 	}
 	if rep.SubgoalPath != "subgoals" {
@@ -218,7 +218,7 @@ func TestFailedRelationshipsAfterThe404ReportGoalRelationships(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e := employeeReport(t, rep, "emp-ada"); e.Error == "" || e.Written == goals.WrittenComplete {
+			if e := employeeReport(t, rep, "emp-ada"); e.Err == nil || e.Written == goals.WrittenComplete {
 				t.Errorf("ada = %+v, want the failure in Error, not a complete write", e)
 			}
 			if m.count("subgoals") == 0 || m.count("relationships") == 0 {

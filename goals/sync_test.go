@@ -162,7 +162,7 @@ func TestSyncRoutesGoalsByOwner(t *testing.T) {
 	}
 	for _, e := range rep.Employees {
 		wantKept := map[string]int{"emp-ada": 50, "emp-brian": 50, "emp-cleo": 0}[e.EmployeeID]
-		if e.GoalsKept != wantKept || e.Written != goals.WrittenComplete || e.Error != "" || e.Truncated {
+		if e.GoalsKept != wantKept || e.Written != goals.WrittenComplete || e.Err != nil || e.Truncated {
 			t.Errorf("%s: %+v, want %d kept, written complete", e.EmployeeID, e, wantKept)
 		}
 	}
@@ -555,7 +555,7 @@ func TestPartialEmployeeKeepsStoredData(t *testing.T) {
 		t.Fatalf("Sync: %v (an employee's failure is not the sync's)", err)
 	}
 	a := employeeReport(t, rep, "emp-ada")
-	if a.Written != goals.WrittenPartial || !strings.Contains(a.Error, "1 of 2 goals") || !strings.Contains(a.Error, "500") {
+	if a.Written != goals.WrittenPartial || !strings.Contains(message(a.Err), "1 of 2 goals") || !strings.Contains(message(a.Err), "500") {
 		t.Errorf("ada report = %+v", a)
 	}
 	if f := rep.Failed(); len(f) != 1 || f[0].EmployeeID != "emp-ada" {
@@ -612,7 +612,7 @@ func TestScanFailureRemovesNothing(t *testing.T) {
 		t.Errorf("brian's goals = %s; a failed scan must not remove any", gidsOf(b))
 	}
 	for _, e := range rep.Employees {
-		if e.Written == goals.WrittenComplete || e.Error == "" {
+		if e.Written == goals.WrittenComplete || e.Err == nil {
 			t.Errorf("%s: %+v, want partial or none with an error", e.EmployeeID, e)
 		}
 	}
@@ -741,10 +741,10 @@ func TestStoreFailureIsPerEmployee(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := employeeReport(t, rep, "emp-ada")
-	if a.Written != goals.WrittenNone || !strings.Contains(a.Error, "database is locked") || !errors.Is(a.Err, errLocked) {
+	if a.Written != goals.WrittenNone || !strings.Contains(message(a.Err), "database is locked") || !errors.Is(a.Err, errLocked) {
 		t.Errorf("ada = %+v, want not written, the store's error in Error and in Err", a)
 	}
-	if b := employeeReport(t, rep, "emp-brian"); b.Err != nil || b.Error != "" {
+	if b := employeeReport(t, rep, "emp-brian"); b.Err != nil {
 		t.Errorf("brian = %+v, want no error", b)
 	}
 	if gidsOf(stored(t, store, "emp-brian")) != "2" {
@@ -864,7 +864,7 @@ func TestReportCountsRequestsRetriesAnd429s(t *testing.T) {
 	if rep.Requests != 5 || rep.Retries != 1 || rep.RateLimited != 1 {
 		t.Errorf("requests/retries/429s = %d/%d/%d, want 5/1/1", rep.Requests, rep.Retries, rep.RateLimited)
 	}
-	if e := employeeReport(t, rep, "emp-ada"); e.Error != "" || e.GoalsKept != 2 {
+	if e := employeeReport(t, rep, "emp-ada"); e.Err != nil || e.GoalsKept != 2 {
 		t.Errorf("a retried 429 must not fail the employee: %+v", e)
 	}
 }
@@ -1005,7 +1005,7 @@ func TestBrokenRecordsDoNotBlankStoredData(t *testing.T) {
 				t.Fatal(err)
 			}
 			e := employeeReport(t, rep, "emp-ada")
-			if e.Written != goals.WrittenPartial || !strings.Contains(e.Error, tc.want) {
+			if e.Written != goals.WrittenPartial || !strings.Contains(message(e.Err), tc.want) {
 				t.Errorf("report = %+v, want partial with %q", e, tc.want)
 			}
 			gs := stored(t, store, "emp-ada")
@@ -1219,7 +1219,7 @@ func TestWorkspaceOfRandomIDsWritesNobodyComplete(t *testing.T) {
 	if rep.MalformedRecords != 3 || rep.UnmappedOwnerGoals != 0 {
 		t.Errorf("malformed = %d, unmapped owner goals = %d; want 3 and 0", rep.MalformedRecords, rep.UnmappedOwnerGoals)
 	}
-	if e := employeeReport(t, rep, "emp-ada"); e.Written == goals.WrittenComplete || e.Error == "" {
+	if e := employeeReport(t, rep, "emp-ada"); e.Written == goals.WrittenComplete || e.Err == nil {
 		t.Errorf("ada = %+v, want not complete, with the malformed records named", e)
 	}
 	if got := gidsOf(stored(t, store, "emp-ada")); got != "100,101" {
@@ -1243,7 +1243,7 @@ func TestSubgoalWithoutAnAsanaGIDFailsThatGoal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || !strings.Contains(e.Error, `not an Asana GID (gid "kr-one")`) {
+	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || !strings.Contains(message(e.Err), `not an Asana GID (gid "kr-one")`) {
 		t.Errorf("ada = %+v, want partial naming the sub-goal", e)
 	}
 	if got := gidsOf(stored(t, store, "emp-ada")); got != "2" {
@@ -1274,7 +1274,7 @@ func TestRefusedStatusTypeFallsBackToTheGoalStatus(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Sync: %v; a refused status field must not stop the sync", err)
 			}
-			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete || e.Error != "" {
+			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete || e.Err != nil {
 				t.Errorf("ada = %+v, want complete", e)
 			}
 			if rep.StatusSource != goals.StatusFromGoal || !strings.Contains(rep.StatusSourceNote, asana.StatusTypeField) {

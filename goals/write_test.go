@@ -31,7 +31,7 @@ func TestEmployeeWithNothingWrittenIsReportedNone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := employeeReport(t, rep, "emp-ada"); e.Written != "none" || e.GoalsKept != 0 || e.Error == "" {
+	if e := employeeReport(t, rep, "emp-ada"); e.Written != "none" || e.GoalsKept != 0 || e.Err == nil {
 		t.Errorf("ada = %+v, want written \"none\", nothing kept, the failure in Error", e)
 	}
 	if n := store.writes.Load(); n != 0 {
@@ -142,7 +142,7 @@ func TestPartialScopedWriteStillRefreshes(t *testing.T) {
 	if gidsOf(gs) != "2,7" || gs[0].Name != "Last year, renamed" || krGIDs(gs[0]) != "8" {
 		t.Errorf("stored = %s (%q, Key Results %q), want 2 renamed with its Key Result 8, and 7 kept", gidsOf(gs), gs[0].Name, krGIDs(gs[0]))
 	}
-	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || e.Error == "" {
+	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || e.Err == nil {
 		t.Errorf("ada = %+v, want partial with goal 1's failure", e)
 	}
 }
@@ -261,7 +261,7 @@ func TestSyncWritesItsWorkspace(t *testing.T) {
 		t.Errorf("ada = %s after a sync of another workspace, want 1 as stored", got)
 	}
 	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenNone || !errors.Is(e.Err, goals.ErrOtherWorkspace) ||
-		!strings.Contains(e.Error, wsGID) || !strings.Contains(e.Error, "2002") {
+		!strings.Contains(message(e.Err), wsGID) || !strings.Contains(message(e.Err), "2002") {
 		t.Errorf("ada = %+v, want written none, refused for the other workspace", e)
 	}
 }

@@ -82,7 +82,7 @@ type Directory interface {
 // Contract:
 //
 //   - AddReport keeps a report under its WorkspaceGID, whole as its JSON
-//     form has it (EmployeeReport.Err is not kept; Error is).
+//     form has it (EmployeeReport.Err as its message, wrapping nothing).
 //   - Reports returns at most limit reports of the workspace, newest first
 //     (by the order they were added); none is an empty slice, not an error.
 //   - A History may forget the oldest reports (sqlstore keeps the newest
