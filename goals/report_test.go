@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/perfcopilot/asanagoals/goals"
@@ -160,5 +161,30 @@ func TestEmployeeReport_UnmarshalJSON(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(`{"goals_kept":"two"}`), new(goals.EmployeeReport)); err == nil {
 		t.Error(`{"goals_kept":"two"} decoded without an error`)
+	}
+}
+
+// Asana's own words can carry the token (a gateway echoing the request's
+// headers): neither the error nor the report may. runSync checks both for
+// the token; this test makes sure there is one to find.
+func TestIngester_Sync_echoedTokenStaysOutOfReport(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
+	echo := "Authorization: Bearer " + testToken
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		switch {
+		case kind == m.listingKind() && gid == "1":
+			return asanaError(500, "upstream said: "+echo), nil
+		case kind == m.listingKind() && gid == "2":
+			return textResp(502, "<html><body><pre>"+echo+"</pre></body></html>"), nil
+		}
+		return nil, nil
+	}
+	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := employeeReport(t, rep, "emp-ada")
+	if !strings.Contains(message(e.Err), "upstream said: Authorization: Bearer [redacted]") {
+		t.Errorf("ada's error = %q, want Asana's words with the token redacted", message(e.Err))
 	}
 }
