@@ -84,8 +84,8 @@ type Config struct {
 	// removals were held back. 0 means DefaultRemovalThreshold; 1 turns
 	// the guard off.
 	//
-	// The guard reads the stored goals before writing, so the Store must
-	// also be a Reader unless the threshold is 1.
+	// The guard reads the stored goals before writing, through the
+	// Store's Goals, unless ConfirmRemovals is set.
 	RemovalThreshold float64
 	// Period scopes the sync to a review window: only the goals in it
 	// (Period.Includes: their Asana time period, or else their

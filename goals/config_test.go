@@ -2,6 +2,8 @@ package goals_test
 
 import (
 	"errors"
+	"math"
+	"strings"
 	"testing"
 
 	"github.com/perfcopilot/asanagoals/goals"
@@ -79,5 +81,50 @@ func TestConfigStatusMapper(t *testing.T) {
 				t.Errorf("goal %+v, want %s from on_hold for it and its Key Result", g, tc.want)
 			}
 		})
+	}
+}
+
+// RemovalThreshold is a share from 0 to 1: NaN, infinities and values
+// outside are refused before any request (a NaN would compare false with
+// everything and silently decide the guard).
+func TestConfig_Validate_removalThresholdIsAShare(t *testing.T) {
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -0.01, 1.01} {
+		cfg := testConfig()
+		cfg.RemovalThreshold = v
+		var ce *goals.GoalsConfigError
+		if err := cfg.Validate(); !errors.As(err, &ce) || ce.Field != "RemovalThreshold" {
+			t.Errorf("RemovalThreshold %v: Validate = %v, want a GoalsConfigError about RemovalThreshold", v, err)
+		}
+	}
+	for _, v := range []float64{0, 0.5, 1} {
+		cfg := testConfig()
+		cfg.RemovalThreshold = v
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("RemovalThreshold %v: %v", v, err)
+		}
+	}
+}
+
+// An Asana GID is at most 32 digits: a longer number, workspace or user,
+// is refused before any request.
+func TestConfig_Validate_gidsLongerThan32DigitsAreRefused(t *testing.T) {
+	gid32, gid33 := strings.Repeat("1", 32), strings.Repeat("1", 33)
+	if err := (goals.Config{WorkspaceGID: gid32}).Validate(); err != nil {
+		t.Errorf("32-digit workspace GID: %v", err)
+	}
+	var ce *goals.GoalsConfigError
+	if err := (goals.Config{WorkspaceGID: gid33}).Validate(); !errors.As(err, &ce) || ce.Field != "WorkspaceGID" {
+		t.Errorf("33-digit workspace GID: Validate = %v, want a GoalsConfigError about WorkspaceGID", err)
+	}
+	m := newMock(t, wsOwned("501", 1, 1)...)
+	_, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), goals.Employee{ID: "e", AsanaUserGID: gid33})
+	if !errors.As(err, &ce) || ce.Field != "employees[0].AsanaUserGID" {
+		t.Errorf("33-digit user GID: err = %v, want a GoalsConfigError about employees[0].AsanaUserGID", err)
+	}
+	if n := m.total(); n != 0 {
+		t.Errorf("%d requests before the configuration error", n)
+	}
+	if _, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), goals.Employee{ID: "e", AsanaUserGID: gid32}); err != nil {
+		t.Errorf("32-digit user GID: %v", err)
 	}
 }

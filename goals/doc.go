@@ -2,10 +2,12 @@
 // their sub-goals into Key Results, maps statuses, and writes the result
 // through the host's [Store].
 //
-// A host builds an [Ingester] from an *asana.Client, a [Store]
-// that is also a [Reader] (its own database, or [MemoryStore]) and a
-// [Config], then calls
-// [Ingester.Sync] with its employees. One sync:
+// A host builds an [Ingester] from an *asana.Client, a [Store] (its own
+// database, or [MemoryStore]) and a [Config], then calls [Ingester.Sync]
+// with its employees. A Store both writes goals and reads back what it
+// holds, which the mass-removal guard needs; a type without the read half
+// is not a Store, so the mistake is a compile error, not a failed sync.
+// One sync:
 //
 //  1. checks the Config and the employees; a problem is a *[GoalsConfigError]
 //     and no request is made;

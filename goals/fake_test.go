@@ -1,18 +1,24 @@
 package goals_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
+	"github.com/perfcopilot/asanagoals/status"
 )
 
 const (
@@ -241,4 +247,96 @@ func (m *mockAsana) listingKind() string {
 		return "subgoals"
 	}
 	return "relationships"
+}
+
+// message is err's message, "" for nil: what a test reads of an
+// EmployeeReport's Err.
+func message(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// seedN stores n goals (GIDs from first) for emp, complete.
+func seedN(t *testing.T, store *goals.MemoryStore, emp string, first, n int) {
+	t.Helper()
+	gs := make([]goals.Goal, n)
+	for i := range gs {
+		gs[i] = goals.Goal{GID: fmt.Sprint(first + i), Name: "Stored", Status: status.OnTrack}
+	}
+	seed(t, store, emp, gs...)
+}
+
+// wsOwned returns n goals of owner, GIDs from first.
+func wsOwned(owner string, first, n int) []asanafake.Goal {
+	ws := make([]asanafake.Goal, n)
+	for i := range ws {
+		ws[i] = asanafake.Goal{GID: fmt.Sprint(first + i), Name: "Fresh", OwnerGID: owner}
+	}
+	return ws
+}
+
+// relationships answers goal_relationships for goal 1 with the given
+// relationships, written out by hand.
+func relationships(rels string) func(kind, gid string, req *http.Request) (*http.Response, error) {
+	return func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "relationships" && gid == "1" {
+			return rawResp(200, `{"data":[`+rels+`],"next_page":null}`), nil
+		}
+		return nil, nil
+	}
+}
+
+// fetchedGoals records the GIDs of GET /goals/{gid} requests to m.
+func fetchedGoals(m *mockAsana) func() []string {
+	var mu sync.Mutex
+	var gids []string
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == "goal" {
+			mu.Lock()
+			gids = append(gids, gid)
+			mu.Unlock()
+		}
+		return nil, nil
+	}
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(gids)
+	}
+}
+
+// checkFetchedAlone checks that the sub-goal the scan never lists was
+// fetched once, and no goal twice. Sub-goals the scan lists may be
+// fetched too, when the walk asks before the scan has reached them.
+func checkFetchedAlone(t *testing.T, fetched []string, unlisted string) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, g := range fetched {
+		seen[g]++
+		if seen[g] > 1 {
+			t.Errorf("GET /goals/%s made twice (%v)", g, fetched)
+		}
+	}
+	if seen[unlisted] != 1 {
+		t.Errorf("GET /goals/{gid} made for %v, want once for the unlisted sub-goal %s", fetched, unlisted)
+	}
+}
+
+// countingStore counts the calls a sync makes to it, and ignores the
+// context, as a store on a driver that does not look at it would.
+type countingStore struct {
+	*goals.MemoryStore
+	reads, writes atomic.Int64
+}
+
+func (s *countingStore) WriteGoals(_ context.Context, w goals.Write) error {
+	s.writes.Add(1)
+	return s.MemoryStore.WriteGoals(context.Background(), w)
+}
+
+func (s *countingStore) Goals(_ context.Context, id string) ([]goals.Goal, error) {
+	s.reads.Add(1)
+	return s.MemoryStore.Goals(context.Background(), id)
 }

@@ -92,8 +92,7 @@ type WriteInfo struct {
 	// longer has for the employee), as counted from the stored goals read
 	// just before the writes; 0 for a write that removes nothing (partial,
 	// held back, failed, not made), and -1 for a complete write whose
-	// removals were not counted: the removal guard is off
-	// (Config.RemovalThreshold 1) or the removals were confirmed
+	// removals were not counted because they were confirmed
 	// (Config.ConfirmRemovals).
 	GoalsRemoved int
 	// StoreErr is the store's error when the employee's Store call failed,

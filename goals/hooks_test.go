@@ -67,7 +67,7 @@ func (h *hookRecorder) hooks() goals.Hooks {
 			defer h.mu.Unlock()
 			h.writes = append(h.writes, fmt.Sprintf("%s %s kept=%d truncated=%d removed=%d store_err=%v failed=%v [%s]",
 				w.Report.EmployeeID, w.Report.Written, w.Report.GoalsKept, w.GoalsTruncated, w.GoalsRemoved,
-				w.StoreErr != nil, w.Report.Error != "", tagOf(ctx)))
+				w.StoreErr != nil, w.Report.Err != nil, tagOf(ctx)))
 		},
 	}
 }

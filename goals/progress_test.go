@@ -70,7 +70,7 @@ func TestProgressShowsThePause(t *testing.T) {
 // A Retry-After longer than the client waits ends the sync at once: no
 // request after it, nothing written, an error that says how long.
 func TestLongRetryAfterStopsTheSync(t *testing.T) {
-	// As for a refused token (TestRefusedTokenStopsTheSync): requests let
+	// As for a refused token (TestIngester_Sync_refusedTokenStopsTheSync): requests let
 	// through before the 429 was read may arrive, never one per goal.
 	for _, c := range []struct{ concurrency, after int }{{1, 100}, {8, 100}} {
 		t.Run(fmt.Sprint(c.concurrency), func(t *testing.T) {

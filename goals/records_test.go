@@ -43,7 +43,7 @@ func TestOwnerChangedDuringScanIsStoredUnderNeither(t *testing.T) {
 		t.Errorf("brian = %s, want 8 (kept) and 2; not 5", got)
 	}
 	for _, id := range []string{"emp-ada", "emp-brian"} {
-		if e := employeeReport(t, rep, id); e.Written != goals.WrittenPartial || !strings.Contains(e.Error, "changed owner") ||
+		if e := employeeReport(t, rep, id); e.Written != goals.WrittenPartial || !strings.Contains(message(e.Err), "changed owner") ||
 			!errors.Is(e.Err, goals.ErrOwnerChanged) {
 			t.Errorf("%s = %+v, want partial saying a goal changed owner, Err matching ErrOwnerChanged", id, e)
 		}
@@ -164,7 +164,7 @@ func TestRelationshipWithoutSupportingResourceFailsThatGoal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || !strings.Contains(e.Error, "has no supporting resource") {
+			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || !strings.Contains(message(e.Err), "has no supporting resource") {
 				t.Errorf("ada = %+v, want partial saying the relationship has no supporting resource", e)
 			}
 			if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "1,2" || gs[0].Name != "Stored one" {

@@ -1,6 +1,9 @@
 package goals
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/perfcopilot/asanagoals/asana"
@@ -182,20 +185,79 @@ type EmployeeReport struct {
 	// RemovalsHeld counts this employee's stored goals that the
 	// mass-removal guard kept although Asana no longer lists them.
 	RemovalsHeld int `json:"removals_held,omitempty"`
-	// Error says why the employee's goals could not all be synced.
-	Error string `json:"error,omitempty"`
-	// Err holds the errors behind Error, for errors.Is and errors.As
+	// Err says why the employee's goals could not all be synced; nil when
+	// they were. Its message is the reasons in words, for people, and the
+	// JSON form's "error" (omitted when Err is nil). It wraps the errors
+	// behind those reasons, for errors.Is and errors.As
 	// (asana.ErrUnauthorized, a store's own error, context.Canceled,
-	// ErrOwnerChanged, asana.ErrMalformedResponse, …); nil when Error is
-	// "". It is not in the JSON form.
+	// ErrOwnerChanged, asana.ErrMalformedResponse, …). Only the message is
+	// in the JSON form: an EmployeeReport decoded from it has an Err with
+	// that message, wrapping nothing.
 	Err error `json:"-"`
 }
+
+// employeeReportFields is EmployeeReport without its JSON methods.
+type employeeReportFields EmployeeReport
+
+// MarshalJSON writes e's fields under their tags, then Err's message as
+// "error" when Err is not nil.
+func (e EmployeeReport) MarshalJSON() ([]byte, error) {
+	v := struct {
+		employeeReportFields
+		Error string `json:"error,omitempty"`
+	}{employeeReportFields: employeeReportFields(e)}
+	if e.Err != nil {
+		v.Error = e.Err.Error()
+	}
+	// Not json.Marshal: it would escape <, > and & for HTML, and the
+	// encoder calling this one could not undo it. The calling encoder
+	// escapes them, or not, as it was set.
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// UnmarshalJSON reads the JSON form MarshalJSON writes: a non-empty
+// "error" becomes an Err with that message (wrapping nothing), an empty
+// one a nil Err.
+func (e *EmployeeReport) UnmarshalJSON(data []byte) error {
+	v := struct {
+		employeeReportFields
+		Error *string `json:"error"`
+	}{employeeReportFields: employeeReportFields(*e)}
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	*e = EmployeeReport(v.employeeReportFields)
+	switch {
+	case v.Error == nil:
+	case *v.Error == "":
+		e.Err = nil
+	default:
+		e.Err = errors.New(*v.Error)
+	}
+	return nil
+}
+
+// failure is an EmployeeReport's Err: the reasons in words, and the errors
+// behind them.
+type failure struct {
+	text string
+	errs []error
+}
+
+func (f *failure) Error() string   { return f.text }
+func (f *failure) Unwrap() []error { return f.errs }
 
 // Failed returns the entries of employees whose sync had an error.
 func (r *Report) Failed() []EmployeeReport {
 	var out []EmployeeReport
 	for _, e := range r.Employees {
-		if e.Error != "" {
+		if e.Err != nil {
 			out = append(out, e)
 		}
 	}

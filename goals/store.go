@@ -7,11 +7,17 @@ import (
 	"sync"
 )
 
-// Store is where a sync writes goals: the host's own database. The ingester
-// calls WriteGoals once per employee per sync, possibly from several
-// goroutines for different employees.
+// Store is the host's own database of goals: a sync reads from it what is
+// stored (the Reader half) and writes each employee's goals to it. The
+// ingester calls WriteGoals once per employee per sync, possibly from
+// several goroutines for different employees, and, before the writes,
+// Goals for each employee written complete, to weigh what the writes would
+// remove (see Config.RemovalThreshold). Both halves are required: a type
+// without Goals is not a Store, so handing one to NewIngester does not
+// compile.
 //
-// Contract, which every implementation must keep:
+// Contract of WriteGoals, which every implementation must keep (Reader
+// states that of Goals):
 //
 //   - A call is all-or-nothing: either every change in the Write is applied,
 //     or none is and an error is returned.
@@ -47,12 +53,13 @@ import (
 //     workspaces were kept), or who has none, takes the workspace of the
 //     next write that names one.
 type Store interface {
+	Reader
 	WriteGoals(ctx context.Context, w Write) error
 }
 
-// Reader reads back what a Store holds. A sync needs it to see, before it
-// writes, how much a complete write would remove (see
-// Config.RemovalThreshold); a host renders the [GOALS] block from it.
+// Reader is the read half of a Store: what a host needs to render the
+// [GOALS] block, and what a sync reads, before it writes, to see how much a
+// complete write would remove (see Config.RemovalThreshold).
 //
 // Goals returns an employee's stored goals with their Key Results, in
 // stored order (see Write.Order); an employee with none has an empty
@@ -333,8 +340,8 @@ func merge(old []Goal, w Write) []Goal {
 	return out
 }
 
-// Goals returns a copy of an employee's stored goals, in stored order. It
-// implements Reader; its only error is ctx's.
+// Goals returns a copy of an employee's stored goals, in stored order, as
+// Reader requires; its only error is ctx's.
 func (s *MemoryStore) Goals(ctx context.Context, employeeID string) ([]Goal, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package goals_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -132,5 +133,23 @@ func TestValidateRefreshAndAsanaOrder(t *testing.T) {
 		if err := tc.w.Validate(); (err == nil) != tc.ok {
 			t.Errorf("%s: Validate() = %v, want ok %v", name, err, tc.ok)
 		}
+	}
+}
+
+// A Key Result filed under a goal it does not belong to is refused: the
+// write is invalid and a store changes nothing.
+func TestWrite_Validate_keyResultOfAnotherGoalIsRefused(t *testing.T) {
+	g := goals.Goal{EmployeeID: "e1", GID: "1", Name: "One", Status: status.OnTrack,
+		KeyResults: []goals.KeyResult{{GoalGID: "2", GID: "21", Name: "KR", Status: status.OnTrack}}}
+	w := goals.Write{EmployeeID: "e1", Goals: []goals.Goal{g, {EmployeeID: "e1", GID: "2", Name: "Two", Status: status.OnTrack}}, Complete: true}
+	if err := w.Validate(); err == nil || !strings.Contains(err.Error(), "21") {
+		t.Errorf("Validate = %v, want an error about key result 21", err)
+	}
+	store := goals.NewMemoryStore()
+	if err := store.WriteGoals(context.Background(), w); err == nil {
+		t.Error("MemoryStore accepted the write")
+	}
+	if ids := store.Employees(); len(ids) != 0 {
+		t.Errorf("a refused write stored %v", ids)
 	}
 }

@@ -3,6 +3,7 @@ package goals_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -105,7 +106,7 @@ func TestSelfSubgoalIsSkippedAndCounted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete || e.KeyResults != 1 || e.Error != "" {
+			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete || e.KeyResults != 1 || e.Err != nil {
 				t.Errorf("ada = %+v, want complete with one Key Result", e)
 			}
 			if rep.SelfSubgoals != 1 {
@@ -186,7 +187,7 @@ func TestUnansweredProbeReportsTheSpecPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := employeeReport(t, rep, "emp-ada"); e.Error == "" {
+	if e := employeeReport(t, rep, "emp-ada"); e.Err == nil {
 		t.Errorf("ada = %+v, want the failed probe in Error", e)
 	}
 	if rep.SubgoalPath != "subgoals" {
@@ -218,7 +219,7 @@ func TestFailedRelationshipsAfterThe404ReportGoalRelationships(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if e := employeeReport(t, rep, "emp-ada"); e.Error == "" || e.Written == goals.WrittenComplete {
+			if e := employeeReport(t, rep, "emp-ada"); e.Err == nil || e.Written == goals.WrittenComplete {
 				t.Errorf("ada = %+v, want the failure in Error, not a complete write", e)
 			}
 			if m.count("subgoals") == 0 || m.count("relationships") == 0 {
@@ -229,5 +230,159 @@ func TestFailedRelationshipsAfterThe404ReportGoalRelationships(t *testing.T) {
 					rep.SubgoalPath, goals.PathGoalRelationships)
 			}
 		})
+	}
+}
+
+// A sub-goal listing without its list keeps the goal's stored Key Results.
+func TestIngester_Sync_subgoalAnswerWithoutListKeepsKeyResults(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "Fresh", OwnerGID: "501", SubgoalGIDs: []string{"9"}}, asanafake.Goal{GID: "9", Name: "Nine"})
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind == m.listingKind() {
+			return rawResp(200, `{"data":null}`), nil
+		}
+		return nil, nil
+	}
+	store := goals.NewMemoryStore()
+	seed(t, store, "emp-ada", goals.Goal{GID: "1", Name: "Stored", KeyResults: []goals.KeyResult{{GoalGID: "1", GID: "8", Name: "KR"}}})
+	rep, err := runSync(t, m, store, testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Written == goals.WrittenComplete || !strings.Contains(message(e.Err), "malformed") {
+		t.Errorf("ada = %+v, want not complete, with the malformed answer named", e)
+	}
+	if gs := stored(t, store, "emp-ada"); len(gs) != 1 || krGIDs(gs[0]) != "8" || gs[0].Name != "Stored" {
+		t.Errorf("stored = %+v, want goal 1 with its Key Result 8 untouched", gs)
+	}
+}
+
+// A goal deleted while the sync runs answers 404 on either sub-goal path.
+// The employee is written partial; the path, once proven by an earlier
+// goal, is not switched on that evidence, and no extra request is spent
+// asking the other path.
+func TestIngester_Sync_goalDeletedDuringTheWalk(t *testing.T) {
+	for _, spec := range []bool{true, false} {
+		t.Run(map[bool]string{true: "spec's path", false: "goal relationships"}[spec], func(t *testing.T) {
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501", SubgoalGIDs: []string{"9"}}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"}, asanafake.Goal{GID: "9", Name: "Nine"})
+			m.specPath = spec
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				if gid == "2" && (kind == m.listingKind() || kind == "relationships") {
+					return asanaError(404, "goal: Unknown object: 2"), nil
+				}
+				return nil, nil
+			}
+			store := goals.NewMemoryStore()
+			cfg := testConfig()
+			cfg.Concurrency = 1 // goal 1 proves the path first
+			rep, err := runSync(t, m, store, cfg, ada)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := employeeReport(t, rep, "emp-ada")
+			if e.Written != goals.WrittenPartial || !strings.Contains(message(e.Err), "no longer in Asana") {
+				t.Errorf("ada = %+v, want partial saying goal 2 is gone", e)
+			}
+			want, subgoals, rels := goals.PathSubgoals, 2, 0
+			if !spec {
+				want, subgoals, rels = goals.PathGoalRelationships, 1, 2
+			}
+			if rep.SubgoalPath != want {
+				t.Errorf("source = %q, want %q: a deleted goal is no evidence about the path", rep.SubgoalPath, want)
+			}
+			if n, r := m.count("subgoals"), m.count("relationships"); n != subgoals || r != rels {
+				t.Errorf("%d subgoals and %d goal_relationships requests, want %d and %d", n, r, subgoals, rels)
+			}
+			if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "1" || krGIDs(gs[0]) != "9" {
+				t.Errorf("stored = %s", gidsOf(gs))
+			}
+		})
+	}
+}
+
+// The first goal probed was deleted: both paths answer 404 for it, which
+// says nothing about the path, so the next goal probes again.
+func TestIngester_Sync_deletedProbeGoalLeavesThePathOpen(t *testing.T) {
+	for _, spec := range []bool{true, false} {
+		t.Run(map[bool]string{true: "spec's path", false: "goal relationships"}[spec], func(t *testing.T) {
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501", SubgoalGIDs: []string{"9"}}, asanafake.Goal{GID: "9", Name: "Nine"})
+			m.specPath = spec
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				if gid == "1" && (kind == m.listingKind() || kind == "relationships") {
+					return asanaError(404, "goal: Unknown object: 1"), nil
+				}
+				return nil, nil
+			}
+			cfg := testConfig()
+			cfg.Concurrency = 1
+			store := goals.NewMemoryStore()
+			rep, err := runSync(t, m, store, cfg, ada)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[bool]goals.SubgoalPath{true: goals.PathSubgoals, false: goals.PathGoalRelationships}[spec]
+			if rep.SubgoalPath != want {
+				t.Errorf("source = %q, want %q", rep.SubgoalPath, want)
+			}
+			if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "2" || krGIDs(gs[0]) != "9" {
+				t.Errorf("stored = %s, want goal 2 with Key Result 9", gidsOf(gs))
+			}
+			if n := m.count("subgoals"); n != 2 {
+				t.Errorf("%d subgoals requests, want 2: one probe per goal until one answers", n)
+			}
+		})
+	}
+}
+
+// On the fallback path, a relationship to a sub-goal that no longer exists
+// is skipped: the write stays complete.
+func TestIngester_Sync_deletedSubgoalOnFallbackIsSkipped(t *testing.T) {
+	// Six comes first in the scan, so it is seen before goal 1's walk asks.
+	m := newMock(t, asanafake.Goal{GID: "6", Name: "Six"}, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"})
+	m.onRequest = relationships(`{"gid":"r1","resource_subtype":"subgoal","supporting_resource":{"gid":"77","resource_type":"goal"}},` +
+		`{"gid":"r2","resource_subtype":"subgoal","supporting_resource":{"gid":"6","resource_type":"goal"}}`)
+	store := goals.NewMemoryStore()
+	rep, err := runSync(t, m, store, testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenComplete {
+		t.Errorf("ada = %+v, want complete", e)
+	}
+	if gs := stored(t, store, "emp-ada"); len(gs) != 1 || krGIDs(gs[0]) != "6" {
+		t.Errorf("stored = %+v, want goal 1 with Key Result 6 only", gs)
+	}
+	if n := m.count("goal"); n != 1 {
+		t.Errorf("GET /goals/{gid} made %d times, want 1 (for the unseen 77)", n)
+	}
+}
+
+// Relationships that are not sub-goals (supporting work, a project behind
+// the subtype) never become Key Results, whatever the server sends.
+func TestIngester_Sync_nonSubgoalRelationshipsAreNotKeyResults(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "5", Name: "Five"}, asanafake.Goal{GID: "6", Name: "Six"}, asanafake.Goal{GID: "7", Name: "Seven"})
+	m.onRequest = relationships(`{"gid":"r1","resource_subtype":"supporting_work","supporting_resource":{"gid":"5","resource_type":"goal"}},` +
+		`{"gid":"r2","resource_subtype":"subgoal","supporting_resource":{"gid":"7","resource_type":"project"}},` +
+		`{"gid":"r3","resource_subtype":"subgoal","supporting_resource":{"gid":"6","resource_type":"goal"}}`)
+	store := goals.NewMemoryStore()
+	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	if gs := stored(t, store, "emp-ada"); len(gs) != 1 || krGIDs(gs[0]) != "6" {
+		t.Errorf("stored = %+v, want Key Result 6 only", gs)
+	}
+}
+
+// A goal relationship whose supporting resource does not say its type is
+// still a sub-goal: Asana leaves resource_type out when it is not asked
+// for, and only another type (a project) rules the resource out.
+func TestIngester_Sync_subgoalWithoutResourceTypeIsAKeyResult(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "6", Name: "Six"}, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"})
+	m.onRequest = relationships(`{"gid":"r1","resource_subtype":"subgoal","supporting_resource":{"gid":"6"}}`)
+	store := goals.NewMemoryStore()
+	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	if gs := stored(t, store, "emp-ada"); len(gs) != 1 || krGIDs(gs[0]) != "6" {
+		t.Errorf("stored = %+v, want goal 1 with Key Result 6", gs)
 	}
 }

@@ -42,8 +42,8 @@ func NewIngester(client *asana.Client, store Store, cfg Config) *Ingester {
 // be fetched is written as partial (upsert only, nothing removed); the
 // others are written as complete.
 //
-// Before writing, it reads what is stored (the store must also be a Reader)
-// and holds back every removal when they would be a mass removal: see
+// Before writing, it reads what is stored (Store's Goals) and holds back
+// every removal when they would be a mass removal: see
 // Config.RemovalThreshold.
 //
 // Sync returns a *GoalsConfigError, before any request, for an unusable
@@ -75,17 +75,10 @@ func (in *Ingester) Sync(ctx context.Context, employees []Employee) (*Report, er
 	if isNil(in.store) {
 		return nil, &GoalsConfigError{Field: "store", Problem: "no store (nil)"}
 	}
-	reader, _ := in.store.(Reader)
-	if reader == nil && cfg.RemovalThreshold < 1 && !cfg.ConfirmRemovals {
-		return nil, &GoalsConfigError{Field: "store", Problem: fmt.Sprintf(
-			"%T does not implement goals.Reader, which the mass-removal guard needs to count what a sync would remove; "+
-				"implement Goals(ctx, employeeID), or set Config.RemovalThreshold to 1 to turn the guard off", in.store)}
-	}
 	if err := checkEmployees(employees); err != nil {
 		return nil, err
 	}
 	r := newRun(cfg, in.client, employees)
-	r.reader = reader
 	ctx = cfg.Hooks.syncStart(ctx, SyncInfo{WorkspaceGID: cfg.WorkspaceGID, Employees: len(employees), Mapped: len(r.states)})
 	syncErr := r.sync(ctx, in.store)
 	r.progress(PhaseDone)
@@ -130,7 +123,6 @@ type run struct {
 	client   *asana.Client
 	report   *Report
 	syncedAt time.Time
-	reader   Reader                    // nil when the removal guard is off
 	states   []*employeeState          // mapped employees, input order
 	byOwner  map[string]*employeeState // by Asana user GID
 	routed   map[string]*employeeState // every goal GID routed to an employee, to route each once

@@ -21,7 +21,7 @@ func (r *run) write(ctx context.Context, store Store, scanErr error) error {
 		plans[i].er, plans[i].w = r.plan(st, scanErr)
 		plans[i].truncated, plans[i].removals = len(st.beyond), -1
 	}
-	if err := r.holdMassRemovals(ctx, plans); err != nil {
+	if err := r.holdMassRemovals(ctx, store, plans); err != nil {
 		return r.cancelledWhileWriting(ctx, plans, 0, err)
 	}
 	for i := range plans {
@@ -59,9 +59,9 @@ type employeePlan struct {
 // hooks.
 func (r *run) finish(ctx context.Context, p *employeePlan) {
 	er := p.er
-	if er.Error != "" {
+	if er.Err != nil {
 		r.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "goals: employee not fully synced",
-			slog.String("employee_id", er.EmployeeID), slog.String("error", er.Error))
+			slog.String("employee_id", er.EmployeeID), slog.String("error", er.Err.Error()))
 	}
 	r.report.Employees = append(r.report.Employees, er)
 	if r.cfg.Hooks.EmployeeWritten != nil {
@@ -104,8 +104,8 @@ func (r *run) cancelledWhileWriting(ctx context.Context, plans []employeePlan, f
 // those writes into upsert-only ones and says so in the report. Only
 // employees written complete count, removals and stored goals alike: they
 // are the ones a healthy-looking answer with too little in it would empty.
-func (r *run) holdMassRemovals(ctx context.Context, plans []employeePlan) error {
-	if r.reader == nil || r.cfg.ConfirmRemovals {
+func (r *run) holdMassRemovals(ctx context.Context, store Reader, plans []employeePlan) error {
+	if r.cfg.ConfirmRemovals {
 		return nil
 	}
 	removals := make([]int, len(plans))
@@ -114,7 +114,7 @@ func (r *run) holdMassRemovals(ctx context.Context, plans []employeePlan) error 
 		if !p.w.Complete {
 			continue
 		}
-		stored, err := r.reader.Goals(ctx, p.w.EmployeeID)
+		stored, err := store.Goals(ctx, p.w.EmployeeID)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -264,16 +264,22 @@ func writtenFor(w Write) WriteKind {
 // while the sync's workspace scan ran (see Report.OwnerChanges).
 var ErrOwnerChanged = errors.New("goals: a goal changed owner during the workspace scan")
 
-// fail adds a reason the employee was not synced whole: err for
-// errors.Is and errors.As, text for people.
+// fail adds a reason the employee was not synced whole to er.Err: err for
+// errors.Is and errors.As, text for people (after the earlier reasons,
+// separated by "; ").
 func (er *EmployeeReport) fail(err error, text string) {
-	er.Err = errors.Join(er.Err, err)
-	er.Error = joinReasons(er.Error, text)
-}
-
-func joinReasons(a, b string) string {
-	if a == "" {
-		return b
+	f := &failure{text: text}
+	switch prev := er.Err.(type) {
+	case nil:
+	case *failure:
+		f.text = prev.text + "; " + text
+		f.errs = append(f.errs, prev.errs...)
+	default:
+		f.text = prev.Error() + "; " + text
+		f.errs = append(f.errs, prev)
 	}
-	return a + "; " + b
+	if err != nil {
+		f.errs = append(f.errs, err)
+	}
+	er.Err = f
 }

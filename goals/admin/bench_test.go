@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -49,7 +50,7 @@ func largeCompany(b *testing.B) *admin.Handler {
 		rep.Employees = append(rep.Employees, goals.EmployeeReport{EmployeeID: id, AsanaUserGID: emps[i].AsanaUserGID,
 			GoalsOwned: goalsEach, GoalsKept: goalsEach, KeyResults: 2 * goalsEach, Written: goals.WrittenComplete})
 	}
-	rep.Employees[7].Error, rep.Employees[7].Written = "asana: GET /goal_relationships: 403 Forbidden", goals.WrittenPartial
+	rep.Employees[7].Err, rep.Employees[7].Written = errors.New("asana: GET /goal_relationships: 403 Forbidden"), goals.WrittenPartial
 	history := &admin.MemoryHistory{}
 	for range admin.DefaultReports {
 		if err := history.AddReport(ctx, rep); err != nil {

@@ -47,8 +47,9 @@ type Config struct {
 	Directory Directory
 	// History keeps the reports of the syncs the Sync page runs.
 	History History
-	// Store is where syncs write goals and the Goals page reads them.
-	Store Store
+	// Store is where syncs write goals and the Goals page reads them
+	// (goals.MemoryStore, a *sqlstore.Store, or the host's own).
+	Store goals.Store
 
 	// ClientOptions are added to every asana.NewClient the pages make,
 	// after the connection's rate (asana.WithRequestsPerMinute): a host's

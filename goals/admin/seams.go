@@ -8,14 +8,6 @@ import (
 	"github.com/perfcopilot/asanagoals/goals"
 )
 
-// Store is where the pages' syncs write goals and where the Goals page
-// reads them: a goals.Store that is also a goals.Reader (goals.MemoryStore,
-// a *sqlstore.Store, or the host's own).
-type Store interface {
-	goals.Store
-	goals.Reader
-}
-
 // Connection is the Asana connection of the workspace the pages manage:
 // what the spec's Connecting steps ask an admin for, and what the last
 // check found out about the token.
@@ -90,7 +82,7 @@ type Directory interface {
 // Contract:
 //
 //   - AddReport keeps a report under its WorkspaceGID, whole as its JSON
-//     form has it (EmployeeReport.Err is not kept; Error is).
+//     form has it (EmployeeReport.Err as its message, wrapping nothing).
 //   - Reports returns at most limit reports of the workspace, newest first
 //     (by the order they were added); none is an empty slice, not an error.
 //   - A History may forget the oldest reports (sqlstore keeps the newest

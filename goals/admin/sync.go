@@ -230,7 +230,7 @@ type reportView struct {
 func newReportView(r goals.Report) reportView {
 	v := reportView{Report: r, Shown: r.StartedAt.UTC().Format(time.RFC3339Nano), Started: when(r.StartedAt), Duration: (time.Duration(r.DurationSeconds * float64(time.Second))).Round(100 * time.Millisecond).String()}
 	for _, e := range r.Employees {
-		if e.Error != "" {
+		if e.Err != nil {
 			v.Failed = append(v.Failed, e)
 		}
 	}

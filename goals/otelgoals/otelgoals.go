@@ -89,7 +89,7 @@ const (
 	ReasonRateLimited = "rate_limited"
 	// ReasonMalformed: an answer or a record the client cannot read.
 	ReasonMalformed = "malformed"
-	// ReasonStore: the host's Store (or Reader) failed.
+	// ReasonStore: the host's Store failed, writing or reading back.
 	ReasonStore = "store"
 	// ReasonCanceled: the context ended (cancelled or past its deadline).
 	ReasonCanceled = "canceled"
@@ -268,7 +268,7 @@ func (t *Telemetry) syncEnd(ctx context.Context, r *goals.Report, err error) {
 	kept, failed := 0, 0
 	for _, e := range r.Employees {
 		kept += e.GoalsKept
-		if e.Error != "" {
+		if e.Err != nil {
 			failed++
 		}
 	}
@@ -337,7 +337,7 @@ func (t *Telemetry) employeeWritten(ctx context.Context, w goals.WriteInfo) {
 	if w.GoalsRemoved > 0 {
 		t.goalsRemoved.Add(ctx, int64(w.GoalsRemoved))
 	}
-	if w.Report.Error == "" {
+	if w.Report.Err == nil {
 		return
 	}
 	why := semconv.ErrorTypeKey.String(reason(w.Report.Err, w.StoreErr))

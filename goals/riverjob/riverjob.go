@@ -169,8 +169,8 @@ type Tenant struct {
 	Config goals.Config
 	// Employees are the tenant's employees and their Asana user GIDs.
 	Employees []goals.Employee
-	// Store is where the tenant's goals are written. Unless
-	// Config.RemovalThreshold is 1 it must also be a goals.Reader.
+	// Store is where the tenant's goals are written, and read back by the
+	// mass-removal guard.
 	Store goals.Store
 }
 

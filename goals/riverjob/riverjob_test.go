@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/goals/riverjob"
 )
@@ -63,5 +64,25 @@ func testResolverConfigError[TTx any](t *testing.T, db workDB[TTx]) {
 	res, err := w.Work(ctx, t, db.tx, riverjob.SyncArgs{TenantID: "tenant-flaky-host"}, nil)
 	if err == nil || res.EventKind != river.EventKindJobFailed || res.Job.State != rivertype.JobStateRetryable {
 		t.Errorf("a failing Resolver: %s (state %s), error %v; want retryable", res.EventKind, res.Job.State, err)
+	}
+}
+
+// A wait Asana asked for that says no length (an *asana.Error matching
+// ErrWaitTooLong without RetryAfter) is not a snooze: a snooze of 0 would
+// run the job again at once, against the Asana that just asked for a
+// wait. The error goes back to River, which retries it with backoff.
+func TestOutcome_waitTooLongWithoutALengthIsRetriedWithBackoff(t *testing.T) {
+	for _, err := range []error{
+		fmt.Errorf("goals: sync stopped: %w", &asana.Error{StatusCode: 429, MaxWait: 5 * time.Minute}),
+		fmt.Errorf("goals: sync stopped: %w", asana.ErrWaitTooLong),
+	} {
+		out := riverjob.Outcome(err)
+		var snooze *rivertype.JobSnoozeError
+		if errors.As(out, &snooze) {
+			t.Errorf("Outcome(%v) = JobSnooze(%s), want the error itself", err, snooze.Duration)
+		}
+		if out != err {
+			t.Errorf("Outcome(%v) = %v, want the error itself (River retries it)", err, out)
+		}
 	}
 }

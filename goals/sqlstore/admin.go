@@ -311,8 +311,8 @@ func (s *Store) MapEmployee(ctx context.Context, employeeID, asanaUserGID string
 	})
 }
 
-// AddReport keeps r's JSON form under r.WorkspaceGID (EmployeeReport.Err
-// is not in it). A nil r is an error.
+// AddReport keeps r's JSON form under r.WorkspaceGID (an EmployeeReport's
+// Err as its message alone). A nil r is an error.
 func (s *Store) AddReport(ctx context.Context, r *goals.Report) error {
 	if r == nil {
 		return errors.New("sqlstore: add a sync report: the report is nil")

@@ -53,14 +53,14 @@ func migrated(t *testing.T, db *sql.DB, d sqlstore.Dialect) *sqlstore.Store {
 }
 
 func TestSQLite(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Store { return openSQLite(t) })
+	storetest.Run(t, func(t *testing.T) goals.Store { return openSQLite(t) })
 }
 
 // A database opened without immediate transactions keeps the contract
 // too: concurrent writes of one employee wait for each other instead of
 // failing with SQLITE_BUSY.
 func TestSQLiteDeferredTransactions(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Store { return openSQLiteWith(t, "") })
+	storetest.Run(t, func(t *testing.T) goals.Store { return openSQLiteWith(t, "") })
 }
 
 // postgresDSNEnv names the PostgreSQL server the tests use; .ci/run starts
@@ -111,7 +111,7 @@ func openPostgresDB(t *testing.T) (*sql.DB, string) {
 }
 
 func TestPostgres(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Store { return openPostgres(t) })
+	storetest.Run(t, func(t *testing.T) goals.Store { return openPostgres(t) })
 }
 
 // PostgreSQL's text cannot hold NUL; the store writes U+FFFD there instead

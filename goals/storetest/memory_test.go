@@ -8,5 +8,5 @@ import (
 )
 
 func TestMemoryStore(t *testing.T) {
-	storetest.Run(t, func(*testing.T) storetest.Store { return goals.NewMemoryStore() })
+	storetest.Run(t, func(*testing.T) goals.Store { return goals.NewMemoryStore() })
 }

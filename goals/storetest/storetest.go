@@ -3,7 +3,7 @@
 // file system. A host that writes its own store runs it from a test:
 //
 //	func TestMyStore(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) storetest.Store { return newEmptyStore(t) })
+//		storetest.Run(t, func(t *testing.T) goals.Store { return newEmptyStore(t) })
 //	}
 package storetest
 
@@ -22,16 +22,9 @@ import (
 	"github.com/perfcopilot/asanagoals/status"
 )
 
-// Store is a goals.Store that can also read back what it holds through
-// goals.Reader.
-type Store interface {
-	goals.Store
-	goals.Reader
-}
-
 // Run checks the store contract against stores made by newStore, which must
-// return a new, empty store for each call. It checks, beyond the Store
-// interface's doc comment (a write that fails goals.Write.Validate, a
+// return a new, empty store for each call. It checks, beyond the doc
+// comments of goals.Store and goals.Reader (a write that fails goals.Write.Validate, a
 // status outside the four included, changes nothing), that:
 //
 //   - every field of a Goal and a KeyResult reads back as written (SyncedAt
@@ -63,11 +56,11 @@ type Store interface {
 //     another employee may hold another workspace's goals; a write
 //     without a workspace is not checked; goals stored without one, and
 //     an employee with none stored, take the next write's workspace.
-func Run(t *testing.T, newStore func(t *testing.T) Store) {
+func Run(t *testing.T, newStore func(t *testing.T) goals.Store) {
 	t.Helper()
 	for _, c := range []struct {
 		name string
-		fn   func(*testing.T, Store)
+		fn   func(*testing.T, goals.Store)
 	}{
 		{"RoundTrip", testRoundTrip},
 		{"CompleteWriteRemovesTheRest", testCompleteRemoves},
@@ -164,14 +157,14 @@ func krOf(g goals.Goal, goalGID string) goals.Goal {
 	return g
 }
 
-func write(t *testing.T, s Store, w goals.Write) {
+func write(t *testing.T, s goals.Store, w goals.Write) {
 	t.Helper()
 	if err := s.WriteGoals(context.Background(), w); err != nil {
 		t.Fatalf("WriteGoals(%s, complete=%v, %d goals): %v", w.EmployeeID, w.Complete, len(w.Goals), err)
 	}
 }
 
-func read(t *testing.T, s Store, emp string) []goals.Goal {
+func read(t *testing.T, s goals.Store, emp string) []goals.Goal {
 	t.Helper()
 	gs, err := s.Goals(context.Background(), emp)
 	if err != nil {
@@ -188,7 +181,7 @@ func gids(gs []goals.Goal) string {
 	return strings.Join(out, ",")
 }
 
-func expectGIDs(t *testing.T, s Store, emp, want string) []goals.Goal {
+func expectGIDs(t *testing.T, s goals.Store, emp, want string) []goals.Goal {
 	t.Helper()
 	gs := read(t, s, emp)
 	if got := gids(gs); got != want {
@@ -213,7 +206,7 @@ func same(t *testing.T, got, want goals.Goal) {
 	}
 }
 
-func testRoundTrip(t *testing.T, s Store) {
+func testRoundTrip(t *testing.T, s goals.Store) {
 	want := []goals.Goal{Goal("e1", "11", 3), bare("e1", "12"), Goal("e1", "10", 0)}
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: want, Complete: true})
 	got := expectGIDs(t, s, "e1", "11,12,10")
@@ -225,7 +218,7 @@ func testRoundTrip(t *testing.T, s Store) {
 	}
 }
 
-func testCompleteRemoves(t *testing.T, s Store) {
+func testCompleteRemoves(t *testing.T, s goals.Store) {
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 2), Goal("e1", "2", 2), Goal("e1", "3", 1)}, Complete: true})
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "3", 0), Goal("e1", "4", 1)}, Complete: true})
 	gs := expectGIDs(t, s, "e1", "3,4")
@@ -234,7 +227,7 @@ func testCompleteRemoves(t *testing.T, s Store) {
 	}
 }
 
-func testCompleteRetains(t *testing.T, s Store) {
+func testCompleteRetains(t *testing.T, s goals.Store) {
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1), Goal("e1", "2", 0), Goal("e1", "3", 2), Goal("e1", "4", 0)}, Complete: true})
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "5")}, Complete: true, Retain: []string{"3", "1", "99"}})
 	gs := expectGIDs(t, s, "e1", "5,1,3")
@@ -246,7 +239,7 @@ func testCompleteRetains(t *testing.T, s Store) {
 // Retain (past the cap, or outside a review window and unreadable): that
 // one stays exactly as stored, Key Results, time period and sync time
 // included, while a stored goal the write does not list is removed.
-func testScopedWrite(t *testing.T, s Store) {
+func testScopedWrite(t *testing.T, s goals.Store) {
 	lastYear := Goal("e1", "2", 3)
 	lastYear.TimePeriod = &goals.TimePeriod{GID: "7700", DisplayName: "FY25", Period: "FY",
 		StartOn: asana.Date{Year: 2025, Month: time.January, Day: 1}, EndOn: asana.Date{Year: 2025, Month: time.December, Day: 31}}
@@ -274,7 +267,7 @@ func renamed(emp, gid string) goals.Goal {
 // not added; a retained one stays as stored, unless it is refreshed too; a
 // stored goal in none of the lists is removed; and the goals are in
 // AsanaOrder.
-func testRefresh(t *testing.T, s Store) {
+func testRefresh(t *testing.T, s goals.Store) {
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 2), Goal("e1", "2", 1), Goal("e1", "3", 0), bare("e1", "5")}, Complete: true})
 	changed := renamed("e1", "1")
 	changed.Description, changed.Status, changed.RawStatus, changed.StatusSource = "", status.OffTrack, "missed", goals.StatusFromUpdate
@@ -297,7 +290,7 @@ func testRefresh(t *testing.T, s Store) {
 
 // testPartialRefresh: a partial write refreshes stored goals in their
 // places, and adds none that is only refreshed.
-func testPartialRefresh(t *testing.T, s Store) {
+func testPartialRefresh(t *testing.T, s goals.Store) {
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1), Goal("e1", "2", 2)}, Complete: true})
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{bare("e1", "7")},
 		Refresh: []goals.Goal{renamed("e1", "99"), renamed("e1", "2")}, AsanaOrder: []string{"99", "7", "2"}})
@@ -308,7 +301,7 @@ func testPartialRefresh(t *testing.T, s Store) {
 	same(t, gs[1], want)
 }
 
-func testPartialUpserts(t *testing.T, s Store) {
+func testPartialUpserts(t *testing.T, s goals.Store) {
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1), Goal("e1", "2", 2), Goal("e1", "3", 0)}, Complete: true})
 	fresh := bare("e1", "2")
 	fresh.Name = "Renamed"
@@ -319,7 +312,7 @@ func testPartialUpserts(t *testing.T, s Store) {
 	same(t, gs[2], Goal("e1", "3", 0))
 }
 
-func testKeyResultsReplaced(t *testing.T, s Store) {
+func testKeyResultsReplaced(t *testing.T, s goals.Store) {
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 3), Goal("e1", "2", 2)}, Complete: true})
 	g1 := Goal("e1", "1", 3)
 	g1.KeyResults = []goals.KeyResult{g1.KeyResults[2], g1.KeyResults[0]} // one gone, order changed
@@ -329,7 +322,7 @@ func testKeyResultsReplaced(t *testing.T, s Store) {
 	same(t, gs[1], Goal("e1", "2", 2))
 }
 
-func testInvalidWrite(t *testing.T, s Store) {
+func testInvalidWrite(t *testing.T, s goals.Store) {
 	before := []goals.Goal{Goal("e1", "1", 1)}
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: before, Complete: true})
 	bad := []goals.Write{
@@ -362,7 +355,7 @@ func testInvalidWrite(t *testing.T, s Store) {
 	}
 }
 
-func testOtherEmployees(t *testing.T, s Store) {
+func testOtherEmployees(t *testing.T, s goals.Store) {
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1)}, Complete: true})
 	write(t, s, goals.Write{EmployeeID: "e2", Goals: []goals.Goal{Goal("e2", "1", 2), bare("e2", "2")}, Complete: true})
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: nil, Complete: true})
@@ -371,7 +364,7 @@ func testOtherEmployees(t *testing.T, s Store) {
 	same(t, gs[0], Goal("e2", "1", 2))
 }
 
-func testIdempotent(t *testing.T, s Store) {
+func testIdempotent(t *testing.T, s goals.Store) {
 	w := goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 2), Goal("e1", "2", 0)}, Complete: true, Retain: []string{"3"}}
 	write(t, s, w)
 	first := read(t, s, "e1")
@@ -382,7 +375,7 @@ func testIdempotent(t *testing.T, s Store) {
 	}
 }
 
-func testCancelled(t *testing.T, s Store) {
+func testCancelled(t *testing.T, s goals.Store) {
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1)}, Complete: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -393,7 +386,7 @@ func testCancelled(t *testing.T, s Store) {
 	expectGIDs(t, s, "e1", "1")
 }
 
-func testConcurrent(t *testing.T, s Store) {
+func testConcurrent(t *testing.T, s goals.Store) {
 	const employees = 8
 	var wg sync.WaitGroup
 	errs := make(chan error, employees*3)
@@ -420,7 +413,7 @@ func testConcurrent(t *testing.T, s Store) {
 	}
 }
 
-func testEmptyComplete(t *testing.T, s Store) {
+func testEmptyComplete(t *testing.T, s goals.Store) {
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1), Goal("e1", "2", 1)}, Complete: true})
 	write(t, s, goals.Write{EmployeeID: "e1", Complete: false})
 	expectGIDs(t, s, "e1", "1,2")
@@ -454,7 +447,7 @@ func sameEmployeeWrite(emp string, i int) goals.Write {
 	return goals.Write{EmployeeID: emp, Goals: gs, Complete: true}
 }
 
-func testConcurrentSameEmployee(t *testing.T, s Store) {
+func testConcurrentSameEmployee(t *testing.T, s goals.Store) {
 	const (
 		writers = 12
 		rounds  = 5
@@ -560,7 +553,7 @@ func tagOf(gs []goals.Goal, krs map[string]int) string {
 // testTornRead races a reader against a writer that alternates two complete
 // writes of the same goals: every read must be one write whole, never new
 // goals with old Key Results.
-func testTornRead(t *testing.T, s Store) {
+func testTornRead(t *testing.T, s goals.Store) {
 	krs := map[string]int{"A": 1, "B": 3}
 	a, b := taggedWrite("e1", "A", krs["A"]), taggedWrite("e1", "B", krs["B"])
 	write(t, s, a)
@@ -610,7 +603,7 @@ func describeTags(gs []goals.Goal) string {
 // testResyncRefreshesSyncedAt writes the same goal again, a day later: it
 // reads back with the later SyncedAt, whether the write is complete or
 // partial, so a host can tell how fresh each row is.
-func testResyncRefreshesSyncedAt(t *testing.T, s Store) {
+func testResyncRefreshesSyncedAt(t *testing.T, s goals.Store) {
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{Goal("e1", "1", 1), Goal("e1", "2", 0)}, Complete: true})
 	for i, complete := range []bool{true, false} {
 		later := syncedAt.Add(time.Duration(i+1) * 24 * time.Hour)
@@ -629,7 +622,7 @@ func testResyncRefreshesSyncedAt(t *testing.T, s Store) {
 // testNoSharedMemory changes, after the call, everything a write passed
 // and a read returned that a store could keep a reference to: Metrics,
 // time periods, Key Results. The store must not change.
-func testNoSharedMemory(t *testing.T, s Store) {
+func testNoSharedMemory(t *testing.T, s goals.Store) {
 	g := Goal("e1", "1", 2) // Key Result 1 has a Metric
 	w := goals.Write{EmployeeID: "e1", Goals: []goals.Goal{g}, Complete: true}
 	write(t, s, w)
@@ -649,7 +642,7 @@ func testNoSharedMemory(t *testing.T, s Store) {
 // testOtherWorkspace: one employee ID never holds the goals of two
 // workspaces, so that syncing a second workspace into the store cannot
 // remove the first one's goals.
-func testOtherWorkspace(t *testing.T, s Store) {
+func testOtherWorkspace(t *testing.T, s goals.Store) {
 	ctx := context.Background()
 	write(t, s, goals.Write{EmployeeID: "e1", WorkspaceGID: "101", Goals: []goals.Goal{Goal("e1", "1", 1), Goal("e1", "2", 0)}, Complete: true})
 	before := read(t, s, "e1")

@@ -96,7 +96,7 @@ func RunDirectory(t *testing.T, newDirectory func(t *testing.T, employees []goal
 //   - reports come back newest first (in the order added), at most limit
 //     of them (none for a limit of 0), only those of the workspace asked;
 //   - a report reads back equal to its JSON form: every field, with
-//     EmployeeReport.Err dropped and Error kept; changing the report after
+//     EmployeeReport.Err as its message alone; changing the report after
 //     AddReport changes nothing kept;
 //   - concurrent AddReport calls are all kept;
 //   - AddReport with a cancelled context fails and keeps nothing.
@@ -401,8 +401,8 @@ func testDirectoryCopies(t *testing.T, d admin.Directory) {
 }
 
 // Report returns a report of workspace with every field set, marked by
-// seq (in WorkspaceGoalsScanned), whose employees carry an Err that
-// History does not keep.
+// seq (in WorkspaceGoalsScanned), whose first employee carries an Err
+// wrapping a cause that History does not keep (it keeps the message).
 func Report(workspace string, seq int) *goals.Report {
 	zone := time.FixedZone("CET", 3600)
 	return &goals.Report{
@@ -417,8 +417,8 @@ func Report(workspace string, seq int) *goals.Report {
 		Error: "scan: \"quoted\" — 失敗",
 		Employees: []goals.EmployeeReport{
 			{EmployeeID: "e1", AsanaUserGID: "1201", GoalsOwned: 201, GoalsKept: 200, KeyResults: 9, Truncated: true,
-				GoalsOutsidePeriod: 1, Written: goals.WrittenPartial, RemovalsHeld: 2, Error: "boom",
-				Err: errors.New("not kept")},
+				GoalsOutsidePeriod: 1, Written: goals.WrittenPartial, RemovalsHeld: 2,
+				Err: fmt.Errorf("boom: %w", errors.New("kept as words, not as an error"))},
 			{EmployeeID: "e2", AsanaUserGID: "1202", Written: goals.WrittenComplete},
 		},
 	}
@@ -505,17 +505,17 @@ func testReportRoundTrip(t *testing.T, h admin.History) {
 	r := Report("1200", 1)
 	want := asJSON(t, r)
 	addReport(t, h, r)
-	r.Employees[0].Error, r.UnmappedOwnerExamples[0], r.Error = "changed", "changed", "changed"
+	r.Employees[0].Err, r.UnmappedOwnerExamples[0], r.Error = errors.New("changed"), "changed", "changed"
 	rs := reports(t, h, "1200", 10)
 	if len(rs) != 1 {
 		t.Fatalf("a report added must be kept; Reports returned %d", len(rs))
 	}
 	if !reflect.DeepEqual(rs[0], want) {
-		t.Errorf("a report must read back equal to its JSON form, as it was when added (Err dropped, Error kept):\n%s",
+		t.Errorf("a report must read back equal to its JSON form, as it was when added (an employee's Err as its message):\n%s",
 			diffJSON(rs[0], want))
 	}
 	// What Reports returned is the caller's: changing it changes nothing kept.
-	rs[0].Employees[0].Error, rs[0].UnmappedOwnerExamples[0], rs[0].MalformedRecordGIDs[0] = "changed", "changed", "changed"
+	rs[0].Employees[0].Err, rs[0].UnmappedOwnerExamples[0], rs[0].MalformedRecordGIDs[0] = errors.New("changed"), "changed", "changed"
 	if again := reports(t, h, "1200", 10); !reflect.DeepEqual(again[0], want) {
 		t.Errorf("changing a report Reports returned must not change the kept one:\n%s", diffJSON(again[0], want))
 	}

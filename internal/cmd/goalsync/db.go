@@ -27,12 +27,6 @@ import (
 // their goal, and a write transaction takes its lock when it starts.
 const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
 
-// syncStore is where a sync writes and its output reads back from.
-type syncStore interface {
-	goals.Store
-	goals.Reader
-}
-
 // dbTarget is a parsed -db value.
 type dbTarget struct {
 	dialect sqlstore.Dialect
@@ -228,7 +222,7 @@ type syncOf struct {
 // would refuse each write; see goals.ErrOtherWorkspace), and, for the
 // demo, before it creates anything, a database that holds anything but
 // the demo's goals. The returned close releases it.
-func openStore(ctx context.Context, t dbTarget, sync syncOf) (syncStore, func(), error) {
+func openStore(ctx context.Context, t dbTarget, sync syncOf) (goals.Store, func(), error) {
 	var before func(context.Context, *sqlstore.Store) error
 	if sync.demo {
 		before = func(ctx context.Context, store *sqlstore.Store) error {

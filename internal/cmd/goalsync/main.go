@@ -313,7 +313,7 @@ func (c *cli) syncConfig(cfg goals.Config) goals.Config {
 
 // openStore opens the store sync writes to: the -db database, or a new
 // memory store. Nothing was requested from Asana when it fails.
-func (c *cli) openStore(ctx context.Context, sync syncOf) (store syncStore, closeStore func(), err error) {
+func (c *cli) openStore(ctx context.Context, sync syncOf) (store goals.Store, closeStore func(), err error) {
 	if !c.opts.dbSet {
 		return goals.NewMemoryStore(), func() {}, nil
 	}
@@ -498,8 +498,8 @@ var errTimeout = errors.New("timeout")
 // sync runs one sync and prints its output; its error says whether the
 // sync failed (exit 1) or left employees or removals undone (exit 3). note,
 // when not empty, opens the text output.
-func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, store syncStore, list *employeeList, note string) error {
-	watch := &lockWatch{syncStore: store}
+func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, store goals.Store, list *employeeList, note string) error {
+	watch := &lockWatch{Store: store}
 	store = watch
 	var prog *progress
 	if tty := c.hooks.isTerminal(c.stderr); c.opts.progress || tty {
@@ -676,18 +676,18 @@ const lockWaitNote = "the database was waiting on a lock another session holds o
 // lockWatch is the store of a sync, noting whether the database gave up
 // waiting on a lock (sqlstore.IsLockWait).
 type lockWatch struct {
-	syncStore
+	goals.Store
 	waited atomic.Bool
 }
 
 func (l *lockWatch) WriteGoals(ctx context.Context, w goals.Write) error {
-	err := l.syncStore.WriteGoals(ctx, w)
+	err := l.Store.WriteGoals(ctx, w)
 	l.see(err)
 	return err
 }
 
 func (l *lockWatch) Goals(ctx context.Context, employeeID string) ([]goals.Goal, error) {
-	gs, err := l.syncStore.Goals(ctx, employeeID)
+	gs, err := l.Store.Goals(ctx, employeeID)
 	l.see(err)
 	return gs, err
 }

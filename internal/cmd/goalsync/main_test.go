@@ -795,7 +795,7 @@ func TestSomeEmployeesFailExitsThree(t *testing.T) {
 			v := decodeTyped(t, res.stdout)
 			failed := v.Report.Failed()
 			if len(failed) != 1 || failed[0].EmployeeID != "emp-002" || failed[0].Written != goals.WrittenPartial ||
-				!strings.Contains(failed[0].Error, failing) {
+				!strings.Contains(failed[0].Err.Error(), failing) {
 				t.Errorf("failed = %+v", failed)
 			}
 			for _, g := range v.Goals {

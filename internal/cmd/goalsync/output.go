@@ -292,7 +292,7 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 	if len(failed) > 0 {
 		b.WriteString("\n  errors:\n")
 		for _, e := range failed {
-			fmt.Fprintf(&b, "    %s: %s\n", oneLine(e.EmployeeID), oneLine(e.Error))
+			fmt.Fprintf(&b, "    %s: %s\n", oneLine(e.EmployeeID), oneLine(e.Err.Error()))
 		}
 	}
 	b.WriteString("\n")

@@ -16,7 +16,7 @@ import (
 // Which pushes collapse depends on the scheduler, so the test sets the
 // queue in that state itself: three goals queued under one wake-up, three
 // walkers waiting.
-func TestOneWakeUpReachesEveryIdleWalker(t *testing.T) {
+func TestQueue_drain_oneWakeUpReachesEveryIdleWalker(t *testing.T) {
 	const walkers = 3
 	synctest.Test(t, func(t *testing.T) {
 		q := newQueue()
