@@ -195,10 +195,10 @@ func (s *Store) SaveConnection(ctx context.Context, c admin.Connection) error {
 }
 
 // directoryLockKey is the PostgreSQL advisory lock (two int4 keys, like
-// migrateLockKey) between PutEmployees (exclusive) and MapEmployee
-// (shared): a mapping never lands on a row that a replacement of the
-// directory is deleting.
-const directoryLockKey = `hashtext('asanagoals.sqlstore'), hashtext('directory')`
+// migrateLockKey, and like it the schema's) between PutEmployees
+// (exclusive) and MapEmployee (shared): a mapping never lands on a row
+// that a replacement of the directory is deleting.
+const directoryLockKey = `hashtext('asanagoals.sqlstore'), hashtext('directory ' || coalesce(current_schema(), ''))`
 
 // PutEmployees replaces the whole directory with employees, in their
 // order, in one transaction: the host loads its employee list with it.

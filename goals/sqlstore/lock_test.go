@@ -157,3 +157,37 @@ func TestLockWaitEndsBeforeTheDeadline(t *testing.T) {
 		})
 	}
 }
+
+// The migration's advisory lock is its schema's: a migration held in one
+// schema (another tenant's store on the same database) does not make a
+// needed migration in another wait, while one in the same schema still
+// does.
+func TestMigrateWaitsOnlyForItsOwnSchema(t *testing.T) {
+	dbA, dsnA := openPostgresDB(t)
+	migrated(t, dbA, sqlstore.Postgres)
+	holdLock(t, dsnA, "SELECT pg_advisory_xact_lock(hashtext('asanagoals.sqlstore'), hashtext('migrate ' || current_schema()))")
+
+	dbB, _ := openPostgresDB(t)
+	b := migrated(t, dbB, sqlstore.Postgres)
+	if _, err := dbB.Exec("ALTER TABLE asana_goals DROP COLUMN time_period_end"); err != nil {
+		t.Fatal(err)
+	}
+	sqlstore.SetLockTimeout(b, 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), lockGuard)
+	defer cancel()
+	if err := b.Migrate(ctx); err != nil {
+		t.Fatalf("a migration in another schema waited for schema A's: %v", err)
+	}
+
+	a, err := sqlstore.New(dbA, sqlstore.Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dbA.Exec("ALTER TABLE asana_goals DROP COLUMN time_period_end"); err != nil {
+		t.Fatal(err)
+	}
+	sqlstore.SetLockTimeout(a, 200*time.Millisecond)
+	if err := a.Migrate(ctx); !sqlstore.IsLockWait(err) {
+		t.Fatalf("a migration in the schema whose migration is held: err = %v, want a lock wait", err)
+	}
+}

@@ -547,8 +547,12 @@ func (s *Store) checkPersistent(ctx context.Context, q querier, tables []tableSp
 }
 
 // migrateLockKey is the advisory lock (two int4 keys, a space apart from
-// the one-key locks of employees) that PostgreSQL migrations take.
-const migrateLockKey = `hashtext('asanagoals.sqlstore'), hashtext('migrate')`
+// the one-key locks of employees) that PostgreSQL migrations take. It
+// names the schema the tables go in (current_schema(), the first of the
+// search path that exists): advisory locks are the database's, and the
+// stores of two schemas, say two tenants' on one database, do not wait for
+// each other's migrations.
+const migrateLockKey = `hashtext('asanagoals.sqlstore'), hashtext('migrate ' || coalesce(current_schema(), ''))`
 
 // migratePostgres runs a needed migration in one transaction, under the
 // migration's advisory lock, with a lock timeout.
