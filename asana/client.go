@@ -377,7 +377,12 @@ func refuseInsecureRedirect(next func(*http.Request, []*http.Request) error) fun
 // client's HTTP transport, for a program that is done with the client (see
 // http.Client.CloseIdleConnections). The client stays usable.
 func (c *Client) CloseIdleConnections() {
-	c.http.HTTPClient.CloseIdleConnections()
+	// The transport under the gate: the gate itself keeps no connections,
+	// and go-retryablehttp closes its HTTP client's idle connections after
+	// every failed request, which must not empty the pool.
+	if t, ok := c.http.HTTPClient.Transport.(*gatedTransport).next.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
 }
 
 // String describes the client without its token, so printing a *Client
