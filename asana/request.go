@@ -64,7 +64,7 @@ type callTransport struct {
 	call  *call
 }
 
-func (t callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.gated.roundTrip(req, t.call)
 }
 
@@ -72,13 +72,18 @@ func (t callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // policy, over a copy of its HTTP client whose transport hands x to the
 // gated transport, with a RequestLogHook that counts x's attempts.
 // go-retryablehttp hands its hooks and the transport the *http.Request
-// alone; a client of the request's own (a few small structs) gives them
-// the request's state without a context value.
+// alone; a client of the request's own gives them the request's state
+// without a context value.
 func (c *Client) retryClient(x *call) *retryablehttp.Client {
-	hc := c.http // a copy: only the transport differs
-	hc.Transport = callTransport{gated: c.transport, call: x}
-	return &retryablehttp.Client{
-		HTTPClient:   &hc,
+	// One allocation for the three, which live as long as the call.
+	own := &struct {
+		retry     retryablehttp.Client
+		http      http.Client
+		transport callTransport
+	}{http: c.http, transport: callTransport{gated: c.transport, call: x}}
+	own.http.Transport = &own.transport
+	own.retry = retryablehttp.Client{
+		HTTPClient:   &own.http,
 		Logger:       nil, // the client logs for itself, without URLs' queries
 		RetryMax:     c.retry.max,
 		RetryWaitMin: c.retry.waitMin,
@@ -95,4 +100,5 @@ func (c *Client) retryClient(x *call) *retryablehttp.Client {
 			}
 		},
 	}
+	return &own.retry
 }
