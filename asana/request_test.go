@@ -9,6 +9,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/jarcoal/httpmock"
 
 	"github.com/perfcopilot/asanagoals/asana"
 )
@@ -90,4 +94,65 @@ func TestClient_eachRequestKeepsItsOwnState(t *testing.T) {
 	if st := h.client.Stats(); st.Retries != int64(retries) || st.Requests != int64(2*n+retries) {
 		t.Errorf("client counted %d requests and %d retries, want %d and %d", st.Requests, st.Retries, 2*n+retries, retries)
 	}
+}
+
+// A page of the workspace scan reaches the client's gate as urgent, and a
+// request of another kind does not: with ten requests queued for the
+// limiter at 60 a minute (one a second or so), a scan's page asked for at
+// 2.5 s goes at once, while a listing of workspaces asked for then waits
+// for its turn behind the ten.
+func TestClient_scanPagesGoAheadAtTheGate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mock := httpmock.NewMockTransport()
+		var mu sync.Mutex
+		sent := map[string]time.Duration{}
+		start := time.Now()
+		answer := func(path, body string) {
+			mock.RegisterResponder("GET", apiRoot+path, func(*http.Request) (*http.Response, error) {
+				mu.Lock()
+				sent[path] = time.Since(start)
+				mu.Unlock()
+				return jsonResponse(200, body), nil
+			})
+		}
+		answer("/users/me", `{"data":{"gid":"1"}}`)
+		answer("/goals", `{"data":[{"gid":"2"}],"next_page":null}`)
+		answer("/workspaces", `{"data":[{"gid":"3","name":"W"}],"next_page":null}`)
+		c, err := asana.NewClient("0/urgenttesttoken", asana.WithHTTPClient(&http.Client{Transport: mock}),
+			asana.WithRequestsPerMinute(60))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Go(func() {
+				if _, err := c.Me(ctx); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		time.Sleep(2500 * time.Millisecond)
+		wg.Go(func() {
+			for _, err := range c.Goals(ctx, asana.ListGoalsOptions{Workspace: "1"}) {
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+		wg.Go(func() {
+			for _, err := range c.Workspaces(ctx) {
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+		wg.Wait()
+		if d := sent["/goals"]; d != 2500*time.Millisecond {
+			t.Errorf("the scan's page was sent at %s, want at once at 2.5s: it did not reach the gate as urgent", d)
+		}
+		if d := sent["/workspaces"]; d < 9*time.Second {
+			t.Errorf("the listing of workspaces was sent at %s, want after the ten queued before it: it reached the gate as urgent", d)
+		}
+	})
 }
