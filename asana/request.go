@@ -21,8 +21,8 @@ type request struct {
 }
 
 // call is one request's own state, from its first attempt to its answer.
-// getOnce makes it, and only the closures of that request's own retry
-// client reach it (see Client.retryClient): no context carries it, so no
+// get makes one for each try (see getOnce), and only the closures of that
+// request's own retry client reach it (see Client.retryClient): no context carries it, so no
 // attempt can read another request's state, or none at all. Everything
 // that touches it runs on the goroutine that called getOnce: the retry
 // client's RequestLogHook, before each attempt; the transport, which an
