@@ -54,7 +54,12 @@ type Client struct {
 	redact    redactor
 	userAgent string
 	logger    *slog.Logger
-	http      *retryablehttp.Client
+	// http is the HTTP client every request's own is a copy of (see
+	// retryClient): the caller's, its Timeout moved into transport, its
+	// redirects checked. Its Transport is set per request.
+	http      http.Client
+	transport *gatedTransport
+	retry     retryPolicy
 	gate      *gate
 	stats     counters
 	maxPages  int // MaxPages; lowered by internal tests only
@@ -243,7 +248,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		changes:   newChangeLog(cfg.features),
 	}
 	c.gate = newGate(cfg.requestsPerMin, cfg.maxInFlight, cfg.maxWait, cfg.logger, &c.stats)
-	c.http = c.newRetryClient(cfg)
+	c.setHTTP(cfg)
 	return c, nil
 }
 
@@ -311,7 +316,17 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
+// retryPolicy is the retry settings every request's retry client is made
+// with (see retryClient).
+type retryPolicy struct {
+	max              int
+	waitMin, waitMax time.Duration
+	check            retryablehttp.CheckRetry
+}
+
+// setHTTP sets the HTTP client, the gated transport and the retry policy
+// that every request's retry client is made of.
+func (c *Client) setHTTP(cfg config) {
 	hc := cfg.httpClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 60 * time.Second, Transport: pooledTransport(cfg.maxInFlight)}
@@ -327,30 +342,13 @@ func (c *Client) newRetryClient(cfg config) *retryablehttp.Client {
 	if timeout < 0 {
 		timeout = hc.Timeout
 	}
-	wrapped := *hc
-	wrapped.Timeout = 0
-	wrapped.CheckRedirect = refuseInsecureRedirect(hc.CheckRedirect)
-	wrapped.Transport = &gatedTransport{next: inner, gate: c.gate, stats: &c.stats, maxBody: maxBodyBytes, redact: c.redact, timeout: timeout, hooks: cfg.hooks,
+	c.http = *hc
+	c.http.Timeout = 0
+	c.http.CheckRedirect = refuseInsecureRedirect(hc.CheckRedirect)
+	c.http.Transport = nil
+	c.transport = &gatedTransport{next: inner, gate: c.gate, stats: &c.stats, maxBody: maxBodyBytes, redact: c.redact, timeout: timeout, hooks: cfg.hooks,
 		path: func(r *http.Request) string { return c.apiPath(r.URL) }}
-
-	rc := retryablehttp.NewClient()
-	rc.HTTPClient = &wrapped
-	rc.Logger = nil // the client logs for itself, without URLs' queries
-	rc.RetryMax = cfg.maxRetries
-	rc.RetryWaitMin = cfg.retryWaitMin
-	rc.RetryWaitMax = cfg.retryWaitMax
-	rc.CheckRetry = checkRetry(cfg.maxWait)
-	rc.Backoff = backoff
-	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	rc.RequestLogHook = func(_ retryablehttp.Logger, req *http.Request, attempt int) {
-		requestOf(req.Context()).attempts = attempt + 1 // the transport counts the retry once sent
-		if attempt > 0 {
-			c.logger.LogAttrs(req.Context(), slog.LevelWarn, "asana: retrying request",
-				slog.String("method", req.Method), slog.String("path", c.apiPath(req.URL)),
-				slog.Int("attempt", attempt+1))
-		}
-	}
-	return rc
+	c.retry = retryPolicy{max: cfg.maxRetries, waitMin: cfg.retryWaitMin, waitMax: cfg.retryWaitMax, check: checkRetry(cfg.maxWait)}
 }
 
 // errInsecureRedirect is a redirect that would carry the token in clear
@@ -377,7 +375,11 @@ func refuseInsecureRedirect(next func(*http.Request, []*http.Request) error) fun
 // client's HTTP transport, for a program that is done with the client (see
 // http.Client.CloseIdleConnections). The client stays usable.
 func (c *Client) CloseIdleConnections() {
-	c.http.HTTPClient.CloseIdleConnections()
+	// The transport under the gate, which keeps no connections itself
+	// (see callTransport).
+	if t, ok := c.transport.next.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
 }
 
 // String describes the client without its token, so printing a *Client

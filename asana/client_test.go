@@ -850,6 +850,29 @@ func TestCloseIdleConnections(t *testing.T) {
 	}
 }
 
+// CloseIdleConnections reaches the transport of the HTTP client the Client
+// was given, under the client's gate: a program done with the client lets
+// go of its idle connections.
+func TestClient_CloseIdleConnections(t *testing.T) {
+	tr := &idleCounter{RoundTripper: httpmock.NewMockTransport()}
+	c, err := asana.NewClient("0/closeidletoken", asana.WithHTTPClient(&http.Client{Transport: tr}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.CloseIdleConnections()
+	if tr.closed != 1 {
+		t.Errorf("the transport's CloseIdleConnections was called %d times, want once", tr.closed)
+	}
+}
+
+// idleCounter counts the calls of its CloseIdleConnections.
+type idleCounter struct {
+	http.RoundTripper
+	closed int
+}
+
+func (t *idleCounter) CloseIdleConnections() { t.closed++ }
+
 // Stats.Sub gives what happened between two snapshots, so that a second
 // sync on one client counts its own requests and retries, not the first
 // sync's too; the rate and the pause in force are the newer snapshot's.

@@ -23,7 +23,7 @@ func TestBodyOverLimitIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.http.HTTPClient.Transport.(*gatedTransport).maxBody = 1024
+	c.transport.maxBody = 1024
 	_, err = c.Me(context.Background())
 	if !errors.Is(err, errBodyTooLarge) || !strings.Contains(err.Error(), "GET /users/me") {
 		t.Fatalf("err = %v, want a too-large error naming the endpoint", err)

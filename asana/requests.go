@@ -79,42 +79,43 @@ const StatusTypeField = "current_status_update.status_type"
 // client's life.
 func (c *Client) StatusTypeRefused() bool { return c.statusTypeRefused.Load() }
 
-// get sends one GET (with retries) and decodes the JSON answer into v;
-// r is the request's state (its expected shape, its urgency), which get
-// fills with the attempts made.
+// get sends one GET (with retries) as r asks (the answer's shape, the
+// request's urgency) and decodes the JSON answer into v. When the answer
+// was 2xx and of the wanted shape but did not decode into v, the error
+// says so and undecoded is its body, for a listing to read again record
+// by record; otherwise undecoded is nil.
 //
 // A request whose opt_fields hold StatusTypeField and that Asana refuses
 // with a 400 naming it is sent again once without it, and no request of
 // the client asks for it any more (see StatusTypeRefused).
-func (c *Client) get(ctx context.Context, r *request, path string, query url.Values, v any) error {
+func (c *Client) get(ctx context.Context, r request, path string, query url.Values, v any) (undecoded []byte, err error) {
 	if c.statusTypeRefused.Load() {
 		query = withoutOptField(query, StatusTypeField)
 	}
-	refused, err := c.getOnce(ctx, r, path, query, v)
-	if !refused {
-		return err
+	x := &call{request: r, target: v}
+	refused, err := c.getOnce(ctx, x, path, query)
+	if refused {
+		if c.statusTypeRefused.CompareAndSwap(false, true) {
+			c.logger.LogAttrs(ctx, slog.LevelWarn, "asana: Asana refused opt_fields "+StatusTypeField+
+				" (400); asking without it from now on: statuses come from each goal's own status field",
+				slog.String("path", path))
+		}
+		x = &call{request: r, target: v}
+		_, err = c.getOnce(ctx, x, path, withoutOptField(query, StatusTypeField))
 	}
-	if c.statusTypeRefused.CompareAndSwap(false, true) {
-		c.logger.LogAttrs(ctx, slog.LevelWarn, "asana: Asana refused opt_fields "+StatusTypeField+
-			" (400); asking without it from now on: statuses come from each goal's own status field",
-			slog.String("path", path))
+	if x.undecoded {
+		return x.answer, err
 	}
-	retry := &request{shape: r.shape, urgent: r.urgent}
-	_, err = c.getOnce(ctx, retry, path, withoutOptField(query, StatusTypeField), v)
-	r.attempts += retry.attempts
-	r.answer, r.undecoded = retry.answer, retry.undecoded
-	return err
+	return nil, err
 }
 
-// getOnce is get without the second try: refused says the answer was a
-// 400 refusing StatusTypeField, which query asked for.
-func (c *Client) getOnce(ctx context.Context, r *request, path string, query url.Values, v any) (refused bool, err error) {
+// getOnce is get without the second try, for the call x: refused says the
+// answer was a 400 refusing StatusTypeField, which query asked for.
+func (c *Client) getOnce(ctx context.Context, x *call, path string, query url.Values) (refused bool, err error) {
 	u := *c.base
 	u.Path = c.base.Path + path
 	u.RawPath = ""
 	u.RawQuery = query.Encode()
-	r.target = v
-	ctx = withRequest(ctx, r)
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return false, fmt.Errorf("asana: GET %s: %w", path, err)
@@ -125,18 +126,18 @@ func (c *Client) getOnce(ctx context.Context, r *request, path string, query url
 		req.Header.Set("User-Agent", c.userAgent)
 	}
 	c.changes.setHeaders(req.Header)
-	resp, err := c.http.Do(req)
+	resp, err := c.retryClient(x).Do(req)
 	if err != nil {
 		if resp != nil {
 			// An error can come with the response (the context ended as it
 			// arrived); its body still holds the connection.
 			resp.Body.Close()
 		}
-		return false, c.requestError(ctx, path, r.attempts, err)
+		return false, c.requestError(ctx, path, x.attempts, err)
 	}
 	c.changes.observe(ctx, c.logger, c.redact, path, resp.Header)
 	defer resp.Body.Close()
-	data := r.answer // the transport read the body whole
+	data := x.answer // the transport read the body whole
 	if data == nil {
 		var err error
 		if data, err = readLimited(resp.Body, maxBodyBytes); err != nil {
@@ -144,23 +145,23 @@ func (c *Client) getOnce(ctx context.Context, r *request, path string, query url
 		}
 	}
 	c.logger.DebugContext(ctx, "asana: request done", "method", http.MethodGet, "path", path,
-		"status", resp.StatusCode, "attempts", r.attempts)
+		"status", resp.StatusCode, "attempts", x.attempts)
 	if resp.StatusCode/100 != 2 {
 		e := newError(http.MethodGet, path, resp.StatusCode, resp.Header, data, c.redact)
-		e.Attempts = r.attempts
+		e.Attempts = x.attempts
 		if e.StatusCode == http.StatusTooManyRequests && e.RetryAfter > c.gate.maxWait {
 			e.MaxWait = c.gate.maxWait
 		}
 		refused := e.StatusCode == http.StatusBadRequest && refusesOptField(StatusTypeField, query, resp.Header, e)
 		return refused, e
 	}
-	if r.decoded {
-		return false, nil // the transport decoded it into v
+	if x.decoded {
+		return false, nil // the transport decoded it into the target
 	}
-	if err := json.Unmarshal(data, v); err != nil {
-		r.undecoded = true
+	if err := json.Unmarshal(data, x.target); err != nil {
+		x.undecoded = true
 		return false, &Error{Method: http.MethodGet, Path: path, StatusCode: resp.StatusCode,
-			Excerpt: excerpt(c.redact.bytes(data)), Attempts: r.attempts, Err: fmt.Errorf("decoding JSON: %w", err)}
+			Excerpt: excerpt(c.redact.bytes(data)), Attempts: x.attempts, Err: fmt.Errorf("decoding JSON: %w", err)}
 	}
 	return false, nil
 }
@@ -340,14 +341,14 @@ func listOnce[T any](ctx context.Context, c *Client, path string, q url.Values, 
 			ch := make(chan pageAnswer[T], 1)
 			get := func() {
 				var a pageAnswer[T]
-				r := &request{shape: shapeList, urgent: urgent}
-				a.err = c.get(ctx, r, path, q, &a.page)
-				if a.err != nil && r.undecoded {
+				var undecoded []byte
+				undecoded, a.err = c.get(ctx, request{shape: shapeList, urgent: urgent}, path, q, &a.page)
+				if undecoded != nil {
 					// A page that is a list but that did not decode: read
 					// it again record by record, so that one record the
 					// client cannot read is that record's error alone.
 					var raw listResponse[json.RawMessage]
-					if json.Unmarshal(r.answer, &raw) == nil {
+					if json.Unmarshal(undecoded, &raw) == nil {
 						a.err = nil
 						a.page.NextPage = raw.NextPage
 						a.page.Data, a.bad = decodeRecords[T](c, path, raw.Data)
@@ -563,7 +564,7 @@ func (c *Client) firstGoal(ctx context.Context, q url.Values) iter.Seq2[Goal, er
 	return func(yield func(Goal, error) bool) {
 		q.Set("limit", "1")
 		var page listResponse[Goal]
-		if err := c.get(ctx, &request{shape: shapeList}, "/goals", q, &page); err != nil {
+		if _, err := c.get(ctx, request{shape: shapeList}, "/goals", q, &page); err != nil {
 			yield(Goal{}, err)
 			return
 		}
@@ -590,7 +591,7 @@ func (c *Client) goal(ctx context.Context, method, gid, fields string) (Goal, er
 		return Goal{}, err
 	}
 	var resp itemResponse[Goal]
-	err := c.get(ctx, &request{shape: shapeItem}, "/goals/"+gid, url.Values{"opt_fields": {fields}}, &resp)
+	_, err := c.get(ctx, request{shape: shapeItem}, "/goals/"+gid, url.Values{"opt_fields": {fields}}, &resp)
 	return resp.Data, err
 }
 
@@ -633,7 +634,7 @@ func (c *Client) GoalRelationships(ctx context.Context, supportedGoalGID, subtyp
 // check that a token works.
 func (c *Client) Me(ctx context.Context) (User, error) {
 	var resp itemResponse[User]
-	err := c.get(ctx, &request{shape: shapeItem}, "/users/me", url.Values{"opt_fields": {"name,email"}}, &resp)
+	_, err := c.get(ctx, request{shape: shapeItem}, "/users/me", url.Values{"opt_fields": {"name,email"}}, &resp)
 	return resp.Data, err
 }
 

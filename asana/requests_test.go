@@ -340,6 +340,37 @@ func TestRefusedStatusTypeIsAskedForNoMore(t *testing.T) {
 	}
 }
 
+// A page asked for again without the refused status type is read record
+// by record from that second answer: one record the client cannot read is
+// still that record's error alone.
+func TestGoals_unreadableRecordAfterTheStatusTypeIsRefused(t *testing.T) {
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/goals", func(req *http.Request) (*http.Response, error) {
+		if asksStatusType(req) {
+			return jsonResponse(400, `{"errors":[{"message":"opt_fields: Unknown field current_status_update.status_type"}]}`), nil
+		}
+		return jsonResponse(200, `{"data":[{"gid":"1","name":"A"},{"gid":"2","due_on":"next spring"}],"next_page":null}`), nil
+	})
+	var got []string
+	for g, err := range h.client.Goals(context.Background(), asana.ListGoalsOptions{Workspace: "1"}) {
+		var re *asana.RecordError
+		switch {
+		case err == nil:
+			got = append(got, g.GID)
+		case errors.As(err, &re):
+			got = append(got, "bad "+re.GID)
+		default:
+			t.Fatalf("after %v: err = %v, want a *RecordError or none", got, err)
+		}
+	}
+	if want := []string{"1", "bad 2"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("listing yielded %v, want %v", got, want)
+	}
+	if !h.client.StatusTypeRefused() {
+		t.Error("the status type was not refused: the test did not try twice")
+	}
+}
+
 // Only a 400 that names the status update's status_type is taken for its
 // refusal: another 400, or one naming another entry of opt_fields, is the
 // request's error, sent once. A server that still refuses the request

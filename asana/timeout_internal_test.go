@@ -35,7 +35,7 @@ func TestDefaultHTTPClientTimeoutBoundsEachAttemptAfterTheGate(t *testing.T) {
 			}
 			return httpmock.NewStringResponse(200, `{"data":{"gid":"1"}}`), nil
 		})
-		c.http.HTTPClient.Transport.(*gatedTransport).next = mock
+		c.transport.next = mock
 		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 		defer cancel()
 		start := time.Now()

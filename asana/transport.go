@@ -36,7 +36,7 @@ func (e *bodyError) Unwrap() error { return e.err }
 // bufferedBody is a response body already read into memory, so that the
 // in-flight slot is held until the whole answer has arrived, and a body cut
 // short is seen (and retried) as a transport error. The bytes are also the
-// request state's answer, for get to read without a copy.
+// call's answer, for getOnce to read without a copy.
 type bufferedBody struct{ *bytes.Reader }
 
 func (bufferedBody) Close() error { return nil }
@@ -45,7 +45,9 @@ func (bufferedBody) Close() error { return nil }
 // then sends it with the per-request timeout, and reads the body in full
 // before letting go of the slot. The timeout starts after the gate: time
 // spent waiting for the limiter or a Retry-After pause is bounded by the
-// caller's context alone, not counted against the exchange.
+// caller's context alone, not counted against the exchange. It is the
+// client's, shared by its requests; a request's attempts reach it through
+// a callTransport, which hands it the request's state.
 type gatedTransport struct {
 	next    http.RoundTripper
 	gate    *gate
@@ -61,18 +63,19 @@ type gatedTransport struct {
 // per-request timeout; it is retried like a network error.
 var errRequestTimeout = errors.New("no whole answer within the request timeout")
 
-func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+// roundTrip sends one attempt of x.
+func (t *gatedTransport) roundTrip(req *http.Request, x *call) (*http.Response, error) {
 	var entered time.Time
 	if t.hooks != nil {
 		entered = time.Now()
 	}
-	release, sent, err := t.gate.enter(req.Context(), requestOf(req.Context()).urgent)
+	release, sent, err := t.gate.enter(req.Context(), x.urgent)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 	t.stats.requests.Add(1)
-	attempt := requestOf(req.Context()).attempts
+	attempt := x.attempts
 	if attempt > 1 {
 		// Counted here, once sent: a retry whose context ends while it
 		// waits at the gate (a Retry-After pause) is no request.
@@ -116,7 +119,7 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	var shapeErr error
 	if resp.StatusCode/100 == 2 {
-		shapeErr = decodeAnswer(req.Context(), data)
+		shapeErr = decodeAnswer(x, data)
 	}
 	if t.hooks != nil {
 		word := ""
@@ -132,7 +135,7 @@ func (t *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &bodyError{status: resp.StatusCode, excerpt: excerpt(t.redact.bytes(data)), err: shapeErr}
 	}
 	resp.Body = bufferedBody{bytes.NewReader(data)}
-	requestOf(req.Context()).answer = data
+	x.answer = data
 	resp.ContentLength = int64(len(data))
 	return resp, nil
 }
@@ -196,33 +199,32 @@ type listTarget interface {
 }
 
 // decodeAnswer checks a 2xx body's shape (see checkShape). A list's answer
-// is decoded into the request's target as it is checked: one pass of the
-// JSON decoder over the body where a check and then get's decoding took
-// two, each of which reads it twice (encoding/json validates a body whole
-// before it decodes it). A body that does not decode whole into the target
-// (malformed, of the wrong shape, or with a record the target cannot hold)
-// is checked by checkShape as before, and get decodes it as before.
-func decodeAnswer(ctx context.Context, body []byte) error {
-	r := requestOf(ctx)
-	r.decoded = false
-	if lt, ok := r.target.(listTarget); ok && r.shape == shapeList {
+// is decoded into the call's target as it is checked: one pass of the
+// JSON decoder over the body where a check and then getOnce's decoding
+// took two, each of which reads it twice (encoding/json validates a body
+// whole before it decodes it). A body that does not decode whole into the
+// target (malformed, of the wrong shape, or with a record the target
+// cannot hold) is checked by checkShape as before, and getOnce decodes it
+// as before.
+func decodeAnswer(x *call, body []byte) error {
+	x.decoded = false
+	if lt, ok := x.target.(listTarget); ok && x.shape == shapeList {
 		lt.reset()
 		if json.Unmarshal(body, lt) == nil && lt.hasData() {
-			r.decoded = true
+			x.decoded = true
 			return nil
 		}
 		lt.reset()
 	}
-	return checkShape(ctx, body)
+	return checkShape(x.shape, body)
 }
 
-// checkShape checks that a 2xx body is JSON and, when the request's context
-// names a shape, that its "data" is a list or an object as wanted. An
-// answer whose "data" is missing, null or of the other kind is malformed: a
-// proxy's {} or Asana's {"errors": …} with a 200 must never read as an
-// empty list, which would look like "no goals" and remove stored ones.
-func checkShape(ctx context.Context, body []byte) error {
-	want := requestOf(ctx).shape
+// checkShape checks that a 2xx body is JSON and, when want names a shape,
+// that its "data" is a list or an object as wanted. An answer whose "data"
+// is missing, null or of the other kind is malformed: a proxy's {} or
+// Asana's {"errors": …} with a 200 must never read as an empty list, which
+// would look like "no goals" and remove stored ones.
+func checkShape(want byte, body []byte) error {
 	if want == 0 {
 		if !json.Valid(body) {
 			return errors.New("not valid JSON")
