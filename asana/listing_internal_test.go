@@ -12,9 +12,9 @@ import (
 	"github.com/jarcoal/httpmock"
 )
 
-// Following MaxPages pages takes about twenty seconds under the race
+// Following maxPages pages takes about twenty seconds under the race
 // detector, so these tests lower the client's bound; the last one checks
-// that every client starts with MaxPages.
+// that every client starts with maxPages.
 
 // pagedClient returns a client whose /goals answers one goal a page with a
 // fresh offset, ending after last pages (never when last is 0).
@@ -77,7 +77,7 @@ func TestClientStartsWithMaxPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.maxPages != MaxPages {
-		t.Errorf("maxPages = %d, want MaxPages (%d)", c.maxPages, MaxPages)
+	if c.maxPages != maxPages {
+		t.Errorf("maxPages = %d, want maxPages (%d)", c.maxPages, maxPages)
 	}
 }
