@@ -886,3 +886,57 @@ func TestStatsSubCountsOnlyWhatHappenedBetween(t *testing.T) {
 		t.Errorf("Sub = %+v, want %+v", got, want)
 	}
 }
+
+// A token with a space or a base URL carrying credentials is refused when
+// the client is made, and the refusal never repeats a password.
+func TestNewClient_refusesSpacedTokensAndCredentialsInTheBaseURL(t *testing.T) {
+	for _, tc := range []struct {
+		name, token, base, wantErr string
+	}{
+		{"token with a space", "1/123 secret", "", "white space"},
+		{"token with a tab", "1/123\tsecret", "", "white space"},
+		{"base URL with user and password", testToken, "https://ada:hunter2@example.com/api", "credentials"},
+		{"base URL with a user", testToken, "https://ada@example.com/api", "credentials"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var opts []asana.Option
+			if tc.base != "" {
+				opts = append(opts, asana.WithBaseURL(tc.base))
+			}
+			c, err := asana.NewClient(tc.token, opts...)
+			if err == nil {
+				t.Fatalf("NewClient succeeded (%v), want an error containing %q", c, tc.wantErr)
+			}
+			if !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("error %q does not contain %q", err, tc.wantErr)
+			}
+			if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "secret") {
+				t.Errorf("error %q repeats a secret", err)
+			}
+		})
+	}
+}
+
+// Once the token is refused, a request that is not sent is not retried
+// either: one attempt, no retry counted or logged.
+func TestClient_refusedRequestIsNotRetried(t *testing.T) {
+	h := newHarness(t, asana.WithMaxRetries(4))
+	h.mock.RegisterResponder("GET", apiRoot+"/users/me", httpmock.NewStringResponder(401, `{"errors":[{"message":"Not Authorized"}]}`))
+	if _, err := h.client.Me(context.Background()); !errors.Is(err, asana.ErrUnauthorized) {
+		t.Fatalf("err = %v, want ErrUnauthorized", err)
+	}
+	_, err := h.client.Me(context.Background())
+	var ae *asana.Error
+	if !errors.As(err, &ae) || !errors.Is(err, asana.ErrUnauthorized) {
+		t.Fatalf("err = %v, want ErrUnauthorized", err)
+	}
+	if ae.Attempts != 1 || strings.Contains(err.Error(), "attempts") {
+		t.Errorf("err = %v (%d attempts), want one attempt", err, ae.Attempts)
+	}
+	if st := h.client.Stats(); st.Retries != 0 || st.Requests != 1 {
+		t.Errorf("stats = %+v, want one request sent and no retry", st)
+	}
+	if strings.Contains(h.logs.String(), "retrying request") {
+		t.Errorf("a refused request was retried:\n%s", h.logs.String())
+	}
+}

@@ -120,3 +120,25 @@ func TestDateJSONAgreesWithParseDate(t *testing.T) {
 		t.Errorf("an escaped dash: %v, %v", got, err)
 	}
 }
+
+// A date before the year 1000 is still YYYY-MM-DD, and reads back as the
+// same date.
+func TestDate_String_beforeTheYear1000HasFourDigits(t *testing.T) {
+	for _, tc := range []struct {
+		d    asana.Date
+		want string
+	}{
+		{asana.Date{Year: 999, Month: time.January, Day: 2}, "0999-01-02"},
+		{asana.Date{Year: 5, Month: time.December, Day: 31}, "0005-12-31"},
+	} {
+		if got := tc.d.String(); got != tc.want {
+			t.Errorf("String() = %q, want %q", got, tc.want)
+		}
+		if b, err := tc.d.MarshalJSON(); err != nil || string(b) != `"`+tc.want+`"` {
+			t.Errorf("MarshalJSON() = %s, %v; want %q", b, err, tc.want)
+		}
+		if back, err := asana.ParseDate(tc.d.String()); err != nil || back != tc.d {
+			t.Errorf("ParseDate(%q) = %v, %v; want %v", tc.d.String(), back, err, tc.d)
+		}
+	}
+}

@@ -341,3 +341,59 @@ func FuzzRedactor(f *testing.F) {
 		}
 	})
 }
+
+// leaked returns the longest piece of the token's secret (12 characters or
+// more, the secret being what follows the token's last ':') in s, or in s
+// with its escapes (Go quoting, JSON's \uXXXX and \/, URL %XX) undone, or
+// "". The rest of the token, its user and app GIDs, is public.
+func leaked(s, token string) string {
+	secret := token[strings.LastIndexByte(token, ':')+1:]
+	if p := leakedAsIs(s, secret); p != "" {
+		return p
+	}
+	return leakedAsIs(unescapeAll(s), secret)
+}
+
+func unescapeAll(s string) string {
+	for {
+		t := strings.ReplaceAll(s, `\\`, `\`)
+		if t == s {
+			break
+		}
+		s = t
+	}
+	s = jsonEscape.ReplaceAllStringFunc(s, func(m string) string {
+		n, err := strconv.ParseUint(m[2:], 16, 32)
+		if err != nil {
+			return m
+		}
+		return string(rune(n))
+	})
+	s = strings.ReplaceAll(s, `\/`, "/")
+	if u, err := url.PathUnescape(s); err == nil {
+		s = u
+	}
+	return s
+}
+
+var jsonEscape = regexp.MustCompile(`\\u[0-9a-fA-F]{4}`)
+
+func leakedAsIs(s, token string) string {
+	for n := len(token); n >= 12; n-- {
+		for i := 0; i+n <= len(token); i++ {
+			if strings.Contains(s, token[i:i+n]) {
+				return token[i : i+n]
+			}
+		}
+	}
+	return ""
+}
+
+// jsonUnicodeEscape spells every character of s as a \u00XX escape.
+func jsonUnicodeEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		fmt.Fprintf(&b, `\u%04x`, r)
+	}
+	return b.String()
+}

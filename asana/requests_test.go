@@ -386,3 +386,395 @@ func TestOtherBadRequestsAreNotRetriedWithoutTheStatusType(t *testing.T) {
 		})
 	}
 }
+
+// listCall is one of the paginated endpoints, reduced to "send it, count
+// the items, return the error".
+type listCall struct {
+	name string
+	path string // registered with httpmock, under apiRoot
+	call func(context.Context, *asana.Client) (int, error)
+}
+
+func countSeq[T any](seq func(func(T, error) bool)) (int, error) {
+	n := 0
+	for _, err := range seq {
+		if err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+var listCalls = []listCall{
+	{"Goals", "/goals", func(ctx context.Context, c *asana.Client) (int, error) {
+		return countSeq(c.Goals(ctx, asana.ListGoalsOptions{Workspace: "1"}))
+	}},
+	{"Subgoals", "/goals/5/subgoals", func(ctx context.Context, c *asana.Client) (int, error) {
+		gs, err := c.Subgoals(ctx, "5")
+		return len(gs), err
+	}},
+	{"GoalRelationships", "/goal_relationships", func(ctx context.Context, c *asana.Client) (int, error) {
+		rs, err := c.GoalRelationships(ctx, "5", asana.SubtypeSubgoal)
+		return len(rs), err
+	}},
+	{"WorkspaceUsers", "/users", func(ctx context.Context, c *asana.Client) (int, error) {
+		return countSeq(c.WorkspaceUsers(ctx, "1"))
+	}},
+}
+
+// emptyForever answers every page with no item and a fresh offset, after
+// first answering the given pages.
+func emptyForever(first ...string) (httpmock.Responder, *atomic.Int32) {
+	var calls atomic.Int32
+	return func(*http.Request) (*http.Response, error) {
+		n := int(calls.Add(1))
+		if n <= len(first) {
+			return jsonResponse(200, first[n-1]), nil
+		}
+		return jsonResponse(200, goalsPage(nil, fmt.Sprintf("fresh-%d", n))), nil
+	}, &calls
+}
+
+// A 2xx answer without its data list is malformed, never an empty list:
+// read as "no goals" it would make a sync remove every stored goal. It is
+// retried like any other malformed body, and then an error.
+func TestList_withoutDataListIsMalformed(t *testing.T) {
+	bodies := []struct {
+		name, body string
+		onlyGoals  bool // the other endpoints are checked with {"data":null}
+	}{
+		{"data null", `{"data":null}`, false},
+		{"empty object", `{}`, true},
+		{"errors with 200", `{"errors":[{"message":"x"}]}`, true},
+		{"data is an object", `{"data":{}}`, true},
+		{"data is a string", `{"data":"[]"}`, true},
+		{"data is a number", `{"data":0,"next_page":null}`, true},
+		{"top level list", `[]`, true},
+		{"top level null", `null`, true},
+		{"empty body", ``, true},
+	}
+	const retries = 2
+	for _, lc := range listCalls {
+		for _, b := range bodies {
+			if b.onlyGoals && lc.name != "Goals" {
+				continue
+			}
+			t.Run(lc.name+"/"+b.name, func(t *testing.T) {
+				h := newHarness(t, asana.WithMaxRetries(retries))
+				h.mock.RegisterResponder("GET", apiRoot+lc.path, func(*http.Request) (*http.Response, error) {
+					return jsonResponse(200, b.body), nil
+				})
+				n, err := lc.call(context.Background(), h.client)
+				if !errors.Is(err, asana.ErrMalformedResponse) {
+					t.Fatalf("err = %v, want ErrMalformedResponse", err)
+				}
+				if n != 0 {
+					t.Errorf("%d items before the error, want none", n)
+				}
+				var ae *asana.Error
+				if !errors.As(err, &ae) {
+					t.Fatalf("err = %v (%T), want *asana.Error", err, err)
+				}
+				if ae.StatusCode != 200 || ae.Path != lc.path || ae.Attempts != retries+1 {
+					t.Errorf("Error = %d %s, %d attempts; want 200 %s, %d attempts", ae.StatusCode, ae.Path, ae.Attempts, lc.path, retries+1)
+				}
+				if got := h.mock.GetTotalCallCount(); got != retries+1 {
+					t.Errorf("%d requests, want %d: a malformed body is retried", got, retries+1)
+				}
+				if !strings.Contains(err.Error(), "after 3 attempts") {
+					t.Errorf("error %q does not say how often it was tried", err)
+				}
+			})
+		}
+	}
+}
+
+// A retry that gets a proper answer is a success: the malformed answer
+// leaves no trace.
+func TestList_malformedAnswerThenAGoodOneIsASuccess(t *testing.T) {
+	h := newHarness(t, asana.WithMaxRetries(2))
+	var calls atomic.Int32
+	h.mock.RegisterResponder("GET", apiRoot+"/goals", func(*http.Request) (*http.Response, error) {
+		if calls.Add(1) == 1 {
+			return jsonResponse(200, `{"data":null}`), nil
+		}
+		return jsonResponse(200, goalsPage([]string{"1", "2"}, "")), nil
+	})
+	gids, err := collectGoals(t, h.client, context.Background(), "1")
+	if err != nil || strings.Join(gids, ",") != "1,2" {
+		t.Fatalf("goals = %v, err = %v; want 1,2 after one retry", gids, err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+}
+
+// A malformed page after good ones ends the listing with an error after
+// the good pages' items: the caller must not take the items for the whole
+// list.
+func TestList_malformedPageAfterGoodOnesEndsWithAnError(t *testing.T) {
+	h := newHarness(t, asana.WithMaxRetries(1))
+	h.mock.RegisterResponder("GET", apiRoot+"/goals", func(req *http.Request) (*http.Response, error) {
+		if req.URL.Query().Get("offset") == "" {
+			return jsonResponse(200, goalsPage([]string{"1"}, "p2")), nil
+		}
+		return jsonResponse(200, `{"data":null,"next_page":null}`), nil
+	})
+	gids, err := collectGoals(t, h.client, context.Background(), "1")
+	if !errors.Is(err, asana.ErrMalformedResponse) || strings.Join(gids, ",") != "1" {
+		t.Fatalf("goals = %v, err = %v; want goal 1, then ErrMalformedResponse", gids, err)
+	}
+}
+
+// {"data":[]} without a next page is a real empty list: no error, one
+// request.
+func TestList_emptyDataListIsNotAnError(t *testing.T) {
+	for _, lc := range listCalls {
+		for _, body := range []string{`{"data":[]}`, `{"data":[],"next_page":null}`, `{"data":[],"next_page":{"offset":""}}`} {
+			t.Run(lc.name+"/"+body, func(t *testing.T) {
+				h := newHarness(t)
+				h.mock.RegisterResponder("GET", apiRoot+lc.path, httpmock.NewStringResponder(200, body))
+				n, err := lc.call(context.Background(), h.client)
+				if err != nil || n != 0 {
+					t.Fatalf("n = %d, err = %v; want an empty list", n, err)
+				}
+				if got := h.mock.GetTotalCallCount(); got != 1 {
+					t.Errorf("%d requests, want 1", got)
+				}
+			})
+		}
+	}
+}
+
+// One object endpoints want an object in data.
+func TestGet_withoutDataObjectIsMalformed(t *testing.T) {
+	calls := []struct {
+		name, path string
+		call       func(context.Context, *asana.Client) error
+	}{
+		{"Goal", "/goals/5", func(ctx context.Context, c *asana.Client) error { _, err := c.Goal(ctx, "5"); return err }},
+		{"Me", "/users/me", func(ctx context.Context, c *asana.Client) error { _, err := c.Me(ctx); return err }},
+	}
+	for _, c := range calls {
+		for _, body := range []string{`{"data":null}`, `{}`, `{"data":[]}`, `{"data":[{"gid":"5"}]}`, `{"data":"5"}`} {
+			t.Run(c.name+"/"+body, func(t *testing.T) {
+				h := newHarness(t, asana.WithMaxRetries(1))
+				h.mock.RegisterResponder("GET", apiRoot+c.path, httpmock.NewStringResponder(200, body))
+				err := c.call(context.Background(), h.client)
+				if !errors.Is(err, asana.ErrMalformedResponse) {
+					t.Fatalf("err = %v, want ErrMalformedResponse", err)
+				}
+				if got := h.mock.GetTotalCallCount(); got != 2 {
+					t.Errorf("%d requests, want 2: a malformed body is retried", got)
+				}
+			})
+		}
+	}
+}
+
+// A server going round in circles with empty pages is stopped after
+// MaxEmptyPages of them in a row, with an error that says so, and none of
+// those pages is retried (each was a well-formed answer).
+func TestList_endlessEmptyPagesStop(t *testing.T) {
+	for _, lc := range listCalls {
+		for _, lead := range []int{0, 1} {
+			t.Run(fmt.Sprintf("%s/after %d full pages", lc.name, lead), func(t *testing.T) {
+				h := newHarness(t)
+				var first []string
+				for i := range lead {
+					first = append(first, goalsPage([]string{fmt.Sprint(i + 1)}, fmt.Sprintf("lead-%d", i)))
+				}
+				r, calls := emptyForever(first...)
+				h.mock.RegisterResponder("GET", apiRoot+lc.path, r)
+				n, err := lc.call(context.Background(), h.client)
+				if !errors.Is(err, asana.ErrMalformedResponse) {
+					t.Fatalf("err = %v, want ErrMalformedResponse", err)
+				}
+				if !strings.Contains(err.Error(), fmt.Sprintf("%d empty pages in a row", asana.MaxEmptyPages)) {
+					t.Errorf("error %q does not name the problem", err)
+				}
+				if got, want := int(calls.Load()), lead+asana.MaxEmptyPages; got != want {
+					t.Errorf("%d requests, want %d (%d full, then %d empty pages)", got, want, lead, asana.MaxEmptyPages)
+				}
+				if lc.name == "Goals" && n != lead {
+					t.Errorf("%d goals before the error, want %d", n, lead)
+				}
+				if r := h.client.Stats().Retries; r != 0 {
+					t.Errorf("%d retries, want none", r)
+				}
+			})
+		}
+	}
+}
+
+// Runs of empty pages a little shorter than the bound, between pages with
+// goals, are a legitimate listing: every goal arrives, no error. The run
+// counter starts again at each page with goals.
+func TestList_emptyPageRunsBelowTheBoundAreFollowed(t *testing.T) {
+	h := newHarness(t)
+	var pages []string
+	var want []string
+	for round := range 3 {
+		gid := fmt.Sprint(round + 1)
+		want = append(want, gid)
+		pages = append(pages, goalsPage([]string{gid}, fmt.Sprintf("r%d-0", round)))
+		if round == 2 {
+			break
+		}
+		for i := 1; i < asana.MaxEmptyPages; i++ {
+			pages = append(pages, goalsPage(nil, fmt.Sprintf("r%d-%d", round, i)))
+		}
+	}
+	pages[len(pages)-1] = goalsPage([]string{"3"}, "")
+	var calls atomic.Int32
+	h.mock.RegisterResponder("GET", apiRoot+"/goals", func(*http.Request) (*http.Response, error) {
+		n := int(calls.Add(1))
+		if n > len(pages) {
+			t.Errorf("request %d after the last page", n)
+			return jsonResponse(400, `{"errors":[{"message":"no such page"}]}`), nil
+		}
+		return jsonResponse(200, pages[n-1]), nil
+	})
+	var pageCalls [][2]int
+	var got []string
+	for g, err := range h.client.Goals(context.Background(), asana.ListGoalsOptions{Workspace: "1", OnPage: func(page, items int) {
+		pageCalls = append(pageCalls, [2]int{page, items})
+	}}) {
+		if err != nil {
+			t.Fatalf("after goals %v: %v", got, err)
+		}
+		got = append(got, g.GID)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("goals = %v, want %v", got, want)
+	}
+	if int(calls.Load()) != len(pages) || len(pageCalls) != len(pages) {
+		t.Errorf("%d requests, %d OnPage calls; want %d of each", calls.Load(), len(pageCalls), len(pages))
+	}
+}
+
+// OnPage hears of each page once, numbered from 1, with its item count,
+// after that page's items were yielded and before the next page's.
+func TestClient_Goals_onPageFollowsEachPage(t *testing.T) {
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/goals", func(req *http.Request) (*http.Response, error) {
+		switch req.URL.Query().Get("offset") {
+		case "":
+			return jsonResponse(200, goalsPage([]string{"1", "2"}, "a")), nil
+		case "a":
+			return jsonResponse(200, goalsPage(nil, "b")), nil
+		case "b":
+			return jsonResponse(200, goalsPage([]string{"3"}, "")), nil
+		}
+		return jsonResponse(400, `{"errors":[{"message":"bad offset"}]}`), nil
+	})
+	var events []string
+	opts := asana.ListGoalsOptions{Workspace: "1", OnPage: func(page, items int) {
+		events = append(events, fmt.Sprintf("page %d: %d", page, items))
+	}}
+	for g, err := range h.client.Goals(context.Background(), opts) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, "goal "+g.GID)
+	}
+	want := "goal 1|goal 2|page 1: 2|page 2: 0|goal 3|page 3: 1"
+	if got := strings.Join(events, "|"); got != want {
+		t.Errorf("events = %s\nwant     %s", got, want)
+	}
+}
+
+// A caller that stops ranging stops OnPage too: no page after the break is
+// reported, and none but the one asked for ahead (the scan reads a page
+// while the next is on its way) is fetched.
+func TestClient_Goals_onPageNotCalledAfterBreak(t *testing.T) {
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/goals", func(req *http.Request) (*http.Response, error) {
+		return jsonResponse(200, goalsPage([]string{"1", "2"}, "next-"+req.URL.Query().Get("offset"))), nil
+	})
+	var pages int
+	for range h.client.Goals(context.Background(), asana.ListGoalsOptions{Workspace: "1", OnPage: func(int, int) { pages++ }}) {
+		break
+	}
+	if n := h.mock.GetTotalCallCount(); pages != 0 || n > 2 {
+		t.Errorf("OnPage calls = %d, requests = %d; want 0 and at most 2 (one page ahead)", pages, n)
+	}
+}
+
+// ListGoalsOptions.TimePeriods sends every time period, comma-separated,
+// and no filter when there is none.
+func TestClient_Goals_filtersByEveryTimePeriod(t *testing.T) {
+	for _, tc := range []struct {
+		periods []string
+		want    []string // the time_periods values sent; nil: none
+	}{
+		{[]string{"11", "22", "33"}, []string{"11,22,33"}},
+		{[]string{"11"}, []string{"11"}},
+		{nil, nil},
+	} {
+		h := newHarness(t)
+		var got []string
+		h.mock.RegisterResponder("GET", apiRoot+"/goals", func(req *http.Request) (*http.Response, error) {
+			got = req.URL.Query()["time_periods"]
+			return jsonResponse(200, goalsPage([]string{"1"}, "")), nil
+		})
+		if _, err := countSeq(h.client.Goals(context.Background(), asana.ListGoalsOptions{Workspace: "1", TimePeriods: tc.periods})); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") || (got == nil) != (tc.want == nil) {
+			t.Errorf("TimePeriods %q: time_periods sent %q, want %q", tc.periods, got, tc.want)
+		}
+	}
+}
+
+// A 3xx that net/http does not follow (no Location, or 304) is an error
+// with its status, never an answer, whatever its body holds.
+func TestGet_unfollowedRedirectIsAnError(t *testing.T) {
+	for _, status := range []int{http.StatusFound, http.StatusNotModified, http.StatusMultipleChoices} {
+		h := newHarness(t)
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", httpmock.NewStringResponder(status, `{"data":{"gid":"1","name":"Ada"}}`))
+		u, err := h.client.Me(context.Background())
+		var ae *asana.Error
+		if !errors.As(err, &ae) || ae.StatusCode != status {
+			t.Errorf("%d without Location: user %+v, err %v; want an *asana.Error with status %d", status, u, err, status)
+			continue
+		}
+		if u != (asana.User{}) {
+			t.Errorf("%d without Location: user %+v, want none", status, u)
+		}
+		if errors.Is(err, asana.ErrMalformedResponse) {
+			t.Errorf("%d: err %v matches ErrMalformedResponse, which is for 2xx only", status, err)
+		}
+	}
+}
+
+// A GID that is not Asana's (a '/', a space, letters, too long) is refused
+// before any request, so no path is built from it, escaped once or twice.
+func TestClient_refusesANonGIDBeforeAnyRequest(t *testing.T) {
+	h := newHarness(t)
+	var requests atomic.Int32
+	h.mock.RegisterNoResponder(func(req *http.Request) (*http.Response, error) {
+		requests.Add(1)
+		return jsonResponse(404, `{"errors":[{"message":"Not Found"}]}`), nil
+	})
+	c := h.client
+	ctx := context.Background()
+	for _, gid := range []string{"12/../34", "12 34", "1a", "", " 12", strings.Repeat("1", asana.MaxGIDDigits+1)} {
+		_, err1 := c.Goal(ctx, gid)
+		_, err2 := c.GoalSummary(ctx, gid)
+		_, err3 := c.Subgoals(ctx, gid)
+		_, err4 := c.GoalRelationships(ctx, gid, asana.SubtypeSubgoal)
+		for i, err := range []error{err1, err2, err3, err4} {
+			if err == nil || !strings.Contains(err.Error(), "is not an Asana GID") {
+				t.Errorf("call %d with GID %q: err = %v, want it refused as no Asana GID", i, gid, err)
+			}
+		}
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests sent for GIDs that are not Asana's", n)
+	}
+	if !asana.IsGID("1205551234567890") || !asana.IsGID(strings.Repeat("9", asana.MaxGIDDigits)) {
+		t.Error("a real GID is refused")
+	}
+}

@@ -37,7 +37,7 @@ func pagedClient(t *testing.T, maxPages, last int) (*Client, *httpmock.MockTrans
 	return c, mock
 }
 
-func TestListingStopsAfterMaxPages(t *testing.T) {
+func TestList_stopsAfterMaxPages(t *testing.T) {
 	const bound = 7
 	c, mock := pagedClient(t, bound, 0)
 	n := 0
@@ -57,7 +57,7 @@ func TestListingStopsAfterMaxPages(t *testing.T) {
 }
 
 // A listing exactly as long as the bound is not cut.
-func TestListingOfMaxPagesEnds(t *testing.T) {
+func TestList_ofExactlyMaxPagesIsNotCut(t *testing.T) {
 	const bound = 7
 	c, mock := pagedClient(t, bound, bound)
 	n := 0
@@ -72,7 +72,7 @@ func TestListingOfMaxPagesEnds(t *testing.T) {
 	}
 }
 
-func TestClientStartsWithMaxPages(t *testing.T) {
+func TestNewClient_startsWithMaxPages(t *testing.T) {
 	c, err := NewClient("tok")
 	if err != nil {
 		t.Fatal(err)
