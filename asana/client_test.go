@@ -916,27 +916,3 @@ func TestNewClient_refusesSpacedTokensAndCredentialsInTheBaseURL(t *testing.T) {
 		})
 	}
 }
-
-// Once the token is refused, a request that is not sent is not retried
-// either: one attempt, no retry counted or logged.
-func TestClient_refusedRequestIsNotRetried(t *testing.T) {
-	h := newHarness(t, asana.WithMaxRetries(4))
-	h.mock.RegisterResponder("GET", apiRoot+"/users/me", httpmock.NewStringResponder(401, `{"errors":[{"message":"Not Authorized"}]}`))
-	if _, err := h.client.Me(context.Background()); !errors.Is(err, asana.ErrUnauthorized) {
-		t.Fatalf("err = %v, want ErrUnauthorized", err)
-	}
-	_, err := h.client.Me(context.Background())
-	var ae *asana.Error
-	if !errors.As(err, &ae) || !errors.Is(err, asana.ErrUnauthorized) {
-		t.Fatalf("err = %v, want ErrUnauthorized", err)
-	}
-	if ae.Attempts != 1 || strings.Contains(err.Error(), "attempts") {
-		t.Errorf("err = %v (%d attempts), want one attempt", err, ae.Attempts)
-	}
-	if st := h.client.Stats(); st.Retries != 0 || st.Requests != 1 {
-		t.Errorf("stats = %+v, want one request sent and no retry", st)
-	}
-	if strings.Contains(h.logs.String(), "retrying request") {
-		t.Errorf("a refused request was retried:\n%s", h.logs.String())
-	}
-}
