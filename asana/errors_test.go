@@ -229,3 +229,114 @@ func TestError_Excerpt_keepsAGreaterThanOutsideTags(t *testing.T) {
 		}
 	}
 }
+
+func TestError_Is_statusesAndSentinels(t *testing.T) {
+	tests := []struct {
+		status   int
+		body     string
+		sentinel error
+		wantText []string
+	}{
+		{401, `{"errors":[{"message":"Not Authorized","help":"For more information on API status codes…"}]}`, asana.ErrUnauthorized,
+			[]string{"GET /users/me", "401", "token is wrong or revoked", "Not Authorized"}},
+		{402, `{"errors":[{"message":"Payment Required"}]}`, asana.ErrPaymentRequired,
+			[]string{"402", "Goals need a paid Asana plan"}},
+		{403, `{"errors":[{"message":"Forbidden"}]}`, asana.ErrForbidden, []string{"403", "no access"}},
+		{404, `{"errors":[{"message":"user: Unknown object: 1"}]}`, asana.ErrNotFound, []string{"404", "Unknown object"}},
+		{400, `{"errors":[{"message":"workspace: Missing input"}]}`, nil, []string{"400 Bad Request", "workspace: Missing input"}},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
+			h := newHarness(t)
+			h.mock.RegisterResponder("GET", apiRoot+"/users/me", httpmock.NewStringResponder(tc.status, tc.body))
+			_, err := h.client.Me(context.Background())
+			var ae *asana.Error
+			if !errors.As(err, &ae) {
+				t.Fatalf("err = %v (%T), want *asana.Error", err, err)
+			}
+			if ae.StatusCode != tc.status || ae.Method != "GET" || ae.Path != "/users/me" {
+				t.Errorf("Error fields = %d %s %s", ae.StatusCode, ae.Method, ae.Path)
+			}
+			if len(ae.Errors) != 1 {
+				t.Errorf("Asana error details = %+v, want one", ae.Errors)
+			}
+			for _, s := range []error{asana.ErrUnauthorized, asana.ErrPaymentRequired, asana.ErrForbidden, asana.ErrNotFound, asana.ErrRateLimited} {
+				if got, want := errors.Is(err, s), s == tc.sentinel; got != want {
+					t.Errorf("errors.Is(err, %v) = %v, want %v", s, got, want)
+				}
+			}
+			for _, w := range tc.wantText {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "opt_fields") {
+				t.Errorf("error %q leaks the query string", err)
+			}
+			if n := h.mock.GetTotalCallCount(); n != 1 {
+				t.Errorf("%d requests, want 1: a %d must not be retried", n, tc.status)
+			}
+			checkNoToken(t, err)
+		})
+	}
+}
+
+func TestError_keepsTheServerErrorsPhrase(t *testing.T) {
+	h := newHarness(t, asana.WithMaxRetries(1))
+	h.mock.RegisterResponder("GET", apiRoot+"/goals/5", httpmock.NewStringResponder(500,
+		`{"errors":[{"message":"Server Error","phrase":"6 sad squid snuggle softly"}]}`))
+	_, err := h.client.Goal(context.Background(), "5")
+	var ae *asana.Error
+	if !errors.As(err, &ae) || ae.StatusCode != 500 || ae.Errors[0].Phrase != "6 sad squid snuggle softly" {
+		t.Fatalf("err = %#v", err)
+	}
+	if ae.Attempts != 2 || !strings.Contains(err.Error(), "after 2 attempts") {
+		t.Errorf("attempts = %d, error %q; want 2", ae.Attempts, err)
+	}
+}
+
+func TestError_nonJSONBodies(t *testing.T) {
+	html := `<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad   Gateway</h1>` +
+		strings.Repeat("padding ", 100) + `</body></html>`
+	tests := []struct {
+		name     string
+		status   int
+		resp     func() *http.Response
+		sentinel error
+		want     []string
+	}{
+		{"html error page", 403, func() *http.Response { return httpmock.NewStringResponse(403, html) }, asana.ErrForbidden,
+			[]string{"GET /goals/5", "403", "502 Bad Gateway Bad Gateway padding"}},
+		{"html with 200", 200, func() *http.Response { return httpmock.NewStringResponse(200, html) }, asana.ErrMalformedResponse,
+			[]string{"GET /goals/5", "200", "not valid JSON", "Bad Gateway"}},
+		{"wrong JSON shape", 200, func() *http.Response { return httpmock.NewStringResponse(200, `{"data":[1,2]}`) }, asana.ErrMalformedResponse,
+			[]string{"GET /goals/5", `"data" is not an object`, "after 3 attempts"}},
+		{"wrong field type", 200, func() *http.Response { return httpmock.NewStringResponse(200, `{"data":{"gid":5}}`) }, asana.ErrMalformedResponse,
+			[]string{"GET /goals/5", "decoding JSON"}},
+		{"no data", 200, func() *http.Response { return httpmock.NewStringResponse(200, `{"errors":[{"message":"x"}]}`) }, asana.ErrMalformedResponse,
+			[]string{"GET /goals/5", `no "data" object`, "after 3 attempts"}},
+		{"truncated body", 200, func() *http.Response {
+			r := httpmock.NewStringResponse(200, "")
+			r.Body = io.NopCloser(io.MultiReader(strings.NewReader(`{"data":{"gid":"5","na`), errReader{io.ErrUnexpectedEOF}))
+			return r
+		}, asana.ErrMalformedResponse, []string{"GET /goals/5", "body cut short", "unexpected EOF"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, asana.WithMaxRetries(2))
+			h.mock.RegisterResponder("GET", apiRoot+"/goals/5", func(*http.Request) (*http.Response, error) { return tc.resp(), nil })
+			_, err := h.client.Goal(context.Background(), "5")
+			if !errors.Is(err, tc.sentinel) {
+				t.Fatalf("err = %v, want errors.Is %v", err, tc.sentinel)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if len(err.Error()) > 600 {
+				t.Errorf("error is %d bytes long; the excerpt must be short: %q", len(err.Error()), err)
+			}
+		})
+	}
+}

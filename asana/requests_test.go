@@ -778,3 +778,425 @@ func TestClient_refusesANonGIDBeforeAnyRequest(t *testing.T) {
 		t.Error("a real GID is refused")
 	}
 }
+
+func TestClient_Goals_paginatesAndAsksForFields(t *testing.T) {
+	h := newHarness(t)
+	var offsets []string
+	h.mock.RegisterResponder("GET", apiRoot+"/goals", requireAuth(t, func(req *http.Request) (*http.Response, error) {
+		q := req.URL.Query()
+		if q.Get("workspace") != "1001" {
+			t.Errorf("workspace = %q, want 1001", q.Get("workspace"))
+		}
+		if q.Get("limit") != "100" {
+			t.Errorf("limit = %q, want 100", q.Get("limit"))
+		}
+		// Exactly the fields the library reads: none it would not use
+		// (precision, display values, owner names), none it needs missing.
+		fields := strings.Split(q.Get("opt_fields"), ",")
+		want := []string{"name", "html_notes", "due_on", "start_on", "status", "owner",
+			"current_status_update.status_type", "metric.unit", "metric.currency_code",
+			"metric.initial_number_value", "metric.target_number_value", "metric.current_number_value",
+			"time_period", "time_period.display_name", "time_period.period", "time_period.start_on", "time_period.end_on"}
+		if !slices.Equal(fields, want) {
+			t.Errorf("opt_fields = %q, want %q", fields, want)
+		}
+		off := q.Get("offset")
+		offsets = append(offsets, off)
+		switch off {
+		case "":
+			return jsonResponse(200, goalsPage([]string{"1", "2"}, "tokA")), nil
+		case "tokA":
+			// An empty page that still points on must not end the scan.
+			return jsonResponse(200, goalsPage(nil, "tokB")), nil
+		case "tokB":
+			return jsonResponse(200, goalsPage([]string{"3"}, "")), nil
+		}
+		t.Errorf("unexpected offset %q", off)
+		return jsonResponse(400, `{"errors":[{"message":"bad offset"}]}`), nil
+	}))
+	gids, err := collectGoals(t, h.client, context.Background(), "1001")
+	if err != nil {
+		t.Fatalf("Goals: %v", err)
+	}
+	if got, want := strings.Join(gids, ","), "1,2,3"; got != want {
+		t.Errorf("goals = %s, want %s", got, want)
+	}
+	if got, want := strings.Join(offsets, ","), ",tokA,tokB"; got != want {
+		t.Errorf("offsets requested = %q, want %q", got, want)
+	}
+	if s := h.client.Stats(); s.Requests != 3 || s.Retries != 0 {
+		t.Errorf("stats = %+v, want 3 requests and no retries", s)
+	}
+}
+
+func TestClient_Goals_decodesFields(t *testing.T) {
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/goals", httpmock.NewStringResponder(200, `{"data":[
+		{"gid":"5","resource_type":"goal","name":"Grow","html_notes":"<body>x</body>","due_on":"2026-12-31","start_on":null,
+		 "owner":{"gid":"77","resource_type":"user","name":"Ada"},
+		 "current_status_update":{"gid":"9","resource_type":"status_update","status_type":"at_risk"},
+		 "metric":{"gid":"m","unit":"percentage","initial_number_value":0,"target_number_value":1,"current_number_value":0.4,"progress_source":"manual"},
+		 "some_future_field":{"nested":[1,2,3]}},
+		{"gid":"6","name":"Ownerless","owner":null,"current_status_update":null,"metric":null,"due_on":null}
+	],"next_page":null}`))
+	var got []asana.Goal
+	for g, err := range h.client.Goals(context.Background(), asana.ListGoalsOptions{Workspace: "1"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, g)
+	}
+	if len(got) != 2 {
+		t.Fatalf("got %d goals, want 2", len(got))
+	}
+	g := got[0]
+	if g.Name != "Grow" || g.HTMLNotes != "<body>x</body>" || g.DueOn.String() != "2026-12-31" || !g.StartOn.IsZero() {
+		t.Errorf("goal fields wrong: %+v", g)
+	}
+	if g.OwnerGID() != "77" || g.Owner.Name != "Ada" || g.StatusType() != "at_risk" {
+		t.Errorf("owner/status wrong: %+v %+v", g.Owner, g.CurrentStatusUpdate)
+	}
+	if g.Metric == nil || g.Metric.CurrentNumberValue != 0.4 || g.Metric.TargetNumberValue != 1 || g.Metric.Unit != "percentage" {
+		t.Errorf("metric wrong: %+v", g.Metric)
+	}
+	o := got[1]
+	if o.OwnerGID() != "" || o.StatusType() != "" || o.Metric != nil || !o.DueOn.IsZero() {
+		t.Errorf("nulls not kept as absent: %+v", o)
+	}
+}
+
+func TestClient_Goals_repeatedOffsetIsAnError(t *testing.T) {
+	h := newHarness(t)
+	var calls atomic.Int32
+	h.mock.RegisterResponder("GET", apiRoot+"/goals", func(req *http.Request) (*http.Response, error) {
+		if calls.Add(1) > 10 {
+			// Not t.Fatal: the scan asks for pages from a goroutine of its own.
+			t.Error("client keeps following a looping offset")
+			return jsonResponse(400, `{"errors":[{"message":"looping"}]}`), nil
+		}
+		return jsonResponse(200, goalsPage([]string{"1"}, "same")), nil
+	})
+	_, err := collectGoals(t, h.client, context.Background(), "1")
+	if err == nil || !strings.Contains(err.Error(), "offset token returned twice") {
+		t.Fatalf("err = %v, want repeated-offset error", err)
+	}
+	if !errors.Is(err, asana.ErrMalformedResponse) {
+		t.Errorf("errors.Is(err, ErrMalformedResponse) = false for %v", err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("requests = %d, want 2 (first page, then the repeated offset)", n)
+	}
+}
+
+func TestClient_Goals_requiresWorkspaceWithoutRequest(t *testing.T) {
+	h := newHarness(t)
+	_, err := collectGoals(t, h.client, context.Background(), " ")
+	if err == nil || !strings.Contains(err.Error(), "Workspace is required") {
+		t.Fatalf("err = %v, want workspace-required error", err)
+	}
+	if n := h.mock.GetTotalCallCount(); n != 0 {
+		t.Errorf("%d requests made, want none", n)
+	}
+}
+
+func TestClient_Goals_stoppingTheRangeStopsTheScan(t *testing.T) {
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/goals", func(req *http.Request) (*http.Response, error) {
+		return jsonResponse(200, goalsPage([]string{"1", "2"}, "next-"+req.URL.Query().Get("offset"))), nil
+	})
+	for range h.client.Goals(context.Background(), asana.ListGoalsOptions{Workspace: "1"}) {
+		break
+	}
+	// The range returns only once the page asked for ahead has ended, so
+	// nothing is sent after it: the first page, and at most the next.
+	n := h.mock.GetTotalCallCount()
+	if n < 1 || n > 2 {
+		t.Errorf("%d requests, want the first page and at most the one asked for ahead", n)
+	}
+	runtime.Gosched()
+	if again := h.mock.GetTotalCallCount(); again != n {
+		t.Errorf("%d requests after the range returned, then %d", n, again)
+	}
+}
+
+func TestClient_Goals_contextCancelledMidPagination(t *testing.T) {
+	h := newHarness(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h.mock.RegisterResponder("GET", apiRoot+"/goals", func(req *http.Request) (*http.Response, error) {
+		if req.URL.Query().Get("offset") == "p2" {
+			cancel()
+			<-req.Context().Done()
+			return nil, req.Context().Err()
+		}
+		return jsonResponse(200, goalsPage([]string{"1"}, "p2")), nil
+	})
+	gids, err := collectGoals(t, h.client, ctx, "1")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if len(gids) != 1 {
+		t.Errorf("goals before cancel = %v", gids)
+	}
+	if n := h.mock.GetTotalCallCount(); n != 2 {
+		t.Errorf("requests = %d, want 2 (no retry after cancel)", n)
+	}
+}
+
+func TestClient_SubgoalsAndGoalRelationships(t *testing.T) {
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/goals/10/subgoals", func(req *http.Request) (*http.Response, error) {
+		if !strings.Contains(req.URL.Query().Get("opt_fields"), "current_status_update.status_type") {
+			t.Errorf("subgoals opt_fields = %q", req.URL.Query().Get("opt_fields"))
+		}
+		if req.URL.Query().Get("offset") == "" {
+			return jsonResponse(200, goalsPage([]string{"11"}, "o2")), nil
+		}
+		return jsonResponse(200, goalsPage([]string{"12"}, "")), nil
+	})
+	h.mock.RegisterResponder("GET", apiRoot+"/goal_relationships", func(req *http.Request) (*http.Response, error) {
+		q := req.URL.Query()
+		if q.Get("supported_goal") != "10" || q.Get("resource_subtype") != "subgoal" || q.Get("limit") != "100" {
+			t.Errorf("goal_relationships query = %v", q)
+		}
+		// What the sync reads of a relationship, and nothing more.
+		if f := q.Get("opt_fields"); f != "resource_subtype,supporting_resource" {
+			t.Errorf("goal_relationships opt_fields = %q, want resource_subtype,supporting_resource", f)
+		}
+		return jsonResponse(200, `{"data":[{"gid":"r1","resource_type":"goal_relationship","resource_subtype":"subgoal",
+			"supporting_resource":{"gid":"11","resource_type":"goal","name":"Sub"},"contribution_weight":0.5}],"next_page":null}`), nil
+	})
+	subs, err := h.client.Subgoals(context.Background(), "10")
+	if err != nil || len(subs) != 2 || subs[0].GID != "11" || subs[1].GID != "12" {
+		t.Fatalf("Subgoals = %+v, %v", subs, err)
+	}
+	rels, err := h.client.GoalRelationships(context.Background(), "10", asana.SubtypeSubgoal)
+	if err != nil || len(rels) != 1 {
+		t.Fatalf("GoalRelationships = %+v, %v", rels, err)
+	}
+	r := rels[0]
+	if r.ResourceSubtype != "subgoal" || r.SupportingResource.GID != "11" || r.SupportingResource.ResourceType != "goal" {
+		t.Errorf("relationship = %+v %+v", r, r.SupportingResource)
+	}
+}
+
+func TestClient_Subgoals_retiredPathIsNotFound(t *testing.T) {
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/goals/10/subgoals", httpmock.NewStringResponder(404,
+		`{"errors":[{"message":"No matching route for request","help":"For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors"}]}`))
+	_, err := h.client.Subgoals(context.Background(), "10")
+	if !errors.Is(err, asana.ErrNotFound) || !strings.Contains(err.Error(), "/goals/10/subgoals") {
+		t.Fatalf("err = %v, want ErrNotFound naming the path", err)
+	}
+}
+
+func TestClient_WorkspaceUsers(t *testing.T) {
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/users", func(req *http.Request) (*http.Response, error) {
+		q := req.URL.Query()
+		if q.Get("workspace") != "1001" || q.Get("opt_fields") != "name,email" {
+			t.Errorf("users query = %v", q)
+		}
+		if q.Get("offset") == "" {
+			return jsonResponse(200, `{"data":[{"gid":"1","name":"A","email":"a@x"}],"next_page":{"offset":"n"}}`), nil
+		}
+		return jsonResponse(200, `{"data":[{"gid":"2","name":"B","email":"b@x"}],"next_page":null}`), nil
+	})
+	var names []string
+	for u, err := range h.client.WorkspaceUsers(context.Background(), "1001") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, u.Name+"<"+u.Email+">")
+	}
+	if got := strings.Join(names, ","); got != "A<a@x>,B<b@x>" {
+		t.Errorf("users = %s", got)
+	}
+}
+
+func TestClient_emptyGIDsAreRefusedWithoutRequest(t *testing.T) {
+	h := newHarness(t)
+	if _, err := h.client.Goal(context.Background(), ""); err == nil {
+		t.Error("Goal(\"\") succeeded")
+	}
+	if _, err := h.client.Subgoals(context.Background(), ""); err == nil {
+		t.Error("Subgoals(\"\") succeeded")
+	}
+	if _, err := h.client.GoalRelationships(context.Background(), "", "subgoal"); err == nil {
+		t.Error("GoalRelationships(\"\") succeeded")
+	}
+	for _, err := range h.client.WorkspaceUsers(context.Background(), "") {
+		if err == nil {
+			t.Error("WorkspaceUsers(\"\") yielded no error")
+		}
+	}
+	if n := h.mock.GetTotalCallCount(); n != 0 {
+		t.Errorf("%d requests made", n)
+	}
+}
+
+func TestGet_sendsUserAgentAndAccept(t *testing.T) {
+	h := newHarness(t, asana.WithUserAgent("perfcopilot/1.2"))
+	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(req *http.Request) (*http.Response, error) {
+		if ua := req.Header.Get("User-Agent"); ua != "perfcopilot/1.2" {
+			t.Errorf("User-Agent = %q", ua)
+		}
+		if a := req.Header.Get("Accept"); a != "application/json" {
+			t.Errorf("Accept = %q", a)
+		}
+		return jsonResponse(200, `{"data":{"gid":"1"}}`), nil
+	})
+	if _, err := h.client.Me(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// workspacesResult is what ranging over Client.Workspaces gave: the
+// workspaces yielded without an error, and the errors in order.
+type workspacesResult struct {
+	workspaces []asana.Workspace
+	errs       []error
+}
+
+func rangeWorkspaces(c *asana.Client) workspacesResult {
+	var r workspacesResult
+	for w, err := range c.Workspaces(context.Background()) {
+		if err != nil {
+			if w != (asana.Workspace{}) {
+				r.errs = append(r.errs, errors.New("a non-zero Workspace came with the error"))
+			}
+			r.errs = append(r.errs, err)
+			continue
+		}
+		r.workspaces = append(r.workspaces, w)
+	}
+	return r
+}
+
+func TestClient_Workspaces_paginatesAndAsksForName(t *testing.T) {
+	h := newHarness(t)
+	var offsets []string
+	h.mock.RegisterResponder("GET", apiRoot+"/workspaces", requireAuth(t, func(req *http.Request) (*http.Response, error) {
+		q := req.URL.Query()
+		if q.Get("limit") != "100" || q.Get("opt_fields") != "name" || len(q) > 3 {
+			t.Errorf("workspaces query = %v, want limit=100, opt_fields=name and an offset after the first page", q)
+		}
+		off := q.Get("offset")
+		offsets = append(offsets, off)
+		switch off {
+		case "":
+			return jsonResponse(200, `{"data":[{"gid":"1001","resource_type":"workspace","name":"Acme"},
+				{"gid":"1002","resource_type":"workspace","name":"Acme Labs"}],"next_page":{"offset":"p2","path":"/workspaces?offset=p2","uri":"x"}}`), nil
+		case "p2":
+			// An empty page that still points on does not end the listing.
+			return jsonResponse(200, `{"data":[],"next_page":{"offset":"p3"}}`), nil
+		case "p3":
+			return jsonResponse(200, `{"data":[{"gid":"1003","resource_type":"workspace","name":"Personal"}],"next_page":null}`), nil
+		}
+		t.Errorf("unexpected offset %q", off)
+		return jsonResponse(400, `{"errors":[{"message":"offset: invalid"}]}`), nil
+	}))
+	r := rangeWorkspaces(h.client)
+	if len(r.errs) > 0 {
+		t.Fatalf("errors: %v", r.errs)
+	}
+	want := []asana.Workspace{
+		{GID: "1001", ResourceType: "workspace", Name: "Acme"},
+		{GID: "1002", ResourceType: "workspace", Name: "Acme Labs"},
+		{GID: "1003", ResourceType: "workspace", Name: "Personal"},
+	}
+	if len(r.workspaces) != len(want) {
+		t.Fatalf("workspaces = %+v, want %+v", r.workspaces, want)
+	}
+	for i := range want {
+		if r.workspaces[i] != want[i] {
+			t.Errorf("workspace %d = %+v, want %+v", i, r.workspaces[i], want[i])
+		}
+	}
+	if got := strings.Join(offsets, ","); got != ",p2,p3" {
+		t.Errorf("offsets requested = %q, want \",p2,p3\"", got)
+	}
+}
+
+// A record without a usable GID is that record's error, matching
+// ErrMalformedResponse, and the listing goes on with the next one.
+func TestClient_Workspaces_malformedRecords(t *testing.T) {
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/workspaces", func(req *http.Request) (*http.Response, error) {
+		if req.URL.Query().Get("offset") == "" {
+			return jsonResponse(200, `{"data":[
+				{"gid":"1001","name":"Good"},
+				{"name":"No gid"},
+				{"gid":"","name":"Empty gid"},
+				{"gid":"12ab","name":"Not digits"},
+				{"gid":"`+strings.Repeat("9", asana.MaxGIDDigits+1)+`","name":"Too long"},
+				{"gid":"1/`+testToken[2:]+`","name":"Echoes the token"}
+			],"next_page":{"offset":"n"}}`), nil
+		}
+		// A record that does not decode: the page is read record by record.
+		return jsonResponse(200, `{"data":[{"gid":1004,"name":"Numeric gid"},{"gid":"1005","name":["not","a","string"]},{"gid":"1006","name":"Last"}],"next_page":null}`), nil
+	})
+	r := rangeWorkspaces(h.client)
+	var gids []string
+	for _, w := range r.workspaces {
+		gids = append(gids, w.GID)
+	}
+	if got := strings.Join(gids, ","); got != "1001,1006" {
+		t.Errorf("workspaces yielded = %s, want 1001,1006", got)
+	}
+	if len(r.errs) != 7 {
+		t.Fatalf("%d errors, want 7 (one per bad record): %v", len(r.errs), r.errs)
+	}
+	for i, err := range r.errs {
+		var re *asana.RecordError
+		if !errors.Is(err, asana.ErrMalformedResponse) || !errors.As(err, &re) || re.Path != "/workspaces" {
+			t.Errorf("error %d = %v, want a *RecordError of /workspaces matching ErrMalformedResponse", i, err)
+		}
+		checkNoToken(t, err)
+	}
+	if re := new(asana.RecordError); errors.As(r.errs[6], &re) && re.GID != "1005" {
+		t.Errorf("undecodable record's error names GID %q, want 1005", re.GID)
+	}
+	if !strings.Contains(r.errs[2].Error(), `"12ab"`) {
+		t.Errorf("error %q does not quote the bad gid", r.errs[2])
+	}
+	if n := h.mock.GetTotalCallCount(); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+}
+
+func TestClient_Workspaces_unauthorized(t *testing.T) {
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/workspaces", httpmock.NewStringResponder(401,
+		`{"errors":[{"message":"Not Authorized","help":"For more information on API status codes…"}]}`))
+	r := rangeWorkspaces(h.client)
+	if len(r.workspaces) != 0 || len(r.errs) != 1 {
+		t.Fatalf("got %+v and errors %v, want one error and nothing else", r.workspaces, r.errs)
+	}
+	err := r.errs[0]
+	var ae *asana.Error
+	if !errors.Is(err, asana.ErrUnauthorized) || !errors.As(err, &ae) || ae.Path != "/workspaces" || ae.StatusCode != 401 {
+		t.Errorf("err = %v, want a 401 *asana.Error of /workspaces matching ErrUnauthorized", err)
+	}
+	if strings.Contains(err.Error(), "opt_fields") {
+		t.Errorf("error %q leaks the query string", err)
+	}
+	checkNoToken(t, err)
+	if n := h.mock.GetTotalCallCount(); n != 1 {
+		t.Errorf("%d requests, want 1: a 401 is not retried", n)
+	}
+}
+
+// Stopping the range stops the listing: no page after the one read.
+func TestClient_Workspaces_stopEarly(t *testing.T) {
+	h := newHarness(t)
+	h.mock.RegisterResponder("GET", apiRoot+"/workspaces", func(req *http.Request) (*http.Response, error) {
+		return jsonResponse(200, `{"data":[{"gid":"1"},{"gid":"2"}],"next_page":{"offset":"more"}}`), nil
+	})
+	for range h.client.Workspaces(context.Background()) {
+		break
+	}
+	if n := h.mock.GetTotalCallCount(); n != 1 {
+		t.Errorf("%d requests after stopping at the first workspace, want 1", n)
+	}
+}
