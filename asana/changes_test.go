@@ -26,7 +26,7 @@ func changeResponder(t *testing.T, h *harness, values []string, got *http.Header
 	}))
 }
 
-func TestChangesParsedLoggedOnceAndListed(t *testing.T) {
+func TestClient_Changes_parsedLoggedOnceAndListed(t *testing.T) {
 	h := newHarness(t)
 	changeResponder(t, h, []string{
 		"name=new_goal_memberships;info=https://asana.com/developers/docs/goal-memberships;affected=true",
@@ -62,7 +62,13 @@ func TestChangesParsedLoggedOnceAndListed(t *testing.T) {
 	}
 }
 
-func TestChangesHostileHeaders(t *testing.T) {
+// Asana-Change values a broken or hostile server might send are read
+// without harm: an entry without a usable name is skipped, a bad link (not
+// http(s), a control character, too long, holding the token) is dropped
+// with the change kept, the token never stays in a change, a repeated key
+// keeps its first value, and a flood stops at the per-answer and
+// per-client bounds.
+func TestClient_Changes_skipsBadEntriesAndBoundsFloods(t *testing.T) {
 	h := newHarness(t)
 	many := make([]string, 0, 40)
 	for i := range 40 {
@@ -117,7 +123,7 @@ func TestChangesHostileHeaders(t *testing.T) {
 	}
 }
 
-func TestChangesBoundedPerClient(t *testing.T) {
+func TestClient_Changes_boundedPerClient(t *testing.T) {
 	h := newHarness(t)
 	n := 0
 	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
@@ -144,7 +150,7 @@ func TestChangesBoundedPerClient(t *testing.T) {
 	}
 }
 
-func TestAsanaEnableDisableHeaders(t *testing.T) {
+func TestWithAsanaEnable_andDisableSendTheirHeaders(t *testing.T) {
 	var got http.Header
 	h := newHarness(t, asana.WithAsanaEnable("new_goal_memberships", "string_ids", "new_goal_memberships"),
 		asana.WithAsanaDisable("new_sections"))
@@ -170,7 +176,7 @@ func TestAsanaEnableDisableHeaders(t *testing.T) {
 	}
 }
 
-func TestAsanaEnableDisableRefused(t *testing.T) {
+func TestWithAsanaEnable_andDisableRefuseBadNames(t *testing.T) {
 	for name, opts := range map[string][]asana.Option{
 		"both":              {asana.WithAsanaEnable("x"), asana.WithAsanaDisable("x")},
 		"both, other order": {asana.WithAsanaDisable("x"), asana.WithAsanaEnable("x")},
@@ -229,7 +235,7 @@ func TestCheckChangeName(t *testing.T) {
 // A token made only of the characters a change name may hold is still
 // never kept as a change's name: an echo of the request, not an
 // announcement.
-func TestChangesDropEchoedToken(t *testing.T) {
+func TestClient_Changes_dropEchoedToken(t *testing.T) {
 	const token = "supersecret_token_of_name_characters"
 	h := newHarnessWithToken(t, token)
 	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
@@ -248,7 +254,7 @@ func TestChangesDropEchoedToken(t *testing.T) {
 
 // A change first announced without a link takes the link a later answer
 // gives; a link once known is kept, whatever later answers say.
-func TestChangeTakesTheLinkOfALaterAnnouncement(t *testing.T) {
+func TestClient_Changes_takeTheLinkOfALaterAnnouncement(t *testing.T) {
 	h := newHarness(t)
 	for i, values := range [][]string{
 		{"name=new_goal_memberships;affected=false"},

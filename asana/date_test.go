@@ -8,7 +8,7 @@ import (
 	"github.com/perfcopilot/asanagoals/asana"
 )
 
-func TestDateJSON(t *testing.T) {
+func TestDate_JSON(t *testing.T) {
 	var v struct {
 		Due   asana.Date `json:"due_on"`
 		Start asana.Date `json:"start_on"`
@@ -35,7 +35,7 @@ func TestDateJSON(t *testing.T) {
 	}
 }
 
-func TestDateString(t *testing.T) {
+func TestDate_String(t *testing.T) {
 	if s := (asana.Date{}).String(); s != "" {
 		t.Errorf("zero Date = %q", s)
 	}
@@ -44,7 +44,7 @@ func TestDateString(t *testing.T) {
 	}
 }
 
-func TestDateSQL(t *testing.T) {
+func TestDate_SQL(t *testing.T) {
 	d := asana.Date{Year: 2026, Month: time.March, Day: 7}
 	if v, err := d.Value(); err != nil || v != "2026-03-07" {
 		t.Errorf("Value() = %v, %v", v, err)
@@ -76,7 +76,7 @@ func TestDateSQL(t *testing.T) {
 // Before is strict: a day is not before itself, so that a period that
 // starts and ends the same day is valid (its end is not before its start).
 // Year, then month, then day decide.
-func TestDateBeforeIsStrict(t *testing.T) {
+func TestDate_Before_isStrict(t *testing.T) {
 	day := func(y int, m time.Month, d int) asana.Date { return asana.Date{Year: y, Month: m, Day: d} }
 	for _, tc := range []struct {
 		d, e asana.Date
@@ -100,7 +100,7 @@ func TestDateBeforeIsStrict(t *testing.T) {
 
 // A date read from JSON is what ParseDate makes of the string, valid or
 // not: the quick reading of plain YYYY-MM-DD strings changes nothing.
-func TestDateJSONAgreesWithParseDate(t *testing.T) {
+func TestDate_UnmarshalJSON_agreesWithParseDate(t *testing.T) {
 	for _, s := range []string{
 		"2026-02-28", "2026-02-29", "2028-02-29", "2100-02-29", "2000-02-29", "0000-01-01", "9999-12-31",
 		"2026-00-10", "2026-13-10", "2026-04-31", "2026-04-30", "2026-01-00", "2026-01-32", "2026-1-01",

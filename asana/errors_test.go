@@ -20,7 +20,7 @@ import (
 // field can spell the token so that only its decoded text holds it, here
 // URL-escaped with each '%' JSON-escaped (\u0025), which no look at the
 // raw body undoes.
-func TestAsanaErrorFieldsAreRedactedOnceDecoded(t *testing.T) {
+func TestError_fieldsAreRedactedOnceDecoded(t *testing.T) {
 	var twice strings.Builder
 	for _, c := range []byte(testToken) {
 		fmt.Fprintf(&twice, `\u0025%02X`, c)
@@ -45,7 +45,7 @@ func TestAsanaErrorFieldsAreRedactedOnceDecoded(t *testing.T) {
 // Asana had said it. A request that meets the pause such an answer started
 // says so too (within 7 days it gives the rest of the pause, which
 // Error.RetryAfter holds for it).
-func TestWaitTooLongSaysWhatAsanaAskedFor(t *testing.T) {
+func TestError_waitTooLongSaysWhatAsanaAskedFor(t *testing.T) {
 	for _, tc := range []struct {
 		header, want string
 		overLong     bool

@@ -24,7 +24,7 @@ import (
 // listing yields it in the record's place, with its GID, matching
 // ErrMalformedResponse, and goes on with the records after it and the next
 // page.
-func TestUnreadableRecordIsThatRecordsErrorAlone(t *testing.T) {
+func TestList_unreadableRecordIsThatRecordsErrorAlone(t *testing.T) {
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/goals", func(req *http.Request) (*http.Response, error) {
 		if req.URL.Query().Get("offset") == "" {
@@ -53,7 +53,7 @@ func TestUnreadableRecordIsThatRecordsErrorAlone(t *testing.T) {
 // The error of an unreadable record keeps none of the token: the decoder's
 // message quotes the value it could not read, and a field can echo the
 // request's Authorization header.
-func TestUnreadableRecordErrorHoldsNoToken(t *testing.T) {
+func TestRecordError_holdsNoToken(t *testing.T) {
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/goals", func(*http.Request) (*http.Response, error) {
 		return jsonResponse(200, `{"data":[{"gid":"1","due_on":"Bearer `+testToken+`"}],"next_page":null}`), nil
@@ -99,7 +99,7 @@ func offsetPages(size, last int) func(*http.Request) (*http.Response, error) {
 // A next_page offset longer than MaxOffsetBytes ends the listing with an
 // error that names it, before a request carries it; one of MaxOffsetBytes
 // is followed.
-func TestOversizedOffsetEndsTheListing(t *testing.T) {
+func TestList_oversizedOffsetEndsTheListing(t *testing.T) {
 	for _, tc := range []struct {
 		size  int
 		fails bool
@@ -121,7 +121,7 @@ func TestOversizedOffsetEndsTheListing(t *testing.T) {
 // A listing keeps what tells one offset from another, not the offsets: 400
 // pages with offsets of MaxOffsetBytes each hold on to far less than the
 // 1.6 MB the offsets take.
-func TestListingDoesNotKeepItsOffsets(t *testing.T) {
+func TestList_doesNotKeepItsOffsets(t *testing.T) {
 	const pages = 400
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/goals", offsetPages(asana.MaxOffsetBytes, pages))
@@ -156,7 +156,7 @@ func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { re
 // Breaking out of Goals returns only once the page asked for ahead has
 // ended: no request of the scan is still under way, or counted, after the
 // range returned.
-func TestBreakingOutOfGoalsEndsThePageAskedForAhead(t *testing.T) {
+func TestClient_Goals_breakingOutEndsThePageAskedForAhead(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		arrived := make(chan struct{})
 		var ended atomic.Bool
@@ -192,7 +192,7 @@ func TestBreakingOutOfGoalsEndsThePageAskedForAhead(t *testing.T) {
 // ListGoalsOptions.FirstOnly asks for one goal with its name only
 // (limit=1, opt_fields=name: the listed opt_fields do not name gid, which
 // Asana sends anyway) in one request, and follows no next_page.
-func TestGoalsFirstOnlyAsksForOneGoalInOneRequest(t *testing.T) {
+func TestClient_Goals_firstOnlyAsksForOneGoalInOneRequest(t *testing.T) {
 	for _, tc := range []struct {
 		name, body string
 		want       []string
@@ -255,7 +255,7 @@ func asksStatusType(req *http.Request) bool {
 // without it, and no later request of the client asks for it: the goals
 // come without a status type, so their statuses come from their own status
 // field.
-func TestRefusedStatusTypeIsAskedForNoMore(t *testing.T) {
+func TestGet_refusedStatusTypeIsAskedForNoMore(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		refuse func(*http.Request) *http.Response
@@ -344,7 +344,7 @@ func TestRefusedStatusTypeIsAskedForNoMore(t *testing.T) {
 // refusal: another 400, or one naming another entry of opt_fields, is the
 // request's error, sent once. A server that still refuses the request
 // without the field gets it twice, never more.
-func TestOtherBadRequestsAreNotRetriedWithoutTheStatusType(t *testing.T) {
+func TestGet_otherBadRequestsAreNotRetriedWithoutTheStatusType(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		refuse    func(*http.Request) *http.Response
