@@ -74,7 +74,7 @@
 //
 // # Helpers outside the client
 //
-// Three exports serve programs that take Asana input from a person or print
+// A few exports serve programs that take Asana input from a person or print
 // text of their own; each is what the client itself applies:
 //
 //   - [IsGID] and [MaxGIDDigits]: a program that takes GIDs from a form or
