@@ -21,17 +21,17 @@ import (
 // and may appear several times on one response, or hold several changes
 // separated by commas.
 const (
-	HeaderChange  = "Asana-Change"
-	HeaderEnable  = "Asana-Enable"
-	HeaderDisable = "Asana-Disable"
+	headerChange  = "Asana-Change"
+	headerEnable  = "Asana-Enable"
+	headerDisable = "Asana-Disable"
 )
 
 // Bounds on what a client keeps of Asana-Change headers, so that a hostile
 // or broken server cannot grow a client's memory or flood its log.
 const (
-	// MaxChanges is the most distinct changes a Client keeps (and logs);
+	// maxChanges is the most distinct changes a Client keeps (and logs);
 	// Asana rarely has more than a handful under way.
-	MaxChanges = 32
+	maxChanges = 32
 	// maxChangeValues is the most Asana-Change header values read from one
 	// response, and maxChangeEntries the most changes read from them.
 	maxChangeValues  = 16
@@ -63,7 +63,8 @@ type Change struct {
 }
 
 // Changes returns the breaking changes Asana has announced to this client
-// so far, each once, in the order first seen (at most MaxChanges).
+// so far, each once, in the order first seen; it keeps at most 32, more
+// than Asana ever has under way.
 func (c *Client) Changes() []Change {
 	return c.changes.list()
 }
@@ -74,7 +75,7 @@ func (c *Client) Changes() []Change {
 // to WithAsanaDisable is an error.
 func WithAsanaEnable(names ...string) Option {
 	return func(c *config) error {
-		return c.features.add(HeaderEnable, &c.features.enable, c.features.disable, names)
+		return c.features.add(headerEnable, &c.features.enable, c.features.disable, names)
 	}
 }
 
@@ -84,7 +85,7 @@ func WithAsanaEnable(names ...string) Option {
 // error.
 func WithAsanaDisable(names ...string) Option {
 	return func(c *config) error {
-		return c.features.add(HeaderDisable, &c.features.disable, c.features.enable, names)
+		return c.features.add(headerDisable, &c.features.disable, c.features.enable, names)
 	}
 }
 
@@ -146,7 +147,7 @@ type changeLog struct {
 	mu      sync.Mutex
 	changes []Change
 	index   map[string]int
-	full    bool // MaxChanges reached and said so in the log
+	full    bool // maxChanges reached and said so in the log
 }
 
 func newChangeLog(f features) changeLog {
@@ -156,10 +157,10 @@ func newChangeLog(f features) changeLog {
 // setHeaders adds the opt-in and opt-out headers to a request.
 func (l *changeLog) setHeaders(h http.Header) {
 	if l.enable != "" {
-		h.Set(HeaderEnable, l.enable)
+		h.Set(headerEnable, l.enable)
 	}
 	if l.disable != "" {
-		h.Set(HeaderDisable, l.disable)
+		h.Set(headerDisable, l.disable)
 	}
 }
 
@@ -167,7 +168,7 @@ func (l *changeLog) setHeaders(h http.Header) {
 // new change and logs it once, at warn level. Values carrying the client's
 // token are dropped: an echo, not an announcement.
 func (l *changeLog) observe(ctx context.Context, logger *slog.Logger, red redactor, path string, h http.Header) {
-	values := h.Values(HeaderChange)
+	values := h.Values(headerChange)
 	if len(values) == 0 {
 		return
 	}
@@ -192,11 +193,11 @@ func (l *changeLog) observe(ctx context.Context, logger *slog.Logger, red redact
 			}
 			continue
 		}
-		if len(l.changes) >= MaxChanges {
+		if len(l.changes) >= maxChanges {
 			if !l.full {
 				l.full = true
 				logger.LogAttrs(ctx, slog.LevelWarn, "asana: more breaking changes announced than a client keeps; further ones are not logged",
-					slog.Int("kept", MaxChanges))
+					slog.Int("kept", maxChanges))
 			}
 			continue
 		}

@@ -1,6 +1,7 @@
 package asana_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -25,7 +26,7 @@ func changeResponder(t *testing.T, h *harness, values []string, got *http.Header
 	}))
 }
 
-func TestChangesParsedLoggedOnceAndListed(t *testing.T) {
+func TestClient_Changes_parsedLoggedOnceAndListed(t *testing.T) {
 	h := newHarness(t)
 	changeResponder(t, h, []string{
 		"name=new_goal_memberships;info=https://asana.com/developers/docs/goal-memberships;affected=true",
@@ -61,7 +62,13 @@ func TestChangesParsedLoggedOnceAndListed(t *testing.T) {
 	}
 }
 
-func TestChangesHostileHeaders(t *testing.T) {
+// Asana-Change values a broken or hostile server might send are read
+// without harm: an entry without a usable name is skipped, a bad link (not
+// http(s), a control character, too long, holding the token) is dropped
+// with the change kept, the token never stays in a change, a repeated key
+// keeps its first value, and a flood stops at the per-answer and
+// per-client bounds.
+func TestClient_Changes_skipsBadEntriesAndBoundsFloods(t *testing.T) {
 	h := newHarness(t)
 	many := make([]string, 0, 40)
 	for i := range 40 {
@@ -116,7 +123,7 @@ func TestChangesHostileHeaders(t *testing.T) {
 	}
 }
 
-func TestChangesBoundedPerClient(t *testing.T) {
+func TestClient_Changes_boundedPerClient(t *testing.T) {
 	h := newHarness(t)
 	n := 0
 	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
@@ -143,7 +150,7 @@ func TestChangesBoundedPerClient(t *testing.T) {
 	}
 }
 
-func TestAsanaEnableDisableHeaders(t *testing.T) {
+func TestWithAsanaEnable_andDisableSendTheirHeaders(t *testing.T) {
 	var got http.Header
 	h := newHarness(t, asana.WithAsanaEnable("new_goal_memberships", "string_ids", "new_goal_memberships"),
 		asana.WithAsanaDisable("new_sections"))
@@ -169,7 +176,7 @@ func TestAsanaEnableDisableHeaders(t *testing.T) {
 	}
 }
 
-func TestAsanaEnableDisableRefused(t *testing.T) {
+func TestWithAsanaEnable_andDisableRefuseBadNames(t *testing.T) {
 	for name, opts := range map[string][]asana.Option{
 		"both":              {asana.WithAsanaEnable("x"), asana.WithAsanaDisable("x")},
 		"both, other order": {asana.WithAsanaDisable("x"), asana.WithAsanaEnable("x")},
@@ -228,7 +235,7 @@ func TestCheckChangeName(t *testing.T) {
 // A token made only of the characters a change name may hold is still
 // never kept as a change's name: an echo of the request, not an
 // announcement.
-func TestChangesDropEchoedToken(t *testing.T) {
+func TestClient_Changes_dropEchoedToken(t *testing.T) {
 	const token = "supersecret_token_of_name_characters"
 	h := newHarnessWithToken(t, token)
 	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
@@ -247,7 +254,7 @@ func TestChangesDropEchoedToken(t *testing.T) {
 
 // A change first announced without a link takes the link a later answer
 // gives; a link once known is kept, whatever later answers say.
-func TestChangeTakesTheLinkOfALaterAnnouncement(t *testing.T) {
+func TestClient_Changes_takeTheLinkOfALaterAnnouncement(t *testing.T) {
 	h := newHarness(t)
 	for i, values := range [][]string{
 		{"name=new_goal_memberships;affected=false"},
@@ -262,5 +269,67 @@ func TestChangeTakesTheLinkOfALaterAnnouncement(t *testing.T) {
 	want := []asana.Change{{Name: "new_goal_memberships", Info: "https://asana.com/developers/docs/goal-memberships", Path: "/users/me"}}
 	if got := h.client.Changes(); !slices.Equal(got, want) {
 		t.Errorf("Changes() = %+v, want %+v", got, want)
+	}
+}
+
+// A change's link is dropped when it carries credentials or a space; the
+// change itself is kept.
+func TestClient_Changes_dropsALinkWithCredentialsOrSpaces(t *testing.T) {
+	h := newHarness(t)
+	changeResponder(t, h, []string{
+		"name=with_password;info=https://ada:hunter2@asana.com/x",
+		"name=with_user;info=https://ada@asana.com/x",
+		"name=with_space;info=https://asana.com/a b",
+		"name=with_space_in_query;info=https://asana.com/?q=a b",
+		"name=fine;info=https://asana.com/a%20b",
+	}, nil)
+	if _, err := h.client.Me(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	want := []asana.Change{
+		{Name: "with_password", Path: "/users/me"},
+		{Name: "with_user", Path: "/users/me"},
+		{Name: "with_space", Path: "/users/me"},
+		{Name: "with_space_in_query", Path: "/users/me"},
+		{Name: "fine", Info: "https://asana.com/a%20b", Path: "/users/me"},
+	}
+	if got := h.client.Changes(); !slices.Equal(got, want) {
+		t.Errorf("Changes() = %+v\nwant %+v", got, want)
+	}
+}
+
+// A change is affected once any answer said so, and its Path is then the
+// first affected request's: later answers, affected or not, change
+// neither. Within one answer too, a later "affected=false" does not undo
+// an earlier "affected=true".
+func TestClient_Changes_affectedAndPathStayWithTheFirstAffectedAnswer(t *testing.T) {
+	h := newHarness(t)
+	headers := map[string][]string{
+		"/goals/1": {"name=x;affected=false"},
+		"/goals/2": {"name=x;affected=true"},
+		"/goals/3": {"name=x;affected=true"},
+		"/goals/4": {"name=x;affected=false", "name=y;affected=true, name=y;affected=false"},
+	}
+	for path, values := range headers {
+		h.mock.RegisterResponder("GET", apiRoot+path, func(*http.Request) (*http.Response, error) {
+			r := jsonResponse(200, `{"data":{"gid":"1"}}`)
+			for _, v := range values {
+				r.Header.Add("Asana-Change", v)
+			}
+			return r, nil
+		})
+	}
+	wantPath := []string{"/goals/1", "/goals/2", "/goals/2", "/goals/2"}
+	for i, gid := range []string{"1", "2", "3", "4"} {
+		if _, err := h.client.Goal(context.Background(), gid); err != nil {
+			t.Fatal(err)
+		}
+		got := h.client.Changes()[0]
+		if got.Path != wantPath[i] || got.Affected != (i > 0) {
+			t.Errorf("after /goals/%s: %+v, want Path %s, affected %v", gid, got, wantPath[i], i > 0)
+		}
+	}
+	if got := h.client.Changes(); len(got) != 2 || got[1] != (asana.Change{Name: "y", Affected: true, Path: "/goals/4"}) {
+		t.Errorf("Changes() = %+v, want y affected on /goals/4", got)
 	}
 }

@@ -62,7 +62,7 @@ type Client struct {
 	retry     retryPolicy
 	gate      *gate
 	stats     counters
-	maxPages  int // MaxPages; lowered by internal tests only
+	maxPages  int // the const maxPages; lowered by internal tests only
 	changes   changeLog
 	// statusTypeRefused is set once Asana refused opt_fields entry
 	// StatusTypeField (see Client.StatusTypeRefused).
@@ -244,7 +244,7 @@ func NewClient(token string, opts ...Option) (*Client, error) {
 		redact:    newRedactor(token),
 		userAgent: cfg.userAgent,
 		logger:    cfg.logger,
-		maxPages:  MaxPages,
+		maxPages:  maxPages,
 		changes:   newChangeLog(cfg.features),
 	}
 	c.gate = newGate(cfg.requestsPerMin, cfg.maxInFlight, cfg.maxWait, cfg.logger, &c.stats)

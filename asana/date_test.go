@@ -8,7 +8,7 @@ import (
 	"github.com/perfcopilot/asanagoals/asana"
 )
 
-func TestDateJSON(t *testing.T) {
+func TestDate_JSON(t *testing.T) {
 	var v struct {
 		Due   asana.Date `json:"due_on"`
 		Start asana.Date `json:"start_on"`
@@ -35,7 +35,7 @@ func TestDateJSON(t *testing.T) {
 	}
 }
 
-func TestDateString(t *testing.T) {
+func TestDate_String(t *testing.T) {
 	if s := (asana.Date{}).String(); s != "" {
 		t.Errorf("zero Date = %q", s)
 	}
@@ -44,7 +44,7 @@ func TestDateString(t *testing.T) {
 	}
 }
 
-func TestDateSQL(t *testing.T) {
+func TestDate_SQL(t *testing.T) {
 	d := asana.Date{Year: 2026, Month: time.March, Day: 7}
 	if v, err := d.Value(); err != nil || v != "2026-03-07" {
 		t.Errorf("Value() = %v, %v", v, err)
@@ -76,7 +76,7 @@ func TestDateSQL(t *testing.T) {
 // Before is strict: a day is not before itself, so that a period that
 // starts and ends the same day is valid (its end is not before its start).
 // Year, then month, then day decide.
-func TestDateBeforeIsStrict(t *testing.T) {
+func TestDate_Before_isStrict(t *testing.T) {
 	day := func(y int, m time.Month, d int) asana.Date { return asana.Date{Year: y, Month: m, Day: d} }
 	for _, tc := range []struct {
 		d, e asana.Date
@@ -100,7 +100,7 @@ func TestDateBeforeIsStrict(t *testing.T) {
 
 // A date read from JSON is what ParseDate makes of the string, valid or
 // not: the quick reading of plain YYYY-MM-DD strings changes nothing.
-func TestDateJSONAgreesWithParseDate(t *testing.T) {
+func TestDate_UnmarshalJSON_agreesWithParseDate(t *testing.T) {
 	for _, s := range []string{
 		"2026-02-28", "2026-02-29", "2028-02-29", "2100-02-29", "2000-02-29", "0000-01-01", "9999-12-31",
 		"2026-00-10", "2026-13-10", "2026-04-31", "2026-04-30", "2026-01-00", "2026-01-32", "2026-1-01",
@@ -118,5 +118,27 @@ func TestDateJSONAgreesWithParseDate(t *testing.T) {
 	var got asana.Date
 	if err := json.Unmarshal([]byte(`"2026\u002d01-02"`), &got); err != nil || got != (asana.Date{Year: 2026, Month: 1, Day: 2}) {
 		t.Errorf("an escaped dash: %v, %v", got, err)
+	}
+}
+
+// A date before the year 1000 is still YYYY-MM-DD, and reads back as the
+// same date.
+func TestDate_String_beforeTheYear1000HasFourDigits(t *testing.T) {
+	for _, tc := range []struct {
+		d    asana.Date
+		want string
+	}{
+		{asana.Date{Year: 999, Month: time.January, Day: 2}, "0999-01-02"},
+		{asana.Date{Year: 5, Month: time.December, Day: 31}, "0005-12-31"},
+	} {
+		if got := tc.d.String(); got != tc.want {
+			t.Errorf("String() = %q, want %q", got, tc.want)
+		}
+		if b, err := tc.d.MarshalJSON(); err != nil || string(b) != `"`+tc.want+`"` {
+			t.Errorf("MarshalJSON() = %s, %v; want %q", b, err, tc.want)
+		}
+		if back, err := asana.ParseDate(tc.d.String()); err != nil || back != tc.d {
+			t.Errorf("ParseDate(%q) = %v, %v; want %v", tc.d.String(), back, err, tc.d)
+		}
 	}
 }

@@ -71,4 +71,25 @@
 // without hooks does no work for them. Package goals/otelgoals turns them
 // into OpenTelemetry spans and metrics; this package imports no telemetry
 // library.
+//
+// # Helpers outside the client
+//
+// A few exports serve programs that take Asana input from a person or print
+// text of their own; each is what the client itself applies:
+//
+//   - [IsGID] and [MaxGIDDigits]: a program that takes GIDs from a form or
+//     a file checks them before any request, and its message can state the
+//     bound (the admin pages and goalsync do).
+//   - [CheckChangeName]: a program that reads the names for
+//     [WithAsanaEnable] and [WithAsanaDisable] from its own configuration
+//     checks them where it reads them, before it builds a Client (goalsync
+//     does, as it parses its flags).
+//   - [NewRedactor]: a program that prints text which may hold the token (an
+//     error of the client wrapped in its own, a line of the HTTP stack's
+//     log) removes the token the way the client does (the admin pages and
+//     goalsync do).
+//
+// The client's other bounds (pages in one listing, empty pages in a row,
+// the length of a next_page offset, the changes kept) are not exported: no
+// caller sets them, and no real workspace comes near them.
 package asana

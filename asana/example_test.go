@@ -10,7 +10,10 @@ import (
 	"github.com/perfcopilot/asanagoals/asana"
 )
 
-// A stand-in for Asana on loopback, so the example runs anywhere.
+// A stand-in for Asana on loopback, so the example runs anywhere. It is
+// written out here, not the internal/asanafake server the tests use for
+// behaviour: an example is code a reader copies, and a program outside this
+// module cannot import an internal package.
 func exampleServer() *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /goals", func(w http.ResponseWriter, r *http.Request) {

@@ -68,7 +68,7 @@ func callerCtx() context.Context { return context.WithValue(context.Background()
 // template (never the GID or the query), its attempt, the wait at the gate
 // (a Retry-After pause included) and its status; a 429's pause is heard once,
 // with its length.
-func TestHooksHearEachAttemptAndThePause(t *testing.T) {
+func TestWithHooks_hearEachAttemptAndThePause(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := &hookLog{ctxOK: true}
 		h := newHarness(t, asana.WithHooks(log.hooks()))
@@ -111,7 +111,7 @@ done GET /goals/{goal_gid} attempt=2 status=200 error=""`
 
 // Every path the client builds has its template; listings are heard page by
 // page.
-func TestHooksRouteTemplates(t *testing.T) {
+func TestWithHooks_routeTemplates(t *testing.T) {
 	log := &hookLog{ctxOK: true}
 	h := newHarness(t, asana.WithHooks(log.hooks()))
 	list := `{"data":[],"next_page":null}`
@@ -160,7 +160,7 @@ func TestHooksRouteTemplates(t *testing.T) {
 // An attempt without a usable answer is heard with a word of a fixed set:
 // a malformed 2xx, a body cut short, a connection failure, a timeout, the
 // caller's cancellation.
-func TestHooksNameFailures(t *testing.T) {
+func TestWithHooks_nameFailures(t *testing.T) {
 	cases := []struct {
 		name     string
 		respond  func(*http.Request) (*http.Response, error)
@@ -229,7 +229,7 @@ func (cutReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
 // Hooks cost no allocation: a request with every hook set (doing nothing)
 // allocates what it allocates without hooks, so a client without hooks pays
 // nothing for them either.
-func TestHooksDoNotAllocate(t *testing.T) {
+func TestWithHooks_doNotAllocate(t *testing.T) {
 	noop := asana.Hooks{
 		RequestSent: func(context.Context, asana.RequestInfo) {},
 		RequestDone: func(context.Context, asana.RequestInfo) {},
@@ -284,7 +284,7 @@ func BenchmarkRequestHooks(b *testing.B) {
 
 // A 429 that makes the pause in force longer is heard with the part it
 // added, so that the pauses' Added sum to Stats.Pauses.
-func TestHooksHearAPauseExtended(t *testing.T) {
+func TestWithHooks_hearAPauseExtended(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log := &hookLog{ctxOK: true}
 		h := newHarness(t, asana.WithHooks(log.hooks()))
@@ -337,7 +337,7 @@ func TestHooksHearAPauseExtended(t *testing.T) {
 
 // The server's address and port are the API root's, its scheme's default
 // port when it names none.
-func TestHooksServerAddress(t *testing.T) {
+func TestWithHooks_serverAddress(t *testing.T) {
 	log := &hookLog{ctxOK: true}
 	h := newHarness(t, asana.WithHooks(log.hooks()), asana.WithBaseURL("http://127.0.0.1:8123/api/1.0"))
 	h.mock.RegisterResponder("GET", "http://127.0.0.1:8123/api/1.0/users/me", func(*http.Request) (*http.Response, error) { return okMe(), nil })

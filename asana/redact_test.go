@@ -24,7 +24,7 @@ const pat = "2/1205551234567890/1205559876543210:0123456789abcdef0123456789abcde
 
 // The user and app GIDs of a token are public: a message that names the
 // token's user, its app, or both, keeps them.
-func TestRedactorKeepsTheTokensPublicParts(t *testing.T) {
+func TestRedactor_String_keepsTheTokensPublicParts(t *testing.T) {
 	r := asana.NewRedactor(pat)
 	for _, s := range []string{
 		"the token's user 1205551234567890 cannot read workspace 1200000000000001",
@@ -42,7 +42,7 @@ func TestRedactorKeepsTheTokensPublicParts(t *testing.T) {
 // Only the secret and the whole token go, never a shorter fragment of the
 // token: a text that ends in the token's first characters ("2/12", as
 // every modern Asana token starts) keeps its end.
-func TestRedactorKeepsATextEndingInTheTokensFirstCharacters(t *testing.T) {
+func TestRedactor_String_keepsATextEndingInTheTokensFirstCharacters(t *testing.T) {
 	r := asana.NewRedactor(pat)
 	for _, s := range []string{"back on 12/2/12", "see 2/1", "2/120", "dates: 2/12"} {
 		if got := r.String(s); got != s {
@@ -53,7 +53,7 @@ func TestRedactorKeepsATextEndingInTheTokensFirstCharacters(t *testing.T) {
 
 // A token whose secret is shorter than eight characters (a placeholder
 // such as "a" or "o") is not sought: it would cut ordinary words apart.
-func TestRedactorLeavesTextAloneForAShortPlaceholderToken(t *testing.T) {
+func TestRedactor_String_leavesTextAloneForAShortPlaceholderToken(t *testing.T) {
 	for _, tok := range []string{"a", "o", "1/2:x", "seven77"} {
 		for _, s := range []string{`{"errors":[{"message":"Not Authorized"}]}`, "seven77 items", "1/2:x"} {
 			if got := asana.NewRedactor(tok).String(s); got != s {
@@ -65,7 +65,7 @@ func TestRedactorLeavesTextAloneForAShortPlaceholderToken(t *testing.T) {
 
 // Asana's 401 answer to a client with a placeholder token is read as
 // Asana's message: the token is not sought in it, so the body stays JSON.
-func TestShortPlaceholderTokenKeepsAsanasAnswerWhole(t *testing.T) {
+func TestClient_shortPlaceholderTokenKeepsAsanasAnswerWhole(t *testing.T) {
 	for _, tok := range []string{"a", "o"} {
 		mock := httpmock.NewMockTransport()
 		mock.RegisterResponder("GET", apiRoot+"/users/me", httpmock.NewStringResponder(401,
@@ -89,7 +89,7 @@ func TestShortPlaceholderTokenKeepsAsanasAnswerWhole(t *testing.T) {
 // JSON-escaped, a character that is not ASCII as its escaped UTF-8 bytes
 // or as one \u escape, in either case of its letters, and alone as well as
 // within the whole token.
-func TestRedactorRemovesTheSecretInEveryEncoding(t *testing.T) {
+func TestRedactor_String_removesTheSecretInEveryEncoding(t *testing.T) {
 	const tok = "1/1234567890:sécrettokenvalüe"
 	r := asana.NewRedactor(tok)
 	for _, tc := range []struct{ in, want string }{
@@ -286,7 +286,7 @@ func sameFold(a, b rune) bool {
 }
 
 // The spellings the fuzz target puts in its texts are the token, read back.
-func TestFuzzSpellingsHoldTheToken(t *testing.T) {
+func TestSpell_holdsTheToken(t *testing.T) {
 	for _, tok := range redactTokens {
 		for form := range uint8(9) {
 			for _, mask := range []uint64{0, 0xa5a5a5a5a5a5a5a5, ^uint64(0)} {
@@ -340,4 +340,60 @@ func FuzzRedactor(f *testing.F) {
 			t.Fatalf("a text without %q was changed:\nin  %q\nout %q", sought, in, out)
 		}
 	})
+}
+
+// leaked returns the longest piece of the token's secret (12 characters or
+// more, the secret being what follows the token's last ':') in s, or in s
+// with its escapes (Go quoting, JSON's \uXXXX and \/, URL %XX) undone, or
+// "". The rest of the token, its user and app GIDs, is public.
+func leaked(s, token string) string {
+	secret := token[strings.LastIndexByte(token, ':')+1:]
+	if p := leakedAsIs(s, secret); p != "" {
+		return p
+	}
+	return leakedAsIs(unescapeAll(s), secret)
+}
+
+func unescapeAll(s string) string {
+	for {
+		t := strings.ReplaceAll(s, `\\`, `\`)
+		if t == s {
+			break
+		}
+		s = t
+	}
+	s = jsonEscape.ReplaceAllStringFunc(s, func(m string) string {
+		n, err := strconv.ParseUint(m[2:], 16, 32)
+		if err != nil {
+			return m
+		}
+		return string(rune(n))
+	})
+	s = strings.ReplaceAll(s, `\/`, "/")
+	if u, err := url.PathUnescape(s); err == nil {
+		s = u
+	}
+	return s
+}
+
+var jsonEscape = regexp.MustCompile(`\\u[0-9a-fA-F]{4}`)
+
+func leakedAsIs(s, token string) string {
+	for n := len(token); n >= 12; n-- {
+		for i := 0; i+n <= len(token); i++ {
+			if strings.Contains(s, token[i:i+n]) {
+				return token[i : i+n]
+			}
+		}
+	}
+	return ""
+}
+
+// jsonUnicodeEscape spells every character of s as a \u00XX escape.
+func jsonUnicodeEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		fmt.Fprintf(&b, `\u%04x`, r)
+	}
+	return b.String()
 }

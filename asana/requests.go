@@ -295,18 +295,18 @@ func (c *Client) requestError(ctx context.Context, path string, attempts int, er
 // offsets forever) is stopped with an error instead of followed until the
 // context's deadline. No real listing comes near either.
 const (
-	// MaxPages is the most pages one listing follows: ten million goals at
+	// maxPages is the most pages one listing follows: ten million goals at
 	// 100 a page, hundreds of times more than the largest workspaces hold.
-	MaxPages = 100_000
-	// MaxEmptyPages is the most pages in a row without an item that a
+	maxPages = 100_000
+	// maxEmptyPages is the most pages in a row without an item that a
 	// listing follows. Asana can answer an empty page with a next_page
 	// (items removed while a listing runs); a run of them this long is a
 	// server going round in circles.
-	MaxEmptyPages = 20
-	// MaxOffsetBytes is the longest next_page offset a listing follows.
+	maxEmptyPages = 20
+	// maxOffsetBytes is the longest next_page offset a listing follows.
 	// Asana's offsets are a few hundred bytes at most; a longer one is a
 	// broken or hostile server, and would go into every request's query.
-	MaxOffsetBytes = 4096
+	maxOffsetBytes = 4096
 )
 
 // list walks every page of a paginated GET, yielding items as each page
@@ -363,7 +363,7 @@ func listOnce[T any](ctx context.Context, c *Client, path string, q url.Values, 
 			}
 			return ch
 		}
-		// The offsets seen, by their hash: a listing of MaxPages pages
+		// The offsets seen, by their hash: a listing of maxPages pages
 		// would otherwise keep every offset it followed.
 		seen := make(map[[sha256.Size]byte]struct{})
 		empty, items := 0, 0
@@ -385,10 +385,10 @@ func listOnce[T any](ctx context.Context, c *Client, path string, q url.Values, 
 				switch off := page.NextPage.Offset; {
 				case pages >= c.maxPages:
 					stop = fmt.Sprintf("still more pages after %d (%d items); no real listing is that long, stopping", pages, items)
-				case empty >= MaxEmptyPages:
+				case empty >= maxEmptyPages:
 					stop = fmt.Sprintf("%d empty pages in a row, each with another next_page; stopping instead of following the server round in circles", empty)
-				case len(off) > MaxOffsetBytes:
-					stop = fmt.Sprintf("next_page.offset of %d bytes, longer than the %d an offset may be; stopping", len(off), MaxOffsetBytes)
+				case len(off) > maxOffsetBytes:
+					stop = fmt.Sprintf("next_page.offset of %d bytes, longer than the %d an offset may be; stopping", len(off), maxOffsetBytes)
 				default:
 					sum := sha256.Sum256([]byte(off))
 					if _, dup := seen[sum]; dup {

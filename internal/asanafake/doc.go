@@ -31,4 +31,21 @@
 // Serving is O(page) per request: goals and users are looked up by gid in
 // maps built once by [NewServer] (or [Server.SetWorkspace]); each record is
 // built whole, projected on opt_fields and encoded with encoding/json.
+//
+// # Which fake a test uses
+//
+// This server is the fake for behaviour: a test that needs Asana to act like
+// Asana over many requests (pages by the server's own offsets, sub-goal
+// trees, tokens, quotas and their 429s, latency, faults) uses it and checks
+// the result against the workspace, the known truth. It is served over
+// net/http/httptest when something needs a URL, or in process by an
+// http.RoundTripper calling [Server.ServeHTTP] inside a testing/synctest
+// bubble, whose clock cannot skip a wait on a real socket. A test that
+// scripts its answers itself (one canned answer to one request, or answers
+// no real Asana gives: no data list, endless empty pages, an echoed token)
+// uses github.com/jarcoal/httpmock. A test starts its own httptest server
+// only when a real socket is its subject (a proxy's CONNECT, a browser), and
+// says why. Why: one model of Asana to keep true, the one internal/contract
+// checks against Asana's OpenAPI description, rather than a page or quota
+// server per test file that nothing checks.
 package asanafake

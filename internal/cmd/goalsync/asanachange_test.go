@@ -7,7 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
 )
 
@@ -64,7 +63,7 @@ func (l *headerLog) intercept(_ http.ResponseWriter, r *http.Request) bool {
 	if l.seen == nil {
 		l.seen = map[string]int{}
 	}
-	l.seen[strings.Join(r.Header.Values(asana.HeaderEnable), ";")+"|"+strings.Join(r.Header.Values(asana.HeaderDisable), ";")]++
+	l.seen[strings.Join(r.Header.Values("Asana-Enable"), ";")+"|"+strings.Join(r.Header.Values("Asana-Disable"), ";")]++
 	return false
 }
 

@@ -14,7 +14,10 @@ import (
 
 // A proxy that refuses CONNECT (HTTPS_PROXY answering 403) is named as the
 // proxy, once: not Asana's 403, not retried five times.
-func TestProxyRefusingConnectIsNamedAndNotRetried(t *testing.T) {
+func TestPooledTransport_proxyRefusingConnectIsNamedAndNotRetried(t *testing.T) {
+	// A real proxy on loopback, not a mock transport: the refusal comes
+	// through net/http's CONNECT handshake (OnProxyConnectResponse), which
+	// only a socket goes through.
 	var connects atomic.Int32
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodConnect {
@@ -46,38 +49,5 @@ func TestProxyRefusingConnectIsNamedAndNotRetried(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "proxy-secret") || strings.Contains(err.Error(), "proxyuser") {
 		t.Errorf("err = %v names the proxy's credentials", err)
-	}
-}
-
-// A GID that is not Asana's (a '/', a space, letters, too long) is refused
-// before any request, so no path is built from it, escaped once or twice.
-func TestGIDsAreCheckedBeforeAnyRequest(t *testing.T) {
-	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		http.NotFound(w, r)
-	}))
-	defer srv.Close()
-	c, err := NewClient("0/gidtesttoken", WithBaseURL(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	for _, gid := range []string{"12/../34", "12 34", "1a", "", " 12", strings.Repeat("1", MaxGIDDigits+1)} {
-		_, err1 := c.Goal(ctx, gid)
-		_, err2 := c.GoalSummary(ctx, gid)
-		_, err3 := c.Subgoals(ctx, gid)
-		_, err4 := c.GoalRelationships(ctx, gid, SubtypeSubgoal)
-		for i, err := range []error{err1, err2, err3, err4} {
-			if err == nil || !strings.Contains(err.Error(), "is not an Asana GID") {
-				t.Errorf("call %d with GID %q: err = %v, want it refused as no Asana GID", i, gid, err)
-			}
-		}
-	}
-	if n := requests.Load(); n != 0 {
-		t.Errorf("%d requests sent for GIDs that are not Asana's", n)
-	}
-	if !IsGID("1205551234567890") || !IsGID(strings.Repeat("9", MaxGIDDigits)) {
-		t.Error("a real GID is refused")
 	}
 }

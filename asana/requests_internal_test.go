@@ -12,9 +12,9 @@ import (
 	"github.com/jarcoal/httpmock"
 )
 
-// Following MaxPages pages takes about twenty seconds under the race
+// Following maxPages pages takes about twenty seconds under the race
 // detector, so these tests lower the client's bound; the last one checks
-// that every client starts with MaxPages.
+// that every client starts with maxPages.
 
 // pagedClient returns a client whose /goals answers one goal a page with a
 // fresh offset, ending after last pages (never when last is 0).
@@ -37,7 +37,7 @@ func pagedClient(t *testing.T, maxPages, last int) (*Client, *httpmock.MockTrans
 	return c, mock
 }
 
-func TestListingStopsAfterMaxPages(t *testing.T) {
+func TestList_stopsAfterMaxPages(t *testing.T) {
 	const bound = 7
 	c, mock := pagedClient(t, bound, 0)
 	n := 0
@@ -57,7 +57,7 @@ func TestListingStopsAfterMaxPages(t *testing.T) {
 }
 
 // A listing exactly as long as the bound is not cut.
-func TestListingOfMaxPagesEnds(t *testing.T) {
+func TestList_ofExactlyMaxPagesIsNotCut(t *testing.T) {
 	const bound = 7
 	c, mock := pagedClient(t, bound, bound)
 	n := 0
@@ -72,12 +72,12 @@ func TestListingOfMaxPagesEnds(t *testing.T) {
 	}
 }
 
-func TestClientStartsWithMaxPages(t *testing.T) {
+func TestNewClient_startsWithMaxPages(t *testing.T) {
 	c, err := NewClient("tok")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.maxPages != MaxPages {
-		t.Errorf("maxPages = %d, want MaxPages (%d)", c.maxPages, MaxPages)
+	if c.maxPages != maxPages {
+		t.Errorf("maxPages = %d, want maxPages (%d)", c.maxPages, maxPages)
 	}
 }

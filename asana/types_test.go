@@ -11,7 +11,7 @@ import (
 
 // Goal requests ask for the goal's own status and its time
 // period; html_notes only where a description is wanted.
-func TestGoalFieldsStatusTimePeriodNotes(t *testing.T) {
+func TestGoal_fieldsAskedForAndDecoded(t *testing.T) {
 	h := newHarness(t)
 	seen := map[string][]string{}
 	const goal = `{"gid":"5","resource_type":"goal","name":"Grow","status":"red","time_period":{"gid":"70","resource_type":"time_period",` +
@@ -81,7 +81,7 @@ func TestGoalFieldsStatusTimePeriodNotes(t *testing.T) {
 }
 
 // A goal whose status and time period are null decodes as "" and nil.
-func TestGoalNullStatusAndTimePeriod(t *testing.T) {
+func TestGoal_nullStatusAndTimePeriod(t *testing.T) {
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/goals/5", func(*http.Request) (*http.Response, error) {
 		return jsonResponse(200, `{"data":{"gid":"5","name":"G","status":null,"time_period":null}}`), nil

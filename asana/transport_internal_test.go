@@ -12,7 +12,7 @@ import (
 
 // A body over the limit is refused, not read on and on, and not retried:
 // a second try would be as large.
-func TestBodyOverLimitIsRefused(t *testing.T) {
+func TestGatedTransport_bodyOverLimitIsRefused(t *testing.T) {
 	mock := httpmock.NewMockTransport()
 	var calls int
 	mock.RegisterResponder("GET", DefaultBaseURL+"/users/me", func(*http.Request) (*http.Response, error) {
