@@ -229,7 +229,14 @@ func (cutReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
 // Hooks cost no allocation: a request with every hook set (doing nothing)
 // allocates what it allocates without hooks, so a client without hooks pays
 // nothing for them either.
+//
+// Under the race detector, sync.Pool drops a share of what it is given at
+// random, so that allocation counts are not the program's: the test runs
+// without it (.ci/run runs it again so).
 func TestWithHooks_doNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts are not exact under the race detector; .ci/run runs this test without it")
+	}
 	noop := asana.Hooks{
 		RequestSent: func(context.Context, asana.RequestInfo) {},
 		RequestDone: func(context.Context, asana.RequestInfo) {},
