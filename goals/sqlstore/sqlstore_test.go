@@ -245,7 +245,7 @@ func TestTemporaryTablesRefused(t *testing.T) {
 			t.Fatalf("Migrate with pg_temp first in the search path: err = %v, want a refusal that names the temporary schema", err)
 		}
 		var n int
-		if err := db.QueryRow(`SELECT count(*) FROM pg_class WHERE relname LIKE 'asana\_%' AND relpersistence = 't'`).Scan(&n); err != nil {
+		if err := db.QueryRow(`SELECT count(*) FROM pg_class WHERE relname LIKE 'asana\_%' AND relnamespace = pg_my_temp_schema()`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n != 0 {
