@@ -113,9 +113,9 @@ func TestEpisode_events(t *testing.T) {
 			event: tooManyAt(12*s, 10*s, s), want: decision{change: rateSlowed, rate: 20 * estimateMargin}, state: episodeDecided, end: 13 * s},
 		{name: "the slow-down never speeds up", from: anEpisode(episodeOpen, func(e *episode) { e.estimate = 1000 }),
 			event: tooManyAt(10500*ms, 10*s, s), want: decision{change: rateSlowed, rate: maxRate99}, state: episodeDecided},
-		{name: "the slow-down stops at the freeFloor", from: anEpisode(episodeOpen, func(e *episode) { e.estimate = 1 }),
+		{name: "the slow-down stops at the floor", from: anEpisode(episodeOpen, func(e *episode) { e.estimate = 1 }),
 			event: tooManyAt(10500*ms, 10*s, s), want: decision{change: rateSlowed, rate: freeFloor}, state: episodeDecided},
-		{name: "at the freeFloor, evidence goes below it, to a fiftieth", from: anEpisode(episodeOpen, withRate(freeFloor), func(e *episode) { e.estimate = 1 }),
+		{name: "at the floor, evidence goes below it, to a fiftieth", from: anEpisode(episodeOpen, withRate(freeFloor), func(e *episode) { e.estimate = 1 }),
 			event: tooManyAt(10500*ms, 10*s, s), want: decision{change: rateSlowed, rate: maxRate99 / minRateShare}, state: episodeDecided},
 
 		// An answer for a later request is evidence against.
@@ -136,9 +136,9 @@ func TestEpisode_events(t *testing.T) {
 		{name: "recurrence slows to the estimate", from: anEpisode(episodeInconclusive),
 			event: tooManyAt(30*s, 29*s, s), want: decision{opened: true, change: rateSlowed, rate: maxRate99 / 2 * estimateMargin},
 			state: episodeDecided, end: 31 * s},
-		{name: "recurrence never goes below the freeFloor", from: anEpisode(episodeInconclusive, withRate(freeFloor)),
+		{name: "recurrence never goes below the floor", from: anEpisode(episodeInconclusive, withRate(freeFloor)),
 			event: tooManyAt(30*s, 29*s, s), want: decision{opened: true}, state: episodeDecided, end: 31 * s},
-		{name: "recurrence stops at the freeFloor", from: anEpisode(episodeInconclusive, withRate(2*freeFloor)),
+		{name: "recurrence stops at the floor", from: anEpisode(episodeInconclusive, withRate(2*freeFloor)),
 			event: tooManyAt(30*s, 29*s, s), want: decision{opened: true, change: rateSlowed, rate: freeFloor}, state: episodeDecided},
 
 		// A decided episode only lengthens; at its end the next 429 is lone.
