@@ -2,58 +2,13 @@ package asana
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/jarcoal/httpmock"
 )
-
-// An urgent request (a page of the workspace scan) is let through ahead of
-// the requests already queued for the limiter: at 60 a minute (59.4 with
-// the headroom), ten requests queued at 0 go one a second or so, and an
-// urgent one entering at 2.5 s goes at once, not after the ten.
-func TestUrgentRequestGoesAheadOfTheQueue(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		g := newGate(60, MaxInFlight, DefaultMaxWait, slog.New(slog.DiscardHandler), &counters{})
-		start := time.Now()
-		var wg sync.WaitGroup
-		for range 10 {
-			wg.Go(func() {
-				release, _, err := g.enter(context.Background(), false)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				release()
-			})
-		}
-		time.Sleep(2500 * time.Millisecond)
-		release, sent, err := g.enter(context.Background(), true)
-		if err != nil {
-			t.Fatal(err)
-		}
-		release()
-		if d := sent.Sub(start); d != 2500*time.Millisecond {
-			t.Errorf("urgent request let through at %s, want at once at 2.5s", d)
-		}
-		// It counted against the rate: a request queued after it waits for
-		// the ten turns, the urgent one's, and its own.
-		release, sent, err = g.enter(context.Background(), false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		release()
-		turn := time.Duration(float64(time.Second) / float64(limiterRate(60)))
-		if d, want := sent.Sub(start), 11*turn; d < want-time.Millisecond {
-			t.Errorf("a request queued after the urgent one went at %s, want at %s: the urgent one did not count against the rate", d, want)
-		}
-		wg.Wait()
-	})
-}
 
 // The workspace scan asks for its next page while the caller still reads
 // the current one: the caller gets page 1's goal while the answer to page
