@@ -1,11 +1,14 @@
 package asana
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -581,5 +584,49 @@ func TestGate_urgentRequestGoesAheadOfTheQueue(t *testing.T) {
 			t.Errorf("a request queued after the urgent one went at %s, want at %s: the urgent one did not count against the rate", d, want)
 		}
 		wg.Wait()
+	})
+}
+
+// The gate logs what its episode decided, at warning level: every episode
+// it opens (a pause for all requests), a slow-down and a return to the rate
+// learnt, each with the rate it goes to; a climb and a 429 that decides
+// nothing log nothing.
+func TestGate_logsEachDecision(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf bytes.Buffer
+		r := newGateRun(t, 6000)
+		r.g.logger = slog.New(slog.NewJSONHandler(&buf, nil))
+		r.served(20)
+		a := r.send(1000 * time.Millisecond)
+		c := r.send(1020 * time.Millisecond)
+		r.limited(1100*time.Millisecond, a, 900*time.Millisecond) // opens an episode
+		r.limited(1150*time.Millisecond, a, 900*time.Millisecond) // no evidence
+		r.limited(1200*time.Millisecond, c, 900*time.Millisecond) // slows to 9.5 a second
+		r.ok(21200*time.Millisecond, r.send(21200*time.Millisecond))
+		r.limited(22*time.Second, r.send(22*time.Second), time.Second) // back to the rate learnt
+		type line struct {
+			Level, Msg, Path string
+			RetryAfter       int64   `json:"retry_after"`
+			PerMinute        float64 `json:"requests_per_minute"`
+		}
+		want := []line{
+			{Level: "WARN", Msg: "asana: rate limited; pausing all requests", Path: "/goals", RetryAfter: int64(900 * time.Millisecond)},
+			{Level: "WARN", Msg: "asana: the quota is lower than the configured rate; slowing down", PerMinute: 570},
+			{Level: "WARN", Msg: "asana: rate limited; pausing all requests", Path: "/goals", RetryAfter: int64(time.Second)},
+			{Level: "WARN", Msg: "asana: back to the rate learnt", PerMinute: 570},
+		}
+		var got []line
+		dec := json.NewDecoder(&buf)
+		for dec.More() {
+			var l line
+			if err := dec.Decode(&l); err != nil {
+				t.Fatal(err)
+			}
+			l.PerMinute = math.Round(l.PerMinute*1e6) / 1e6
+			got = append(got, l)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("logged\n%+v\nwant\n%+v", got, want)
+		}
 	})
 }
