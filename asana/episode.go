@@ -35,7 +35,8 @@ import (
 //   - episodeInconclusive: no episode in force, and the last one ended
 //     with no evidence either way. The next 429 opens an episode and, as a
 //     recurrence, slows the rate at once (episodeDecided), never below the
-//     floor; an episode that undoes a climb takes precedence.
+//     floor (at the floor already, it decides and changes nothing); an
+//     episode that undoes a climb takes precedence.
 //
 // Independently of the state, an answer raises the rate a step once
 // recoverAfter has passed both since the last change of rate and since the
