@@ -33,19 +33,44 @@
 // A 429 alone costs its Retry-After and no more: Asana also answers 429 for
 // too many concurrent or costly requests, and for other programs on the same
 // token. The client slows down only on evidence that the quota is spent for
-// everyone: a second 429 in the same pause for a request sent after the one
-// that met the first (an answer for such a later request is evidence against),
-// or, when a 429 came back before any later request went (as from a gateway in
-// front of Asana, counting over a fixed window or with a per-second token
-// bucket), another 429 right after that pause with no evidence against in
-// between. It then slows to the quota it saw honoured (the requests let
-// through before the pause, answered or on their way, over that stretch and
-// the pause, a whole-second Retry-After counted half a second short), never
-// below Asana's free tier on recurring 429s alone (only when second 429s keep
-// coming at that rate), and after 20 quiet seconds climbs back in growing
-// steps (+10%, +20%, +40%, …: from the free tier to the paid one in about two
-// minutes); a 429 during the climb sends it back to the rate it learnt. Turns
-// taken at the faster rate before a slow-down's pause are void and weigh
+// everyone, gathered in episodes. An episode opens with a 429 when none is in
+// force and lasts until its longest pause is over (each of its 429s'
+// Retry-After, at least a second). Within it:
+//
+//   - a 429 for a request sent after the one that opened the episode is
+//     evidence: the server turned away a request that it would have served
+//     had it merely been busy. The client slows down.
+//   - an answer (not a 429) for such a later request is evidence against:
+//     the episode then changes nothing.
+//   - an episode that ends with neither (the 429 came back before another
+//     request went, as from a gateway in front of Asana that refuses at once)
+//     proves nothing by itself, but the next 429 after it is taken as
+//     evidence: a server that refuses each time the pause is over and the
+//     client sends at its rate has spent its quota, whether it counts over a
+//     sliding window, a fixed one or with a per-second token bucket.
+//
+// On evidence the client slows to the quota it saw honoured, less 5%: the
+// requests of the stretch since the last episode that the server let through
+// (answered, or sent before the refused one and still on their way) over that
+// stretch and the pause, a whole-second Retry-After of two seconds or more
+// counted half a second short (the server rounded it up); with fewer than ten
+// such requests, to half its rate less 5%. It never goes below Asana's free
+// tier (or the configured rate, when lower), unless it is already there and second 429s for later requests keep
+// coming (never on the next 429 after an episode without evidence), and then
+// never below a fiftieth of the configured rate.
+//
+// After 20 seconds without a 429 or a change of rate, an answer raises the
+// rate a step: +10%, then +20%, +40%, …, up to the configured rate (from the
+// free tier to the paid one in about two minutes); each slow-down starts the
+// steps at +10% again. A 429 that opens an episode while a climb is above the
+// rate learnt sends the rate straight back to it and starts the steps again:
+// the climb went too far, and the stretch's estimate would be skewed by what
+// the climb sent. The end of such an episode is never taken for a recurrence
+// (the climb, not the quota, met the 429), though evidence within it still
+// slows down.
+// Back at the configured rate, the rate learnt is forgotten.
+//
+// Turns taken at the faster rate before a slow-down's pause are void and weigh
 // nothing after it: the requests go at the slower rate as soon as the pause
 // is over (forty requests queued at 100 a second are 0.4 s of turns, 4 s at
 // 10 a second).

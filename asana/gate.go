@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,43 +13,14 @@ import (
 )
 
 // gate is what every request passes before it is sent: the shared 429
-// pause, the client-side rate limiter and the in-flight bound.
-//
-// The limiter starts at the configured tier and slows down only on
-// evidence that the real quota is lower, never on a 429 alone: Asana also
-// answers 429 for too many concurrent or costly requests, and for other
-// programs on the same token, and such a 429 costs its Retry-After and no
-// more. The evidence is a second 429 in the same episode for a request sent
-// after the one that opened it: the server turned away a request that it
-// would have served had it merely been busy, so its quota is spent for
-// everyone. An answer that is not a 429 for such a later request is
-// evidence against, and the episode then changes nothing. An episode that
-// ends with neither (the 429 came back before another request went, as
-// from a gateway that refuses at once) proves nothing by itself; but a 429
-// that opens the next episode right after it, with no evidence against in
-// between, is taken as evidence too: the server refuses each time the pause
-// is over and the client sends at its rate, which is what a spent quota
-// looks like, whether counted over a sliding window, a fixed one or a
-// per-second token bucket. On evidence the gate slows to an estimate of the
-// quota it saw honoured: the requests of the stretch before the episode
-// that were sent before the refused one (answered, or still on their way:
-// the server let them through) over that stretch and the pause, a
-// whole-second Retry-After of two seconds or more counted half a second
-// short (the server rounded it up). It never goes below Asana's lowest
-// documented quota unless it is already there and second 429s for later
-// requests keep coming. After a quiet period it climbs back quickly, and a
-// 429 during a climb above the rate learnt sends it straight back to that
-// rate: the climb went too far, and the stretch's estimate would be skewed
-// by what the climb sent. A slow-down during a pause (on a 429 with
-// Retry-After) restarts the limiter at the slower rate: the turns taken at
-// the faster one are void, and are no debt of the requests after the pause
-// (see setRate).
+// pause, the client-side rate limiter and the in-flight bound. It keeps the
+// waiting (the pause, the limiter's turns, the slots) and leaves every
+// decision on the rate to its episode, which follows the package doc's
+// rule (Rate limits); the gate applies the rate it decides (see setRate).
 type gate struct {
 	// limiter is replaced by a fresh one on a slow-down during a pause
 	// (see setRate), under mu.
 	limiter *rate.Limiter
-	maxRate rate.Limit // the configured rate, with headroom
-	floor   rate.Limit // Asana's lowest documented quota, with headroom
 	slots   chan struct{}
 	release func()        // frees an in-flight slot (one func for all, not one per request)
 	maxWait time.Duration // the longest Retry-After pause waited out
@@ -69,49 +39,10 @@ type gate struct {
 	epoch         uint64        // bumped by every pause, to void turns taken before it
 	voided        chan struct{} // closed when limiter is replaced, to wake the requests waiting for a turn of it
 	lastSent      time.Time     // when the last request was let through
-	since         time.Time     // first request sent in the current stretch; zero before it
-	answered      int64         // answers (not 429) in that stretch
-	// sends are the send times of the stretch's first maxSendLog requests.
-	sends      []time.Time
-	lastChange time.Time // last change of the limiter's rate
-	last429    time.Time
-	// The current 429 episode: from its first 429 until its pause is over.
-	episodeEnd  time.Time
-	episodeSent time.Time  // when the request that opened it was sent
-	decided     bool       // the episode already slowed the rate, or proved it need not
-	opened      bool       // an episode has been opened
-	undone      bool       // the current episode undid a climb
-	learned     rate.Limit // the rate of the last slow-down; 0 once back at maxRate
-	estimate    rate.Limit
-	// step is the next recovery's factor: small just after a slow-down, so
-	// that a quota that really is lower is overshot by little, then growing
-	// with every quiet step, so that a quota that came back is regained fast.
-	step float64
+	episode       episode       // the rate's learning: every decision on it
 }
 
-// Tuning of the adaptive rate.
 const (
-	// recoverAfter is the quiet time (no 429) after which the rate goes up
-	// again, and again after each such time. The first step is
-	// firstRecoverStep; each quiet step doubles the next one's increase
-	// (+10%, +20%, +40%, …), so from Asana's free tier to its paid tier
-	// takes about two minutes.
-	recoverAfter     = 20 * time.Second
-	firstRecoverStep = 1.1
-	// estimateMargin keeps the rate a little under the observed quota.
-	estimateMargin = 0.95
-	// minEstimateSample is how many answers make an estimate trustworthy;
-	// with fewer the rate is halved instead.
-	minEstimateSample = 10
-	// maxSendLog is the most send times a stretch keeps; past it, the
-	// stretch is long enough for its answers alone to tell.
-	maxSendLog = 4096
-	// minEpisode is how long a 429 without Retry-After counts as one
-	// episode.
-	minEpisode = time.Second
-	// minRateShare is the slowest the gate ever goes, as a share of the
-	// configured rate, however long 429s keep coming.
-	minRateShare = 50
 	// DefaultMaxWait is the longest Retry-After a Client waits out by
 	// default; a longer one ends the request with an error that says how
 	// long Asana asked for (see WithMaxWait).
@@ -121,16 +52,13 @@ const (
 func newGate(requestsPerMin, maxInFlight int, maxWait time.Duration, logger *slog.Logger, stats *counters) *gate {
 	r := limiterRate(requestsPerMin)
 	g := &gate{
-		limiter:    rate.NewLimiter(r, 1),
-		maxRate:    r,
-		floor:      min(r, limiterRate(FreeRequestsPerMinute)),
-		slots:      make(chan struct{}, maxInFlight),
-		maxWait:    maxWait,
-		logger:     logger,
-		stats:      stats,
-		lastChange: time.Now(),
-		step:       firstRecoverStep,
-		voided:     make(chan struct{}),
+		limiter: rate.NewLimiter(r, 1),
+		slots:   make(chan struct{}, maxInFlight),
+		maxWait: maxWait,
+		logger:  logger,
+		stats:   stats,
+		voided:  make(chan struct{}),
+		episode: newEpisode(time.Now(), r, min(r, limiterRate(FreeRequestsPerMinute))),
 	}
 	g.release = func() { <-g.slots }
 	return g
@@ -202,12 +130,7 @@ func (g *gate) enter(ctx context.Context, urgent bool) (release func(), sent tim
 	g.stats.waitNanos.Add(int64(sent.Sub(start)))
 	g.mu.Lock()
 	g.lastSent = later(g.lastSent, sent)
-	if g.since.IsZero() {
-		g.since = sent
-	}
-	if len(g.sends) < maxSendLog {
-		g.sends = append(g.sends, sent)
-	}
+	g.episode.onSend(sent)
 	g.mu.Unlock()
 	return g.release, sent, nil
 }
@@ -299,32 +222,17 @@ func (g *gate) pausedFor() time.Duration {
 }
 
 // answeredOK records an answer that was not a 429 for a request sent at
-// sent, and raises the rate again after a quiet period.
+// sent, and raises the rate again after a quiet period (see episode).
 func (g *gate) answeredOK(sent time.Time) {
 	now := time.Now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.answered++
-	if now.Before(g.episodeEnd) && sent.After(g.episodeSent) {
-		// Served although sent after a request that met a 429: the server
-		// was not out of quota.
-		g.decided = true
-	}
-	cur := g.limiter.Limit()
-	if cur < g.maxRate && now.Sub(g.lastChange) >= recoverAfter && now.Sub(g.last429) >= recoverAfter {
-		next := min(g.maxRate, cur*rate.Limit(g.step))
-		g.setRate(now, next)
-		g.step = 1 + 2*(g.step-1)
-		if next == g.maxRate {
-			g.learned = 0 // the quota is back: nothing learnt holds any more
-		}
-	}
+	g.apply(context.Background(), now, g.episode.onAnswer(now, sent))
 }
 
 // rateLimited records a 429 for a request sent at sent. When Asana said how
-// long to wait, every request of the client pauses that long. The first
-// 429 of an episode changes nothing else; a second one for a later request
-// slows the rate (see gate).
+// long to wait, every request of the client pauses that long. What the 429
+// does to the rate is the episode's decision (see episode).
 //
 // It returns how much longer the client is now paused than it was before
 // (0 when the 429 started or extended no pause).
@@ -332,7 +240,6 @@ func (g *gate) rateLimited(ctx context.Context, sent time.Time, retryAfter time.
 	now := time.Now()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.last429 = now
 	if hasRetryAfter && now.Add(retryAfter).After(g.pauseUntil) {
 		added = now.Add(retryAfter).Sub(later(now, g.pauseUntil))
 		g.stats.pauseNanos.Add(int64(added))
@@ -340,76 +247,31 @@ func (g *gate) rateLimited(ctx context.Context, sent time.Time, retryAfter time.
 		g.pauseOverLong = retryAfter > maxRetryAfter
 		g.epoch++
 	}
-	recurring := false
-	if !now.Before(g.episodeEnd) {
-		recurring = g.opened && !g.decided && !g.undone
-		g.openEpisode(now, sent, retryAfter)
+	d := g.episode.on429(now, sent, retryAfter)
+	if d.opened {
 		g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: rate limited; pausing all requests",
 			slog.String("path", path), slog.Duration("retry_after", retryAfter))
-		g.undone = false
-		if cur := g.limiter.Limit(); g.learned > 0 && cur > g.learned {
-			// A climb above the rate learnt met a 429: it went too far.
-			g.setRate(now, g.learned)
-			g.step = firstRecoverStep
-			g.undone = true
-			g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: back to the rate learnt",
-				slog.Float64("requests_per_minute", float64(g.learned)*60))
-			return
-		}
-		if !recurring {
-			return
-		}
-	} else {
-		g.episodeEnd = later(g.episodeEnd, now.Add(max(retryAfter, minEpisode)))
-		if g.decided || !sent.After(g.episodeSent) {
-			return
-		}
 	}
-	g.decided = true
-	cur := g.limiter.Limit()
-	lowest := g.floor
-	if cur <= g.floor {
-		if recurring {
-			return // recurring 429s alone never take the rate below the floor
-		}
-		lowest = g.maxRate / minRateShare // 429s keep coming at the floor itself
-	}
-	next := max(lowest, min(cur, g.estimate*estimateMargin))
-	g.setRate(now, next)
-	g.learned = next
-	g.step = firstRecoverStep
-	g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: the quota is lower than the configured rate; slowing down",
-		slog.Float64("requests_per_minute", float64(next)*60))
+	g.apply(ctx, now, d)
 	return added
 }
 
-// openEpisode starts a 429 episode for a request sent at sent and estimates
-// the quota from the stretch before it: the requests it let through over
-// its length plus the pause (see gate).
-func (g *gate) openEpisode(now, sent time.Time, retryAfter time.Duration) {
-	g.opened = true
-	g.episodeEnd = now.Add(max(retryAfter, minEpisode))
-	g.episodeSent = sent
-	g.decided = false
-	cur := g.limiter.Limit()
-	g.estimate = cur / 2
-	pause := retryAfter
-	if pause >= 2*time.Second && pause%time.Second == 0 {
-		pause -= time.Second / 2
+// apply sets the rate an episode decided, and logs a slow-down. It is
+// called under mu, after any pause the event started: a slow-down during
+// the pause restarts the limiter (see setRate).
+func (g *gate) apply(ctx context.Context, now time.Time, d decision) {
+	if d.change == rateKept {
+		return
 	}
-	// The server let through the requests sent before the one it refused,
-	// answered or still on their way.
-	served := g.answered
-	if len(g.sends) < maxSendLog {
-		before := int64(sort.Search(len(g.sends), func(i int) bool { return !g.sends[i].Before(sent) }))
-		served = max(served, before)
+	g.setRate(now, d.rate)
+	switch d.change {
+	case rateBack:
+		g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: back to the rate learnt",
+			slog.Float64("requests_per_minute", float64(d.rate)*60))
+	case rateSlowed:
+		g.logger.LogAttrs(ctx, slog.LevelWarn, "asana: the quota is lower than the configured rate; slowing down",
+			slog.Float64("requests_per_minute", float64(d.rate)*60))
 	}
-	if span := now.Sub(g.since) + pause; !g.since.IsZero() && served >= minEstimateSample && span > 0 {
-		g.estimate = rate.Limit(float64(served) / span.Seconds())
-	}
-	g.since = time.Time{}
-	g.answered = 0
-	g.sends = g.sends[:0]
 }
 
 func later(a, b time.Time) time.Time {
@@ -430,7 +292,6 @@ func later(a, b time.Time) time.Time {
 // reservations: the void turns' are the spacing of the requests after a
 // pause at an unchanged rate, as before it.
 func (g *gate) setRate(now time.Time, r rate.Limit) {
-	g.lastChange = now
 	if r >= g.limiter.Limit() || !now.Before(g.pauseUntil) {
 		g.limiter.SetLimitAt(now, r)
 		return

@@ -1,11 +1,15 @@
 package asana
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -94,7 +98,7 @@ func (r *gateRun) served(n int) {
 // second after the 1% headroom.
 const configured = 99.0
 
-func TestLimiterRateKeepsAtLeastOneRequestAMinuteOfHeadroom(t *testing.T) {
+func TestLimiterRate_keepsAtLeastOneRequestAMinuteOfHeadroom(t *testing.T) {
 	for _, tc := range []struct {
 		perMinute int
 		want      float64 // requests a minute
@@ -115,7 +119,7 @@ func TestLimiterRateKeepsAtLeastOneRequestAMinuteOfHeadroom(t *testing.T) {
 
 // A request waiting for its turn at the limiter when Asana refuses the
 // token is not sent: its turn comes, and it fails instead.
-func TestRefusedTokenStopsARequestQueuedAtTheLimiter(t *testing.T) {
+func TestGate_refusedTokenStopsARequestQueuedAtTheLimiter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 60) // one request every 60/59 s
 		r.send(0)
@@ -142,7 +146,7 @@ func TestRefusedTokenStopsARequestQueuedAtTheLimiter(t *testing.T) {
 
 // Once the token is refused, a new request fails at once: it does not wait
 // for a turn at the limiter first.
-func TestRefusedTokenFailsANewRequestAtOnce(t *testing.T) {
+func TestGate_refusedTokenFailsANewRequestAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 60)
 		r.send(0) // the limiter has no turn free for a second
@@ -160,7 +164,7 @@ func TestRefusedTokenFailsANewRequestAtOnce(t *testing.T) {
 // A lone 429 changes nothing; a second one in its episode, for a request
 // sent after the one that met the first, slows the gate. With fewer than
 // minEstimateSample answers to go on, it halves the rate (less the margin).
-func TestSecond429ForALaterRequestSlowsDown(t *testing.T) {
+func TestGate_second429ForALaterRequestSlowsDown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		a := r.send(0)
@@ -175,7 +179,7 @@ func TestSecond429ForALaterRequestSlowsDown(t *testing.T) {
 // An answer during an episode for a request sent before the one that met
 // its first 429 says nothing: the server may have served it before the
 // quota ran out. A second 429 for a later request still slows the gate.
-func TestEarlierRequestServedDuringAnEpisodeDecidesNothing(t *testing.T) {
+func TestGate_earlierRequestServedDuringAnEpisodeDecidesNothing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		p := r.send(0)
@@ -190,7 +194,7 @@ func TestEarlierRequestServedDuringAnEpisodeDecidesNothing(t *testing.T) {
 
 // A 429 for a request sent before the one that opened the episode is no
 // evidence of a spent quota: the rate stays.
-func TestA429ForAnEarlierRequestIsNoEvidence(t *testing.T) {
+func TestGate_a429ForAnEarlierRequestIsNoEvidence(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		p := r.send(0)
@@ -202,7 +206,7 @@ func TestA429ForAnEarlierRequestIsNoEvidence(t *testing.T) {
 }
 
 // A shorter Retry-After does not cut a longer pause in force.
-func TestShorterRetryAfterDoesNotCutALongerPause(t *testing.T) {
+func TestGate_shorterRetryAfterDoesNotCutALongerPause(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		p := r.send(0)
@@ -229,7 +233,7 @@ func TestShorterRetryAfterDoesNotCutALongerPause(t *testing.T) {
 // An episode lasts until its longest pause is over: a 429 for a later
 // request that comes after the first pause but within a longer one that a
 // second 429 started is still evidence.
-func TestEpisodeLastsUntilItsLongestPauseEnds(t *testing.T) {
+func TestGate_episodeLastsUntilItsLongestPauseEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		p := r.send(0)
@@ -246,7 +250,7 @@ func TestEpisodeLastsUntilItsLongestPauseEnds(t *testing.T) {
 // The slow-down goes to the quota seen honoured before the episode, less
 // estimateMargin: 20 answers over the stretch (1.1 s) and the pause (0.9 s)
 // are 10 a second, so the gate goes to 9.5 a second.
-func TestSlowDownIsTheHonouredRateLessTheMargin(t *testing.T) {
+func TestGate_slowDownIsTheHonouredRateLessTheMargin(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		r.served(20)
@@ -261,7 +265,7 @@ func TestSlowDownIsTheHonouredRateLessTheMargin(t *testing.T) {
 // Fewer than minEstimateSample answers are too few to estimate the quota
 // from: the rate is halved instead. From minEstimateSample answers on, the
 // estimate counts.
-func TestFewAnswersHalveTheRateInsteadOfEstimating(t *testing.T) {
+func TestGate_fewAnswersHalveTheRateInsteadOfEstimating(t *testing.T) {
 	for _, tc := range []struct {
 		answers int
 		want    float64
@@ -285,7 +289,7 @@ func TestFewAnswersHalveTheRateInsteadOfEstimating(t *testing.T) {
 
 // A second episode estimates the quota from its own stretch, the one since
 // the first episode, not from the start of the client's work.
-func TestSecondEpisodeEstimatesFromItsOwnStretch(t *testing.T) {
+func TestGate_secondEpisodeEstimatesFromItsOwnStretch(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		r.served(20)
@@ -310,7 +314,7 @@ func TestSecondEpisodeEstimatesFromItsOwnStretch(t *testing.T) {
 
 // After a slow-down the rate climbs back by +10%, +20%, … every quiet
 // recoverAfter; each slow-down starts the climb at +10% again.
-func TestRecoveryStartsSmallAfterEachSlowDown(t *testing.T) {
+func TestGate_recoveryStartsSmallAfterEachSlowDown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		episode := func(at time.Duration) {
@@ -348,7 +352,7 @@ func TestRecoveryStartsSmallAfterEachSlowDown(t *testing.T) {
 // when the 429 came back before the next request went) is taken as a
 // spent quota: the gate slows to the estimate at the second. A lone one
 // still changes nothing.
-func TestRecurringUndecidedEpisodesSlowDown(t *testing.T) {
+func TestGate_recurringUndecidedEpisodesSlowDown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		r.served(20)                                                                 // to 950 ms
@@ -370,7 +374,7 @@ func TestRecurringUndecidedEpisodesSlowDown(t *testing.T) {
 
 // An answer for a later request in between makes the next episode lone:
 // the server was busy, not out of quota.
-func TestEvidenceAgainstBreaksRecurrence(t *testing.T) {
+func TestGate_evidenceAgainstBreaksRecurrence(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		r.served(20)
@@ -391,7 +395,7 @@ func TestEvidenceAgainstBreaksRecurrence(t *testing.T) {
 
 // Recurring 429s alone never take the rate below Asana's lowest documented
 // quota; only a second 429 for a later request does, once there.
-func TestRecurringEpisodesStopAtTheFloor(t *testing.T) {
+func TestGate_recurringEpisodesStopAtTheFloor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, FreeRequestsPerMinute) // 148.5 a minute: the floor
 		floor := float64(limiterRate(FreeRequestsPerMinute))
@@ -407,7 +411,7 @@ func TestRecurringEpisodesStopAtTheFloor(t *testing.T) {
 // Requests sent before the refused one and still on their way count as
 // let through: at the 429 their answers have not arrived, but the server
 // admitted them before it ran out.
-func TestEstimateCountsRequestsStillOnTheirWay(t *testing.T) {
+func TestGate_estimateCountsRequestsStillOnTheirWay(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		var sent []time.Time
@@ -430,7 +434,7 @@ func TestEstimateCountsRequestsStillOnTheirWay(t *testing.T) {
 // second: the estimate counts half a second less of it. One second is
 // Retry-After's least and is counted whole (a per-second bucket refills
 // for all of it).
-func TestWholeSecondRetryAfterCountsHalfASecondLess(t *testing.T) {
+func TestGate_wholeSecondRetryAfterCountsHalfASecondLess(t *testing.T) {
 	for _, tc := range []struct {
 		retryAfter time.Duration
 		want       float64
@@ -456,7 +460,7 @@ func TestWholeSecondRetryAfterCountsHalfASecondLess(t *testing.T) {
 // A climb above the rate learnt that meets a 429 goes straight back to the
 // rate learnt, and the climb starts small again; the episode is not taken
 // for the start of a recurrence.
-func TestA429AboveTheRateLearntGoesBackToIt(t *testing.T) {
+func TestGate_a429AboveTheRateLearntGoesBackToIt(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		r.served(20)
@@ -480,7 +484,7 @@ func TestA429AboveTheRateLearntGoesBackToIt(t *testing.T) {
 // The rate climbs back only after recoverAfter without a 429: a lone 429
 // (which changes no rate) a few seconds before the climb was due holds it
 // back until recoverAfter has passed since that 429.
-func TestRecentLone429HoldsBackTheClimb(t *testing.T) {
+func TestGate_recentLone429HoldsBackTheClimb(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		a := r.send(0)
@@ -501,7 +505,7 @@ func TestRecentLone429HoldsBackTheClimb(t *testing.T) {
 // Once the rate has climbed back to the configured rate, the rate learnt
 // before no longer holds: a lone 429 at full rate changes nothing, as any
 // lone 429 does, instead of sending the rate back to what was learnt.
-func TestRateLearntIsForgottenBackAtFullRate(t *testing.T) {
+func TestGate_rateLearntIsForgottenBackAtFullRate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		a := r.send(0)
@@ -524,7 +528,7 @@ func TestRateLearntIsForgottenBackAtFullRate(t *testing.T) {
 // logged as sent before the refused one: here ten requests sent after it
 // were answered before its 429 came back. 30 answers over the stretch
 // (1.15 s) and the pause (0.85 s) are 15 a second.
-func TestEstimateCountsAnswersBeyondTheRequestsSentBefore(t *testing.T) {
+func TestGate_estimateCountsAnswersBeyondTheRequestsSentBefore(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := newGateRun(t, 6000)
 		r.served(20) // to 960 ms
@@ -537,5 +541,92 @@ func TestEstimateCountsAnswersBeyondTheRequestsSentBefore(t *testing.T) {
 		r.limited(1150*time.Millisecond, a, 850*time.Millisecond)
 		r.limited(1200*time.Millisecond, c, 850*time.Millisecond)
 		r.wantRate("after the evidence", 15*estimateMargin)
+	})
+}
+
+// An urgent request (a page of the workspace scan) is let through ahead of
+// the requests already queued for the limiter: at 60 a minute (59.4 with
+// the headroom), ten requests queued at 0 go one a second or so, and an
+// urgent one entering at 2.5 s goes at once, not after the ten.
+func TestGate_urgentRequestGoesAheadOfTheQueue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g := newGate(60, MaxInFlight, DefaultMaxWait, slog.New(slog.DiscardHandler), &counters{})
+		start := time.Now()
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Go(func() {
+				release, _, err := g.enter(context.Background(), false)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				release()
+			})
+		}
+		time.Sleep(2500 * time.Millisecond)
+		release, sent, err := g.enter(context.Background(), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+		if d := sent.Sub(start); d != 2500*time.Millisecond {
+			t.Errorf("urgent request let through at %s, want at once at 2.5s", d)
+		}
+		// It counted against the rate: a request queued after it waits for
+		// the ten turns, the urgent one's, and its own.
+		release, sent, err = g.enter(context.Background(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		release()
+		turn := time.Duration(float64(time.Second) / float64(limiterRate(60)))
+		if d, want := sent.Sub(start), 11*turn; d < want-time.Millisecond {
+			t.Errorf("a request queued after the urgent one went at %s, want at %s: the urgent one did not count against the rate", d, want)
+		}
+		wg.Wait()
+	})
+}
+
+// The gate logs what its episode decided, at warning level: every episode
+// it opens (a pause for all requests), a slow-down and a return to the rate
+// learnt, each with the rate it goes to; a climb and a 429 that decides
+// nothing log nothing.
+func TestGate_logsEachDecision(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf bytes.Buffer
+		r := newGateRun(t, 6000)
+		r.g.logger = slog.New(slog.NewJSONHandler(&buf, nil))
+		r.served(20)
+		a := r.send(1000 * time.Millisecond)
+		c := r.send(1020 * time.Millisecond)
+		r.limited(1100*time.Millisecond, a, 900*time.Millisecond) // opens an episode
+		r.limited(1150*time.Millisecond, a, 900*time.Millisecond) // no evidence
+		r.limited(1200*time.Millisecond, c, 900*time.Millisecond) // slows to 9.5 a second
+		r.ok(21200*time.Millisecond, r.send(21200*time.Millisecond))
+		r.limited(22*time.Second, r.send(22*time.Second), time.Second) // back to the rate learnt
+		type line struct {
+			Level, Msg, Path string
+			RetryAfter       int64   `json:"retry_after"`
+			PerMinute        float64 `json:"requests_per_minute"`
+		}
+		want := []line{
+			{Level: "WARN", Msg: "asana: rate limited; pausing all requests", Path: "/goals", RetryAfter: int64(900 * time.Millisecond)},
+			{Level: "WARN", Msg: "asana: the quota is lower than the configured rate; slowing down", PerMinute: 570},
+			{Level: "WARN", Msg: "asana: rate limited; pausing all requests", Path: "/goals", RetryAfter: int64(time.Second)},
+			{Level: "WARN", Msg: "asana: back to the rate learnt", PerMinute: 570},
+		}
+		var got []line
+		dec := json.NewDecoder(&buf)
+		for dec.More() {
+			var l line
+			if err := dec.Decode(&l); err != nil {
+				t.Fatal(err)
+			}
+			l.PerMinute = math.Round(l.PerMinute*1e6) / 1e6
+			got = append(got, l)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("logged\n%+v\nwant\n%+v", got, want)
+		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/perfcopilot/asanagoals/asana"
 )
 
@@ -48,7 +49,7 @@ func runWorkers(t *testing.T, c *asana.Client, workers, n int) {
 }
 
 // The limiter keeps 1% of headroom under the configured quota.
-func TestConfiguredRateKeepsOnePercentHeadroom(t *testing.T) {
+func TestGate_configuredRateKeepsOnePercentHeadroom(t *testing.T) {
 	for _, tc := range []struct{ perMinute, want int }{{1500, 1485}, {150, 148}, {60, 59}, {1, 1}} {
 		c, err := asana.NewClient(testToken, asana.WithRequestsPerMinute(tc.perMinute))
 		if err != nil {
@@ -62,7 +63,7 @@ func TestConfiguredRateKeepsOnePercentHeadroom(t *testing.T) {
 
 // A lone 429 costs its Retry-After, every request waits it out, and the
 // rate stays where it was.
-func TestLone429CostsOnlyItsRetryAfter(t *testing.T) {
+func TestGate_lone429CostsOnlyItsRetryAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(6000)) // 100/s
 		var n atomic.Int32
@@ -96,7 +97,7 @@ func TestLone429CostsOnlyItsRetryAfter(t *testing.T) {
 // 429s that come regardless of the rate (Asana's concurrency and cost
 // limits, a neighbour on the token) never slow the client: a request sent
 // after a limited one was served, so the quota was not spent.
-func TestSporadic429sDoNotSlowDown(t *testing.T) {
+func TestGate_sporadic429sDoNotSlowDown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(8))
 		var n atomic.Int32
@@ -127,7 +128,7 @@ func TestSporadic429sDoNotSlowDown(t *testing.T) {
 // A client configured ten times faster than the real quota learns it from
 // the first episode in which the quota was spent for everyone, then stays
 // under it: few 429s, and a finish near the quota's floor.
-func TestSpentQuotaSlowsToTheQuota(t *testing.T) {
+func TestGate_spentQuotaSlowsToTheQuota(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(10)) // 100/s
 		sw := &slidingWindow{quota: 100, window: 10 * time.Second}                      // 10/s real
@@ -159,7 +160,7 @@ func TestSpentQuotaSlowsToTheQuota(t *testing.T) {
 // Few answers to go on never take the rate below Asana's lowest documented
 // quota (150 a minute): at that rate a quota lower still costs one pause a
 // window, and the sync ends with every answer.
-func TestNeverBelowTheFreeTierOnLoneEpisodes(t *testing.T) {
+func TestGate_neverBelowTheFreeTierOnLoneEpisodes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(asana.PaidRequestsPerMinute), asana.WithMaxRetries(20))
 		sw := &slidingWindow{quota: 30, window: time.Minute} // 30 a minute: below the free tier
@@ -180,7 +181,7 @@ func TestNeverBelowTheFreeTierOnLoneEpisodes(t *testing.T) {
 
 // At the free tier already, 429s that keep coming for everyone take the
 // rate lower still.
-func TestBelowTheFreeTierWhen429sKeepComingThere(t *testing.T) {
+func TestGate_belowTheFreeTierWhen429sKeepComingThere(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(asana.FreeRequestsPerMinute), asana.WithMaxRetries(20))
 		sw := &slidingWindow{quota: 30, window: time.Minute}
@@ -228,7 +229,7 @@ func watchRate(t *testing.T, c *asana.Client) func() float64 {
 
 // Once the 429s stop, the rate climbs back to the configured one within a
 // couple of minutes.
-func TestRateRecoversWhen429sStop(t *testing.T) {
+func TestGate_rateRecoversWhen429sStop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(10))
 		sw := &slidingWindow{quota: 100, window: 10 * time.Second}
@@ -264,7 +265,7 @@ func TestRateRecoversWhen429sStop(t *testing.T) {
 
 // No request is retried before its Retry-After has passed, and the pause is
 // shared: requests that started meanwhile wait too. Stats report it.
-func TestRetryAfterPausesEveryRequest(t *testing.T) {
+func TestGate_retryAfterPausesEveryRequest(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t)
 		var mu sync.Mutex
@@ -311,7 +312,7 @@ func TestRetryAfterPausesEveryRequest(t *testing.T) {
 // A Retry-After longer than the client waits ends the request at once,
 // says how long Asana asked for, and fails the requests that would queue
 // behind it without sending them.
-func TestLongRetryAfterEndsAtOnce(t *testing.T) {
+func TestGate_longRetryAfterEndsAtOnce(t *testing.T) {
 	for _, tc := range []struct{ name, header string }{
 		{"seconds", "3600"},
 		{"HTTP date", ""}, // set below, an hour after the bubble's clock
@@ -358,7 +359,7 @@ func TestLongRetryAfterEndsAtOnce(t *testing.T) {
 
 // WithMaxWait raises the longest wait: a Retry-After under it is waited
 // out.
-func TestMaxWaitOption(t *testing.T) {
+func TestGate_maxWaitOption(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithMaxWait(2*time.Hour))
 		var calls atomic.Int32
@@ -384,7 +385,7 @@ func TestMaxWaitOption(t *testing.T) {
 // Waiting at the gate is not the request's time: a client limited to 20
 // requests a minute with a 1-second request timeout still gets every
 // answer, three seconds apart.
-func TestGateWaitIsOutsideTheRequestTimeout(t *testing.T) {
+func TestGate_waitIsOutsideTheRequestTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(20), asana.WithRequestTimeout(time.Second), asana.WithMaxRetries(0))
 		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
@@ -401,7 +402,7 @@ func TestGateWaitIsOutsideTheRequestTimeout(t *testing.T) {
 
 // The per-request timeout still bounds the exchange itself, and a timed-out
 // attempt is retried.
-func TestRequestTimeoutBoundsTheExchange(t *testing.T) {
+func TestGate_requestTimeoutBoundsTheExchange(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestTimeout(time.Second), asana.WithMaxRetries(2))
 		var calls atomic.Int32
@@ -432,7 +433,7 @@ func TestRequestTimeoutBoundsTheExchange(t *testing.T) {
 // An http.Client's own Timeout becomes the per-request timeout, after the
 // gate, so a host's client with a Timeout does not fail on rate-limit
 // waits.
-func TestHTTPClientTimeoutMovesAfterTheGate(t *testing.T) {
+func TestGate_httpClientTimeoutMovesAfterTheGate(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		mock := newHarness(t).mock
 		mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) { return okMe(), nil })
@@ -452,7 +453,7 @@ func TestHTTPClientTimeoutMovesAfterTheGate(t *testing.T) {
 // A 429 followed by an answer for a request sent after it is no evidence of
 // a spent quota, even when another 429 follows: the server served a later
 // request, so it was busy, not out of quota.
-func TestLaterRequestServedMeansNotOutOfQuota(t *testing.T) {
+func TestGate_laterRequestServedMeansNotOutOfQuota(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(3)) // one send every 10 ms
 		var n atomic.Int32
@@ -483,7 +484,7 @@ func TestLaterRequestServedMeansNotOutOfQuota(t *testing.T) {
 
 // Requests already queued at the limiter when a 429 arrives do not go out
 // during its pause: a turn taken before the pause is void.
-func TestTurnsTakenBeforeAPauseAreVoid(t *testing.T) {
+func TestGate_turnsTakenBeforeAPauseAreVoid(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(60)) // one send a second
 		var mu sync.Mutex
@@ -512,7 +513,7 @@ func TestTurnsTakenBeforeAPauseAreVoid(t *testing.T) {
 // Retry-After values: huge ones are capped (just past a week, which says
 // "more than 7 days"), not overflowed, and still end the request; nonsense
 // is treated as absent (backoff applies).
-func TestRetryAfterValues(t *testing.T) {
+func TestGate_retryAfterValues(t *testing.T) {
 	for _, tc := range []struct {
 		header  string
 		tooLong bool
@@ -551,7 +552,7 @@ func TestRetryAfterValues(t *testing.T) {
 // Once Asana refuses the token, the client sends nothing more: a revoked
 // token is refused on every request, and hammering Asana with it helps
 // nobody.
-func TestRefusedTokenSendsNothingMore(t *testing.T) {
+func TestGate_refusedTokenSendsNothingMore(t *testing.T) {
 	h := newHarness(t)
 	var calls atomic.Int32
 	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
@@ -569,5 +570,114 @@ func TestRefusedTokenSendsNothingMore(t *testing.T) {
 	}
 	if n := calls.Load(); n != 1 {
 		t.Errorf("%d requests reached Asana, want 1", n)
+	}
+}
+
+// A Retry-After date in the past asks for no wait: the error says 0, and no
+// negative pause is counted.
+func TestGate_pastRetryAfterDateIsNoWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithMaxRetries(0))
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			return tooMany(time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)), nil
+		})
+		_, err := h.client.Me(context.Background())
+		var ae *asana.Error
+		if !errors.As(err, &ae) || !errors.Is(err, asana.ErrRateLimited) {
+			t.Fatalf("err = %v, want ErrRateLimited", err)
+		}
+		if ae.RetryAfter != 0 {
+			t.Errorf("RetryAfter = %s, want 0 for a date in the past", ae.RetryAfter)
+		}
+		if st := h.client.Stats(); st.Pauses != 0 || st.Paused != 0 {
+			t.Errorf("Stats = %+v, want no pause counted", st)
+		}
+	})
+}
+
+// Once the token is refused, a request that is not sent is not retried
+// either: one attempt, no retry counted or logged.
+func TestGate_refusedRequestIsNotRetried(t *testing.T) {
+	h := newHarness(t, asana.WithMaxRetries(4))
+	h.mock.RegisterResponder("GET", apiRoot+"/users/me", httpmock.NewStringResponder(401, `{"errors":[{"message":"Not Authorized"}]}`))
+	if _, err := h.client.Me(context.Background()); !errors.Is(err, asana.ErrUnauthorized) {
+		t.Fatalf("err = %v, want ErrUnauthorized", err)
+	}
+	_, err := h.client.Me(context.Background())
+	var ae *asana.Error
+	if !errors.As(err, &ae) || !errors.Is(err, asana.ErrUnauthorized) {
+		t.Fatalf("err = %v, want ErrUnauthorized", err)
+	}
+	if ae.Attempts != 1 || strings.Contains(err.Error(), "attempts") {
+		t.Errorf("err = %v (%d attempts), want one attempt", err, ae.Attempts)
+	}
+	if st := h.client.Stats(); st.Retries != 0 || st.Requests != 1 {
+		t.Errorf("stats = %+v, want one request sent and no retry", st)
+	}
+	if strings.Contains(h.logs.String(), "retrying request") {
+		t.Errorf("a refused request was retried:\n%s", h.logs.String())
+	}
+}
+
+// A Retry-After longer than the client waits, by however little, ends the
+// request at its first answer, with Asana's own message; it is not sent
+// again to meet the pause.
+func TestGate_retryAfterJustOverMaxWaitEndsAtTheFirstAnswer(t *testing.T) {
+	for _, after := range []string{"301", "600", "2999"} {
+		t.Run(after, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, asana.WithMaxWait(5*time.Minute), asana.WithMaxRetries(4))
+				h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+					return tooMany(after), nil
+				})
+				_, err := h.client.Me(context.Background())
+				var ae *asana.Error
+				if !errors.As(err, &ae) || !errors.Is(err, asana.ErrWaitTooLong) {
+					t.Fatalf("err = %v, want ErrWaitTooLong", err)
+				}
+				if ae.Attempts != 1 || len(ae.Errors) != 1 || !strings.Contains(ae.Errors[0].Message, "too many requests") {
+					t.Errorf("err = %v (%d attempts, details %+v), want Asana's answer to the one attempt", err, ae.Attempts, ae.Errors)
+				}
+				if st := h.client.Stats(); st.Retries != 0 {
+					t.Errorf("%d retries, want none", st.Retries)
+				}
+			})
+		})
+	}
+}
+
+// A 429 with Retry-After is retried when Asana said, even when that is
+// sooner than the backoff's minimum: the pause is the wait.
+func TestGate_retryAfterShorterThanTheBackoffIsAllTheWait(t *testing.T) {
+	for _, tc := range []struct {
+		header string
+		want   time.Duration
+	}{
+		{"0.2", 200 * time.Millisecond},
+		{"0", 0},
+	} {
+		t.Run(tc.header, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, asana.WithRetryWait(2*time.Second, 4*time.Second))
+				var calls atomic.Int32
+				var first, second time.Time
+				h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+					if calls.Add(1) == 1 {
+						first = time.Now()
+						return tooMany(tc.header), nil
+					}
+					second = time.Now()
+					return okMe(), nil
+				})
+				if _, err := h.client.Me(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				// Within a millisecond: the limiter's next turn (0.1 ms at the
+				// harness's rate) may come after the pause.
+				if got := second.Sub(first); got < tc.want || got > tc.want+time.Millisecond {
+					t.Errorf("retried %s after a 429 with Retry-After %s, want %s", got, tc.header, tc.want)
+				}
+			})
+		})
 	}
 }

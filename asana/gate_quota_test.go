@@ -98,7 +98,7 @@ var (
 // minutes, or by a per-second token bucket that holds a second's refill,
 // every rate the gate learns lands within 10% under the quota, and five
 // minutes of requests get at least 90% of the quota served.
-func TestLearnedRateLandsJustUnderEachServerModel(t *testing.T) {
+func TestGate_learnedRateLandsJustUnderEachServerModel(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		model     string
@@ -208,13 +208,13 @@ func (a *arrivals) longestIdle(from time.Time) (idle time.Duration, at time.Time
 // the limiter before it are void, and the requests after it go at the new
 // rate as soon as the pause is over. They do not first pay for the void
 // turns at the new rate: forty sub-goal requests queued at 100 a second
-// are 0.4 s of turns, but 4 s at 10 a second, with the server idle (issue
-// 23's world strict: a bucket of 10 at 10 a second, the client configured
-// at 100, a sync's 40 walkers). From the first slow-down on, with no pause
+// are 0.4 s of turns, but 4 s at 10 a second, with the server idle (as in
+// internal/e2e's world strict: a bucket of 10 at 10 a second, the client
+// configured at 100, a sync's 40 walkers). From the first slow-down on, with no pause
 // in force, the server never waits for a request much longer than two
 // turns at the quota; so does a climb that met a 429 and went back to the
 // rate learnt.
-func TestNoIdleTurnsAfterASlowDown(t *testing.T) {
+func TestGate_noIdleTurnsAfterASlowDown(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
 		model     string
