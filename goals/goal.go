@@ -22,7 +22,11 @@ type Employee struct {
 	Email string `json:"email,omitempty"`
 }
 
-// Goal is one Asana goal owned by an employee: the spec's Goal row.
+// Goal is one Asana goal owned by an employee: the spec's Goal row, as a
+// sync writes it to a Store and a Reader returns it. It is the stored
+// goal's one shape: a store keeps every field (storetest checks each one
+// reads back), and the views of it, goalsync's JSON output among them,
+// derive from it rather than copy its fields.
 type Goal struct {
 	EmployeeID string `json:"employee_id"`
 	GID        string `json:"gid"`
