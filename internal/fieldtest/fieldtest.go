@@ -15,8 +15,9 @@ import (
 // It walks the exported fields of structs, through pointers and into the
 // elements of slices and arrays: a field under a nil pointer or an empty
 // slice is unset, and a field under a slice is set when it is in at least
-// one element. A struct without exported fields (time.Time) is one field,
-// set when it is not its zero value. The paths are sorted.
+// one element. A struct with an IsZero method or without exported fields
+// (time.Time, asana.Date) is one field, set when it is not its zero value.
+// The paths are sorted.
 func Unset(v any) []string {
 	set := make(map[string]bool)
 	mark(reflect.ValueOf(v), "", set)
@@ -30,8 +31,15 @@ func Unset(v any) []string {
 	return out
 }
 
-// exported returns the indexes of t's exported fields.
+// zeroer is a type that says itself whether it is zero: one field.
+var zeroer = reflect.TypeFor[interface{ IsZero() bool }]()
+
+// exported returns the indexes of t's exported fields, none for a type
+// that is one field.
 func exported(t reflect.Type) []int {
+	if t.Implements(zeroer) || reflect.PointerTo(t).Implements(zeroer) {
+		return nil
+	}
 	var out []int
 	for i := range t.NumField() {
 		if t.Field(i).IsExported() {

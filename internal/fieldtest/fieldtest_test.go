@@ -9,7 +9,13 @@ import (
 type inner struct {
 	A string
 	B *float64
+	D day
 }
+
+// day says itself whether it is zero: one field, whatever its fields.
+type day struct{ Year, Month, Day int }
+
+func (d day) IsZero() bool { return d == day{} }
 
 type outer struct {
 	Name  string
@@ -34,12 +40,14 @@ func TestUnset(t *testing.T) {
 		v    any
 		want []string
 	}{
-		{"zero", outer{}, []string{"In.A", "In.B", "List[].A", "List[].B", "Name", "When", "Words[]"}},
-		{"all", outer{Name: "n", In: &inner{A: "a", B: &two}, List: []inner{{A: "a"}, {B: &two}}, When: time.Unix(1, 0), Words: []string{"", "w"}}, nil},
-		{"slice elements each set part", outer{Name: "n", In: &inner{A: "a", B: &two}, List: []inner{{A: "a"}, {A: "b"}}, When: time.Unix(1, 0), Words: []string{"w"}},
-			[]string{"List[].B"}},
-		{"zero pointee", outer{Name: "n", In: &inner{}, List: []inner{{A: "a", B: new(float64)}}, When: time.Unix(1, 0), Words: []string{"w"}},
-			[]string{"In.A", "In.B", "List[].B"}},
+		{"zero", outer{}, []string{"In.A", "In.B", "In.D", "List[].A", "List[].B", "List[].D", "Name", "When", "Words[]"}},
+		{"all", outer{Name: "n", In: &inner{A: "a", B: &two, D: day{Day: 1}}, List: []inner{{A: "a"}, {B: &two, D: day{Year: 1}}},
+			When: time.Unix(1, 0), Words: []string{"", "w"}}, nil},
+		{"slice elements each set part", outer{Name: "n", In: &inner{A: "a", B: &two, D: day{Month: 1}},
+			List: []inner{{A: "a"}, {A: "b"}}, When: time.Unix(1, 0), Words: []string{"w"}},
+			[]string{"List[].B", "List[].D"}},
+		{"zero pointee", outer{Name: "n", In: &inner{}, List: []inner{{A: "a", B: new(float64), D: day{Day: 2}}}, When: time.Unix(1, 0), Words: []string{"w"}},
+			[]string{"In.A", "In.B", "In.D", "List[].B"}},
 		{"recursive type", node{Value: "v"}, []string{"Next"}},
 		{"not a struct", 0, []string{""}},
 	} {
