@@ -1023,7 +1023,10 @@ func nullString(s string) sql.NullString { return sql.NullString{String: s, Vali
 
 // withoutNUL returns g with NUL characters in its text replaced by U+FFFD:
 // PostgreSQL's text type cannot hold them, and refusing the whole employee
-// for one odd character in a name would be worse.
+// for one odd character in a name would be worse. Every text field is
+// cleaned but the keys (employee ID, GIDs: a changed key would name
+// another row) and the statuses (Write.Validate allows four words only);
+// TestNULCharacters_everyTextField checks each field.
 func withoutNUL(g goals.Goal) goals.Goal {
 	g.Name, g.Description, g.RawStatus = noNUL(g.Name), noNUL(g.Description), noNUL(g.RawStatus)
 	g.StatusSource = goals.StatusSource(noNUL(string(g.StatusSource)))
@@ -1031,14 +1034,27 @@ func withoutNUL(g goals.Goal) goals.Goal {
 		g.TimePeriod = &goals.TimePeriod{GID: noNUL(tp.GID), DisplayName: noNUL(tp.DisplayName), Period: noNUL(tp.Period),
 			StartOn: tp.StartOn, EndOn: tp.EndOn}
 	}
+	g.Metric = metricWithoutNUL(g.Metric)
 	krs := make([]goals.KeyResult, len(g.KeyResults))
 	for i, kr := range g.KeyResults {
 		kr.Name, kr.RawStatus = noNUL(kr.Name), noNUL(kr.RawStatus)
 		kr.StatusSource = goals.StatusSource(noNUL(string(kr.StatusSource)))
+		kr.Metric = metricWithoutNUL(kr.Metric)
 		krs[i] = kr
 	}
 	g.KeyResults = krs
 	return g
+}
+
+// metricWithoutNUL is m, or a copy of it with its unit and currency code
+// without NUL.
+func metricWithoutNUL(m *goals.Metric) *goals.Metric {
+	if m == nil || strings.IndexByte(m.Unit, 0) < 0 && strings.IndexByte(m.CurrencyCode, 0) < 0 {
+		return m
+	}
+	c := *m
+	c.Unit, c.CurrencyCode = noNUL(c.Unit), noNUL(c.CurrencyCode)
+	return &c
 }
 
 func noNUL(s string) string {
