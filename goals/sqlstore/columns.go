@@ -2,11 +2,14 @@ package sqlstore
 
 import (
 	"database/sql"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/status"
 )
 
 // A stored goal is goals.Goal: the tables hold its fields in columns, and
@@ -23,7 +26,8 @@ type column[T, R any] struct {
 	name string
 	// value is what a write stores for the field (nil for NULL).
 	value func(v *T, d Dialect) any
-	// dest is where a read scans the column; R's finish turns it into T.
+	// dest is where a read scans the column; R's method (goalRow.goal,
+	// krRow.keyResult) then makes the T.
 	dest func(r *R) any
 }
 
@@ -37,6 +41,19 @@ type goalRow struct {
 	synced storedTime
 }
 
+// goal returns the goal the row holds.
+func (r *goalRow) goal() (goals.Goal, error) {
+	g := r.g
+	var err error
+	if g.Status, err = status.Parse(r.status); err != nil {
+		return goals.Goal{}, fmt.Errorf("sqlstore: goal %s: %w", g.GID, err)
+	}
+	g.TimePeriod = r.tp.timePeriod()
+	g.Metric = r.metric.metric()
+	g.SyncedAt = r.synced.Time
+	return g, nil
+}
+
 // krRow is one asana_goal_key_results row being read.
 type krRow struct {
 	kr     goals.KeyResult
@@ -44,9 +61,23 @@ type krRow struct {
 	metric metricRow
 }
 
+// keyResult returns the Key Result the row holds.
+func (r *krRow) keyResult() (goals.KeyResult, error) {
+	kr := r.kr
+	var err error
+	if kr.Status, err = status.Parse(r.status); err != nil {
+		return goals.KeyResult{}, fmt.Errorf("sqlstore: key result %s: %w", kr.GID, err)
+	}
+	kr.Metric = r.metric.metric()
+	return kr, nil
+}
+
+// goalColumn is a column of asana_goals.
+type goalColumn = column[goals.Goal, goalRow]
+
 // goalColumns are asana_goals' columns that hold a goal's fields, in
 // tableColumns' order.
-var goalColumns = append(append(append([]column[goals.Goal, goalRow]{
+var goalColumns = slices.Concat([]goalColumn{
 	{"name", func(g *goals.Goal, _ Dialect) any { return g.Name }, func(r *goalRow) any { return &r.g.Name }},
 	{"description", func(g *goals.Goal, _ Dialect) any { return g.Description }, func(r *goalRow) any { return &r.g.Description }},
 	{"start_on", func(g *goals.Goal, _ Dialect) any { return g.StartOn }, func(r *goalRow) any { return &r.g.StartOn }},
@@ -55,14 +86,16 @@ var goalColumns = append(append(append([]column[goals.Goal, goalRow]{
 	{"raw_status", func(g *goals.Goal, _ Dialect) any { return g.RawStatus }, func(r *goalRow) any { return &r.g.RawStatus }},
 	{"status_source", func(g *goals.Goal, _ Dialect) any { return string(g.StatusSource) }, func(r *goalRow) any { return &r.g.StatusSource }},
 },
-	timePeriodColumns...),
-	metricColumns(func(g *goals.Goal) *goals.Metric { return g.Metric }, func(r *goalRow) *metricRow { return &r.metric })...),
-	column[goals.Goal, goalRow]{"synced_at", func(g *goals.Goal, d Dialect) any { return timeArg(d, g.SyncedAt) }, func(r *goalRow) any { return &r.synced }},
+	timePeriodColumns,
+	metricColumns(func(g *goals.Goal) *goals.Metric { return g.Metric }, func(r *goalRow) *metricRow { return &r.metric }),
+	[]goalColumn{
+		{"synced_at", func(g *goals.Goal, d Dialect) any { return timeArg(d, g.SyncedAt) }, func(r *goalRow) any { return &r.synced }},
+	},
 )
 
 // timePeriodColumns are the time_period_* columns: all NULL for a goal
 // without a time period.
-var timePeriodColumns = []column[goals.Goal, goalRow]{
+var timePeriodColumns = []goalColumn{
 	{"time_period_gid", periodField(func(tp *goals.TimePeriod) any { return tp.GID }), func(r *goalRow) any { return &r.tp.gid }},
 	{"time_period_name", periodField(func(tp *goals.TimePeriod) any { return tp.DisplayName }), func(r *goalRow) any { return &r.tp.name }},
 	{"time_period_code", periodField(func(tp *goals.TimePeriod) any { return tp.Period }), func(r *goalRow) any { return &r.tp.period }},
@@ -99,15 +132,18 @@ func metricColumns[T, R any](m func(*T) *goals.Metric, row func(*R) *metricRow) 
 	}
 }
 
+// krColumn is a column of asana_goal_key_results.
+type krColumn = column[goals.KeyResult, krRow]
+
 // krColumns are asana_goal_key_results' columns that hold a Key Result's
 // fields, in tableColumns' order.
-var krColumns = append([]column[goals.KeyResult, krRow]{
+var krColumns = slices.Concat([]krColumn{
 	{"name", func(kr *goals.KeyResult, _ Dialect) any { return kr.Name }, func(r *krRow) any { return &r.kr.Name }},
 	{"status", func(kr *goals.KeyResult, _ Dialect) any { return string(kr.Status) }, func(r *krRow) any { return &r.status }},
 	{"raw_status", func(kr *goals.KeyResult, _ Dialect) any { return kr.RawStatus }, func(r *krRow) any { return &r.kr.RawStatus }},
 	{"status_source", func(kr *goals.KeyResult, _ Dialect) any { return string(kr.StatusSource) }, func(r *krRow) any { return &r.kr.StatusSource }},
 	{"due_on", func(kr *goals.KeyResult, _ Dialect) any { return kr.DueOn }, func(r *krRow) any { return &r.kr.DueOn }},
-}, metricColumns(func(kr *goals.KeyResult) *goals.Metric { return kr.Metric }, func(r *krRow) *metricRow { return &r.metric })...)
+}, metricColumns(func(kr *goals.KeyResult) *goals.Metric { return kr.Metric }, func(r *krRow) *metricRow { return &r.metric }))
 
 // names returns the columns' names.
 func names[T, R any](cols []column[T, R]) []string {

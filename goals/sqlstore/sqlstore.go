@@ -1106,13 +1106,10 @@ func readGoals(ctx context.Context, tx *sql.Tx, employeeID string) (out []goals.
 		if err := rows.Scan(dests([]any{&r.g.GID}, goalColumns, &r)...); err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
 		}
-		g := r.g
-		if g.Status, err = status.Parse(r.status); err != nil {
-			return nil, nil, fmt.Errorf("sqlstore: goal %s: %w", g.GID, err)
+		g, err := r.goal()
+		if err != nil {
+			return nil, nil, err
 		}
-		g.TimePeriod = r.tp.timePeriod()
-		g.Metric = r.metric.metric()
-		g.SyncedAt = r.synced.Time
 		byGID[g.GID] = len(out)
 		out = append(out, g)
 	}
@@ -1134,11 +1131,10 @@ func readKeyResults(ctx context.Context, tx *sql.Tx, employeeID string, out []go
 		if err := rows.Scan(dests([]any{&r.kr.GoalGID, &r.kr.GID}, krColumns, &r)...); err != nil {
 			return fmt.Errorf("sqlstore: read key results of %s: %w", employeeID, err)
 		}
-		kr := r.kr
-		if kr.Status, err = status.Parse(r.status); err != nil {
-			return fmt.Errorf("sqlstore: key result %s: %w", kr.GID, err)
+		kr, err := r.keyResult()
+		if err != nil {
+			return err
 		}
-		kr.Metric = r.metric.metric()
 		if i, ok := byGID[kr.GoalGID]; ok {
 			out[i].KeyResults = append(out[i].KeyResults, kr)
 		}
