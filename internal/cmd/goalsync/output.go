@@ -103,8 +103,8 @@ type shownGoal struct {
 	Metric    hidden `json:"progress,omitempty"`
 	SyncedAt  hidden `json:"synced_at,omitempty"`
 	// KeyResults is never null: a goal without Key Results shows [].
-	// goals.Goal lists key_results last of the shown keys, so the
-	// shallower field keeps its place.
+	// encoding/json writes the embedded goal's fields first, then these:
+	// key_results stays last, as in goals.Goal among the shown keys.
 	KeyResults []shownKeyResult `json:"key_results"`
 }
 
