@@ -1,7 +1,9 @@
 package asana
 
 // Goal is an Asana goal (GoalResponse in Asana's API description) with the
-// fields this package asks for. Fields Asana did not send are zero.
+// fields this package asks for. Fields Asana did not send are zero. It is
+// the wire form only: package goals turns it into goals.Goal, the goal as
+// stored.
 type Goal struct {
 	GID          string `json:"gid"`
 	ResourceType string `json:"resource_type,omitempty"`

@@ -2,6 +2,7 @@ package goals
 
 import (
 	"math"
+	"reflect"
 	"strings"
 	"time"
 
@@ -21,7 +22,11 @@ type Employee struct {
 	Email string `json:"email,omitempty"`
 }
 
-// Goal is one Asana goal owned by an employee: the spec's Goal row.
+// Goal is one Asana goal owned by an employee: the spec's Goal row, as a
+// sync writes it to a Store and a Reader returns it. It is the stored
+// goal's one shape: a store keeps every field (storetest checks each one
+// reads back), and the views of it, goalsync's JSON output among them,
+// derive from it rather than copy its fields.
 type Goal struct {
 	EmployeeID string `json:"employee_id"`
 	GID        string `json:"gid"`
@@ -39,8 +44,9 @@ type Goal struct {
 	// TimePeriod is the Asana time period the goal belongs to, nil when it
 	// has none.
 	TimePeriod *TimePeriod `json:"time_period"`
-	// Metric is the goal's numeric metric, nil when it has none. (Its JSON
-	// key is "progress", as before the type's name changed.)
+	// Metric is the goal's numeric metric, nil when it has none. Its JSON
+	// key is "progress" (omitted when nil), the key Goal has had from its
+	// first version, so that JSON a host stored reads back into Metric.
 	Metric     *Metric     `json:"progress,omitempty"`
 	KeyResults []KeyResult `json:"key_results"`
 	SyncedAt   time.Time   `json:"synced_at"`
@@ -48,36 +54,22 @@ type Goal struct {
 
 // Refreshed returns g, a stored goal, with the goal's own fields as fresh
 // has them (fresh is the same goal read again, without its Key Results:
-// see Write.Refresh): name, description, start and due dates, status, raw
-// status, status source, time period and metric, and fresh's SyncedAt. g's
-// employee, GID and Key Results stay. It reports whether any of those
-// fields differed; when none did, it returns g as it is, SyncedAt
-// included, so that a row a sync only confirmed stays byte for byte.
-// Metric values compare as numbers (-0 equals 0).
+// see Write.Refresh). A goal's own fields are all its fields but its
+// employee, GID and Key Results, which stay g's: a field added to Goal is
+// one of them. It reports whether any of them but SyncedAt differed; when
+// none did, it returns g as it is, SyncedAt included, so that a row a sync
+// only confirmed stays byte for byte, and else fresh's fields, SyncedAt
+// included. Values compare as == does (a metric of -0 equals 0) and
+// pointers by what they point to.
 func (g Goal) Refreshed(fresh Goal) (Goal, bool) {
-	if g.Name == fresh.Name && g.Description == fresh.Description && g.StartOn == fresh.StartOn && g.DueOn == fresh.DueOn &&
-		g.Status == fresh.Status && g.RawStatus == fresh.RawStatus && g.StatusSource == fresh.StatusSource &&
-		sameTimePeriod(g.TimePeriod, fresh.TimePeriod) && sameMetric(g.Metric, fresh.Metric) {
+	fresh.EmployeeID, fresh.GID, fresh.KeyResults = g.EmployeeID, g.GID, g.KeyResults
+	synced := fresh.SyncedAt
+	fresh.SyncedAt = g.SyncedAt
+	if reflect.DeepEqual(g, fresh) {
 		return g, false
 	}
-	g.Name, g.Description, g.StartOn, g.DueOn = fresh.Name, fresh.Description, fresh.StartOn, fresh.DueOn
-	g.Status, g.RawStatus, g.StatusSource = fresh.Status, fresh.RawStatus, fresh.StatusSource
-	g.TimePeriod, g.Metric, g.SyncedAt = fresh.TimePeriod, fresh.Metric, fresh.SyncedAt
-	return g, true
-}
-
-func sameTimePeriod(a, b *TimePeriod) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
-}
-
-func sameMetric(a, b *Metric) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	return *a == *b
+	fresh.SyncedAt = synced
+	return fresh, true
 }
 
 // TimePeriod is the period an Asana goal belongs to (a fiscal year, half or
@@ -140,7 +132,8 @@ type KeyResult struct {
 	// on Goal.
 	StatusSource StatusSource `json:"status_source"`
 	DueOn        asana.Date   `json:"due_on"`
-	// Metric is the sub-goal's numeric metric, nil when it has none.
+	// Metric is the sub-goal's numeric metric, nil when it has none; its
+	// JSON key is "progress", as on Goal.
 	Metric *Metric `json:"progress,omitempty"`
 }
 

@@ -1,13 +1,16 @@
 package goals_test
 
 import (
+	"encoding/json"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/goals/storetest"
 	"github.com/perfcopilot/asanagoals/status"
 )
 
@@ -71,5 +74,59 @@ func TestGoalRefreshed(t *testing.T) {
 		if !changed || !reflect.DeepEqual(got, want) {
 			t.Errorf("%s changed: changed %v, %+v; want the read's fields, SyncedAt %s, the stored Key Results", name, changed, got, now)
 		}
+	}
+}
+
+// Every field of a goal but its employee, GID and Key Results is one of
+// its own fields, which a refresh takes: a goal with every field set
+// (storetest.Goal) refreshed by a read that differs in one field alone
+// takes it and reports a change, whichever field; one that differs in
+// SyncedAt alone stays as stored.
+func TestGoal_Refreshed_everyOwnField(t *testing.T) {
+	stored := storetest.Goal("e1", "1", 2)
+	kept := map[string]bool{"EmployeeID": true, "GID": true, "KeyResults": true}
+	typ := reflect.TypeFor[goals.Goal]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		fresh := stored
+		fresh.KeyResults = nil
+		// Every field of stored is set, so its zero value is a change.
+		reflect.ValueOf(&fresh).Elem().Field(i).SetZero()
+		got, changed := stored.Refreshed(fresh)
+		want := fresh
+		want.EmployeeID, want.GID, want.KeyResults = stored.EmployeeID, stored.GID, stored.KeyResults
+		switch {
+		case kept[f.Name]:
+			want = stored
+		case f.Name == "SyncedAt":
+			if changed || !reflect.DeepEqual(got, stored) {
+				t.Errorf("SyncedAt alone differs: changed %v, %+v; want the stored goal as it is", changed, got)
+			}
+			continue
+		}
+		if changed == kept[f.Name] || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s differs: changed %v, %+v; want changed %v, %+v", f.Name, changed, got, !kept[f.Name], want)
+		}
+	}
+}
+
+// A metric's JSON key is "progress" on a goal and a Key Result, the key
+// they have had from their first version: JSON stored with it reads back.
+func TestGoal_metricJSONKey(t *testing.T) {
+	var g goals.Goal
+	if err := json.Unmarshal([]byte(`{"gid":"1","progress":{"initial":1,"current":2,"target":3},"key_results":[{"gid":"2","progress":{"target":4}}]}`), &g); err != nil {
+		t.Fatal(err)
+	}
+	if g.Metric == nil || *g.Metric != (goals.Metric{Initial: 1, Current: 2, Target: 3}) ||
+		len(g.KeyResults) != 1 || g.KeyResults[0].Metric == nil || g.KeyResults[0].Metric.Target != 4 {
+		t.Errorf("stored JSON reads back as %+v", g)
+	}
+	b, err := json.Marshal(goals.Goal{Status: status.OnTrack, Metric: &goals.Metric{},
+		KeyResults: []goals.KeyResult{{Status: status.OnTrack, Metric: &goals.Metric{}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), `"progress":{`); n != 2 {
+		t.Errorf("%s has %d progress keys, want 2", b, n)
 	}
 }

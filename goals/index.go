@@ -19,7 +19,16 @@ import (
 // metric, packed into shared byte chunks and found through a map keyed by
 // the GID's number. That is about a tenth of an asana.Goal with its
 // strings, so the scan's memory stays close to what the kept goals need
-// even for workspaces of hundreds of thousands of goals.
+// even for workspaces of hundreds of thousands of goals
+// (BenchmarkSubgoalIndex, BenchmarkScan50000Goals).
+//
+// A record is not a shape of the goal, but an encoding of part of an
+// asana.Goal: put takes an asana.Goal, get gives one back, and the Key
+// Result is then built from it by toKeyResults, as from a goal fetched on
+// its own. appendRecord and readRecord are the one place that says which
+// fields it keeps: the fields toKeyResults reads.
+// TestSubgoalIndex_keepsWhatAKeyResultReads fails when toKeyResults reads
+// a field the record drops.
 //
 // It is safe for concurrent use.
 type subgoalIndex struct {

@@ -1,6 +1,7 @@
 package goals
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/internal/fieldtest"
 )
 
 // The index gives back exactly what a Key Result reads of a goal: name,
@@ -141,4 +143,57 @@ func TestSubgoalIndexKeepsEachMetricValue(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The index keeps every field of a scanned goal that a Key Result is built
+// from: a sub-goal with every field of asana.Goal set makes the same Key
+// Result from the index as from the goal itself. A field Key Results come
+// to read (toKeyResults) that the record drops fails here.
+func TestSubgoalIndex_keepsWhatAKeyResultReads(t *testing.T) {
+	d := func(y, m, day int) asana.Date { return asana.Date{Year: y, Month: time.Month(m), Day: day} }
+	sub := asana.Goal{GID: "1401", ResourceType: "goal", Name: "Sub-goal", HTMLNotes: "<body>notes</body>",
+		DueOn: d(2026, 9, 30), StartOn: d(2026, 7, 1),
+		Owner:               &asana.User{GID: "501", ResourceType: "user", Name: "Ada", Email: "ada@example.com"},
+		CurrentStatusUpdate: &asana.StatusUpdate{GID: "1402", ResourceType: "status_update", Title: "Fine", StatusType: "at_risk"},
+		Metric: &asana.Metric{GID: "1403", Unit: "currency", CurrencyCode: "EUR", InitialNumberValue: 1.5, TargetNumberValue: 10,
+			CurrentNumberValue: 4},
+		Status: "yellow",
+		TimePeriod: &asana.TimePeriod{GID: "1404", ResourceType: "time_period", DisplayName: "Q3 FY26", Period: "Q3",
+			StartOn: d(2026, 7, 1), EndOn: d(2026, 9, 30)},
+	}
+	if unset := fieldtest.Unset(sub); len(unset) > 0 {
+		t.Fatalf("the test's sub-goal leaves %q unset: set them, so that a Key Result reading them shows here", unset)
+	}
+	x := newSubgoalIndex()
+	if !x.put(sub) {
+		t.Fatal("put refused")
+	}
+	kept, ok := x.get(sub.GID)
+	if !ok {
+		t.Fatal("not kept")
+	}
+	want, err := toKeyResults(nil, "1400", []asana.Goal{sub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := toKeyResults(nil, "1400", []asana.Goal{kept}); !reflect.DeepEqual(got, want) {
+		t.Errorf("Key Result from the index %s, from the goal %s", asJSON(got), asJSON(want))
+	}
+	// And the status goes to the goal's own field when there is no update.
+	sub.CurrentStatusUpdate = nil
+	x.put(sub)
+	kept, _ = x.get(sub.GID)
+	want, _ = toKeyResults(nil, "1400", []asana.Goal{sub})
+	if got, _ := toKeyResults(nil, "1400", []asana.Goal{kept}); !reflect.DeepEqual(got, want) {
+		t.Errorf("without a status update: Key Result from the index %s, from the goal %s", asJSON(got), asJSON(want))
+	}
+}
+
+// asJSON shows Key Results with their metrics' values, not their pointers.
+func asJSON(krs []KeyResult) string {
+	b, err := json.Marshal(krs)
+	if err != nil {
+		return fmt.Sprintf("%+v (%v)", krs, err)
+	}
+	return string(b)
 }

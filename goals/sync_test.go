@@ -20,6 +20,7 @@ import (
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
+	"github.com/perfcopilot/asanagoals/internal/fieldtest"
 	"github.com/perfcopilot/asanagoals/status"
 )
 
@@ -1721,5 +1722,29 @@ func TestIngester_Sync_walkersTakeNoGoalAfterARefusal(t *testing.T) {
 	if last.Phase != goals.PhaseDone || last.KeyResultGoalsDone > cfg.Concurrency {
 		t.Errorf("last progress = %+v: after the refusal, %d goals went through the walk (at most %d may: those already taken)",
 			last, last.KeyResultGoalsDone, cfg.Concurrency)
+	}
+}
+
+// A goal and a sub-goal with every field the library reads from Asana
+// become a stored goal with every field of goals.Goal and its Key Result
+// set, on both sub-goal paths: a field added to goals.Goal or
+// goals.KeyResult that a sync does not fill fails here.
+func TestIngester_Sync_fillsEveryFieldOfAStoredGoal(t *testing.T) {
+	q3 := &asanafake.TimePeriod{GID: "7003", DisplayName: "Q3 FY26", Period: "Q3", StartOn: "2026-07-01", EndOn: "2026-09-30"}
+	metric := &asanafake.Metric{Unit: "currency", CurrencyCode: "EUR", InitialNumberValue: 1, CurrentNumberValue: 2, TargetNumberValue: 3}
+	for _, spec := range []bool{false, true} {
+		m := newMock(t,
+			asanafake.Goal{GID: "1", Name: "Every field", OwnerGID: "501", HTMLNotes: "<body>notes</body>", StartOn: "2026-07-01",
+				DueOn: "2026-09-30", StatusType: "at_risk", TimePeriod: q3, Metric: metric, SubgoalGIDs: []string{"2"}},
+			asanafake.Goal{GID: "2", Name: "Sub", DueOn: "2026-08-31", StatusType: "on_track", Metric: metric},
+		)
+		m.specPath = spec
+		store := goals.NewMemoryStore()
+		if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+			t.Fatal(err)
+		}
+		if unset := fieldtest.Unset(stored(t, store, "emp-ada")); len(unset) > 0 {
+			t.Errorf("spec path %v: the stored goal leaves %q unset: the sync does not fill them", spec, unset)
+		}
 	}
 }

@@ -52,6 +52,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -206,13 +207,8 @@ const DefaultLockTimeout = 10 * time.Second
 // them, in the order of Schema's statements: the goals' tables, then
 // (from goalTables on) the admin seams'.
 var tableColumns = []tableSpec{
-	{"asana_goals", []string{"employee_id", "gid", "position", "name", "description", "start_on", "due_on",
-		"status", "raw_status", "status_source", "time_period_gid", "time_period_name", "time_period_code",
-		"time_period_start", "time_period_end", "progress_initial", "progress_current", "progress_target",
-		"progress_unit", "progress_currency", "synced_at", "workspace_gid"}},
-	{"asana_goal_key_results", []string{"employee_id", "goal_gid", "gid", "position", "name", "status",
-		"raw_status", "status_source", "due_on", "progress_initial", "progress_current", "progress_target",
-		"progress_unit", "progress_currency"}},
+	{"asana_goals", slices.Concat([]string{"employee_id", "gid", "position"}, names(goalColumns), []string{"workspace_gid"})},
+	{"asana_goal_key_results", slices.Concat([]string{"employee_id", "goal_gid", "gid", "position"}, names(krColumns))},
 	{"asana_connection", []string{"id", "workspace_gid", "requests_per_minute", "token_sealed", "token_user_gid",
 		"token_user_name", "checked_at", "saved_at"}},
 	{"asana_employees", []string{"id", "position", "name", "email", "asana_user_gid"}},
@@ -975,29 +971,10 @@ func prepareWrites(ctx context.Context, tx *sql.Tx, dialect Dialect) (*writeStmt
 		stmt  **sql.Stmt
 		query string
 	}{
-		{&st.upsert, `INSERT INTO asana_goals (employee_id, gid, position, name, description, start_on, due_on,
-		status, raw_status, progress_initial, progress_current, progress_target, progress_unit, progress_currency, synced_at,
-		status_source, time_period_gid, time_period_name, time_period_code, time_period_start, time_period_end, workspace_gid)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
-	ON CONFLICT (employee_id, gid) DO UPDATE SET position = excluded.position, name = excluded.name,
-		description = excluded.description, start_on = excluded.start_on, due_on = excluded.due_on,
-		status = excluded.status, raw_status = excluded.raw_status, progress_initial = excluded.progress_initial,
-		progress_current = excluded.progress_current, progress_target = excluded.progress_target,
-		progress_unit = excluded.progress_unit, progress_currency = excluded.progress_currency, synced_at = excluded.synced_at,
-		status_source = excluded.status_source, time_period_gid = excluded.time_period_gid,
-		time_period_name = excluded.time_period_name, time_period_code = excluded.time_period_code,
-		time_period_start = excluded.time_period_start, time_period_end = excluded.time_period_end,
-		workspace_gid = COALESCE(excluded.workspace_gid, asana_goals.workspace_gid)`},
-		{&st.refresh, `UPDATE asana_goals SET name = $3, description = $4, start_on = $5, due_on = $6,
-		status = $7, raw_status = $8, progress_initial = $9, progress_current = $10, progress_target = $11,
-		progress_unit = $12, progress_currency = $13, synced_at = $14, status_source = $15, time_period_gid = $16,
-		time_period_name = $17, time_period_code = $18, time_period_start = $19, time_period_end = $20
-	WHERE employee_id = $1 AND gid = $2`},
+		{&st.upsert, upsertGoalSQL},
+		{&st.refresh, refreshGoalSQL},
 		{&st.clearKRs, `DELETE FROM asana_goal_key_results WHERE employee_id = $1 AND goal_gid = $2`},
-		{&st.insertKR, `INSERT INTO asana_goal_key_results (employee_id, goal_gid, gid, position, name,
-			status, raw_status, due_on, progress_initial, progress_current, progress_target, progress_unit, progress_currency,
-			status_source)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`},
+		{&st.insertKR, insertKeyResultSQL},
 	} {
 		var err error
 		if *p.stmt, err = tx.PrepareContext(ctx, p.query); err != nil {
@@ -1019,23 +996,16 @@ func (st *writeStmts) close() {
 // upsertGoal writes a goal row of workspace ("" for none: the row keeps
 // the one it has) and replaces its Key Results.
 func (st *writeStmts) upsertGoal(ctx context.Context, g goals.Goal, position int, workspace string) error {
-	pi, pc, pt, pu, pcur := progressColumns(g.Metric)
-	tg, tn, tp, ts, te := timePeriodColumns(g.TimePeriod)
-	_, err := st.upsert.ExecContext(ctx,
-		g.EmployeeID, g.GID, position, g.Name, g.Description, g.StartOn, g.DueOn,
-		string(g.Status), g.RawStatus, pi, pc, pt, pu, pcur, timeArg(st.dialect, g.SyncedAt),
-		string(g.StatusSource), tg, tn, tp, ts, te, nullString(workspace))
-	if err != nil {
+	args := values([]any{g.EmployeeID, g.GID, position, nullString(workspace)}, goalColumns, &g, st.dialect)
+	if _, err := st.upsert.ExecContext(ctx, args...); err != nil {
 		return fmt.Errorf("sqlstore: write goal %s: %w", g.GID, err)
 	}
 	if _, err := st.clearKRs.ExecContext(ctx, g.EmployeeID, g.GID); err != nil {
 		return fmt.Errorf("sqlstore: replace key results of goal %s: %w", g.GID, err)
 	}
 	for i, kr := range g.KeyResults {
-		pi, pc, pt, pu, pcur := progressColumns(kr.Metric)
-		if _, err := st.insertKR.ExecContext(ctx,
-			g.EmployeeID, g.GID, kr.GID, i, kr.Name, string(kr.Status), kr.RawStatus,
-			kr.DueOn, pi, pc, pt, pu, pcur, string(kr.StatusSource)); err != nil {
+		args := values([]any{g.EmployeeID, g.GID, kr.GID, i}, krColumns, &kr, st.dialect)
+		if _, err := st.insertKR.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("sqlstore: write key result %s of goal %s: %w", kr.GID, g.GID, err)
 		}
 	}
@@ -1045,13 +1015,8 @@ func (st *writeStmts) upsertGoal(ctx context.Context, g goals.Goal, position int
 // refreshGoal rewrites a stored goal's own fields and synced_at (see
 // goals.Goal.Refreshed); its position and Key Results stay.
 func (st *writeStmts) refreshGoal(ctx context.Context, g goals.Goal) error {
-	pi, pc, pt, pu, pcur := progressColumns(g.Metric)
-	tg, tn, tp, ts, te := timePeriodColumns(g.TimePeriod)
-	_, err := st.refresh.ExecContext(ctx,
-		g.EmployeeID, g.GID, g.Name, g.Description, g.StartOn, g.DueOn,
-		string(g.Status), g.RawStatus, pi, pc, pt, pu, pcur, timeArg(st.dialect, g.SyncedAt),
-		string(g.StatusSource), tg, tn, tp, ts, te)
-	if err != nil {
+	args := values([]any{g.EmployeeID, g.GID}, goalColumns, &g, st.dialect)
+	if _, err := st.refresh.ExecContext(ctx, args...); err != nil {
 		return fmt.Errorf("sqlstore: refresh goal %s: %w", g.GID, err)
 	}
 	return nil
@@ -1062,7 +1027,10 @@ func nullString(s string) sql.NullString { return sql.NullString{String: s, Vali
 
 // withoutNUL returns g with NUL characters in its text replaced by U+FFFD:
 // PostgreSQL's text type cannot hold them, and refusing the whole employee
-// for one odd character in a name would be worse.
+// for one odd character in a name would be worse. Every text field is
+// cleaned but the keys (employee ID, GIDs: a changed key would name
+// another row) and the statuses (Write.Validate allows four words only);
+// TestNULCharacters_everyTextField checks each field.
 func withoutNUL(g goals.Goal) goals.Goal {
 	g.Name, g.Description, g.RawStatus = noNUL(g.Name), noNUL(g.Description), noNUL(g.RawStatus)
 	g.StatusSource = goals.StatusSource(noNUL(string(g.StatusSource)))
@@ -1070,14 +1038,27 @@ func withoutNUL(g goals.Goal) goals.Goal {
 		g.TimePeriod = &goals.TimePeriod{GID: noNUL(tp.GID), DisplayName: noNUL(tp.DisplayName), Period: noNUL(tp.Period),
 			StartOn: tp.StartOn, EndOn: tp.EndOn}
 	}
+	g.Metric = metricWithoutNUL(g.Metric)
 	krs := make([]goals.KeyResult, len(g.KeyResults))
 	for i, kr := range g.KeyResults {
 		kr.Name, kr.RawStatus = noNUL(kr.Name), noNUL(kr.RawStatus)
 		kr.StatusSource = goals.StatusSource(noNUL(string(kr.StatusSource)))
+		kr.Metric = metricWithoutNUL(kr.Metric)
 		krs[i] = kr
 	}
 	g.KeyResults = krs
 	return g
+}
+
+// metricWithoutNUL is m, or a copy of it with its unit and currency code
+// without NUL.
+func metricWithoutNUL(m *goals.Metric) *goals.Metric {
+	if m == nil || strings.IndexByte(m.Unit, 0) < 0 && strings.IndexByte(m.CurrencyCode, 0) < 0 {
+		return m
+	}
+	c := *m
+	c.Unit, c.CurrencyCode = noNUL(c.Unit), noNUL(c.CurrencyCode)
+	return &c
 }
 
 func noNUL(s string) string {
@@ -1085,35 +1066,6 @@ func noNUL(s string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, "\x00", "\uFFFD")
-}
-
-// timePeriodColumns are the time_period_* columns of a goal: all NULL
-// when it has none.
-func timePeriodColumns(tp *goals.TimePeriod) (gid, name, period, start, end any) {
-	if tp == nil {
-		return nil, nil, nil, nil, nil
-	}
-	return tp.GID, tp.DisplayName, tp.Period, tp.StartOn, tp.EndOn
-}
-
-// timePeriodRow reads the time_period_* columns back.
-type timePeriodRow struct {
-	gid, name, period sql.NullString
-	start, end        asana.Date
-}
-
-func (r timePeriodRow) timePeriod() *goals.TimePeriod {
-	if !r.gid.Valid {
-		return nil
-	}
-	return &goals.TimePeriod{GID: r.gid.String, DisplayName: r.name.String, Period: r.period.String, StartOn: r.start, EndOn: r.end}
-}
-
-func progressColumns(p *goals.Metric) (initial, current, target, unit, currency any) {
-	if p == nil {
-		return nil, nil, nil, nil, nil
-	}
-	return p.Initial, p.Current, p.Target, p.Unit, p.CurrencyCode
 }
 
 // Goals returns an employee's stored goals with their Key Results, in
@@ -1145,33 +1097,23 @@ func (s *Store) Goals(ctx context.Context, employeeID string) ([]goals.Goal, err
 }
 
 func readGoals(ctx context.Context, tx *sql.Tx, employeeID string) (out []goals.Goal, byGID map[string]int, err error) {
-	rows, err := tx.QueryContext(ctx, `SELECT gid, name, description, start_on, due_on, status, raw_status,
-		progress_initial, progress_current, progress_target, progress_unit, progress_currency, synced_at,
-		status_source, time_period_gid, time_period_name, time_period_code, time_period_start, time_period_end
-	FROM asana_goals WHERE employee_id = $1 ORDER BY position, gid`, employeeID)
+	rows, err := tx.QueryContext(ctx, readGoalsSQL, employeeID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
 	}
 	defer rows.Close()
 	out = []goals.Goal{}
 	byGID = map[string]int{}
+	var r goalRow
 	for rows.Next() {
-		g := goals.Goal{EmployeeID: employeeID, KeyResults: []goals.KeyResult{}}
-		var st string
-		var p progressRow
-		var tp timePeriodRow
-		var synced storedTime
-		if err := rows.Scan(&g.GID, &g.Name, &g.Description, &g.StartOn, &g.DueOn, &st, &g.RawStatus,
-			&p.initial, &p.current, &p.target, &p.unit, &p.currency, &synced,
-			&g.StatusSource, &tp.gid, &tp.name, &tp.period, &tp.start, &tp.end); err != nil {
+		r = goalRow{g: goals.Goal{EmployeeID: employeeID, KeyResults: []goals.KeyResult{}}}
+		if err := rows.Scan(dests([]any{&r.g.GID}, goalColumns, &r)...); err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: read goals of %s: %w", employeeID, err)
 		}
-		if g.Status, err = status.Parse(st); err != nil {
-			return nil, nil, fmt.Errorf("sqlstore: goal %s: %w", g.GID, err)
+		g, err := r.goal()
+		if err != nil {
+			return nil, nil, err
 		}
-		g.TimePeriod = tp.timePeriod()
-		g.Metric = p.progress()
-		g.SyncedAt = synced.Time
 		byGID[g.GID] = len(out)
 		out = append(out, g)
 	}
@@ -1182,25 +1124,21 @@ func readGoals(ctx context.Context, tx *sql.Tx, employeeID string) (out []goals.
 }
 
 func readKeyResults(ctx context.Context, tx *sql.Tx, employeeID string, out []goals.Goal, byGID map[string]int) error {
-	rows, err := tx.QueryContext(ctx, `SELECT goal_gid, gid, name, status, raw_status, due_on,
-		progress_initial, progress_current, progress_target, progress_unit, progress_currency, status_source
-	FROM asana_goal_key_results WHERE employee_id = $1 ORDER BY goal_gid, position`, employeeID)
+	rows, err := tx.QueryContext(ctx, readKeyResultsSQL, employeeID)
 	if err != nil {
 		return fmt.Errorf("sqlstore: read key results of %s: %w", employeeID, err)
 	}
 	defer rows.Close()
+	var r krRow
 	for rows.Next() {
-		var kr goals.KeyResult
-		var st string
-		var p progressRow
-		if err := rows.Scan(&kr.GoalGID, &kr.GID, &kr.Name, &st, &kr.RawStatus, &kr.DueOn,
-			&p.initial, &p.current, &p.target, &p.unit, &p.currency, &kr.StatusSource); err != nil {
+		r = krRow{}
+		if err := rows.Scan(dests([]any{&r.kr.GoalGID, &r.kr.GID}, krColumns, &r)...); err != nil {
 			return fmt.Errorf("sqlstore: read key results of %s: %w", employeeID, err)
 		}
-		if kr.Status, err = status.Parse(st); err != nil {
-			return fmt.Errorf("sqlstore: key result %s: %w", kr.GID, err)
+		kr, err := r.keyResult()
+		if err != nil {
+			return err
 		}
-		kr.Metric = p.progress()
 		if i, ok := byGID[kr.GoalGID]; ok {
 			out[i].KeyResults = append(out[i].KeyResults, kr)
 		}
@@ -1209,17 +1147,4 @@ func readKeyResults(ctx context.Context, tx *sql.Tx, employeeID string, out []go
 		return fmt.Errorf("sqlstore: read key results of %s: %w", employeeID, err)
 	}
 	return nil
-}
-
-type progressRow struct {
-	initial, current, target sql.NullFloat64
-	unit, currency           sql.NullString
-}
-
-func (p progressRow) progress() *goals.Metric {
-	if !p.initial.Valid || !p.current.Valid || !p.target.Valid {
-		return nil
-	}
-	return &goals.Metric{Initial: p.initial.Float64, Current: p.current.Float64, Target: p.target.Float64,
-		Unit: p.unit.String, CurrencyCode: p.currency.String}
 }

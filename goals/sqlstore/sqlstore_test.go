@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -363,4 +366,81 @@ func TestSQLiteSyncedAtIsISO8601(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("migrated")
+}
+
+// On PostgreSQL, a NUL in any text field of a goal or a Key Result,
+// one field at a time, is written as U+FFFD, not refused: every text
+// field but the keys (employee ID and GIDs, which name the row and are
+// not rewritten) and the statuses (one of four words, checked before any
+// write). A text field added to goals.Goal that the store does not clean
+// fails here.
+func TestNULCharacters_everyTextField(t *testing.T) {
+	s := openPostgres(t)
+	ctx := context.Background()
+	notText := []string{"EmployeeID", "GID", "Status", "KeyResults[].GoalGID", "KeyResults[].GID", "KeyResults[].Status"}
+	var fields []string
+	eachText(reflect.ValueOf(storetest.Goal("e1", "1", 2)), "", func(path string, _ reflect.Value) {
+		if !slices.Contains(notText, generic(path)) {
+			fields = append(fields, path)
+		}
+	})
+	if len(fields) < 10 {
+		t.Fatalf("only %d text fields found: %q", len(fields), fields)
+	}
+	for _, field := range fields {
+		g := storetest.Goal("e1", "1", 2)
+		eachText(reflect.ValueOf(&g).Elem(), "", func(path string, v reflect.Value) {
+			if path == field {
+				v.SetString("a\x00b")
+			}
+		})
+		if err := s.WriteGoals(ctx, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{g}, Complete: true}); err != nil {
+			t.Errorf("%s with a NUL: %v", field, err)
+			continue
+		}
+		gs, err := s.Goals(ctx, "e1")
+		if err != nil || len(gs) != 1 {
+			t.Fatalf("read back: %v, %d goals", err, len(gs))
+		}
+		eachText(reflect.ValueOf(gs[0]), "", func(path string, v reflect.Value) {
+			if path == field && v.String() != "a\uFFFDb" {
+				t.Errorf("%s with a NUL reads back as %q, want %q", field, v.String(), "a\uFFFDb")
+			}
+		})
+	}
+}
+
+// eachText calls fn with the path ("KeyResults[1].Metric.Unit") and value
+// of every string in v, through structs' exported fields, non-nil
+// pointers and slices.
+func eachText(v reflect.Value, path string, fn func(string, reflect.Value)) {
+	join := func(name string) string {
+		if path == "" {
+			return name
+		}
+		return path + "." + name
+	}
+	switch v.Kind() {
+	case reflect.String:
+		fn(path, v)
+	case reflect.Pointer:
+		if !v.IsNil() {
+			eachText(v.Elem(), path, fn)
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			eachText(v.Index(i), fmt.Sprintf("%s[%d]", path, i), fn)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if f := v.Type().Field(i); f.IsExported() {
+				eachText(v.Field(i), join(f.Name), fn)
+			}
+		}
+	}
+}
+
+// generic is a path without its slice indexes: "KeyResults[].GID".
+func generic(path string) string {
+	return regexp.MustCompile(`\[\d+\]`).ReplaceAllString(path, "[]")
 }

@@ -28,7 +28,7 @@ import (
 // status outside the four included, changes nothing), that:
 //
 //   - every field of a Goal and a KeyResult reads back as written (SyncedAt
-//     to the microsecond, in UTC; dates as written; a nil Progress or
+//     to the microsecond, in UTC; dates as written; a nil Metric or
 //     TimePeriod as nil; StatusSource and TimePeriod included), and a goal
 //     written again reads back as the later write, SyncedAt included;
 //   - neither a write nor a read shares memory with the store: changing a
@@ -91,7 +91,12 @@ func Run(t *testing.T, newStore func(t *testing.T) goals.Store) {
 var syncedAt = time.Date(2026, 11, 26, 14, 30, 15, 123456000, time.UTC)
 
 // Goal returns a goal of employee emp with every field set (its status
-// from Asana's goal status field, a time period), and n Key Results.
+// from Asana's goal status field, a time period), and n Key Results, which
+// from two on set every field of a Key Result between them (the second has
+// a metric in a currency; the fourth, from four on, one of unit "none"
+// starting at 0). A test of a store that writes Goal(…, 2) or more and
+// reads it back whole therefore covers every field, also one added later:
+// this package's tests fail until Goal sets it.
 func Goal(emp, gid string, n int) goals.Goal {
 	g := goals.Goal{
 		EmployeeID:   emp,
@@ -116,7 +121,10 @@ func Goal(emp, gid string, n int) goals.Goal {
 			DueOn: asana.Date{Year: 2027, Month: time.March, Day: i + 1},
 		}
 		if i%2 == 1 {
-			kr.Metric = &goals.Metric{Initial: 0, Current: float64(i), Target: 10, Unit: "none"}
+			kr.Metric = &goals.Metric{Initial: 0.25, Current: float64(i), Target: 10, Unit: "currency", CurrencyCode: "USD"}
+			if i%4 == 3 {
+				kr.Metric = &goals.Metric{Initial: 0, Current: float64(i), Target: 10, Unit: "none"}
+			}
 			kr.Status, kr.RawStatus, kr.StatusSource, kr.DueOn = status.OnTrack, "", goals.StatusFromNone, asana.Date{}
 		}
 		g.KeyResults = append(g.KeyResults, kr)
@@ -207,7 +215,7 @@ func same(t *testing.T, got, want goals.Goal) {
 }
 
 func testRoundTrip(t *testing.T, s goals.Store) {
-	want := []goals.Goal{Goal("e1", "11", 3), bare("e1", "12"), Goal("e1", "10", 0)}
+	want := []goals.Goal{Goal("e1", "11", 4), bare("e1", "12"), Goal("e1", "10", 0)}
 	write(t, s, goals.Write{EmployeeID: "e1", Goals: want, Complete: true})
 	got := expectGIDs(t, s, "e1", "11,12,10")
 	for i := range want {

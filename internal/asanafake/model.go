@@ -62,7 +62,15 @@ type User struct {
 	Email string
 }
 
-// Goal is an Asana goal.
+// Goal is an Asana goal as the fake keeps it: the server's model, from
+// which every answer is built (GET /goals, GET /goals/{gid}, the sub-goal
+// and relationship listings), not the client's wire form asana.Goal. It
+// differs where a server must: it holds what Asana keeps and asana.Goal
+// does not read (Notes, the status update's title, the sub-goal links,
+// Unlisted), references by GID where Asana serves a record (OwnerGID,
+// SubgoalGIDs), dates as the text a test writes, and GoalStatus may be ""
+// to follow the status update as Asana does. A field added to asana.Goal
+// fails TestGoal_servesEveryFieldOfTheWireForm until the model serves it.
 type Goal struct {
 	GID  string
 	Name string

@@ -11,10 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/prompt"
-	"github.com/perfcopilot/asanagoals/status"
 )
 
 // view is what the text output adds to the report and the stored goals.
@@ -81,44 +79,55 @@ func sortedEmployees(list *employeeList) []goals.Employee {
 // only with the README and the tests.
 type jsonOut struct {
 	Report *goals.Report `json:"report"`
-	Goals  []jsonGoal    `json:"goals"`
+	Goals  []shownGoal   `json:"goals"`
 	// Unread lists the employees whose stored goals could not be read
 	// back (their goals are missing from Goals); only when there are any.
 	Unread []unreadGoals `json:"unread_goals,omitempty"`
 }
 
-type jsonGoal struct {
-	EmployeeID  string        `json:"employee_id"`
-	GID         string        `json:"gid"`
-	Name        string        `json:"name"`
-	Description string        `json:"description"`
-	StartOn     asana.Date    `json:"start_on"`
-	DueOn       asana.Date    `json:"due_on"`
-	Status      status.Status `json:"status"`
-	// StatusSource says which Asana field Status was mapped from:
-	// status_update, goal_status or none.
-	StatusSource goals.StatusSource `json:"status_source"`
-	// TimePeriod is the goal's Asana time period, null when it has none.
-	TimePeriod *jsonTimePeriod `json:"time_period"`
-	KeyResults []jsonKeyResult `json:"key_results"`
+// hidden is the type of a field that shadows a key of an embedded goal:
+// always nil and omitempty, it is never written, and encoding/json's rule
+// that the shallower of two fields of one name wins keeps the embedded
+// field out.
+type hidden = *struct{}
+
+// shownGoal is a stored goal as the JSON output shows it: goals.Goal's own
+// JSON, in its order, less the keys the contract leaves out (the raw word,
+// the metric and the time of the sync, which are the store's), and with
+// its Key Results shown likewise. It is goals.Goal, not a copy of its
+// fields: a field added to goals.Goal is in the output unless a field
+// here hides it, and the output's contract tests then name the new key.
+type shownGoal struct {
+	goals.Goal
+	RawStatus hidden `json:"raw_status,omitempty"`
+	Metric    hidden `json:"progress,omitempty"`
+	SyncedAt  hidden `json:"synced_at,omitempty"`
+	// KeyResults is never null: a goal without Key Results shows [].
+	// encoding/json writes the embedded goal's fields first, then these:
+	// key_results stays last, as in goals.Goal among the shown keys.
+	KeyResults []shownKeyResult `json:"key_results"`
 }
 
-// jsonTimePeriod is a goal's time period in the JSON output; its dates are
-// "YYYY-MM-DD" or null.
-type jsonTimePeriod struct {
-	GID         string     `json:"gid"`
-	DisplayName string     `json:"display_name"`
-	Period      string     `json:"period"`
-	StartOn     asana.Date `json:"start_on"`
-	EndOn       asana.Date `json:"end_on"`
+// shownKeyResult is a stored Key Result as the JSON output shows it:
+// goals.KeyResult's JSON less its goal's GID (the goal holds it), the raw
+// word and the metric.
+type shownKeyResult struct {
+	goals.KeyResult
+	GoalGID   hidden `json:"goal_gid,omitempty"`
+	RawStatus hidden `json:"raw_status,omitempty"`
+	Metric    hidden `json:"progress,omitempty"`
 }
 
-type jsonKeyResult struct {
-	GID          string             `json:"gid"`
-	Name         string             `json:"name"`
-	Status       status.Status      `json:"status"`
-	StatusSource goals.StatusSource `json:"status_source"`
-	DueOn        asana.Date         `json:"due_on"`
+// show returns g as the JSON output shows it, with each status source as
+// shownSource has it.
+func show(g goals.Goal) shownGoal {
+	g.StatusSource = shownSource(g.StatusSource, g.RawStatus)
+	sg := shownGoal{Goal: g, KeyResults: make([]shownKeyResult, len(g.KeyResults))}
+	for i, kr := range g.KeyResults {
+		kr.StatusSource = shownSource(kr.StatusSource, kr.RawStatus)
+		sg.KeyResults[i] = shownKeyResult{KeyResult: kr}
+	}
+	return sg
 }
 
 // shownSource is the source as stored, or, should a store hold none (one
@@ -149,15 +158,8 @@ func checkStatuses(g goals.Goal) error {
 	return nil
 }
 
-func jsonPeriod(tp *goals.TimePeriod) *jsonTimePeriod {
-	if tp == nil {
-		return nil
-	}
-	return &jsonTimePeriod{GID: tp.GID, DisplayName: tp.DisplayName, Period: tp.Period, StartOn: tp.StartOn, EndOn: tp.EndOn}
-}
-
 func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *employeeList) ([]byte, []unreadGoals, error) {
-	out := jsonOut{Report: r, Goals: []jsonGoal{}}
+	out := jsonOut{Report: r, Goals: []shownGoal{}}
 	for _, e := range sortedEmployees(list) {
 		stored, ok := readBack(ctx, store, e, &out.Unread)
 		if !ok {
@@ -167,30 +169,7 @@ func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 			if err := checkStatuses(g); err != nil {
 				return nil, nil, err
 			}
-			src := shownSource(g.StatusSource, g.RawStatus)
-			jg := jsonGoal{
-				EmployeeID:   g.EmployeeID,
-				GID:          g.GID,
-				Name:         g.Name,
-				Description:  g.Description,
-				StartOn:      g.StartOn,
-				DueOn:        g.DueOn,
-				Status:       g.Status,
-				StatusSource: src,
-				TimePeriod:   jsonPeriod(g.TimePeriod),
-				KeyResults:   make([]jsonKeyResult, 0, len(g.KeyResults)),
-			}
-			for _, kr := range g.KeyResults {
-				krSrc := shownSource(kr.StatusSource, kr.RawStatus)
-				jg.KeyResults = append(jg.KeyResults, jsonKeyResult{
-					GID:          kr.GID,
-					Name:         kr.Name,
-					Status:       kr.Status,
-					StatusSource: krSrc,
-					DueOn:        kr.DueOn,
-				})
-			}
-			out.Goals = append(out.Goals, jg)
+			out.Goals = append(out.Goals, show(g))
 		}
 	}
 	var buf bytes.Buffer
