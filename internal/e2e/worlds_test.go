@@ -24,7 +24,7 @@ import (
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
 )
 
-// world is one of issue 23's side-by-side measurements: a whole sync
+// world is one of the large side-by-side measurements: a whole sync
 // against a fake Asana that counts its quota with a token bucket one second
 // deep (asanafake.SecondBucket), with 20 ms of latency, served by another
 // process (see TestMain), so that this process's CPU time is the client's.
@@ -229,7 +229,7 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// BenchmarkSyncLarge syncs issue 23's large worlds: 10,000 goals for 300
+// BenchmarkSyncLarge syncs the large worlds: 10,000 goals for 300
 // employees against a fake with a one-second-deep bucket of 60,000
 // requests a minute, the client configured at that quota, through the
 // spec's sub-goal path (world=large) and through today's goal
