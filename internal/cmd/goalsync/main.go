@@ -22,6 +22,7 @@ import (
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/goals/sqlstore"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
+	"github.com/perfcopilot/asanagoals/internal/textline"
 	"github.com/perfcopilot/asanagoals/prompt"
 )
 
@@ -154,7 +155,7 @@ func (c *cli) parseFlags(args []string) error {
 		return usageError("%s (goalsync -h for help)", msg)
 	}
 	if fs.NArg() > 0 {
-		return usageError("unexpected argument %q: goalsync takes flags only (goalsync -h for help)", clip(fs.Arg(0)))
+		return usageError("unexpected argument %q: goalsync takes flags only (goalsync -h for help)", textline.Clip(fs.Arg(0)))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -170,7 +171,7 @@ func (c *cli) parseFlags(args []string) error {
 		// its description anyway.
 		return usageError("-period and -no-descriptions are for a sync; -check and -suggest sync no goals (-check takes -no-descriptions)")
 	case o.format != "text" && o.format != "json":
-		return usageError("-format must be text or json, not %q", clip(o.format))
+		return usageError("-format must be text or json, not %q", textline.Clip(o.format))
 	case o.rate <= 0:
 		return usageError("-rate must be a positive number of requests per minute (Asana allows %d on paid plans, %d on free ones), not %d",
 			asana.PaidRequestsPerMinute, asana.FreeRequestsPerMinute, o.rate)
@@ -360,7 +361,7 @@ func (c *cli) runCheck(ctx context.Context) error {
 		seen = "its goals are readable"
 	}
 	fmt.Fprintf(c.stdout, "OK: the token belongs to %s (Asana user %s); workspace %s: %s.\n",
-		oneLine(conn.User.Name), oneLine(conn.User.GID), c.opts.workspace, seen)
+		textline.OneLine(conn.User.Name), textline.OneLine(conn.User.GID), c.opts.workspace, seen)
 	return nil
 }
 
@@ -410,7 +411,7 @@ func (c *cli) suggestMappings(ctx context.Context, client *asana.Client, list *e
 	w := csv.NewWriter(c.stdout)
 	_ = w.Write([]string{"employee_id", "asana_user_gid", "asana_name", "matched_by"})
 	for _, s := range sugg {
-		_ = w.Write(csvCells(s.EmployeeID, s.AsanaUserGID, oneLine(s.AsanaName), string(s.By)))
+		_ = w.Write(csvCells(s.EmployeeID, s.AsanaUserGID, textline.OneLine(s.AsanaName), string(s.By)))
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -757,20 +758,6 @@ const minRedactLen = 8
 func (c *cli) errorf(format string, args ...any) {
 	// Defence in depth: no error is known to carry the token, whole,
 	// escaped, in another case or in part (see asana.Redactor).
-	msg := oneLine(newTokenRedactor(c.token).String(fmt.Sprintf(format, args...)))
+	msg := textline.OneLine(newTokenRedactor(c.token).String(fmt.Sprintf(format, args...)))
 	fmt.Fprintf(c.stderr, "goalsync: %s\n", msg)
-}
-
-// oneLine returns s as one line cleaned as the [GOALS] block cleans
-// names (prompt.OneLine): text from Asana or from a file can neither span
-// lines, nor drive a terminal, nor reorder what a reader sees.
-func oneLine(s string) string { return prompt.OneLine(s) }
-
-// clip keeps a value the user typed short enough to quote.
-func clip(s string) string {
-	const max = 40
-	if r := []rune(s); len(r) > max {
-		return string(r[:max]) + "…"
-	}
-	return s
 }

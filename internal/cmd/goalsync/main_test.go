@@ -1216,12 +1216,6 @@ func TestIsTerminal(t *testing.T) {
 	}
 }
 
-func TestOneLine(t *testing.T) {
-	if got := oneLine("a\nb\r\tc\x1b[31m\u2028d\xff\u202e e\u200b"); got != "a b c [31m d e" {
-		t.Errorf("oneLine = %q", got)
-	}
-}
-
 // ---- -check and -suggest ----
 
 func TestCheck(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/textline"
 	"github.com/perfcopilot/asanagoals/prompt"
 	"github.com/perfcopilot/asanagoals/status"
 )
@@ -64,7 +65,7 @@ type unreadGoals struct {
 func readBack(ctx context.Context, store goals.Reader, e goals.Employee, unread *[]unreadGoals) ([]goals.Goal, bool) {
 	stored, err := store.Goals(ctx, e.ID)
 	if err != nil {
-		*unread = append(*unread, unreadGoals{EmployeeID: e.ID, Error: oneLine(err.Error())})
+		*unread = append(*unread, unreadGoals{EmployeeID: e.ID, Error: textline.OneLine(err.Error())})
 		return nil, false
 	}
 	return stored, true
@@ -208,17 +209,17 @@ func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *employeeList, v view) ([]byte, []unreadGoals, error) {
 	var b bytes.Buffer
 	b.WriteString(v.note)
-	fmt.Fprintf(&b, "Asana goals sync of workspace %s\n", oneLine(r.WorkspaceGID))
+	fmt.Fprintf(&b, "Asana goals sync of workspace %s\n", textline.OneLine(r.WorkspaceGID))
 	if r.Error != "" {
-		fmt.Fprintf(&b, "SYNC FAILED: %s\n", oneLine(r.Error))
+		fmt.Fprintf(&b, "SYNC FAILED: %s\n", textline.OneLine(r.Error))
 	}
 	if r.StatusSource == goals.StatusFromGoal {
-		fmt.Fprintf(&b, "Notice: %s.\n", oneLine(r.StatusSourceNote))
+		fmt.Fprintf(&b, "Notice: %s.\n", textline.OneLine(r.StatusSourceNote))
 	}
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	row := func(label, format string, args ...any) {
-		fmt.Fprintf(tw, "  %s\t%s\n", label, oneLine(fmt.Sprintf(format, args...)))
+		fmt.Fprintf(tw, "  %s\t%s\n", label, textline.OneLine(fmt.Sprintf(format, args...)))
 	}
 	row("goals scanned", "%d", r.WorkspaceGoalsScanned)
 	row("ownerless goals", "%d%s", r.OwnerlessGoals, ifNonZero(r.OwnerlessGoals, " (never pulled: a goal needs an owner in Asana)"))
@@ -262,12 +263,12 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 		fmt.Fprintf(&b, "\n  Asana announced %s (Asana-Change headers; opt in or out with -asana-enable / -asana-disable NAME):\n",
 			plural(len(r.AsanaChanges), "breaking change"))
 		for _, ch := range r.AsanaChanges {
-			line := "    " + oneLine(ch.Name)
+			line := "    " + textline.OneLine(ch.Name)
 			if ch.Affected {
 				line += " (affects this sync's requests)"
 			}
 			if ch.Info != "" {
-				line += ": " + oneLine(ch.Info)
+				line += ": " + textline.OneLine(ch.Info)
 			}
 			b.WriteString(line + "\n")
 		}
@@ -283,7 +284,7 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 		fmt.Fprintln(tw, "  EMPLOYEE\tNAME\tASANA USER\tOWNED\tKEPT\tKEY RESULTS\tTRUNCATED\tWRITTEN")
 		for _, e := range r.Employees {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n",
-				oneLine(e.EmployeeID), clip(oneLine(names[e.EmployeeID])), oneLine(e.AsanaUserGID),
+				textline.OneLine(e.EmployeeID), textline.Clip(textline.OneLine(names[e.EmployeeID])), textline.OneLine(e.AsanaUserGID),
 				e.GoalsOwned, e.GoalsKept, e.KeyResults, yesNo(e.Truncated), e.Written)
 		}
 		tw.Flush()
@@ -292,7 +293,7 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 	if len(failed) > 0 {
 		b.WriteString("\n  errors:\n")
 		for _, e := range failed {
-			fmt.Fprintf(&b, "    %s: %s\n", oneLine(e.EmployeeID), oneLine(e.Error))
+			fmt.Fprintf(&b, "    %s: %s\n", textline.OneLine(e.EmployeeID), textline.OneLine(e.Error))
 		}
 	}
 	b.WriteString("\n")
@@ -321,9 +322,9 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 		reports[e.EmployeeID] = e
 	}
 	for _, e := range sortedEmployees(list) {
-		header := oneLine(e.ID)
+		header := textline.OneLine(e.ID)
 		if e.Name != "" {
-			header += " · " + oneLine(e.Name)
+			header += " · " + textline.OneLine(e.Name)
 		}
 		er, synced := reports[e.ID]
 		switch {
