@@ -790,7 +790,7 @@ func TestSomeEmployeesFailExitsThree(t *testing.T) {
 
 			res := runCmdWith(t, context.Background(), tokenEnvMap(testToken), fast, append(base, "-format", "json")...)
 			res.wantCode(t, exitPartial)
-			res.wantOneErrorLine(t, "1 of 3 employees not fully synced (emp-002)")
+			res.wantOneErrorLine(t, "1 of 3 employees not fully synced (emp-002); the report says why")
 			checkJSONShape(t, res.stdout)
 			v := decodeTyped(t, res.stdout)
 			failed := v.Report.Failed()
@@ -1397,5 +1397,20 @@ func TestRefusedStatusTypeSyncContinuesWithANotice(t *testing.T) {
 	res.wantCode(t, exitOK)
 	if res.stderr != "" || decodeTyped(t, res.stdout).Report.StatusSource != goals.StatusFromUpdate {
 		t.Errorf("stderr %q, status_source %q; want none and status_update", res.stderr, decodeTyped(t, res.stdout).Report.StatusSource)
+	}
+}
+
+// The error line of a partial sync names the first ten employees not fully
+// synced and counts the rest, so that a thousand failures stay one line.
+func TestFirstIDs(t *testing.T) {
+	var emps []goals.EmployeeReport
+	for i := range 12 {
+		emps = append(emps, goals.EmployeeReport{EmployeeID: fmt.Sprintf("e%d", i)})
+	}
+	if got, want := strings.Join(firstIDs(emps, 10), ", "), "e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, and 2 more"; got != want {
+		t.Errorf("firstIDs(12 employees, 10) = %q, want %q", got, want)
+	}
+	if got, want := strings.Join(firstIDs(emps[:10], 10), ", "), "e0, e1, e2, e3, e4, e5, e6, e7, e8, e9"; got != want {
+		t.Errorf("firstIDs(10 employees, 10) = %q, want %q", got, want)
 	}
 }
