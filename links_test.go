@@ -92,3 +92,23 @@ func hasAnchor(doc, anchor string) bool {
 	}
 	return false
 }
+
+// The README promises that its test command is exactly what CI runs;
+// .ci/run ends with it.
+func TestREADME_testCommandIsWhatCIRuns(t *testing.T) {
+	const command = "go vet ./... && go test -race -count=1 ./..."
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, err := os.ReadFile(".ci/run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "\n"+command+"\n") {
+		t.Errorf("README.md has no line %q", command)
+	}
+	if last := strings.TrimSpace(string(ci)); !strings.HasSuffix(last, "\n"+command) {
+		t.Errorf(".ci/run does not end with %q", command)
+	}
+}
