@@ -75,12 +75,13 @@
 // # Hostile answers
 //
 // An answer Asana cannot have meant is an error, never an empty result: a
-// 200 whose list is missing or not a list (null, {}, a bare [], HTML, a
-// body cut short) matches ErrMalformedResponse and is retried like any
-// broken body; one record of a page that cannot be read (an impossible
-// date, a metric value sent as a string) is skipped alone and named in a
-// RecordError, while the rest of the page is read. A server that never
-// ends a list is stopped with an error: after 20 empty pages in a row,
+// 200 whose data list is missing or not a list ({"data":null}, {},
+// {"data":{}}, a bare [], HTML, a body cut short) matches
+// ErrMalformedResponse and is retried like any broken body. One record of
+// a page that cannot be read (an impossible date, a metric value sent as a
+// string) is a *RecordError in its place, and the listing goes on with the
+// next record. A server that never ends a list is stopped with an error:
+// after 20 empty pages in a row,
 // after 100,000 pages (ten million goals), or at a next_page offset longer
 // than 4,096 bytes, before any request carries it; a listing keeps a hash
 // of each offset to see a repeat, not the offset. A GID is digits only
