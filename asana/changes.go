@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/perfcopilot/asanagoals/internal/textline"
 )
 
 // Asana announces breaking changes in Asana-Change response headers, and
@@ -126,16 +128,9 @@ func CheckChangeName(name string) error {
 func checkChangeName(name string) error {
 	if !validChangeName(name) {
 		return fmt.Errorf("%q is not an Asana change name (letters, digits, '_', '-' or '.', at most %d bytes)",
-			clipForError(name), maxChangeNameBytes)
+			textline.Clip(name), maxChangeNameBytes)
 	}
 	return nil
-}
-
-func clipForError(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 // changeLog is what a Client knows of Asana-Change headers, and the

@@ -97,6 +97,31 @@
 // into OpenTelemetry spans and metrics; this package imports no telemetry
 // library.
 //
+// # Hostile answers
+//
+// An answer Asana cannot have meant is an error, never an empty result: a
+// 200 whose data list is missing or not a list ({"data":null}, {},
+// {"data":{}}, a bare [], HTML, a body cut short) matches
+// ErrMalformedResponse and is retried like any broken body. One record of
+// a page that cannot be read (an impossible date, a metric value sent as a
+// string) is a *RecordError in its place, and the listing goes on with the
+// next record. A server that never ends a list is stopped with an error:
+// after 20 empty pages in a row,
+// after 100,000 pages (ten million goals), or at a next_page offset longer
+// than 4,096 bytes, before any request carries it; a listing keeps a hash
+// of each offset to see a repeat, not the offset. A GID is digits only
+// (IsGID): anything else is refused before a request, never escaped into
+// a path. A proxy (HTTPS_PROXY) that refuses CONNECT is a *ProxyError
+// naming the proxy without its credentials, never Asana's 403, and is not
+// retried.
+//
+// Error bodies and gateway pages may echo the Authorization header. The
+// client removes its token from everything it keeps of an answer: the
+// secret (what follows the token's last ':') and the whole token, as they
+// are, JSON- or URL-escaped, in any case of their letters. It keeps the
+// token's public parts (its user and app GIDs), and a body cut short inside
+// the token may keep the start of the secret, never the whole of it.
+//
 // # Helpers outside the client
 //
 // A few exports serve programs that take Asana input from a person or print

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/internal/textline"
 	"github.com/perfcopilot/asanagoals/status"
 )
 
@@ -218,7 +219,7 @@ func (c Config) withDefaults() (Config, error) {
 			"or in Admin Console → Workspace settings)"}
 	case !isGID(c.WorkspaceGID):
 		return c, &GoalsConfigError{Field: "WorkspaceGID", Problem: fmt.Sprintf(
-			"%q is not an Asana GID: a workspace GID is the numeric ID in your Asana workspace URL", clip(c.WorkspaceGID))}
+			"%q is not an Asana GID: a workspace GID is the numeric ID in your Asana workspace URL", textline.Clip(c.WorkspaceGID))}
 	case c.MaxGoalsPerEmployee < 0:
 		return c, &GoalsConfigError{Field: "MaxGoalsPerEmployee", Problem: fmt.Sprintf("must not be negative, got %d", c.MaxGoalsPerEmployee)}
 	case c.DescriptionLimit < 0:
@@ -262,10 +263,10 @@ func checkEmployees(emps []Employee) error {
 		case e.ID == "":
 			return employeeError(i, "ID", "the employee ID is empty")
 		case e.AsanaUserGID != "" && !isGID(e.AsanaUserGID):
-			return employeeError(i, "AsanaUserGID", fmt.Sprintf("%q is not an Asana user GID (a number)", clip(e.AsanaUserGID)))
+			return employeeError(i, "AsanaUserGID", fmt.Sprintf("%q is not an Asana user GID (a number)", textline.Clip(e.AsanaUserGID)))
 		}
 		if j, dup := ids[e.ID]; dup {
-			return employeeError(i, "ID", fmt.Sprintf("employee ID %q is listed twice (also employees[%d])", clip(e.ID), j))
+			return employeeError(i, "ID", fmt.Sprintf("employee ID %q is listed twice (also employees[%d])", textline.Clip(e.ID), j))
 		}
 		ids[e.ID] = i
 		if e.AsanaUserGID == "" {
@@ -273,7 +274,7 @@ func checkEmployees(emps []Employee) error {
 		}
 		if j, dup := gids[e.AsanaUserGID]; dup {
 			return employeeError(i, "AsanaUserGID", fmt.Sprintf(
-				"Asana user %s is mapped to two employees (%q and %q); goals could not be routed", e.AsanaUserGID, clip(emps[j].ID), clip(e.ID)))
+				"Asana user %s is mapped to two employees (%q and %q); goals could not be routed", e.AsanaUserGID, textline.Clip(emps[j].ID), textline.Clip(e.ID)))
 		}
 		gids[e.AsanaUserGID] = i
 	}
@@ -282,13 +283,3 @@ func checkEmployees(emps []Employee) error {
 
 // isGID reports whether s looks like an Asana GID: digits only.
 func isGID(s string) bool { return asana.IsGID(s) }
-
-// clip keeps a bad value short enough to quote in an error.
-func clip(s string) string {
-	const max = 40
-	r := []rune(s)
-	if len(r) <= max {
-		return s
-	}
-	return string(r[:max]) + "…"
-}

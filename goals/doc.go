@@ -55,4 +55,87 @@
 // workspace, and [SuggestMappings] proposes Asana users for employees not
 // mapped yet. Package goals/sqlstore is a Store on PostgreSQL or SQLite;
 // package goals/storetest checks any Store against the contract.
+//
+// # Sub-goals
+//
+// The spec names GET /goals/{gid}/subgoals. Asana has retired it: its
+// published OpenAPI no longer has the path, and Asana answers it 404 No
+// matching route. Today sub-goals are listed by GET /goal_relationships
+// (supported_goal={gid}, resource_subtype=subgoal), which names each
+// sub-goal by GID only. A sync speaks both, and Report.SubgoalPath
+// says which it used:
+//
+//   - One probe. The first kept goal's sub-goals are asked for on the
+//     spec's path, and every other walker waits for that answer, so a sync
+//     against today's Asana sends exactly one request to the retired path,
+//     whatever its concurrency. A 404 there is either the path or the goal
+//     gone; the goal's relationships tell which (when both answer 404 the
+//     goal was deleted, and the next goal probes again).
+//   - Today's path: one relationships listing per kept goal; each
+//     sub-goal's details (name, status, due date, metric) come from the
+//     workspace scan, since sub-goals are goals of the same workspace. A
+//     goal whose sub-goals the scan has not returned yet waits for the
+//     scan's end, so GET /goals/{gid} is sent only for sub-goals the scan
+//     never returns, once each per sync however many goals they support.
+//     What the sync keeps of scanned goals for these look-ups is a compact
+//     record (name, status words, due date, metric; about 90 bytes a
+//     goal), so memory stays near what the kept goals need.
+//   - The spec's path, where a server still answers it: one listing per
+//     kept goal, sub-goals come whole, and nothing of the scan is kept.
+//
+// Relationships that are not sub-goals never become Key Results, nor does
+// a goal listed among its own sub-goals (counted in Report.SelfSubgoals).
+// A sub-goal deleted during the sync is skipped.
+//
+// # What is stored
+//
+// The library stores nothing itself: every sync writes through the host's
+// Store. Per goal it writes the employee ID, the workspace, the goal's GID,
+// name, description, start and due dates, status (mapped, the raw word and
+// its source), Asana time period, metric progress and the time of the
+// sync; per Key Result its GID, name, status, due date and progress. No
+// token, no owner name or e-mail, no other user's data. The description is
+// the goal's html_notes as plain text, at most Config.DescriptionLimit
+// characters, and may hold internal context that managers then see;
+// Config.OmitDescriptions keeps none. Sub-goal requests never ask for
+// html_notes (a Key Result has no description). The token has the
+// permissions of the user who made it: a service account's token limits
+// what a sync can read.
+//
+// # What a sync withstands
+//
+// An answer Asana cannot have meant never reads as "no goals", and never
+// removes or changes what is stored:
+//
+//   - a page of GET /goals, a sub-goal list or goal relationships that
+//     answers 200 without its data list ({"data":null}, {}, {"errors":…},
+//     a bare [], HTML, a body cut short) is asana.ErrMalformedResponse,
+//     retried like any broken body, then the scan (or that goal) fails;
+//   - a scanned goal without a GID, or an owner without one, might have
+//     been anyone's: it is counted in Report.MalformedRecords and every
+//     employee's write is partial;
+//   - one goal of a page the client cannot read (an impossible due_on, a
+//     date-time or a number where a date goes, a metric value sent as a
+//     string, a time period ending before it starts) is skipped alone and
+//     counted, with its GID, in Report.MalformedRecordGIDs; every write is
+//     partial, so its stored copy stays as it was, and the rest is synced;
+//   - a goal whose owner changes while the scan runs is routed once: this
+//     sync stores it under neither owner, writes both partial, and counts
+//     it in Report.OwnerChanges; it is never stored under both;
+//   - a goal deleted during the sync makes its employee's write partial
+//     (and is no evidence for the sub-goal path); a goal repeated on two
+//     pages is one goal.
+//
+// A refused token or plan (401, 402), on any page or sub-goal request,
+// stops the whole sync: nothing is requested after the refusal is known
+// beyond what was in flight, and nothing is written. A sync cancelled
+// while fetching writes nothing; one cancelled while writing leaves the
+// employees it wrote with their whole writes and the others untouched,
+// the report says which, and Sync returns an error wrapping ctx.Err().
+// Concurrent writes for the same employee each apply whole, as if alone
+// (the Store contract, which storetest checks on every store).
+//
+// What is not guaranteed: a goal that becomes invisible to the token's
+// user without any error, and is one of few, is removed like a deleted
+// goal (the mass-removal guard holds back mass removals only).
 package goals

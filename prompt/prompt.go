@@ -21,10 +21,9 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/textline"
 	"github.com/perfcopilot/asanagoals/status"
 )
 
@@ -255,59 +254,7 @@ func writeName(b *strings.Builder, name string, maxRunes int) {
 // collapsed to single spaces, invisible characters removed, square brackets
 // turned into parentheses, and a "…" ending when cut. It stops reading once
 // it knows s is too long, so a huge name costs little.
-func cleanText(s string, maxRunes int) []rune { return clean(s, maxRunes, true) }
-
-// OneLine returns s as a single line of printable characters, cleaned the
-// way Render cleans names, for a line of text a program prints from
-// Asana's data (a log line, a CSV cell, a terminal message): line breaks,
-// control characters (terminal escape sequences begin with one) and
-// invalid UTF-8 collapsed to single spaces, leading and trailing spaces
-// dropped, and invisible characters removed (bidi overrides and isolates,
-// zero-width characters, variation selectors). Unlike Render it keeps
-// square brackets and never cuts.
-func OneLine(s string) string {
-	return string(clean(s, len(s), false))
-}
-
-// clean is cleanText; brackets says whether square brackets become
-// parentheses.
-func clean(s string, maxRunes int, brackets bool) []rune {
-	out := make([]rune, 0, min(len(s), maxRunes+1))
-	space := false // a space is due before the next kept character
-	for i := 0; i < len(s) && len(out) <= maxRunes; {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		switch {
-		case r == utf8.RuneError && size == 1, // invalid UTF-8
-			unicode.IsSpace(r), // includes U+0085, U+2028 and U+2029
-			unicode.IsControl(r):
-			space = len(out) > 0 // leading and trailing spaces are dropped
-			continue
-		case unicode.Is(unicode.Cf, r), unicode.Is(unicode.Variation_Selector, r):
-			continue
-		}
-		if space {
-			out = append(out, ' ')
-			space = false
-		}
-		switch {
-		case !brackets:
-		case r == '[', r == '\uFF3B': // '[' and full-width '［'
-			r = '('
-		case r == ']', r == '\uFF3D':
-			r = ')'
-		}
-		out = append(out, r)
-	}
-	if len(out) > maxRunes {
-		out = out[:maxRunes-1]
-		for len(out) > 0 && out[len(out)-1] == ' ' {
-			out = out[:len(out)-1]
-		}
-		out = append(out, '…')
-	}
-	return out
-}
+func cleanText(s string, maxRunes int) []rune { return textline.Clean(s, maxRunes, true) }
 
 // writeMetric writes a metric as "40% (4/10)": the percentage when one is
 // defined, then current/target in the metric's unit, then the initial value

@@ -423,23 +423,3 @@ func TestRenderInvalidStatusIsOnTrack(t *testing.T) {
 		}
 	}
 }
-
-// OneLine cleans as Render cleans names, but keeps brackets and the whole
-// text.
-func TestOneLine(t *testing.T) {
-	long := strings.Repeat("x", 500)
-	for in, want := range map[string]string{
-		"  a\nb\r\n\tc  ":                  "a b c",
-		"\x1b[31mred\x1b[0m":               "[31mred [0m",
-		"evil\u202eexe.txt\u2066\u2069":    "evilexe.txt",
-		"zero\u200bwidth\ufe0f\u00ad":      "zerowidth",
-		"bad\xffutf8":                      "bad utf8",
-		"[x] \uFF3By\uFF3D":                "[x] \uFF3By\uFF3D",
-		long:                               long,
-		"\u2028line\u2029sep\u0085nel\x7f": "line sep nel",
-	} {
-		if got := OneLine(in); got != want {
-			t.Errorf("OneLine(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -77,7 +77,7 @@ func expectedIn(ws *asanafake.Workspace, emp goals.Employee, capN int, window go
 	return gs, truncated
 }
 
-// truthStatus is a goal's status as the README states the rule, written
+// truthStatus is a goal's status as the status package doc states the rule, written
 // out here rather than through goals.StatusOf: the status update's
 // status_type when there is one (the spec's table, status.Map); else the
 // goal's own status field as the fake serves it (green → on_track, yellow

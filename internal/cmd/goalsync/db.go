@@ -20,6 +20,7 @@ import (
 
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/goals/sqlstore"
+	"github.com/perfcopilot/asanagoals/internal/textline"
 )
 
 // sqlitePragmas are the connection settings goals/sqlstore documents for
@@ -126,7 +127,7 @@ func parseDB(s string) (dbTarget, error) {
 		return dbTarget{}, errors.New("-db: empty; give a SQLite file path or a postgres:// URL")
 	}
 	if i := strings.Index(s, "://"); i > 0 && !strings.ContainsAny(s[:i], `/\.`) {
-		return dbTarget{}, fmt.Errorf("-db: %s:// databases are not supported; give a SQLite file path or a postgres:// URL", clip(s[:i]))
+		return dbTarget{}, fmt.Errorf("-db: %s:// databases are not supported; give a SQLite file path or a postgres:// URL", textline.Clip(s[:i]))
 	}
 	return dbTarget{dialect: sqlstore.SQLite, dsn: sqliteDSN(s), shown: s}, nil
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/goals/admin"
 	"github.com/perfcopilot/asanagoals/goals/admin/admintest"
+	"github.com/perfcopilot/asanagoals/internal/textline"
 )
 
 // writeCSVEmployees writes employees as a CSV employee file in a new
@@ -481,7 +482,7 @@ func TestFileDirectoryReadsByTheEmployeeFileRules(t *testing.T) {
 		path := writeDirFile(t, tc.name, tc.content)
 		emps, err := newFileDirectory(path).Employees(context.Background())
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s %q: Employees = %d employees, %v; want an error with %q", tc.name, clip(tc.content), len(emps), err, tc.want)
+			t.Errorf("%s %q: Employees = %d employees, %v; want an error with %q", tc.name, textline.Clip(tc.content), len(emps), err, tc.want)
 		}
 	}
 }

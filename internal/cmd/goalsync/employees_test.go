@@ -7,6 +7,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
+	"github.com/perfcopilot/asanagoals/internal/textline"
 )
 
 // parseErr parses content as the employee file name and returns the error,
@@ -91,7 +92,7 @@ func TestEmployeeFileCapsFieldLengths(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got := parseErr(t, tc.name, tc.content)
 			if !strings.Contains(got, tc.want) {
-				t.Errorf("error %q\nwant it to contain %q", clip(got), tc.want)
+				t.Errorf("error %q\nwant it to contain %q", textline.Clip(got), tc.want)
 			}
 			if len(got) > 300 {
 				t.Errorf("error of %d bytes: it quotes the value", len(got))

@@ -22,6 +22,7 @@ import (
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/goals/sqlstore"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
+	"github.com/perfcopilot/asanagoals/internal/textline"
 	"github.com/perfcopilot/asanagoals/prompt"
 )
 
@@ -154,7 +155,7 @@ func (c *cli) parseFlags(args []string) error {
 		return usageError("%s (goalsync -h for help)", msg)
 	}
 	if fs.NArg() > 0 {
-		return usageError("unexpected argument %q: goalsync takes flags only (goalsync -h for help)", clip(fs.Arg(0)))
+		return usageError("unexpected argument %q: goalsync takes flags only (goalsync -h for help)", textline.Clip(fs.Arg(0)))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -170,7 +171,7 @@ func (c *cli) parseFlags(args []string) error {
 		// its description anyway.
 		return usageError("-period and -no-descriptions are for a sync; -check and -suggest sync no goals (-check takes -no-descriptions)")
 	case o.format != "text" && o.format != "json":
-		return usageError("-format must be text or json, not %q", clip(o.format))
+		return usageError("-format must be text or json, not %q", textline.Clip(o.format))
 	case o.rate <= 0:
 		return usageError("-rate must be a positive number of requests per minute (Asana allows %d on paid plans, %d on free ones), not %d",
 			asana.PaidRequestsPerMinute, asana.FreeRequestsPerMinute, o.rate)
@@ -360,7 +361,7 @@ func (c *cli) runCheck(ctx context.Context) error {
 		seen = "its goals are readable"
 	}
 	fmt.Fprintf(c.stdout, "OK: the token belongs to %s (Asana user %s); workspace %s: %s.\n",
-		oneLine(conn.User.Name), oneLine(conn.User.GID), c.opts.workspace, seen)
+		textline.OneLine(conn.User.Name), textline.OneLine(conn.User.GID), c.opts.workspace, seen)
 	return nil
 }
 
@@ -410,7 +411,7 @@ func (c *cli) suggestMappings(ctx context.Context, client *asana.Client, list *e
 	w := csv.NewWriter(c.stdout)
 	_ = w.Write([]string{"employee_id", "asana_user_gid", "asana_name", "matched_by"})
 	for _, s := range sugg {
-		_ = w.Write(csvCells(s.EmployeeID, s.AsanaUserGID, oneLine(s.AsanaName), string(s.By)))
+		_ = w.Write(csvCells(s.EmployeeID, s.AsanaUserGID, textline.OneLine(s.AsanaName), string(s.By)))
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -500,7 +501,31 @@ var errTimeout = errors.New("timeout")
 // when not empty, opens the text output.
 func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, store goals.Store, list *employeeList, note string) error {
 	watch := &lockWatch{Store: store}
-	store = watch
+	report, err := c.runIngester(ctx, client, cfg, watch, list)
+	var ce *goals.GoalsConfigError
+	if errors.As(err, &ce) {
+		return usageError("%s%w", list.locate(ce), err)
+	}
+	// After a signal no new wait on the database starts: the output is the
+	// report alone, from memory, and says the stored goals were not read
+	// back (a locked table would hold the read-back for its whole bound).
+	interrupted := ctx.Err() != nil && !errors.Is(context.Cause(ctx), errTimeout)
+	var unread []unreadGoals
+	if report != nil {
+		var werr error
+		if unread, werr = c.printReport(ctx, report, err, watch, list, note, interrupted); werr != nil {
+			return werr
+		}
+	}
+	if err != nil {
+		return c.syncFailed(ctx, err, interrupted && report != nil, unread, watch)
+	}
+	return c.syncOutcome(ctx, report, interrupted, unread, watch)
+}
+
+// runIngester runs the ingester's Sync into store, with progress on stderr
+// when -progress asks for it or stderr is a terminal.
+func (c *cli) runIngester(ctx context.Context, client *asana.Client, cfg goals.Config, store goals.Store, list *employeeList) (*goals.Report, error) {
 	var prog *progress
 	if tty := c.hooks.isTerminal(c.stderr); c.opts.progress || tty {
 		prog = newProgress(c.stderr, client.Stats, tty, c.hooks.progressEvery)
@@ -508,70 +533,62 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 	}
 	report, err := goals.NewIngester(client, store, cfg).Sync(ctx, list.employees)
 	prog.finish()
+	return report, err
+}
 
-	var ce *goals.GoalsConfigError
-	if errors.As(err, &ce) {
-		return usageError("%s%w", list.locate(ce), err)
+// printReport writes the output of a sync that produced a report, then
+// the warnings and notices of stderr. The output shows what is stored even
+// when the sync failed or ran out of time: the read-back then gets a short
+// time of its own, and an employee whose goals cannot be read back is a
+// line of it; after an interrupt nothing is read back. It returns those
+// employees, or an error when the output could not be made, or written
+// after a sync that did not fail.
+func (c *cli) printReport(ctx context.Context, report *goals.Report, syncErr error, watch *lockWatch, list *employeeList, note string, interrupted bool) ([]unreadGoals, error) {
+	v := view{note: note, period: c.opts.period}
+	if interrupted {
+		v.notReadBack = "the command was interrupted"
 	}
-	var unread []unreadGoals
-	// After a signal no new wait on the database starts: the output is the
-	// report alone, from memory, and says the stored goals were not read
-	// back (a locked table would hold the read-back for its whole bound).
-	interrupted := ctx.Err() != nil && !errors.Is(context.Cause(ctx), errTimeout)
-	if report != nil {
-		// The output shows what is stored even when the sync failed or ran
-		// out of time: the read-back then gets a short time of its own. An
-		// employee whose goals cannot be read back is a line of it.
-		v := view{note: note, period: c.opts.period}
-		if interrupted {
-			v.notReadBack = "the command was interrupted"
-		}
-		rctx, cancel := readBackContext(ctx, err != nil || len(report.Failed()) > 0)
-		out, rendered, werr := render(rctx, c.opts.format, report, store, list, v)
-		cancel()
-		if werr != nil {
-			return failure("cannot write the %s output: %w%s%s", c.opts.format, werr, c.stopNote(ctx), watch.note())
-		}
-		unread = rendered
-		if _, werr := c.stdout.Write(out); werr != nil && err == nil {
-			return failure("cannot write the output: %w", werr)
-		}
-		c.warnChanges(report.AsanaChanges)
-		c.noticeStatusSource(report)
-	}
+	rctx, cancel := readBackContext(ctx, syncErr != nil || len(report.Failed()) > 0)
+	out, unread, err := render(rctx, c.opts.format, report, watch, list, v)
+	cancel()
 	if err != nil {
-		msg := err.Error()
-		switch {
-		case errors.Is(context.Cause(ctx), errTimeout):
-			msg += fmt.Sprintf(" (the -timeout of %s ran out)", c.opts.timeout)
-		case errors.Is(err, context.Canceled):
-			msg += " (interrupted)"
-		}
-		switch {
-		case interrupted && report != nil:
-			msg += "; " + notReadBackLine
-		case len(unread) > 0:
-			msg += "; " + unreadLine(unread)
-		}
-		return failure("sync failed: %s%s", msg, watch.note())
+		return nil, failure("cannot write the %s output: %w%s%s", c.opts.format, err, c.stopNote(ctx), watch.note())
 	}
-	var undone []error
-	if failed := report.Failed(); len(failed) > 0 {
-		const shown = 10
-		var ids []string
-		for _, f := range failed[:min(len(failed), shown)] {
-			ids = append(ids, f.EmployeeID)
-		}
-		if len(failed) > shown {
-			ids = append(ids, fmt.Sprintf("and %d more", len(failed)-shown))
-		}
-		undone = append(undone, fmt.Errorf("%d of %d employees not fully synced (%s); the report says why",
-			len(failed), len(report.Employees), strings.Join(ids, ", ")))
+	if _, err := c.stdout.Write(out); err != nil && syncErr == nil {
+		return unread, failure("cannot write the output: %w", err)
 	}
-	if report.RemovalsHeld > 0 {
-		undone = append(undone, fmt.Errorf("%s; if they did leave Asana (not only the token's view of them), run again with -confirm-removals",
-			removalsHeldLine(report.RemovalsHeld, c.opts.threshold)))
+	c.warnChanges(report.AsanaChanges)
+	c.noticeStatusSource(report)
+	return unread, nil
+}
+
+// syncFailed is the error of a sync that failed outright (exit 1): why,
+// whether the -timeout or an interrupt ended it, what the output lacks
+// (notReadBack: nothing was read back after an interrupt), and any wait
+// on a lock.
+func (c *cli) syncFailed(ctx context.Context, err error, notReadBack bool, unread []unreadGoals, watch *lockWatch) error {
+	msg := err.Error()
+	switch {
+	case errors.Is(context.Cause(ctx), errTimeout):
+		msg += fmt.Sprintf(" (the -timeout of %s ran out)", c.opts.timeout)
+	case errors.Is(err, context.Canceled):
+		msg += " (interrupted)"
 	}
+	switch {
+	case notReadBack:
+		msg += "; " + notReadBackLine
+	case len(unread) > 0:
+		msg += "; " + unreadLine(unread)
+	}
+	return failure("sync failed: %s%s", msg, watch.note())
+}
+
+// syncOutcome is the verdict on a sync that ran to its end: nil when all
+// is done; a failure (exit 1) when the output does not show what is
+// stored, or when the database gave up a write on a lock; else a partial
+// sync (exit 3) when employees or removals were left undone.
+func (c *cli) syncOutcome(ctx context.Context, report *goals.Report, interrupted bool, unread []unreadGoals, watch *lockWatch) error {
+	undone := c.undoneWork(report)
 	if interrupted || len(unread) > 0 {
 		// The output does not show what is stored: not a partial sync.
 		line := unreadLine(unread)
@@ -593,6 +610,35 @@ func (c *cli) sync(ctx context.Context, client *asana.Client, cfg goals.Config, 
 		return partial(undone...)
 	}
 	return nil
+}
+
+// undoneWork lists what a sync that ran to its end left undone: the
+// employees not fully synced (the first ten named) and the removals the
+// mass-removal guard held back.
+func (c *cli) undoneWork(report *goals.Report) []error {
+	var undone []error
+	if failed := report.Failed(); len(failed) > 0 {
+		undone = append(undone, fmt.Errorf("%d of %d employees not fully synced (%s); the report says why",
+			len(failed), len(report.Employees), strings.Join(firstIDs(failed, 10), ", ")))
+	}
+	if report.RemovalsHeld > 0 {
+		undone = append(undone, fmt.Errorf("%s; if they did leave Asana (not only the token's view of them), run again with -confirm-removals",
+			removalsHeldLine(report.RemovalsHeld, c.opts.threshold)))
+	}
+	return undone
+}
+
+// firstIDs returns the IDs of the first shown employees, and "and N more"
+// for the others.
+func firstIDs(emps []goals.EmployeeReport, shown int) []string {
+	var ids []string
+	for _, e := range emps[:min(len(emps), shown)] {
+		ids = append(ids, e.EmployeeID)
+	}
+	if len(emps) > shown {
+		ids = append(ids, fmt.Sprintf("and %d more", len(emps)-shown))
+	}
+	return ids
 }
 
 // joinErrors is errs on one line, separated by "; ".
@@ -757,20 +803,6 @@ const minRedactLen = 8
 func (c *cli) errorf(format string, args ...any) {
 	// Defence in depth: no error is known to carry the token, whole,
 	// escaped, in another case or in part (see asana.Redactor).
-	msg := oneLine(newTokenRedactor(c.token).String(fmt.Sprintf(format, args...)))
+	msg := textline.OneLine(newTokenRedactor(c.token).String(fmt.Sprintf(format, args...)))
 	fmt.Fprintf(c.stderr, "goalsync: %s\n", msg)
-}
-
-// oneLine returns s as one line cleaned as the [GOALS] block cleans
-// names (prompt.OneLine): text from Asana or from a file can neither span
-// lines, nor drive a terminal, nor reorder what a reader sees.
-func oneLine(s string) string { return prompt.OneLine(s) }
-
-// clip keeps a value the user typed short enough to quote.
-func clip(s string) string {
-	const max = 40
-	if r := []rune(s); len(r) > max {
-		return string(r[:max]) + "…"
-	}
-	return s
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -680,6 +681,24 @@ func generated(t *testing.T) (*asanafake.Workspace, []goals.Employee) {
 	return ws, emps
 }
 
+// fastRetries keeps retried 5xx and malformed answers from slowing a test.
+var fastRetries = hooks{clientOpts: []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}}
+
+// keptGoals counts the goals of ws owned by the mapped employees.
+func keptGoals(ws *asanafake.Workspace, emps []goals.Employee) int {
+	n := 0
+	for _, e := range emps {
+		if e.AsanaUserGID != "" {
+			n += min(len(ws.GoalsOwnedBy(e.AsanaUserGID)), goals.DefaultMaxGoalsPerEmployee)
+		}
+	}
+	return n
+}
+
+// secretOf is the part of a test token after its user prefix: what a
+// partial echo would show.
+func secretOf(tok string) string { return tok[strings.LastIndex(tok, ":")+1:] }
+
 func employeesJSON(t *testing.T, emps []goals.Employee) string {
 	t.Helper()
 	b, err := json.Marshal(emps)
@@ -790,7 +809,7 @@ func TestSomeEmployeesFailExitsThree(t *testing.T) {
 
 			res := runCmdWith(t, context.Background(), tokenEnvMap(testToken), fast, append(base, "-format", "json")...)
 			res.wantCode(t, exitPartial)
-			res.wantOneErrorLine(t, "1 of 3 employees not fully synced (emp-002)")
+			res.wantOneErrorLine(t, "1 of 3 employees not fully synced (emp-002); the report says why")
 			checkJSONShape(t, res.stdout)
 			v := decodeTyped(t, res.stdout)
 			failed := v.Report.Failed()
@@ -1011,6 +1030,161 @@ func TestLockGivenUpDuringWritesExitsOne(t *testing.T) {
 	}
 }
 
+// A token revoked during the sync (every sub-goal request answers 401)
+// stops the whole sync: exit 1, nothing written, and no request per goal.
+func TestSync_tokenRevokedMidSyncExitsOne(t *testing.T) {
+	ws, emps := generated(t)
+	kept := keptGoals(ws, emps)
+	var sub, other atomic.Int64 // sub-goal requests; goal and goal_relationships requests
+	_, url := fake(t, ws, asanafake.Options{
+		Intercept: func(w http.ResponseWriter, r *http.Request) bool {
+			if !asanafake.ListsSubgoals(r, "") {
+				if r.URL.Path == "/goal_relationships" || strings.HasPrefix(r.URL.Path, "/goals/") {
+					other.Add(1)
+				}
+				return false
+			}
+			sub.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"errors":[{"message":"Not Authorized","help":"The token was revoked."}]}`)
+			return true
+		},
+	})
+	path := employeesJSON(t, emps)
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			sub.Store(0)
+			other.Store(0)
+			res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-employees", path,
+				"-rate", "600000", "-format", format)
+			res.wantCode(t, exitFailed)
+			res.wantOneErrorLine(t, "goalsync: sync failed: ", "401")
+			// At most one refused request per worker: those in flight when
+			// the first 401 came back. Never one per kept goal.
+			if sub := sub.Load(); sub == 0 || sub > goals.DefaultConcurrency || sub >= int64(kept) {
+				t.Errorf("%d sub-goal requests for %d kept goals, want 1..%d", sub, kept, goals.DefaultConcurrency)
+			}
+			if n := other.Load(); n != 0 {
+				t.Errorf("a 401 made the sync try the other sub-goal paths: %d requests", n)
+			}
+			if format == "json" {
+				if v := decodeTyped(t, res.stdout); len(v.Goals) != 0 || v.Report.Error == "" {
+					t.Errorf("a refused sync wrote %d goals (report error %q)", len(v.Goals), v.Report.Error)
+				}
+			} else if strings.Contains(res.stdout, "[GOALS]") {
+				t.Errorf("a refused sync printed [GOALS] blocks:\n%s", res.stdout)
+			}
+		})
+	}
+}
+
+// An error page or message that echoes the request's Authorization header
+// reaches neither stdout (text or JSON) nor stderr with the token in it.
+func TestSync_echoedTokenNeverPrinted(t *testing.T) {
+	ws := asanafake.DemoWorkspace()
+	const failing = "1209000000001004" // Grace's goal with sub-goals
+	echo := "Authorization: Bearer " + testToken
+	for _, tc := range []struct {
+		name     string
+		path     func(*http.Request) bool
+		code     int
+		ctype    string
+		body     string
+		exit     int
+		redacted bool // the echo is kept (redacted) in the output
+	}{
+		{"gateway page on a sub-goal list", func(r *http.Request) bool { return asanafake.ListsSubgoals(r, failing) },
+			http.StatusBadGateway, "text/html", "<html><body><h1>502</h1><pre>GET /goals HTTP/1.1\r\n" + echo + "\r\n</pre></body></html>", exitPartial, true},
+		{"error message on a sub-goal list", func(r *http.Request) bool { return asanafake.ListsSubgoals(r, failing) },
+			http.StatusBadRequest, "application/json", `{"errors":[{"message":"bad header ` + echo + `","help":"` + testToken + `"}]}`, exitPartial, true},
+		{"refused token on the scan", func(r *http.Request) bool { return r.URL.Path == "/goals" },
+			http.StatusUnauthorized, "application/json", `{"errors":[{"message":"Not Authorized: ` + echo + `"}]}`, exitFailed, false},
+		{"server error page on the scan", func(r *http.Request) bool { return r.URL.Path == "/goals" },
+			http.StatusInternalServerError, "text/plain", "upstream said: " + echo, exitFailed, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var hits atomic.Int64
+			_, url := fake(t, ws, asanafake.Options{
+				Tokens: map[string]string{testToken: asanafake.DemoServiceAccountGID},
+				Intercept: func(w http.ResponseWriter, r *http.Request) bool {
+					if !tc.path(r) {
+						return false
+					}
+					hits.Add(1)
+					w.Header().Set("Content-Type", tc.ctype)
+					w.WriteHeader(tc.code)
+					fmt.Fprint(w, tc.body)
+					return true
+				},
+			})
+			path := demoEmployeesCSV(t)
+			for _, format := range []string{"text", "json"} {
+				res := runCmdWith(t, context.Background(), tokenEnvMap(testToken), fastRetries,
+					"-base-url", url, "-workspace", ws.GID, "-employees", path, "-rate", "600000", "-format", format)
+				res.wantCode(t, tc.exit)
+				all := res.stdout + res.stderr
+				if strings.Contains(all, secretOf(testToken)) {
+					t.Errorf("%s: the token's secret was printed:\nstdout:\n%s\nstderr:\n%s", format, res.stdout, res.stderr)
+				}
+				if tc.redacted && !strings.Contains(res.stdout, "[redacted]") {
+					t.Errorf("%s: the echo was not kept, redacted, in the output, so this test checks nothing:\n%s", format, res.stdout)
+				}
+			}
+			if hits.Load() == 0 {
+				t.Fatal("the failing path was never requested")
+			}
+		})
+	}
+}
+
+// A Retry-After longer than -max-wait ends the sync at once with a line
+// that says how long Asana asked to wait; a longer -max-wait would wait.
+func TestSync_longRetryAfterExitsOne(t *testing.T) {
+	ws, emps := generated(t)
+	var limited atomic.Int64
+	_, url := fake(t, ws, asanafake.Options{
+		Intercept: func(w http.ResponseWriter, r *http.Request) bool {
+			if !asanafake.ListsSubgoals(r, "") {
+				return false
+			}
+			limited.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Retry-After", "3600")
+			w.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprint(w, `{"errors":[{"message":"You have made too many requests recently."}]}`)
+			return true
+		},
+	})
+	path := employeesJSON(t, emps)
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-employees", path,
+		"-rate", "600000", "-max-wait", "10m", "-format", "json")
+	res.wantCode(t, exitFailed)
+	res.wantOneErrorLine(t, "goalsync: sync failed: ", "Asana asked to wait 1h0m0s, longer than the 10m0s this client waits")
+	if n := limited.Load(); n == 0 || n > goals.DefaultConcurrency {
+		t.Errorf("%d sub-goal requests met the 429; only those in flight may, and none may be retried", n)
+	}
+
+	res = runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-employees", path, "-max-wait", "0s")
+	res.wantCode(t, exitUsage)
+	res.wantOneErrorLine(t, "-max-wait must be positive")
+}
+
+// The error line of a partial sync names the first ten employees not fully
+// synced and counts the rest, so that a thousand failures stay one line.
+func TestFirstIDs(t *testing.T) {
+	var emps []goals.EmployeeReport
+	for i := range 12 {
+		emps = append(emps, goals.EmployeeReport{EmployeeID: fmt.Sprintf("e%d", i)})
+	}
+	if got, want := strings.Join(firstIDs(emps, 10), ", "), "e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, and 2 more"; got != want {
+		t.Errorf("firstIDs(12 employees, 10) = %q, want %q", got, want)
+	}
+	if got, want := strings.Join(firstIDs(emps[:10], 10), ", "), "e0, e1, e2, e3, e4, e5, e6, e7, e8, e9"; got != want {
+		t.Errorf("firstIDs(10 employees, 10) = %q, want %q", got, want)
+	}
+}
+
 // ---- progress ----
 
 func TestProgress(t *testing.T) {
@@ -1216,12 +1390,6 @@ func TestIsTerminal(t *testing.T) {
 	}
 }
 
-func TestOneLine(t *testing.T) {
-	if got := oneLine("a\nb\r\tc\x1b[31m\u2028d\xff\u202e e\u200b"); got != "a b c [31m d e" {
-		t.Errorf("oneLine = %q", got)
-	}
-}
-
 // ---- -check and -suggest ----
 
 func TestCheck(t *testing.T) {
@@ -1403,5 +1571,63 @@ func TestRefusedStatusTypeSyncContinuesWithANotice(t *testing.T) {
 	res.wantCode(t, exitOK)
 	if res.stderr != "" || decodeTyped(t, res.stdout).Report.StatusSource != goals.StatusFromUpdate {
 		t.Errorf("stderr %q, status_source %q; want none and status_update", res.stderr, decodeTyped(t, res.stdout).Report.StatusSource)
+	}
+}
+
+// A -suggest CSV cell that a spreadsheet would read as a formula (it
+// begins with =, +, -, @, a tab or a carriage return) gets a leading ',
+// so that the spreadsheet shows it as text; every other cell is as is.
+func TestCSVCells(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`=HYPERLINK("http://x","y")`, `'=HYPERLINK("http://x","y")`},
+		{"+1+2", "'+1+2"},
+		{"-2+3", "'-2+3"},
+		{"@SUM(A1:A2)", "'@SUM(A1:A2)"},
+		{"\t=1", "'\t=1"},
+		{"\r=1", "'\r=1"},
+		{"Ada Lovelace", "Ada Lovelace"},
+		{"Ada = Lovelace", "Ada = Lovelace"},
+		{"1209000000000101", "1209000000000101"},
+		{"'quoted", "'quoted"},
+		{"", ""},
+	} {
+		if got := csvCells("emp-1", tc.in); got[0] != "emp-1" || got[1] != tc.want {
+			t.Errorf("csvCells(%q) = %q, want %q", tc.in, got[1], tc.want)
+		}
+	}
+}
+
+// An Asana user may name themself a formula; the CSV an admin opens in a
+// spreadsheet shows it as text. The JSON output, for programs, stays raw.
+func TestSuggest_formulaNamesAreTextInTheCSV(t *testing.T) {
+	for _, name := range []string{`=HYPERLINK("http://x","y")`, "+cmd|' /C calc'!A0", "-1+1", "@SUM(1,1)"} {
+		t.Run(name, func(t *testing.T) {
+			ws := asanafake.DemoWorkspace().Clone()
+			for i := range ws.Users {
+				if ws.Users[i].GID == asanafake.DemoUnmappedUserGID {
+					ws.Users[i].Name = name // matched by e-mail to emp-004
+				}
+			}
+			_, url := fake(t, ws, asanafake.Options{})
+			args := []string{"-base-url", url, "-workspace", ws.GID, "-employees", demoEmployeesCSV(t), "-suggest"}
+
+			res := runCmd(t, tokenEnvMap(testToken), args...)
+			res.wantCode(t, exitOK)
+			recs, err := csv.NewReader(strings.NewReader(res.stdout)).ReadAll()
+			if err != nil {
+				t.Fatalf("stdout is not CSV: %v\n%s", err, res.stdout)
+			}
+			want := []string{"emp-004", asanafake.DemoUnmappedUserGID, "'" + name, "email"}
+			if len(recs) != 2 || strings.Join(recs[1], "\x00") != strings.Join(want, "\x00") {
+				t.Errorf("CSV = %q, want the row %q", recs, want)
+			}
+
+			res = runCmd(t, tokenEnvMap(testToken), append(args, "-format", "json")...)
+			res.wantCode(t, exitOK)
+			var got []goals.Suggestion
+			if err := json.Unmarshal([]byte(res.stdout), &got); err != nil || len(got) != 1 || got[0].AsanaName != name {
+				t.Errorf("json = %s (%v), want the name %q as is", res.stdout, err, name)
+			}
+		})
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
+	"github.com/perfcopilot/asanagoals/internal/textline"
 	"github.com/perfcopilot/asanagoals/prompt"
 )
 
@@ -62,7 +64,7 @@ type unreadGoals struct {
 func readBack(ctx context.Context, store goals.Reader, e goals.Employee, unread *[]unreadGoals) ([]goals.Goal, bool) {
 	stored, err := store.Goals(ctx, e.ID)
 	if err != nil {
-		*unread = append(*unread, unreadGoals{EmployeeID: e.ID, Error: oneLine(err.Error())})
+		*unread = append(*unread, unreadGoals{EmployeeID: e.ID, Error: textline.OneLine(err.Error())})
 		return nil, false
 	}
 	return stored, true
@@ -186,36 +188,47 @@ func jsonOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 // employee's [GOALS] block. Apart from the duration it is deterministic.
 func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *employeeList, v view) ([]byte, []unreadGoals, error) {
 	var b bytes.Buffer
-	b.WriteString(v.note)
-	fmt.Fprintf(&b, "Asana goals sync of workspace %s\n", oneLine(r.WorkspaceGID))
+	writeHeading(&b, r, v.note)
+	writeSummary(&b, r, v.period)
+	writeAsanaChanges(&b, r.AsanaChanges)
+	writeEmployeeTable(&b, r, list)
+	failed := r.Failed()
+	writeEmployeeErrors(&b, failed)
+	writeResult(&b, r, failed)
+	if v.notReadBack != "" {
+		fmt.Fprintf(&b, "\nThe stored goals were not read back: %s, and no new wait on the database starts after that.\n", v.notReadBack)
+		return b.Bytes(), nil, nil
+	}
+	unread := writeGoalBlocks(ctx, &b, r, store, list, v.period)
+	return b.Bytes(), unread, nil
+}
+
+// writeHeading writes the note, the workspace, and the lines a reader
+// must not miss: a failed sync, and statuses taken from the goal field
+// because Asana refused the status update's.
+func writeHeading(b *bytes.Buffer, r *goals.Report, note string) {
+	b.WriteString(note)
+	fmt.Fprintf(b, "Asana goals sync of workspace %s\n", textline.OneLine(r.WorkspaceGID))
 	if r.Error != "" {
-		fmt.Fprintf(&b, "SYNC FAILED: %s\n", oneLine(r.Error))
+		fmt.Fprintf(b, "SYNC FAILED: %s\n", textline.OneLine(r.Error))
 	}
 	if r.StatusSource == goals.StatusFromGoal {
-		fmt.Fprintf(&b, "Notice: %s.\n", oneLine(r.StatusSourceNote))
+		fmt.Fprintf(b, "Notice: %s.\n", textline.OneLine(r.StatusSourceNote))
 	}
+}
 
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+// writeSummary writes the report's counts as aligned label/value rows;
+// rows that would only say "nothing happened" are left out, except the
+// ones a reader looks for every time.
+func writeSummary(b *bytes.Buffer, r *goals.Report, period prompt.Period) {
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
 	row := func(label, format string, args ...any) {
-		fmt.Fprintf(tw, "  %s\t%s\n", label, oneLine(fmt.Sprintf(format, args...)))
+		fmt.Fprintf(tw, "  %s\t%s\n", label, textline.OneLine(fmt.Sprintf(format, args...)))
 	}
 	row("goals scanned", "%d", r.WorkspaceGoalsScanned)
 	row("ownerless goals", "%d%s", r.OwnerlessGoals, ifNonZero(r.OwnerlessGoals, " (never pulled: a goal needs an owner in Asana)"))
-	if r.UnmappedOwnerGoals > 0 {
-		eg := "e.g."
-		if len(r.UnmappedOwnerExamples) < r.UnmappedOwnerGoals && len(r.UnmappedOwnerExamples) >= 10 {
-			eg = "first ten:"
-		}
-		row("unmapped owners", "%s owned by Asana users mapped to no employee; map them (%s %s)",
-			plural(r.UnmappedOwnerGoals, "goal"), eg, strings.Join(r.UnmappedOwnerExamples, ", "))
-	} else {
-		row("unmapped owners", "0 goals")
-	}
-	if n := len(r.UnmappedEmployees); n > 0 {
-		row("unmapped employees", "%d without an Asana user GID yet: %s", n, strings.Join(r.UnmappedEmployees, ", "))
-	} else {
-		row("unmapped employees", "0")
-	}
+	row("unmapped owners", "%s", describeUnmappedOwners(r))
+	row("unmapped employees", "%s", describeUnmappedEmployees(r.UnmappedEmployees))
 	row("sub-goal source", "%s", describeSource(r.SubgoalPath))
 	if n := r.StatusesFromGoalField; n > 0 {
 		row("goal status field", "%s taken from the goal's own status (green, yellow, red, …): no status update", plural(n, "status"))
@@ -223,9 +236,9 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 	if r.DescriptionsOmitted {
 		row("descriptions", "not kept (-no-descriptions): not requested from Asana, stored empty")
 	}
-	if !v.period.IsZero() {
+	if !period.IsZero() {
 		row("review period", "%s: the sync kept and walked only goals in it; %s outside it (those stored take their fields from the scan, Key Results as stored), about %s saved",
-			describePeriod(v.period), plural(r.GoalsOutsidePeriod, "goal"), plural(r.RequestsSaved, "request"))
+			describePeriod(period), plural(r.GoalsOutsidePeriod, "goal"), plural(r.RequestsSaved, "request"))
 	}
 	if r.MalformedRecords > 0 {
 		row("malformed records", "%d (records Asana cannot have meant; nothing was removed)", r.MalformedRecords)
@@ -237,100 +250,154 @@ func textOutput(ctx context.Context, r *goals.Report, store goals.Reader, list *
 	row("requests", "%d (%s, %d answered 429 Too Many Requests)", r.Requests, plural(int(r.Retries), "retry"), r.RateLimited)
 	row("duration", "%s", (time.Duration(r.DurationSeconds * float64(time.Second))).Round(time.Millisecond))
 	tw.Flush()
-	if len(r.AsanaChanges) > 0 {
-		fmt.Fprintf(&b, "\n  Asana announced %s (Asana-Change headers; opt in or out with -asana-enable / -asana-disable NAME):\n",
-			plural(len(r.AsanaChanges), "breaking change"))
-		for _, ch := range r.AsanaChanges {
-			line := "    " + oneLine(ch.Name)
-			if ch.Affected {
-				line += " (affects this sync's requests)"
-			}
-			if ch.Info != "" {
-				line += ": " + oneLine(ch.Info)
-			}
-			b.WriteString(line + "\n")
-		}
-	}
+}
 
+// describeUnmappedOwners counts the goals of Asana users mapped to no
+// employee, with examples of those users ("first ten:" when the report
+// kept ten and there are more).
+func describeUnmappedOwners(r *goals.Report) string {
+	if r.UnmappedOwnerGoals == 0 {
+		return "0 goals"
+	}
+	eg := "e.g."
+	if len(r.UnmappedOwnerExamples) < r.UnmappedOwnerGoals && len(r.UnmappedOwnerExamples) >= 10 {
+		eg = "first ten:"
+	}
+	return fmt.Sprintf("%s owned by Asana users mapped to no employee; map them (%s %s)",
+		plural(r.UnmappedOwnerGoals, "goal"), eg, strings.Join(r.UnmappedOwnerExamples, ", "))
+}
+
+// describeUnmappedEmployees counts the employees without an Asana user
+// GID, and names them.
+func describeUnmappedEmployees(ids []string) string {
+	if len(ids) == 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%d without an Asana user GID yet: %s", len(ids), strings.Join(ids, ", "))
+}
+
+// writeAsanaChanges lists the breaking changes Asana announced, if any,
+// each with whether it affects this sync and where to read about it.
+func writeAsanaChanges(b *bytes.Buffer, changes []asana.Change) {
+	if len(changes) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n  Asana announced %s (Asana-Change headers; opt in or out with -asana-enable / -asana-disable NAME):\n",
+		plural(len(changes), "breaking change"))
+	for _, ch := range changes {
+		line := "    " + textline.OneLine(ch.Name)
+		if ch.Affected {
+			line += " (affects this sync's requests)"
+		}
+		if ch.Info != "" {
+			line += ": " + textline.OneLine(ch.Info)
+		}
+		b.WriteString(line + "\n")
+	}
+}
+
+// writeEmployeeTable writes one row per employee of the report, in the
+// report's order, with the name from the employee file.
+func writeEmployeeTable(b *bytes.Buffer, r *goals.Report, list *employeeList) {
+	if len(r.Employees) == 0 {
+		return
+	}
 	names := make(map[string]string, len(list.employees))
 	for _, e := range list.employees {
 		names[e.ID] = e.Name
 	}
-	if len(r.Employees) > 0 {
-		b.WriteString("\n")
-		tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "  EMPLOYEE\tNAME\tASANA USER\tOWNED\tKEPT\tKEY RESULTS\tTRUNCATED\tWRITTEN")
-		for _, e := range r.Employees {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n",
-				oneLine(e.EmployeeID), clip(oneLine(names[e.EmployeeID])), oneLine(e.AsanaUserGID),
-				e.GoalsOwned, e.GoalsKept, e.KeyResults, yesNo(e.Truncated), e.Written)
-		}
-		tw.Flush()
+	b.WriteString("\n")
+	tw := tabwriter.NewWriter(b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  EMPLOYEE\tNAME\tASANA USER\tOWNED\tKEPT\tKEY RESULTS\tTRUNCATED\tWRITTEN")
+	for _, e := range r.Employees {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n",
+			textline.OneLine(e.EmployeeID), textline.Clip(textline.OneLine(names[e.EmployeeID])), textline.OneLine(e.AsanaUserGID),
+			e.GoalsOwned, e.GoalsKept, e.KeyResults, yesNo(e.Truncated), e.Written)
 	}
-	failed := r.Failed()
-	if len(failed) > 0 {
-		b.WriteString("\n  errors:\n")
-		for _, e := range failed {
-			fmt.Fprintf(&b, "    %s: %s\n", oneLine(e.EmployeeID), oneLine(e.Err.Error()))
-		}
+	tw.Flush()
+}
+
+// writeEmployeeErrors writes why each failed employee was not fully
+// synced.
+func writeEmployeeErrors(b *bytes.Buffer, failed []goals.EmployeeReport) {
+	if len(failed) == 0 {
+		return
 	}
+	b.WriteString("\n  errors:\n")
+	for _, e := range failed {
+		fmt.Fprintf(b, "    %s: %s\n", textline.OneLine(e.EmployeeID), textline.OneLine(e.Err.Error()))
+	}
+}
+
+// writeResult writes the one-line verdict on the sync, and the removals
+// held back when the verdict is about something else.
+func writeResult(b *bytes.Buffer, r *goals.Report, failed []goals.EmployeeReport) {
 	b.WriteString("\n")
 	switch {
 	case r.Error != "":
 		b.WriteString("Result: the sync failed; goals fetched whole were stored, nothing was removed.\n")
 	case len(failed) > 0:
-		fmt.Fprintf(&b, "Result: %d of %d mapped employees not fully synced (their stored goals were kept).\n", len(failed), len(r.Employees))
+		fmt.Fprintf(b, "Result: %d of %d mapped employees not fully synced (their stored goals were kept).\n", len(failed), len(r.Employees))
 	case r.RemovalsHeld > 0:
-		fmt.Fprintf(&b, "Result: all %s synced, but %s held back (see above).\n",
+		fmt.Fprintf(b, "Result: all %s synced, but %s held back (see above).\n",
 			plural(len(r.Employees), "mapped employee"), plural(r.RemovalsHeld, "removal"))
 	default:
-		fmt.Fprintf(&b, "Result: all %s synced.\n", plural(len(r.Employees), "mapped employee"))
+		fmt.Fprintf(b, "Result: all %s synced.\n", plural(len(r.Employees), "mapped employee"))
 	}
 	if r.RemovalsHeld > 0 && (r.Error != "" || len(failed) > 0) {
-		fmt.Fprintf(&b, "Removals held back: %s (see above).\n", plural(r.RemovalsHeld, "stored goal"))
+		fmt.Fprintf(b, "Removals held back: %s (see above).\n", plural(r.RemovalsHeld, "stored goal"))
 	}
+}
 
-	if v.notReadBack != "" {
-		fmt.Fprintf(&b, "\nThe stored goals were not read back: %s, and no new wait on the database starts after that.\n", v.notReadBack)
-		return b.Bytes(), nil, nil
-	}
-	var unreadAll []unreadGoals
+// writeGoalBlocks writes, for each employee in ID order, a header line and
+// the [GOALS] block of the goals stored for them, read back from store.
+// It returns the employees whose goals could not be read back, each a
+// line of the output instead.
+func writeGoalBlocks(ctx context.Context, b *bytes.Buffer, r *goals.Report, store goals.Reader, list *employeeList, period prompt.Period) []unreadGoals {
 	reports := make(map[string]goals.EmployeeReport, len(r.Employees))
 	for _, e := range r.Employees {
 		reports[e.EmployeeID] = e
 	}
+	var unread []unreadGoals
 	for _, e := range sortedEmployees(list) {
-		header := oneLine(e.ID)
-		if e.Name != "" {
-			header += " · " + oneLine(e.Name)
-		}
 		er, synced := reports[e.ID]
-		switch {
-		case e.AsanaUserGID == "":
-			fmt.Fprintf(&b, "\n== %s: not mapped to an Asana user, no goals synced ==\n", header)
-			continue
-		}
-		var unread []unreadGoals
-		stored, ok := readBack(ctx, store, e, &unread)
-		if !ok {
-			fmt.Fprintf(&b, "\n== %s ==\n(the stored goals could not be read back: %s)\n", header, unread[0].Error)
-			unreadAll = append(unreadAll, unread...)
-			continue
-		}
-		switch {
-		case !synced && len(stored) == 0:
-			fmt.Fprintf(&b, "\n== %s: not synced, the sync failed ==\n", header)
-			continue
-		case !synced:
-			// A database (-db) keeps what earlier syncs stored.
-			header += " (not synced, the sync failed; stored by an earlier sync)"
-		case er.Written != goals.WrittenComplete:
-			header += fmt.Sprintf(" (written: %s; see the report)", er.Written)
-		}
-		fmt.Fprintf(&b, "\n== %s ==\n", header)
-		b.WriteString(prompt.Render(stored, prompt.Options{Period: v.period}))
+		unread = append(unread, writeGoalBlock(ctx, b, e, er, synced, store, period)...)
 	}
-	return b.Bytes(), unreadAll, nil
+	return unread
+}
+
+// writeGoalBlock writes one employee's header and [GOALS] block; the
+// header says when what is shown is not this sync's complete write. It
+// returns the employee as unread when the store could not read their
+// goals back.
+func writeGoalBlock(ctx context.Context, b *bytes.Buffer, e goals.Employee, er goals.EmployeeReport, synced bool, store goals.Reader, period prompt.Period) []unreadGoals {
+	header := textline.OneLine(e.ID)
+	if e.Name != "" {
+		header += " · " + textline.OneLine(e.Name)
+	}
+	if e.AsanaUserGID == "" {
+		fmt.Fprintf(b, "\n== %s: not mapped to an Asana user, no goals synced ==\n", header)
+		return nil
+	}
+	var unread []unreadGoals
+	stored, ok := readBack(ctx, store, e, &unread)
+	if !ok {
+		fmt.Fprintf(b, "\n== %s ==\n(the stored goals could not be read back: %s)\n", header, unread[0].Error)
+		return unread
+	}
+	switch {
+	case !synced && len(stored) == 0:
+		fmt.Fprintf(b, "\n== %s: not synced, the sync failed ==\n", header)
+		return nil
+	case !synced:
+		// A database (-db) keeps what earlier syncs stored.
+		header += " (not synced, the sync failed; stored by an earlier sync)"
+	case er.Written != goals.WrittenComplete:
+		header += fmt.Sprintf(" (written: %s; see the report)", er.Written)
+	}
+	fmt.Fprintf(b, "\n== %s ==\n", header)
+	b.WriteString(prompt.Render(stored, prompt.Options{Period: period}))
+	return nil
 }
 
 func describeSource(s goals.SubgoalPath) string {

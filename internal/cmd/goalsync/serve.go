@@ -22,6 +22,7 @@ import (
 	"github.com/perfcopilot/asanagoals/goals/admin"
 	"github.com/perfcopilot/asanagoals/goals/sqlstore"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
+	"github.com/perfcopilot/asanagoals/internal/textline"
 )
 
 // sealKeyEnv holds the key that seals the saved token in -db, base64 of
@@ -39,13 +40,13 @@ const sessionCookie = "goalsync_session_"
 func checkServeAddr(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return usageError("-serve %q: not HOST:PORT, e.g. -serve 127.0.0.1:8080", clip(addr))
+		return usageError("-serve %q: not HOST:PORT, e.g. -serve 127.0.0.1:8080", textline.Clip(addr))
 	}
 	ip, err := netip.ParseAddr(host)
 	if host != "localhost" && (err != nil || !ip.IsLoopback()) {
 		return usageError("-serve %s: not a loopback address; goalsync serves the admin pages to this machine only "+
 			"(127.0.0.1 or [::1]). To serve them to others, mount admin.New's handler in your own server, "+
-			"behind its authentication (see package goals/admin)", clip(addr))
+			"behind its authentication (see package goals/admin)", textline.Clip(addr))
 	}
 	return nil
 }
@@ -91,7 +92,7 @@ func (c *cli) runServe(ctx context.Context) error {
 	addr, _ := ln.Addr().(*net.TCPAddr)
 	if addr == nil || !addr.IP.IsLoopback() {
 		ln.Close()
-		return usageError("-serve %s: bound %s, which is not a loopback address; goalsync serves the admin pages to this machine only", clip(c.opts.serve), ln.Addr())
+		return usageError("-serve %s: bound %s, which is not a loopback address; goalsync serves the admin pages to this machine only", textline.Clip(c.opts.serve), ln.Addr())
 	}
 	code, err := randomHex(16)
 	if err != nil {

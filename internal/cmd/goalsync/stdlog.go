@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/internal/textline"
 )
 
 // routeStdLog sends the standard logger's lines to w the way the command
@@ -39,7 +40,7 @@ type stdLogWriter struct {
 }
 
 func (s *stdLogWriter) Write(p []byte) (int, error) {
-	line := oneLine(s.redact.String(string(bytes.TrimRight(p, "\n"))))
+	line := textline.OneLine(s.redact.String(string(bytes.TrimRight(p, "\n"))))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, err := io.WriteString(s.w, "goalsync: "+line+"\n"); err != nil {
