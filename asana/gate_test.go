@@ -19,8 +19,8 @@ import (
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
 )
 
-// These tests run in a synctest bubble: time is virtual, so pauses of
-// seconds or minutes take none, and every duration asserted is exact
+// The tests that wait run in a synctest bubble: time is virtual, so pauses
+// of seconds or minutes take none, and every duration asserted is exact
 // rather than a real clock's approximation.
 
 // okMe answers GET /users/me.
@@ -720,23 +720,25 @@ func TestGate_retryAfterShorterThanTheBackoffIsAllTheWait(t *testing.T) {
 // A request that still gets 429 after its last retry fails with
 // ErrRateLimited and Asana's Retry-After, and every 429 is counted.
 func TestGate_rateLimitedAfterRetries(t *testing.T) {
-	h := newHarness(t, asana.WithMaxRetries(1))
-	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
-		r := jsonResponse(429, `{"errors":[{"message":"Too many"}]}`)
-		r.Header.Set("Retry-After", "0.01")
-		return r, nil
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithMaxRetries(1))
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			r := jsonResponse(429, `{"errors":[{"message":"Too many"}]}`)
+			r.Header.Set("Retry-After", "0.01")
+			return r, nil
+		})
+		_, err := h.client.Me(context.Background())
+		if !errors.Is(err, asana.ErrRateLimited) {
+			t.Fatalf("err = %v, want ErrRateLimited", err)
+		}
+		var ae *asana.Error
+		if errors.As(err, &ae) && ae.RetryAfter != 10*time.Millisecond {
+			t.Errorf("RetryAfter = %s, want 10ms", ae.RetryAfter)
+		}
+		if s := h.client.Stats(); s.RateLimited != 2 {
+			t.Errorf("429s counted = %d, want 2", s.RateLimited)
+		}
 	})
-	_, err := h.client.Me(context.Background())
-	if !errors.Is(err, asana.ErrRateLimited) {
-		t.Fatalf("err = %v, want ErrRateLimited", err)
-	}
-	var ae *asana.Error
-	if errors.As(err, &ae) && ae.RetryAfter != 10*time.Millisecond {
-		t.Errorf("RetryAfter = %s, want 10ms", ae.RetryAfter)
-	}
-	if s := h.client.Stats(); s.RateLimited != 2 {
-		t.Errorf("429s counted = %d, want 2", s.RateLimited)
-	}
 }
 
 // In virtual time the limiter's pace is exact: 600 a minute less 1% of
@@ -794,22 +796,24 @@ func TestGate_maxInFlightIsEnforced(t *testing.T) {
 // A request whose context ends during a Retry-After pause returns the
 // context's error at once: a caller giving up is not held for the pause.
 func TestGate_cancelledContextDuringRetryAfterPause(t *testing.T) {
-	h := newHarness(t)
-	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
-		r := jsonResponse(429, `{"errors":[{"message":"Too many"}]}`)
-		r.Header.Set("Retry-After", "30")
-		return r, nil
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t)
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			r := jsonResponse(429, `{"errors":[{"message":"Too many"}]}`)
+			r.Header.Set("Retry-After", "30")
+			return r, nil
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := h.client.Me(ctx)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want DeadlineExceeded", err)
+		}
+		if el := time.Since(start); el > 5*time.Second {
+			t.Errorf("cancelled request returned after %s; it must not sit out the 30s pause", el)
+		}
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, err := h.client.Me(ctx)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want DeadlineExceeded", err)
-	}
-	if el := time.Since(start); el > 5*time.Second {
-		t.Errorf("cancelled request returned after %s; it must not sit out the 30s pause", el)
-	}
 }
 
 // slowedTo and slowedAt read the gate's log line for a slow-down: the rate
