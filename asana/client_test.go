@@ -289,15 +289,6 @@ func TestClient_retriesGiveUp(t *testing.T) {
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 func TestClient_redirectToPlainHTTPIsRefused(t *testing.T) {
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {

@@ -52,13 +52,12 @@ func runWorkers(t *testing.T, c *asana.Client, workers, n int) {
 	wg.Wait()
 }
 
-// newQuotaFake is internal/asanafake's server for one user, answering 429
-// once quota requests per window are spent, counted by model, with
-// Retry-After in whole seconds as Asana sends it. latency is added to the
-// requests it admits.
-func newQuotaFake(model asanafake.RateModel, quota int, window, latency time.Duration) *asanafake.Server {
-	ws := &asanafake.Workspace{GID: "1", Name: "Quota", Users: []asanafake.User{{GID: "1", Name: "Ada"}}}
-	return asanafake.NewServer(ws, asanafake.Options{RequestsPerMinute: quota, RateWindow: window, RateModel: model, Latency: latency})
+// newFake is internal/asanafake's server for one user, with opts: a quota
+// counted by opts.RateModel answers 429 with Retry-After in whole seconds,
+// as Asana sends it.
+func newFake(opts asanafake.Options) *asanafake.Server {
+	ws := &asanafake.Workspace{GID: "1", Name: "Gate", Users: []asanafake.User{{GID: "1", Name: "Ada"}}}
+	return asanafake.NewServer(ws, opts)
 }
 
 // serveFake answers a request with srv, in process: the harness's mock
@@ -162,8 +161,8 @@ func TestGate_sporadic429sDoNotSlowDown(t *testing.T) {
 // under it: few 429s, and a finish near the quota's floor.
 func TestGate_spentQuotaSlowsToTheQuota(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(10)) // 100/s
-		sw := newQuotaFake(asanafake.SlidingWindow, 100, 10*time.Second, 0)             // 10/s real
+		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(10))        // 100/s
+		sw := newFake(asanafake.Options{RequestsPerMinute: 100, RateWindow: 10 * time.Second}) // 10/s real
 		fake := serveFake(sw)
 		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
 			time.Sleep(20 * time.Millisecond)
@@ -196,7 +195,7 @@ func TestGate_spentQuotaSlowsToTheQuota(t *testing.T) {
 func TestGate_neverBelowTheFreeTierOnLoneEpisodes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(asana.PaidRequestsPerMinute), asana.WithMaxRetries(20))
-		sw := newQuotaFake(asanafake.SlidingWindow, 30, time.Minute, 0) // 30 a minute: below the free tier
+		sw := newFake(asanafake.Options{RequestsPerMinute: 30}) // 30 a minute: below the free tier
 		fake := serveFake(sw)
 		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
 			time.Sleep(100 * time.Millisecond)
@@ -218,7 +217,7 @@ func TestGate_neverBelowTheFreeTierOnLoneEpisodes(t *testing.T) {
 func TestGate_belowTheFreeTierWhen429sKeepComingThere(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(asana.FreeRequestsPerMinute), asana.WithMaxRetries(20))
-		sw := newQuotaFake(asanafake.SlidingWindow, 30, time.Minute, 0)
+		sw := newFake(asanafake.Options{RequestsPerMinute: 30})
 		fake := serveFake(sw)
 		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
 			time.Sleep(2 * time.Second) // several requests in flight even at 150 a minute
@@ -267,7 +266,7 @@ func watchRate(t *testing.T, c *asana.Client) func() float64 {
 func TestGate_rateRecoversWhen429sStop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(10))
-		fake := serveFake(newQuotaFake(asanafake.SlidingWindow, 100, 10*time.Second, 0))
+		fake := serveFake(newFake(asanafake.Options{RequestsPerMinute: 100, RateWindow: 10 * time.Second}))
 		var limited atomic.Bool
 		limited.Store(true)
 		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
@@ -769,22 +768,11 @@ func TestGate_requestsPerMinuteIsEnforced(t *testing.T) {
 func TestGate_maxInFlightIsEnforced(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithMaxInFlight(3))
-		var cur, peak atomic.Int32
-		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
-			n := cur.Add(1)
-			for {
-				p := peak.Load()
-				if n <= p || peak.CompareAndSwap(p, n) {
-					break
-				}
-			}
-			time.Sleep(time.Second)
-			cur.Add(-1)
-			return jsonResponse(200, `{"data":{"gid":"1"}}`), nil
-		})
+		srv := newFake(asanafake.Options{Latency: time.Second})
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", serveFake(srv))
 		start := time.Now()
 		runWorkers(t, h.client, 12, 1)
-		if p := peak.Load(); p != 3 {
+		if p := srv.Stats().PeakInFlight; p != 3 {
 			t.Errorf("peak in flight = %d, want 3", p)
 		}
 		if el := time.Since(start); el < 4*time.Second {
@@ -845,7 +833,7 @@ func TestGate_learnedRateLandsJustUnderEachServerModel(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				h := newHarness(t, asana.WithRequestsPerMinute(tc.client), asana.WithMaxRetries(20))
-				srv := newQuotaFake(tc.model, tc.quota, tc.window, 20*time.Millisecond)
+				srv := newFake(asanafake.Options{RateModel: tc.model, RequestsPerMinute: tc.quota, RateWindow: tc.window, Latency: 20 * time.Millisecond})
 				h.mock.RegisterResponder("GET", apiRoot+"/users/me", serveFake(srv))
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 				defer cancel()
@@ -963,7 +951,7 @@ func TestGate_noIdleTurnsAfterASlowDown(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				h := newHarness(t, asana.WithRequestsPerMinute(tc.client), asana.WithMaxRetries(50))
-				fake := newQuotaFake(tc.model, tc.quota, tc.window, 20*time.Millisecond)
+				fake := newFake(asanafake.Options{RateModel: tc.model, RequestsPerMinute: tc.quota, RateWindow: tc.window, Latency: 20 * time.Millisecond})
 				srv := &arrivals{srv: fake, fake: serveFake(fake)}
 				h.mock.RegisterResponder("GET", apiRoot+"/users/me", srv.respond)
 				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
