@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,10 +16,11 @@ import (
 
 	"github.com/jarcoal/httpmock"
 	"github.com/perfcopilot/asanagoals/asana"
+	"github.com/perfcopilot/asanagoals/internal/asanafake"
 )
 
-// These tests run in a synctest bubble: time is virtual, so pauses of
-// seconds or minutes take none, and every duration asserted is exact
+// The tests that wait run in a synctest bubble: time is virtual, so pauses
+// of seconds or minutes take none, and every duration asserted is exact
 // rather than a real clock's approximation.
 
 // okMe answers GET /users/me.
@@ -46,6 +50,33 @@ func runWorkers(t *testing.T, c *asana.Client, workers, n int) {
 		})
 	}
 	wg.Wait()
+}
+
+// newFake is internal/asanafake's server for one user, with opts: a quota
+// counted by opts.RateModel answers 429 with Retry-After in whole seconds,
+// as Asana sends it.
+func newFake(opts asanafake.Options) *asanafake.Server {
+	ws := &asanafake.Workspace{GID: "1", Name: "Gate", Users: []asanafake.User{{GID: "1", Name: "Ada"}}}
+	return asanafake.NewServer(ws, opts)
+}
+
+// serveFake answers a request with srv, in process: the harness's mock
+// transport hands it to srv's handler, so the quota counts time on the
+// synctest bubble's clock (a wait on a real socket would keep that clock
+// from skipping ahead). The fake serves Asana's API at its root.
+func serveFake(srv *asanafake.Server) httpmock.Responder {
+	h := http.StripPrefix("/api/1.0", srv)
+	return func(r *http.Request) (*http.Response, error) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec.Result(), nil
+	}
+}
+
+// served is how many requests srv answered with other than a 429.
+func served(srv *asanafake.Server) int64 {
+	st := srv.Stats()
+	return st.Requests - st.RateLimited
 }
 
 // The limiter keeps 1% of headroom under the configured quota.
@@ -130,18 +161,19 @@ func TestGate_sporadic429sDoNotSlowDown(t *testing.T) {
 // under it: few 429s, and a finish near the quota's floor.
 func TestGate_spentQuotaSlowsToTheQuota(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(10)) // 100/s
-		sw := &slidingWindow{quota: 100, window: 10 * time.Second}                      // 10/s real
+		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(10))        // 100/s
+		sw := newFake(asanafake.Options{RequestsPerMinute: 100, RateWindow: 10 * time.Second}) // 10/s real
+		fake := serveFake(sw)
 		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
 			time.Sleep(20 * time.Millisecond)
-			return sw.respond(r)
+			return fake(r)
 		})
 		start := time.Now()
 		runWorkers(t, h.client, 8, 50)
 		el := time.Since(start)
 		st := h.client.Stats()
-		if sw.served != 400 {
-			t.Errorf("served %d, want 400", sw.served)
+		if n := served(sw); n != 400 {
+			t.Errorf("served %d, want 400", n)
 		}
 		// Just under the real 600/min, or a first cautious step above it.
 		if got := st.RequestsPerMinute; got < 10*60*0.85 || got > 10*60*1.1 {
@@ -163,18 +195,19 @@ func TestGate_spentQuotaSlowsToTheQuota(t *testing.T) {
 func TestGate_neverBelowTheFreeTierOnLoneEpisodes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(asana.PaidRequestsPerMinute), asana.WithMaxRetries(20))
-		sw := &slidingWindow{quota: 30, window: time.Minute} // 30 a minute: below the free tier
+		sw := newFake(asanafake.Options{RequestsPerMinute: 30}) // 30 a minute: below the free tier
+		fake := serveFake(sw)
 		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
 			time.Sleep(100 * time.Millisecond)
-			return sw.respond(r)
+			return fake(r)
 		})
 		lowest := watchRate(t, h.client)
 		runWorkers(t, h.client, 4, 20)
 		if got := lowest(); got < 148.5 {
 			t.Errorf("rate went down to %.1f/min, below the free tier's 148.5", got)
 		}
-		if sw.served != 80 {
-			t.Errorf("served %d, want 80", sw.served)
+		if n := served(sw); n != 80 {
+			t.Errorf("served %d, want 80", n)
 		}
 	})
 }
@@ -184,17 +217,18 @@ func TestGate_neverBelowTheFreeTierOnLoneEpisodes(t *testing.T) {
 func TestGate_belowTheFreeTierWhen429sKeepComingThere(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(asana.FreeRequestsPerMinute), asana.WithMaxRetries(20))
-		sw := &slidingWindow{quota: 30, window: time.Minute}
+		sw := newFake(asanafake.Options{RequestsPerMinute: 30})
+		fake := serveFake(sw)
 		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
 			time.Sleep(2 * time.Second) // several requests in flight even at 150 a minute
-			return sw.respond(r)
+			return fake(r)
 		})
 		runWorkers(t, h.client, 8, 10)
 		if got := h.client.Stats().RequestsPerMinute; got >= 148.5 || got < 20 {
 			t.Errorf("rate = %.1f/min, want under the free tier, near the real 30", got)
 		}
-		if sw.served != 80 {
-			t.Errorf("served %d, want 80", sw.served)
+		if n := served(sw); n != 80 {
+			t.Errorf("served %d, want 80", n)
 		}
 	})
 }
@@ -232,13 +266,13 @@ func watchRate(t *testing.T, c *asana.Client) func() float64 {
 func TestGate_rateRecoversWhen429sStop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t, asana.WithRequestsPerMinute(6000), asana.WithMaxRetries(10))
-		sw := &slidingWindow{quota: 100, window: 10 * time.Second}
+		fake := serveFake(newFake(asanafake.Options{RequestsPerMinute: 100, RateWindow: 10 * time.Second}))
 		var limited atomic.Bool
 		limited.Store(true)
 		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(r *http.Request) (*http.Response, error) {
 			time.Sleep(20 * time.Millisecond)
 			if limited.Load() {
-				return sw.respond(r)
+				return fake(r)
 			}
 			return okMe(), nil
 		})
@@ -676,6 +710,275 @@ func TestGate_retryAfterShorterThanTheBackoffIsAllTheWait(t *testing.T) {
 				// harness's rate) may come after the pause.
 				if got := second.Sub(first); got < tc.want || got > tc.want+time.Millisecond {
 					t.Errorf("retried %s after a 429 with Retry-After %s, want %s", got, tc.header, tc.want)
+				}
+			})
+		})
+	}
+}
+
+// A request that still gets 429 after its last retry fails with
+// ErrRateLimited and Asana's Retry-After, and every 429 is counted.
+func TestGate_rateLimitedAfterRetries(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithMaxRetries(1))
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			r := jsonResponse(429, `{"errors":[{"message":"Too many"}]}`)
+			r.Header.Set("Retry-After", "0.01")
+			return r, nil
+		})
+		_, err := h.client.Me(context.Background())
+		if !errors.Is(err, asana.ErrRateLimited) {
+			t.Fatalf("err = %v, want ErrRateLimited", err)
+		}
+		var ae *asana.Error
+		if errors.As(err, &ae) && ae.RetryAfter != 10*time.Millisecond {
+			t.Errorf("RetryAfter = %s, want 10ms", ae.RetryAfter)
+		}
+		if s := h.client.Stats(); s.RateLimited != 2 {
+			t.Errorf("429s counted = %d, want 2", s.RateLimited)
+		}
+	})
+}
+
+// In virtual time the limiter's pace is exact: 600 a minute less 1% of
+// headroom is one request every 1/9.9 s.
+func TestGate_requestsPerMinuteIsEnforced(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithRequestsPerMinute(600))
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", httpmock.NewStringResponder(200, `{"data":{"gid":"1"}}`))
+		start := time.Now()
+		for range 100 {
+			if _, err := h.client.Me(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The first request goes at once, the other 99 at 9.9 a second.
+		if el, want := time.Since(start), 10*time.Second; el < want-time.Millisecond || el > want+time.Millisecond {
+			t.Errorf("100 requests at 594/min took %s, want %s", el, want)
+		}
+		if w := h.client.Stats().RateLimitWait; w < 9*time.Second {
+			t.Errorf("RateLimitWait = %s, want the limiter's waits counted", w)
+		}
+	})
+}
+
+// No more requests are in flight at once than WithMaxInFlight allows
+// (Asana limits concurrent requests per token), and the others wait
+// their turn rather than fail.
+func TestGate_maxInFlightIsEnforced(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, asana.WithMaxInFlight(3))
+		srv := newFake(asanafake.Options{Latency: time.Second})
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", serveFake(srv))
+		start := time.Now()
+		runWorkers(t, h.client, 12, 1)
+		if p := srv.Stats().PeakInFlight; p != 3 {
+			t.Errorf("peak in flight = %d, want 3", p)
+		}
+		if el := time.Since(start); el < 4*time.Second {
+			t.Errorf("12 one-second requests, 3 at a time, took %s, want at least 4s", el)
+		}
+	})
+}
+
+// A request whose context ends during a Retry-After pause returns the
+// context's error at once: a caller giving up is not held for the pause.
+func TestGate_cancelledContextDuringRetryAfterPause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t)
+		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
+			r := jsonResponse(429, `{"errors":[{"message":"Too many"}]}`)
+			r.Header.Set("Retry-After", "30")
+			return r, nil
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := h.client.Me(ctx)
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want DeadlineExceeded", err)
+		}
+		if el := time.Since(start); el > 5*time.Second {
+			t.Errorf("cancelled request returned after %s; it must not sit out the 30s pause", el)
+		}
+	})
+}
+
+// slowedTo and slowedAt read the gate's log line for a slow-down: the rate
+// it set, and when.
+var (
+	slowedTo = regexp.MustCompile(`slowing down.*requests_per_minute=([0-9.]+)`)
+	slowedAt = regexp.MustCompile(`time=(\S+) level=WARN msg="asana: the quota is lower than the configured rate; slowing down"`)
+)
+
+// Against a quota counted over Asana's sliding minute, over fixed
+// minutes, or by a per-second token bucket that holds a second's refill,
+// every rate the gate learns lands within 10% under the quota, and five
+// minutes of requests get at least 90% of the quota served.
+func TestGate_learnedRateLandsJustUnderEachServerModel(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		model     asanafake.RateModel
+		quota     int
+		window    time.Duration
+		perMinute float64 // the quota a minute
+		client    int     // the client's configured rate a minute
+	}{
+		{"sliding minute", asanafake.SlidingWindow, 600, time.Minute, 600, 6000},
+		{"fixed minutes", asanafake.FixedWindow, 600, time.Minute, 600, 6000},
+		{"bucket", asanafake.TokenBucket, 10, time.Second, 600, 6000},
+		// A gateway's bucket of 10 a second and a client at 25 a second.
+		{"bucket at 2.5x", asanafake.TokenBucket, 10, time.Second, 600, 1500},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, asana.WithRequestsPerMinute(tc.client), asana.WithMaxRetries(20))
+				srv := newFake(asanafake.Options{RateModel: tc.model, RequestsPerMinute: tc.quota, RateWindow: tc.window, Latency: 20 * time.Millisecond})
+				h.mock.RegisterResponder("GET", apiRoot+"/users/me", serveFake(srv))
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+				defer cancel()
+				var wg sync.WaitGroup
+				for range 8 {
+					wg.Go(func() {
+						for ctx.Err() == nil {
+							_, _ = h.client.Me(ctx)
+						}
+					})
+				}
+				wg.Wait()
+				time.Sleep(time.Second) // the answers still on their way
+				var learned []float64
+				for _, m := range slowedTo.FindAllStringSubmatch(h.logs.String(), -1) {
+					r, _ := strconv.ParseFloat(m[1], 64)
+					learned = append(learned, r)
+				}
+				now := h.client.Stats().RequestsPerMinute
+				t.Logf("served %d, %d 429s, learnt %.0f a minute, now %.0f", served(srv), srv.Stats().RateLimited, learned, now)
+				if len(learned) == 0 {
+					t.Fatal("the gate never slowed down")
+				}
+				for _, r := range learned {
+					if r < 0.9*tc.perMinute || r > tc.perMinute {
+						t.Errorf("learnt %.0f a minute, want within 10%% under the quota of %.0f", r, tc.perMinute)
+					}
+				}
+				if got, want := float64(served(srv))/5, 0.9*tc.perMinute; got < want {
+					t.Errorf("served %.0f a minute, want at least %.0f", got, want)
+				}
+			})
+		})
+	}
+}
+
+// arrivals records when requests reach srv, and each 429's end of pause
+// (its arrival plus its whole-second Retry-After).
+type arrivals struct {
+	srv  *asanafake.Server
+	fake httpmock.Responder
+
+	mu       sync.Mutex
+	at       []time.Time
+	pausedTo []time.Time // for each arrival: the latest end of pause a 429 up to it asked for
+}
+
+func (a *arrivals) respond(r *http.Request) (*http.Response, error) {
+	now := time.Now()
+	resp, err := a.fake(r)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	end := now
+	if n := len(a.pausedTo); n > 0 {
+		end = a.pausedTo[n-1]
+	}
+	if resp.StatusCode == http.StatusTooManyRequests {
+		secs, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		end = later(end, now.Add(time.Duration(secs)*time.Second))
+	}
+	a.at = append(a.at, now)
+	a.pausedTo = append(a.pausedTo, end)
+	return resp, err
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// longestIdle is the longest time the server waited for a request while no
+// pause was in force, since from.
+func (a *arrivals) longestIdle(from time.Time) (idle time.Duration, at time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for i := 1; i < len(a.at); i++ {
+		if a.at[i-1].Before(from) {
+			continue
+		}
+		if d := a.at[i].Sub(later(a.at[i-1], a.pausedTo[i-1])); d > idle {
+			idle, at = d, a.at[i]
+		}
+	}
+	return idle, at
+}
+
+// A slow-down comes with a pause: the turns the sync's requests took of
+// the limiter before it are void, and the requests after it go at the new
+// rate as soon as the pause is over. They do not first pay for the void
+// turns at the new rate: forty sub-goal requests queued at 100 a second
+// are 0.4 s of turns, but 4 s at 10 a second, with the server idle (as in
+// internal/e2e's world strict: a bucket of 10 at 10 a second, the client
+// configured at 100, a sync's 40 walkers). From the first slow-down on, with no pause
+// in force, the server never waits for a request much longer than two
+// turns at the quota; so does a climb that met a 429 and went back to the
+// rate learnt.
+func TestGate_noIdleTurnsAfterASlowDown(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		model     asanafake.RateModel
+		quota     int
+		window    time.Duration
+		perSecond float64 // the quota a second
+		client    int     // the client's configured rate a minute
+		workers   int
+	}{
+		{"bucket of 10 a second, 40 workers", asanafake.TokenBucket, 10, time.Second, 10, 6000, 40},
+		{"bucket of 10 a second, 8 workers", asanafake.TokenBucket, 10, time.Second, 10, 6000, 8},
+		{"bucket at 2.5x, 40 workers", asanafake.TokenBucket, 10, time.Second, 10, 1500, 40},
+		{"sliding minute, 40 workers", asanafake.SlidingWindow, 600, time.Minute, 10, 6000, 40},
+		{"fixed minutes, 40 workers", asanafake.FixedWindow, 600, time.Minute, 10, 6000, 40},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				h := newHarness(t, asana.WithRequestsPerMinute(tc.client), asana.WithMaxRetries(50))
+				fake := newFake(asanafake.Options{RateModel: tc.model, RequestsPerMinute: tc.quota, RateWindow: tc.window, Latency: 20 * time.Millisecond})
+				srv := &arrivals{srv: fake, fake: serveFake(fake)}
+				h.mock.RegisterResponder("GET", apiRoot+"/users/me", srv.respond)
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+				defer cancel()
+				var wg sync.WaitGroup
+				for range tc.workers {
+					wg.Go(func() {
+						for ctx.Err() == nil {
+							_, _ = h.client.Me(ctx)
+						}
+					})
+				}
+				wg.Wait()
+				time.Sleep(time.Second) // the answers still on their way
+				first := slowedAt.FindStringSubmatch(h.logs.String())
+				if first == nil {
+					t.Fatal("the gate never slowed down")
+				}
+				from, err := time.Parse(time.RFC3339Nano, first[1])
+				if err != nil {
+					t.Fatal(err)
+				}
+				idle, at := srv.longestIdle(from)
+				t.Logf("served %d, %d 429s; longest idle %s", served(fake), fake.Stats().RateLimited, idle)
+				if limit := time.Duration(2.5 / tc.perSecond * float64(time.Second)); idle > limit {
+					t.Errorf("the server waited %s for a request at %s with no pause in force, want at most %s (two turns and a half at the quota)",
+						idle, at.Format("15:04:05.000"), limit)
 				}
 			})
 		})

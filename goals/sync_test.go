@@ -1404,7 +1404,7 @@ func TestIngester_Sync_refusedTokenStopsTheSync(t *testing.T) {
 		{"401 on goal relationships", 401, asana.ErrUnauthorized, "relationships"},
 		{"401 on page 2", 401, asana.ErrUnauthorized, "pages"},
 	} {
-		// The first 401 closes the client (TestRefusedTokenSendsNothingMore
+		// The first 401 closes the client (TestGate_refusedTokenSendsNothingMore
 		// in package asana pins that no request passes it after) and stops
 		// the sync. Requests that passed just before still arrive, and how
 		// many depends on the scheduler: between the mock's answer and the

@@ -40,12 +40,15 @@
 // the result against the workspace, the known truth. It is served over
 // net/http/httptest when something needs a URL, or in process by an
 // http.RoundTripper calling [Server.ServeHTTP] inside a testing/synctest
-// bubble, whose clock cannot skip a wait on a real socket. A test that
-// scripts its answers itself (one canned answer to one request, or answers
-// no real Asana gives: no data list, endless empty pages, an echoed token)
-// uses github.com/jarcoal/httpmock. A test starts its own httptest server
-// only when a real socket is its subject (a proxy's CONNECT, a browser), and
-// says why. Why: one model of Asana to keep true, the one internal/contract
-// checks against Asana's OpenAPI description, rather than a page or quota
-// server per test file that nothing checks.
+// bubble, whose clock cannot skip a wait on a real socket. A test that must
+// see more than [Server.Stats] (when each request arrived, what each answer
+// said) wraps the server's handler to record it, rather than writing a model
+// of Asana's quota of its own. A test that scripts its answers itself (one
+// canned answer to one request, or answers no real Asana gives: no data list,
+// endless empty pages, an echoed token) uses github.com/jarcoal/httpmock. A
+// test starts its own httptest server only when a real socket is its subject
+// (a proxy's CONNECT, a browser), and says why. Why: one model of Asana to
+// keep true, the one internal/contract checks against Asana's OpenAPI
+// description, rather than a page or quota server per test file that nothing
+// checks.
 package asanafake
