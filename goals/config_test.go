@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
@@ -126,5 +127,31 @@ func TestConfig_Validate_gidsLongerThan32DigitsAreRefused(t *testing.T) {
 	}
 	if _, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), goals.Employee{ID: "e", AsanaUserGID: gid32}); err != nil {
 		t.Errorf("32-digit user GID: %v", err)
+	}
+}
+
+// A window that ends before it starts is a config error: no request.
+func TestConfig_Validate_periodEndingBeforeItStartsIsRefused(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"})
+	cfg := testConfig()
+	cfg.Period = goals.Period{From: h1FY26.To, To: h1FY26.From}
+	_, err := runSync(t, m, goals.NewMemoryStore(), cfg, ada)
+	var ce *goals.GoalsConfigError
+	if !errors.As(err, &ce) || ce.Field != "Period" {
+		t.Fatalf("err = %v, want a GoalsConfigError about Period", err)
+	}
+	if n := m.total(); n != 0 {
+		t.Errorf("%d requests made", n)
+	}
+}
+
+// The pause in force shows in progress, and the ETA counts it.
+func TestSyncProgress_ETA_countsThePause(t *testing.T) {
+	p := goals.SyncProgress{Phase: "walking", GoalsKept: 10, KeyResultGoalsDone: 4, RequestsPerMinute: 60, Paused: 42 * time.Second}
+	if eta, ok := p.ETA(); !ok || eta != 48*time.Second {
+		t.Errorf("ETA = %s, %v; want 42 s of pause plus 6 requests at one a second", eta, ok)
+	}
+	if _, ok := (goals.SyncProgress{}).ETA(); ok {
+		t.Error("an ETA without a rate")
 	}
 }

@@ -2,9 +2,6 @@ package goals
 
 import "slices"
 
-// StatusOf is statusOf, for the black-box tests of package goals_test.
-var StatusOf = statusOf
-
 // Employees returns the IDs of employees with stored goals, sorted.
 func (s *MemoryStore) Employees() []string {
 	s.mu.RLock()

@@ -340,3 +340,63 @@ func (s *countingStore) Goals(_ context.Context, id string) ([]goals.Goal, error
 	s.reads.Add(1)
 	return s.MemoryStore.Goals(context.Background(), id)
 }
+
+// h1FY26 is a review of the first half of 2026.
+var h1FY26 = goals.Period{From: asana.Date{Year: 2026, Month: 1, Day: 1}, To: asana.Date{Year: 2026, Month: 6, Day: 30}}
+
+func periodOf(gid, start, end string) *asanafake.TimePeriod {
+	return &asanafake.TimePeriod{GID: gid, DisplayName: gid, StartOn: start, EndOn: end}
+}
+
+// goalStatusWorkspace has goals and Key Results with a status update, a
+// goal status field, both, or neither; goalStatusWant is what each is
+// stored with.
+func goalStatusWorkspace() []asanafake.Goal {
+	return []asanafake.Goal{
+		{GID: "1", Name: "Update wins", OwnerGID: "501", StatusType: "at_risk", GoalStatus: "red", SubgoalGIDs: []string{"11", "12", "13"}},
+		{GID: "2", Name: "Red, no update", OwnerGID: "501", GoalStatus: "red"},
+		{GID: "3", Name: "Green, no update", OwnerGID: "501", GoalStatus: "green"},
+		{GID: "4", Name: "Achieved, no update", OwnerGID: "501", GoalStatus: "achieved"},
+		{GID: "5", Name: "Nothing at all", OwnerGID: "501"},
+		{GID: "6", Name: "Unknown word", OwnerGID: "501", GoalStatus: "purple"},
+		{GID: "11", Name: "KR yellow", GoalStatus: "yellow"},
+		{GID: "12", Name: "KR update wins", StatusType: "missed", GoalStatus: "green"},
+		{GID: "13", Name: "KR nothing"},
+	}
+}
+
+type wantStatus struct {
+	status status.Status
+	raw    string
+	source goals.StatusSource
+}
+
+var goalStatusWant = map[string]wantStatus{
+	"1":  {status.AtRisk, "at_risk", goals.StatusFromUpdate},
+	"2":  {status.OffTrack, "red", goals.StatusFromGoal},
+	"3":  {status.OnTrack, "green", goals.StatusFromGoal},
+	"4":  {status.Completed, "achieved", goals.StatusFromGoal},
+	"5":  {status.OnTrack, "", goals.StatusFromNone},
+	"6":  {status.OnTrack, "purple", goals.StatusFromGoal},
+	"11": {status.AtRisk, "yellow", goals.StatusFromGoal},
+	"12": {status.OffTrack, "missed", goals.StatusFromUpdate},
+	"13": {status.OnTrack, "", goals.StatusFromNone},
+}
+
+func checkGoalStatuses(t *testing.T, gs []goals.Goal) {
+	t.Helper()
+	if gidsOf(gs) != "1,2,3,4,5,6" || krGIDs(gs[0]) != "11,12,13" {
+		t.Fatalf("stored %s with key results %s", gidsOf(gs), krGIDs(gs[0]))
+	}
+	check := func(gid string, got wantStatus) {
+		if want := goalStatusWant[gid]; got != want {
+			t.Errorf("goal %s: status %+v, want %+v", gid, got, want)
+		}
+	}
+	for _, g := range gs {
+		check(g.GID, wantStatus{g.Status, g.RawStatus, g.StatusSource})
+	}
+	for _, kr := range gs[0].KeyResults {
+		check(kr.GID, wantStatus{kr.Status, kr.RawStatus, kr.StatusSource})
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
+	"github.com/perfcopilot/asanagoals/status"
 )
 
 // Against today's Asana a sync sends one request to the retired path,
@@ -385,4 +386,56 @@ func TestIngester_Sync_subgoalWithoutResourceTypeIsAKeyResult(t *testing.T) {
 	if gs := stored(t, store, "emp-ada"); len(gs) != 1 || krGIDs(gs[0]) != "6" {
 		t.Errorf("stored = %+v, want goal 1 with Key Result 6", gs)
 	}
+}
+
+// A sub-goal relationship without its supporting resource (or one without a
+// GID) names no sub-goal: that goal is not written, nothing is removed, and
+// the error says why.
+func TestIngester_Sync_relationshipWithoutSupportingResourceFailsThatGoal(t *testing.T) {
+	for name, rel := range map[string]string{
+		"null":     `{"gid":"r1","resource_subtype":"subgoal","supporting_resource":null}`,
+		"no GID":   `{"gid":"r1","resource_subtype":"subgoal","supporting_resource":{"resource_type":"goal"}}`,
+		"left out": `{"gid":"r1","resource_subtype":"subgoal"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				if kind == "relationships" && gid == "1" {
+					return rawResp(200, `{"data":[`+rel+`],"next_page":null}`), nil
+				}
+				return nil, nil
+			}
+			store := goals.NewMemoryStore()
+			seed(t, store, "emp-ada", goals.Goal{GID: "1", Name: "Stored one", Status: status.OnTrack})
+			rep, err := runSync(t, m, store, testConfig(), ada)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || !strings.Contains(message(e.Err), "has no supporting resource") {
+				t.Errorf("ada = %+v, want partial saying the relationship has no supporting resource", e)
+			}
+			if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "1,2" || gs[0].Name != "Stored one" {
+				t.Errorf("stored = %s (%q), want goal 1 as stored and 2 written", gidsOf(gs), gs[0].Name)
+			}
+		})
+	}
+}
+
+// A sub-goal the scan did not return is fetched on its own; its goal status
+// field is asked for and mapped too.
+func TestIngester_Sync_goalStatusOfSubgoalFetchedAlone(t *testing.T) {
+	ws := goalStatusWorkspace()
+	for i := range ws {
+		if ws[i].GID == "11" {
+			ws[i].Unlisted = true
+		}
+	}
+	m := newMock(t, ws...)
+	fetched := fetchedGoals(m)
+	store := goals.NewMemoryStore()
+	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	checkFetchedAlone(t, fetched(), "11")
+	checkGoalStatuses(t, stored(t, store, "emp-ada"))
 }

@@ -1,10 +1,12 @@
 package goals_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -1746,5 +1748,498 @@ func TestIngester_Sync_fillsEveryFieldOfAStoredGoal(t *testing.T) {
 		if unset := fieldtest.Unset(stored(t, store, "emp-ada")); len(unset) > 0 {
 			t.Errorf("spec path %v: the stored goal leaves %q unset: the sync does not fill them", spec, unset)
 		}
+	}
+}
+
+// Asana-Change headers reach the report through the
+// client, each change once, and are logged once per client.
+func TestIngester_Sync_asanaChangesReachTheReport(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501", SubgoalGIDs: []string{"2"}}, asanafake.Goal{GID: "2", Name: "B"})
+	m.header = http.Header{"Asana-Change": {
+		"name=new_goal_memberships;info=https://asana.com/developers/docs/change-1;affected=true",
+		"name=string_ids;info=https://asana.com/developers/docs/change-2, name=new_goal_memberships;info=https://asana.com/x",
+	}}
+	var logs bytes.Buffer
+	client := m.newClient(t, asana.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	ing := goals.NewIngester(client, goals.NewMemoryStore(), testConfig())
+	for range 2 {
+		rep, err := ing.Sync(t.Context(), []goals.Employee{ada})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []asana.Change{
+			{Name: "new_goal_memberships", Info: "https://asana.com/developers/docs/change-1", Affected: true, Path: "/goals"},
+			{Name: "string_ids", Info: "https://asana.com/developers/docs/change-2", Path: "/goals"},
+		}
+		if !slices.Equal(rep.AsanaChanges, want) {
+			t.Errorf("report changes = %+v, want %+v", rep.AsanaChanges, want)
+		}
+	}
+	if n := strings.Count(logs.String(), "level=WARN msg=\"asana: Asana announced a breaking change\""); n != 2 {
+		t.Errorf("%d warnings for 2 changes over 2 syncs and many requests:\n%s", n, logs.String())
+	}
+}
+
+// A source that does not report changes leaves the list empty, not null.
+func TestIngester_Sync_noAsanaChangeIsAnEmptyList(t *testing.T) {
+	rep, err := runSync(t, newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}), goals.NewMemoryStore(), testConfig(), ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(rep)
+	if !strings.Contains(string(b), `"asana_changes":[]`) {
+		t.Errorf("report JSON %s", b)
+	}
+}
+
+// A sync scoped to a review window keeps and walks only the goals in it
+// (by time period, else by dates; a goal with no dates is in); stored goals
+// the scan returned outside it take their own fields from the scan and keep
+// their Key Results, in Asana's order; a stored goal the scan did not
+// return at all is removed; the report says the window, what was outside
+// and the requests saved.
+func TestIngester_Sync_scopedKeepsOnlyTheWindow(t *testing.T) {
+	m := newMock(t,
+		asanafake.Goal{GID: "1", Name: "Q1 goal", OwnerGID: "501", TimePeriod: periodOf("q1", "2026-01-01", "2026-03-31"), SubgoalGIDs: []string{"9"}},
+		asanafake.Goal{GID: "2", Name: "FY25 goal", OwnerGID: "501", TimePeriod: periodOf("fy25", "2025-01-01", "2025-12-31"), SubgoalGIDs: []string{"9"}},
+		asanafake.Goal{GID: "3", Name: "Dated in H1", OwnerGID: "501", StartOn: "2026-05-01", DueOn: "2026-08-31"},
+		asanafake.Goal{GID: "4", Name: "Dated in 2027", OwnerGID: "501", StartOn: "2027-01-01", DueOn: "2027-03-31"},
+		asanafake.Goal{GID: "5", Name: "No dates", OwnerGID: "501"},
+		asanafake.Goal{GID: "6", Name: "FY26, H1 by period though due later", OwnerGID: "501", DueOn: "2026-12-31", TimePeriod: periodOf("fy26", "2026-01-01", "2026-12-31")},
+		asanafake.Goal{GID: "9", Name: "Sub-goal of another year", TimePeriod: periodOf("fy24", "2024-01-01", "2024-12-31")},
+	)
+	store := goals.NewMemoryStore()
+	storedFY25 := goals.Goal{GID: "2", Name: "FY25 goal as reviewed last year", Status: status.Completed, RawStatus: "achieved",
+		StatusSource: goals.StatusFromUpdate, KeyResults: []goals.KeyResult{{GoalGID: "2", GID: "8", Name: "old KR", Status: status.OnTrack}}}
+	seed(t, store, "emp-ada", storedFY25,
+		goals.Goal{GID: "4", Name: "2027 as stored", Status: status.AtRisk},
+		goals.Goal{GID: "7", Name: "Deleted in Asana", Status: status.OnTrack})
+	cfg := testConfig()
+	cfg.Period = h1FY26
+	rep, err := runSync(t, m, store, cfg, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := stored(t, store, "emp-ada")
+	if got := gidsOf(gs); got != "1,2,3,4,5,6" {
+		t.Fatalf("stored = %s, want 1,3,5,6 written and 2 and 4 (outside) kept, in Asana's order; 7 (not in Asana) removed", got)
+	}
+	if krGIDs(gs[0]) != "9" {
+		t.Errorf("goal 1's Key Results = %s: a sub-goal of any period is a Key Result", krGIDs(gs[0]))
+	}
+	if fy25 := gs[1]; fy25.Name != "FY25 goal" || fy25.TimePeriod == nil || fy25.TimePeriod.GID != "fy25" || krGIDs(fy25) != "8" {
+		t.Errorf("goal 2 = %+v, want the scan's name and time period, and its stored Key Result 8", fy25)
+	}
+	if y2027 := gs[3]; y2027.Name != "Dated in 2027" || y2027.Status != status.OnTrack || y2027.DueOn.String() != "2027-03-31" {
+		t.Errorf("goal 4 = %+v, want the scan's name, status and dates", y2027)
+	}
+	if n := m.count("relationships"); n != 4 {
+		t.Errorf("%d sub-goal listings, want 4 (goals 1, 3, 5, 6): none outside the window", n)
+	}
+	e := employeeReport(t, rep, "emp-ada")
+	if e.Written != goals.WrittenComplete || e.GoalsOwned != 6 || e.GoalsKept != 4 || e.GoalsOutsidePeriod != 2 {
+		t.Errorf("ada = %+v, want complete, 6 owned, 4 kept, 2 outside", e)
+	}
+	if rep.Period != "2026-01-01..2026-06-30" || rep.GoalsOutsidePeriod != 2 || rep.RequestsSaved != 2 {
+		b, _ := json.Marshal(rep)
+		t.Errorf("report = %s, want the window, 2 goals outside, 2 requests saved", b)
+	}
+}
+
+// The per-employee cap counts the goals in the window only, in Asana's
+// order: 30 goals of last year before 200 of this half do not crowd any
+// out.
+func TestIngester_Sync_scopedCapCountsGoalsInTheWindow(t *testing.T) {
+	var ws []asanafake.Goal
+	for i := 1; i <= 30; i++ {
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "Old", OwnerGID: "501", DueOn: "2025-06-30"})
+	}
+	for i := 31; i <= 230; i++ {
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "Now", OwnerGID: "501", DueOn: "2026-03-31"})
+	}
+	cfg := testConfig()
+	cfg.Period = h1FY26
+	store := goals.NewMemoryStore()
+	rep, err := runSync(t, newMock(t, ws...), store, cfg, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := employeeReport(t, rep, "emp-ada"); e.Truncated || e.GoalsKept != 200 || e.GoalsOutsidePeriod != 30 {
+		t.Errorf("ada = %+v, want 200 kept, not truncated, 30 outside", e)
+	}
+	if gs := stored(t, store, "emp-ada"); len(gs) != 200 || gs[0].GID != "31" {
+		t.Errorf("stored %d goals from %s, want the 200 of the window", len(gs), gs[0].GID)
+	}
+	if rep.RequestsSaved != 0 {
+		t.Errorf("requests saved = %d: an unscoped sync would also have listed 200", rep.RequestsSaved)
+	}
+}
+
+// Progress of a scoped sync counts only the goals in the window: the goals
+// kept, and so the requests left and the time left.
+func TestIngester_Sync_scopedProgressCountsTheWindow(t *testing.T) {
+	var ws []asanafake.Goal
+	for i := 1; i <= 30; i++ {
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "Old", OwnerGID: "501", DueOn: "2025-06-30"})
+	}
+	for i := 31; i <= 40; i++ {
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "Now", OwnerGID: "501", DueOn: "2026-03-31"})
+	}
+	cfg := testConfig()
+	cfg.Period = h1FY26
+	var got []goals.SyncProgress
+	cfg.OnProgress = func(p goals.SyncProgress) { got = append(got, p) }
+	if _, err := runSync(t, newMock(t, ws...), goals.NewMemoryStore(), cfg, ada); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range got {
+		if p.GoalsKept > 10 || p.RequestsLeft() > 11 {
+			t.Errorf("progress %+v counts goals outside the window (kept %d, requests left %d)", p, p.GoalsKept, p.RequestsLeft())
+		}
+	}
+	if last := got[len(got)-1]; last.GoalsKept != 10 || last.KeyResultGoalsDone != 10 {
+		t.Errorf("last progress = %+v, want the 10 goals of the window kept and walked", last)
+	}
+}
+
+// Progress carries the client's figures, so a host can show the rate, a
+// pause and an estimate of the time left; in virtual time the figures are
+// exact.
+func TestIngester_Sync_progressCarriesRateAndETA(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m := newMock(t, wsOwned("501", 1, 150)...)
+		var pages atomic.Int32
+		m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+			if kind == "pages" && pages.Add(1) == 2 {
+				r := asanaError(429, "Too many requests")
+				r.Header.Set("Retry-After", "30")
+				return r, nil
+			}
+			return nil, nil
+		}
+		var got []goals.SyncProgress
+		cfg := testConfig()
+		cfg.OnProgress = func(p goals.SyncProgress) { got = append(got, p) }
+		client := m.newClient(t, asana.WithRequestsPerMinute(600), asana.WithMaxRetries(2)) // 594 a minute
+		rep, err := goals.NewIngester(client, goals.NewMemoryStore(), cfg).Sync(t.Context(), []goals.Employee{ada})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := got[0] // after page 1: 100 goals kept, some walked
+		if first.Phase != "scanning" || first.RequestsPerMinute != 594 || first.Requests < 1 {
+			t.Errorf("first progress = %+v, want the client's rate and requests", first)
+		}
+		// Page 2 is asked for while page 1 is read, so its 429's pause may
+		// already be in force: the ETA counts it.
+		if eta, ok := first.ETA(); !ok || eta != first.Paused+time.Duration(float64(first.RequestsLeft())/594*float64(time.Minute)) {
+			t.Errorf("ETA = %s, %v for %d requests left at 594/min and a pause of %s", eta, ok, first.RequestsLeft(), first.Paused)
+		}
+		if want := first.GoalsKept - first.KeyResultGoalsDone + 1; first.RequestsLeft() != want {
+			t.Errorf("RequestsLeft = %d, want %d (walks left plus a page)", first.RequestsLeft(), want)
+		}
+		last := got[len(got)-1]
+		if last.Phase != "done" || last.Requests != rep.Requests || last.RateLimited != 1 || last.RequestsLeft() != 0 {
+			t.Errorf("last progress = %+v (report %d requests)", last, rep.Requests)
+		}
+	})
+}
+
+// A Retry-After longer than the client waits ends the sync at once: no
+// request after it, nothing written, an error that says how long.
+func TestIngester_Sync_longRetryAfterStopsTheSync(t *testing.T) {
+	// As for a refused token (TestIngester_Sync_refusedTokenStopsTheSync): requests let
+	// through before the 429 was read may arrive, never one per goal.
+	for _, c := range []struct{ concurrency, after int }{{1, 100}, {8, 100}} {
+		t.Run(fmt.Sprint(c.concurrency), func(t *testing.T) {
+			m := newMock(t, wsOwned("501", 1, 1000)...)
+			var total, after atomic.Int32
+			var limited atomic.Bool
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				total.Add(1)
+				if limited.Load() {
+					after.Add(1)
+				}
+				if kind == m.listingKind() && gid == "5" {
+					limited.Store(true)
+					r := asanaError(429, "Too many requests")
+					r.Header.Set("Retry-After", "3600")
+					return r, nil
+				}
+				return nil, nil
+			}
+			store := goals.NewMemoryStore()
+			seedN(t, store, "emp-ada", 1, 2)
+			cfg := testConfig()
+			cfg.Concurrency = c.concurrency
+			_, err := runSync(t, m, store, cfg, ada)
+			if !errors.Is(err, asana.ErrWaitTooLong) || !strings.Contains(err.Error(), "1h0m0s") {
+				t.Fatalf("err = %v, want ErrWaitTooLong saying an hour", err)
+			}
+			if n := after.Load(); n > int32(c.after) {
+				t.Errorf("%d requests (of %d) after the long Retry-After; only those already let through may follow", n, total.Load())
+			}
+			if gs := stored(t, store, "emp-ada"); gidsOf(gs) != "1,2" || gs[0].Name != "Stored" {
+				t.Errorf("store changed: %+v", gs)
+			}
+		})
+	}
+}
+
+// A goal whose owner changes while the scan runs (on page 1 Ada's, on page
+// 2 Brian's) is routed once: it is stored under neither employee by this
+// sync, both are written partial (nothing removed), and the report counts
+// it. It is never stored under both.
+func TestIngester_Sync_ownerChangedDuringScanIsStoredUnderNeither(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "Ada's", OwnerGID: "501"}, asanafake.Goal{GID: "5", Name: "Moving", OwnerGID: "502"},
+		asanafake.Goal{GID: "2", Name: "Brian's", OwnerGID: "502"})
+	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+		if kind != "pages" {
+			return nil, nil
+		}
+		if req.URL.Query().Get("offset") == "" {
+			return rawResp(200, `{"data":[{"gid":"1","name":"Ada's","owner":{"gid":"501"}},{"gid":"5","name":"Moving","owner":{"gid":"501"}}],"next_page":{"offset":"p2"}}`), nil
+		}
+		return rawResp(200, `{"data":[{"gid":"5","name":"Moving","owner":{"gid":"502"}},{"gid":"2","name":"Brian's","owner":{"gid":"502"}}],"next_page":null}`), nil
+	}
+	store := goals.NewMemoryStore()
+	seed(t, store, "emp-ada", goals.Goal{GID: "7", Name: "Stored", Status: status.OnTrack})
+	seed(t, store, "emp-brian", goals.Goal{GID: "8", Name: "Stored", Status: status.OnTrack})
+	rep, err := runSync(t, m, store, testConfig(), ada, brian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := gidsOf(stored(t, store, "emp-ada")); got != "7,1" {
+		t.Errorf("ada = %s, want 7 (kept) and 1; not 5", got)
+	}
+	if got := gidsOf(stored(t, store, "emp-brian")); got != "8,2" {
+		t.Errorf("brian = %s, want 8 (kept) and 2; not 5", got)
+	}
+	for _, id := range []string{"emp-ada", "emp-brian"} {
+		if e := employeeReport(t, rep, id); e.Written != goals.WrittenPartial || !strings.Contains(message(e.Err), "changed owner") ||
+			!errors.Is(e.Err, goals.ErrOwnerChanged) {
+			t.Errorf("%s = %+v, want partial saying a goal changed owner, Err matching ErrOwnerChanged", id, e)
+		}
+	}
+	if rep.OwnerChanges != 1 {
+		t.Errorf("owner_changes = %d, want 1", rep.OwnerChanges)
+	}
+}
+
+// A record the client cannot read (a date that is no date, a number sent
+// as a string, a time period that ends before it starts) is skipped and
+// counted with its GID, as a record without a GID is: every write is
+// partial, so its stored copy stays as it was, and the rest is synced.
+func TestIngester_Sync_unreadableRecordIsSkippedAndCounted(t *testing.T) {
+	for _, tc := range []struct{ name, fields string }{
+		{"impossible day", `"due_on":"2026-02-30"`},
+		{"all zeros", `"due_on":"0000-00-00"`},
+		{"a date-time", `"start_on":"2026-01-01T00:00:00Z"`},
+		{"a number", `"due_on":20260101`},
+		{"metric value as a string", `"metric":{"gid":"m","current_number_value":"12"}`},
+		{"name as a number", `"name":12`},
+		{"time period ending before it starts", `"time_period":{"gid":"tp","display_name":"Q1","start_on":"2026-03-31","end_on":"2026-01-01"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newMock(t, asanafake.Goal{GID: "1", Name: "Fine", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "Odd", OwnerGID: "501"},
+				asanafake.Goal{GID: "3", Name: "Also fine", OwnerGID: "501"})
+			m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
+				if kind == "pages" {
+					return rawResp(200, `{"data":[{"gid":"1","name":"Fine","owner":{"gid":"501"}},`+
+						`{"gid":"2","name":"Odd","owner":{"gid":"501"},`+tc.fields+`},`+
+						`{"gid":"3","name":"Also fine","owner":{"gid":"501"}}],"next_page":null}`), nil
+				}
+				return nil, nil
+			}
+			store := goals.NewMemoryStore()
+			seed(t, store, "emp-ada", goals.Goal{GID: "2", Name: "Stored two", Status: status.AtRisk},
+				goals.Goal{GID: "9", Name: "Stored nine", Status: status.OnTrack})
+			rep, err := runSync(t, m, store, testConfig(), ada)
+			if err != nil {
+				t.Fatalf("Sync: %v; one unreadable record must not fail the sync", err)
+			}
+			gs := stored(t, store, "emp-ada")
+			if got := gidsOf(gs); got != "2,9,1,3" || gs[0].Name != "Stored two" {
+				t.Errorf("stored = %s (%q), want 2 as stored, 9 kept, 1 and 3 written", got, gs[0].Name)
+			}
+			if rep.MalformedRecords != 1 || len(rep.MalformedRecordGIDs) != 1 || rep.MalformedRecordGIDs[0] != "2" {
+				t.Errorf("malformed = %d %v, want 1 naming goal 2", rep.MalformedRecords, rep.MalformedRecordGIDs)
+			}
+			if e := employeeReport(t, rep, "emp-ada"); e.Written != goals.WrittenPartial || !errors.Is(e.Err, asana.ErrMalformedResponse) {
+				t.Errorf("ada = %+v, want partial, Err matching asana.ErrMalformedResponse", e)
+			}
+		})
+	}
+}
+
+// A name longer than MaxNameRunes (goal or Key Result) is stored cut to
+// that many characters, never inside one.
+func TestIngester_Sync_longNamesAreCapped(t *testing.T) {
+	long := strings.Repeat("名前🎯 ", 2000) // 8,000 runes
+	m := newMock(t, asanafake.Goal{GID: "1", Name: long, OwnerGID: "501", SubgoalGIDs: []string{"2"}}, asanafake.Goal{GID: "2", Name: long})
+	store := goals.NewMemoryStore()
+	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	gs := stored(t, store, "emp-ada")
+	if len(gs) != 1 || len(gs[0].KeyResults) != 1 {
+		t.Fatalf("stored %+v", gs)
+	}
+	for what, name := range map[string]string{"goal": gs[0].Name, "key result": gs[0].KeyResults[0].Name} {
+		if n := utf8.RuneCountInString(name); n > goals.MaxNameRunes || n < goals.MaxNameRunes-4 || !utf8.ValidString(name) || !strings.HasPrefix(long, name) {
+			t.Errorf("%s name stored with %d runes (valid %v, a prefix %v), want at most %d, cut cleanly", what, n, utf8.ValidString(name), strings.HasPrefix(long, name), goals.MaxNameRunes)
+		}
+	}
+}
+
+// A nil client or store, typed or not, is a configuration error before any
+// request, never a panic.
+func TestIngester_Sync_nilClientOrStoreIsAConfigError(t *testing.T) {
+	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"})
+	var nilStore *goals.MemoryStore
+	var nilClient *asana.Client
+	for name, ing := range map[string]*goals.Ingester{
+		"typed nil store":  goals.NewIngester(m.newClient(t), nilStore, testConfig()),
+		"nil store":        goals.NewIngester(m.newClient(t), nil, testConfig()),
+		"typed nil client": goals.NewIngester(nilClient, goals.NewMemoryStore(), testConfig()),
+	} {
+		_, err := ing.Sync(t.Context(), []goals.Employee{ada})
+		var ce *goals.GoalsConfigError
+		if !errors.As(err, &ce) {
+			t.Errorf("%s: err = %v, want a GoalsConfigError", name, err)
+		}
+	}
+	if n := m.total(); n != 0 {
+		t.Errorf("%d requests made", n)
+	}
+}
+
+// Without a status update (or with one that has no status_type), the
+// goal's own status field is mapped; a status_type still wins; the raw word
+// and its source are kept, for goals and Key Results, and the report counts
+// the statuses taken from the goal field.
+func TestIngester_Sync_goalStatusFieldWhenNoStatusUpdate(t *testing.T) {
+	for _, retired := range []bool{false, true} {
+		name := map[bool]string{false: "subgoals path", true: "goal relationships"}[retired]
+		t.Run(name, func(t *testing.T) {
+			m := newMock(t, goalStatusWorkspace()...)
+			m.specPath = !retired
+			store := goals.NewMemoryStore()
+			rep, err := runSync(t, m, store, testConfig(), ada)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkGoalStatuses(t, stored(t, store, "emp-ada"))
+			// Goals 2, 3, 4, 6 and Key Result 11.
+			if rep.StatusesFromGoalField != 5 {
+				t.Errorf("StatusesFromGoalField = %d, want 5", rep.StatusesFromGoalField)
+			}
+			for _, f := range append(m.optFields("pages"), m.optFields("subgoals")...) {
+				if !slices.Contains(strings.Split(f, ","), "status") {
+					t.Errorf("opt_fields %q does not ask for the goal's status", f)
+				}
+			}
+		})
+	}
+}
+
+// A goal's time period is asked for and kept.
+func TestIngester_Sync_timePeriodIsAskedForAndKept(t *testing.T) {
+	d := func(s string) asana.Date { x, _ := asana.ParseDate(s); return x }
+	q1 := &asanafake.TimePeriod{GID: "7001", DisplayName: "Q1 FY26", Period: "Q1", StartOn: "2026-01-01", EndOn: "2026-03-31"}
+	m := newMock(t,
+		asanafake.Goal{GID: "1", Name: "In Q1", OwnerGID: "501", TimePeriod: q1, SubgoalGIDs: []string{"2"}},
+		asanafake.Goal{GID: "2", Name: "Sub", TimePeriod: q1},
+		asanafake.Goal{GID: "3", Name: "No period", OwnerGID: "501"},
+		// A reference without a GID names no period.
+		asanafake.Goal{GID: "4", Name: "Broken period", OwnerGID: "501", TimePeriod: &asanafake.TimePeriod{DisplayName: "?"}},
+	)
+	store := goals.NewMemoryStore()
+	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	gs := stored(t, store, "emp-ada")
+	want := goals.TimePeriod{GID: "7001", DisplayName: "Q1 FY26", Period: "Q1", StartOn: d("2026-01-01"), EndOn: d("2026-03-31")}
+	if gs[0].TimePeriod == nil || *gs[0].TimePeriod != want {
+		t.Errorf("goal 1 time period = %+v, want %+v", gs[0].TimePeriod, want)
+	}
+	if gs[1].TimePeriod != nil || gs[2].TimePeriod != nil {
+		t.Errorf("goals 3 and 4 have time periods %+v, %+v; want none", gs[1].TimePeriod, gs[2].TimePeriod)
+	}
+	fields := strings.Split(m.optFields("pages")[0], ",")
+	for _, f := range []string{"time_period", "time_period.display_name", "time_period.period", "time_period.start_on", "time_period.end_on"} {
+		if !slices.Contains(fields, f) {
+			t.Errorf("scan opt_fields %v lacks %s", fields, f)
+		}
+	}
+	b, _ := json.Marshal(gs[0])
+	if !strings.Contains(string(b), `"time_period":{"gid":"7001","display_name":"Q1 FY26","period":"Q1","start_on":"2026-01-01","end_on":"2026-03-31"}`) {
+		t.Errorf("goal JSON %s", b)
+	}
+}
+
+// With OmitDescriptions, html_notes is never asked for,
+// and descriptions are written empty, blanking what an earlier sync stored.
+// Sub-goal requests never ask for html_notes: a Key Result has no
+// description.
+func TestIngester_Sync_omitDescriptionsAsksForNoNotesAndBlanksThem(t *testing.T) {
+	ws := []asanafake.Goal{
+		{GID: "1", Name: "Secret plans", OwnerGID: "501", HTMLNotes: "<body>Layoffs in Q3</body>", SubgoalGIDs: []string{"2", "3"}},
+		{GID: "2", Name: "Sub", HTMLNotes: "<body>sub notes</body>"},
+		{GID: "3", Name: "Unlisted sub", HTMLNotes: "<body>sub notes</body>", Unlisted: true},
+	}
+	store := goals.NewMemoryStore()
+	m := newMock(t, ws...)
+	if _, err := runSync(t, m, store, testConfig(), ada); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(t, store, "emp-ada")[0].Description; got != "Layoffs in Q3" {
+		t.Fatalf("description without the option = %q", got)
+	}
+	for _, f := range m.optFields("subgoals") {
+		if slices.Contains(strings.Split(f, ","), "html_notes") {
+			t.Errorf("sub-goal request asks for html_notes: %q", f)
+		}
+	}
+
+	for _, retired := range []bool{false, true} {
+		m := newMock(t, ws...)
+		m.specPath = !retired
+		fetched := fetchedGoals(m)
+		cfg := testConfig()
+		cfg.OmitDescriptions = true
+		rep, err := runSync(t, m, store, cfg, ada)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.DescriptionsOmitted {
+			t.Error("report does not say descriptions were omitted")
+		}
+		gs := stored(t, store, "emp-ada")
+		if gs[0].Description != "" || len(gs[0].KeyResults) != 2 {
+			t.Errorf("retired=%v: stored %+v; want the description blanked and both key results", retired, gs[0])
+		}
+		for kind, fs := range map[string][]string{"pages": m.optFields("pages"), "subgoals": m.optFields("subgoals"), "goal": m.optFields("goal")} {
+			for _, f := range fs {
+				if slices.Contains(strings.Split(f, ","), "html_notes") {
+					t.Errorf("retired=%v: %s request asks for html_notes: %q", retired, kind, f)
+				}
+			}
+		}
+		if retired {
+			checkFetchedAlone(t, fetched(), "3")
+		}
+	}
+
+	// A source that sends notes anyway (it ignores opt_fields) still has
+	// them written empty.
+	m = newMock(t, ws...)
+	m.ignoreOptFields = true
+	cfg := testConfig()
+	cfg.OmitDescriptions = true
+	if _, err := runSync(t, m, store, cfg, ada); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(t, store, "emp-ada")[0].Description; got != "" {
+		t.Errorf("description from a source that sent notes anyway = %q, want empty", got)
 	}
 }

@@ -606,3 +606,27 @@ func TestIngester_Sync_cancelAfterTheGuardTrippedReportsNoRemovalsHeld(t *testin
 		t.Errorf("ada has %d goals stored, want 14", n)
 	}
 }
+
+// The mass-removal guard weighs what a scoped write would remove, not
+// the goals it keeps outside the window.
+func TestIngester_Sync_scopedGuardWeighsOnlyRemovals(t *testing.T) {
+	var ws []asanafake.Goal
+	for i := 1; i <= 20; i++ {
+		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "Old", OwnerGID: "501", DueOn: "2025-06-30"})
+	}
+	ws = append(ws, asanafake.Goal{GID: "100", Name: "Now", OwnerGID: "501", DueOn: "2026-03-31"})
+	store := goals.NewMemoryStore()
+	seedN(t, store, "emp-ada", 1, 20)
+	cfg := testConfig()
+	cfg.Period = h1FY26
+	rep, err := runSync(t, newMock(t, ws...), store, cfg, ada)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.RemovalsHeld != 0 {
+		t.Errorf("%d removals held: goals outside the window are not removals", rep.RemovalsHeld)
+	}
+	if got := gidsOf(stored(t, store, "emp-ada")); !strings.HasSuffix(got, ",20,100") || strings.Count(got, ",") != 20 {
+		t.Errorf("stored = %s, want the 20 stored goals and 100, in Asana's order", got)
+	}
+}

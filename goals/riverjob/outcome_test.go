@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/perfcopilot/asanagoals/asana"
@@ -14,6 +13,10 @@ import (
 	"github.com/perfcopilot/asanagoals/goals/riverjob"
 )
 
+// Outcome turns a sync's error into River's terms: nothing to do on
+// success, a cancel for what can never succeed as it stands (a
+// configuration error, 401, 402), a snooze for as long as Asana asked, and
+// the error itself, for River to retry with backoff, for anything else.
 func TestOutcome(t *testing.T) {
 	scanFailed := fmt.Errorf("goals: workspace scan failed: %w", &asana.Error{StatusCode: 503, Method: "GET", Path: "/goals"})
 	tooLong := fmt.Errorf("goals: sync stopped: %w", &asana.Error{StatusCode: 429, RetryAfter: 2 * time.Hour, MaxWait: 5 * time.Minute})
@@ -58,56 +61,22 @@ func TestOutcome(t *testing.T) {
 	}
 }
 
-// Sync jobs are unique per tenant until they finish, on Queue.
-func TestSyncArgsInsertOpts(t *testing.T) {
-	opts := riverjob.SyncArgs{TenantID: "t"}.InsertOpts()
-	if opts.Queue != riverjob.Queue || !opts.UniqueOpts.ByArgs {
-		t.Errorf("InsertOpts = %+v", opts)
-	}
-	for _, s := range opts.UniqueOpts.ByState {
-		if s == rivertype.JobStateCompleted || s == rivertype.JobStateCancelled || s == rivertype.JobStateDiscarded {
-			t.Errorf("a %s sync would block the next one", s)
+// A wait Asana asked for that says no length (an *asana.Error matching
+// ErrWaitTooLong without RetryAfter) is not a snooze: a snooze of 0 would
+// run the job again at once, against the Asana that just asked for a
+// wait. The error goes back to River, which retries it with backoff.
+func TestOutcome_waitTooLongWithoutALengthIsRetriedWithBackoff(t *testing.T) {
+	for _, err := range []error{
+		fmt.Errorf("goals: sync stopped: %w", &asana.Error{StatusCode: 429, MaxWait: 5 * time.Minute}),
+		fmt.Errorf("goals: sync stopped: %w", asana.ErrWaitTooLong),
+	} {
+		out := riverjob.Outcome(err)
+		var snooze *rivertype.JobSnoozeError
+		if errors.As(out, &snooze) {
+			t.Errorf("Outcome(%v) = JobSnooze(%s), want the error itself", err, snooze.Duration)
 		}
-	}
-	var _ river.JobArgsWithInsertOpts = riverjob.SyncArgs{}
-}
-
-func TestDaily(t *testing.T) {
-	paris, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Skip("no time zone database")
-	}
-	s := riverjob.Daily(2*time.Hour+30*time.Minute, paris)
-	tests := []struct{ now, want time.Time }{
-		{time.Date(2026, 3, 1, 1, 0, 0, 0, paris), time.Date(2026, 3, 1, 2, 30, 0, 0, paris)},
-		{time.Date(2026, 3, 1, 2, 30, 0, 0, paris), time.Date(2026, 3, 2, 2, 30, 0, 0, paris)},
-		{time.Date(2026, 3, 1, 23, 0, 0, 0, paris), time.Date(2026, 3, 2, 2, 30, 0, 0, paris)},
-		// The night clocks go forward, 02:30 does not exist: 03:30 instead.
-		{time.Date(2026, 3, 28, 23, 0, 0, 0, paris), time.Date(2026, 3, 29, 3, 30, 0, 0, paris)},
-	}
-	for _, tc := range tests {
-		if got := s.Next(tc.now); !got.Equal(tc.want) {
-			t.Errorf("Next(%s) = %s, want %s", tc.now, got, tc.want)
+		if out != err {
+			t.Errorf("Outcome(%v) = %v, want the error itself (River retries it)", err, out)
 		}
-	}
-	// Nightly spreads tenants over the window, each at a fixed time.
-	from := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	seen := map[time.Time]bool{}
-	for i := range 20 {
-		id := fmt.Sprintf("tenant-%d", i)
-		next := riverjob.Nightly(id, time.Hour, 2*time.Hour, nil).Next(from)
-		if next.Before(time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)) || !next.Before(time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC)) {
-			t.Errorf("%s: %s, outside 01:00..03:00", id, next)
-		}
-		if again := riverjob.Nightly(id, time.Hour, 2*time.Hour, nil).Next(from); !again.Equal(next) {
-			t.Errorf("%s: %s then %s", id, next, again)
-		}
-		seen[next] = true
-	}
-	if len(seen) < 10 {
-		t.Errorf("20 tenants at %d times: not spread", len(seen))
-	}
-	if n := len(riverjob.NightlyJobs([]string{"a", "b"}, time.Hour, time.Hour, nil)); n != 2 {
-		t.Errorf("%d periodic jobs for 2 tenants", n)
 	}
 }

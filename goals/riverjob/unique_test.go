@@ -26,7 +26,7 @@ import (
 // The job goes through each state as River moves it there (worked by
 // rivertest.Worker), and the inserts go through an insert-only client, in
 // the same transaction.
-func TestUniqueStatesLetTheNextSyncInOnceOneFinished(t *testing.T) {
+func TestUniqueStates_letTheNextSyncInOnceOneFinished(t *testing.T) {
 	onBothDatabases(t, testUniqueStates[*sql.Tx], testUniqueStates[pgxTx])
 }
 

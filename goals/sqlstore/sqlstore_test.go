@@ -117,6 +117,57 @@ func TestPostgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) goals.Store { return openPostgres(t) })
 }
 
+// holdLock opens a session of its own on dsn that runs stmts in a
+// transaction and keeps it open until the test ends.
+func holdLock(t *testing.T, dsn string, stmts ...string) {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = tx.Rollback()
+		db.Close()
+	})
+	for _, stmt := range stmts {
+		if _, err := tx.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+}
+
+// A read or a write whose context has a deadline, on a table another
+// session has locked (LOCK TABLE … IN ACCESS EXCLUSIVE MODE), ends before
+// the deadline with an error for which IsLockWait is true: the caller
+// can say the database was waiting on a lock, not only that time ran out.
+func TestStore_boundLockWait_endsBeforeTheDeadline(t *testing.T) {
+	db, dsn := openPostgresDB(t)
+	s := migrated(t, db, sqlstore.Postgres)
+	holdLock(t, dsn, "LOCK TABLE asana_goals IN ACCESS EXCLUSIVE MODE")
+	for name, op := range map[string]func(context.Context) error{
+		"read": func(ctx context.Context) error { _, err := s.Goals(ctx, "e1"); return err },
+		"write": func(ctx context.Context) error {
+			return s.WriteGoals(ctx, goals.Write{EmployeeID: "e1", Goals: []goals.Goal{storetest.Goal("e1", "1", 0)}, Complete: true})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			err := op(ctx)
+			if !sqlstore.IsLockWait(err) {
+				t.Fatalf("err = %v, want a lock wait", err)
+			}
+			if ctx.Err() != nil {
+				t.Errorf("the lock wait ended with the deadline, not before it: %v", err)
+			}
+		})
+	}
+}
+
 // PostgreSQL's text cannot hold NUL; the store writes U+FFFD there instead
 // of failing the whole employee. SQLite keeps the text as it is.
 func TestNULCharacters(t *testing.T) {

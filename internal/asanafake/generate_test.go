@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -343,4 +344,140 @@ func ownerCounts(ws *Workspace) map[string]int {
 		out[owner] = len(goals)
 	}
 	return out
+}
+
+// The goal status field and time periods are drawn after everything else,
+// from a stream of their own: turning them on changes no other field of a
+// seeded workspace.
+func TestGenerate_statusesAndPeriodsChangeNothingElse(t *testing.T) {
+	cfg := DefaultGenConfig(3000, 40)
+	with := Generate(5, cfg)
+	cfg.GoalStatusOnlyShare, cfg.GoalStatusDiffersShare, cfg.TimePeriodShare = 0, 0, 0
+	without := Generate(5, cfg)
+	strip := func(ws *Workspace) []Goal {
+		gs := slices.Clone(ws.Goals)
+		for i := range gs {
+			gs[i].GoalStatus, gs[i].TimePeriod = "", nil
+		}
+		return gs
+	}
+	if !reflect.DeepEqual(strip(with), without.Goals) || !reflect.DeepEqual(with.Users, without.Users) {
+		t.Error("the goal status field and time periods changed other fields")
+	}
+	for _, g := range without.Goals {
+		if g.GoalStatus != "" || g.TimePeriod != nil {
+			t.Fatalf("shares of 0 gave %+v", g)
+		}
+	}
+}
+
+// Generate draws the goal status field and time periods at the shares
+// GenConfig asks for: a word of Asana's for goals without an update, one
+// differing from the update's color for some with one, and time periods
+// of years, halves and quarters, one per GID, each goal due within its
+// period.
+func TestGenerate_statusesAndPeriods(t *testing.T) {
+	cfg := DefaultGenConfig(6000, 60)
+	ws := Generate(8, cfg)
+	if err := ws.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var noUpdate, fieldOnly, withUpdate, differs, withPeriod int
+	words := map[string]int{}
+	periods := map[string]TimePeriod{}
+	for _, g := range ws.Goals {
+		switch {
+		case g.StatusType == "":
+			noUpdate++
+			if g.GoalStatus != "" {
+				fieldOnly++
+				words[g.GoalStatus]++
+			}
+		default:
+			withUpdate++
+			if g.GoalStatus != "" {
+				differs++
+				if g.GoalStatus == goalStatusColor(g.StatusType) {
+					t.Errorf("goal %s: a differing goal status equal to its update's: %+v", g.GID, g)
+				}
+			}
+		}
+		if !slices.Contains(append([]string{""}, goalStatuses...), g.GoalStatus) {
+			t.Errorf("goal %s: goal status %q is not Asana's", g.GID, g.GoalStatus)
+		}
+		tp := g.TimePeriod
+		if tp == nil {
+			continue
+		}
+		withPeriod++
+		if p, ok := periods[tp.GID]; ok && p != *tp {
+			t.Errorf("time period %s differs between goals: %+v and %+v", tp.GID, p, *tp)
+		}
+		periods[tp.GID] = *tp
+		start, err1 := time.Parse(time.DateOnly, tp.StartOn)
+		end, err2 := time.Parse(time.DateOnly, tp.EndOn)
+		if err1 != nil || err2 != nil || !start.Before(end) || tp.DisplayName == "" ||
+			!slices.Contains([]string{"FY", "H1", "H2", "Q1", "Q2", "Q3", "Q4"}, tp.Period) {
+			t.Errorf("goal %s: odd time period %+v", g.GID, *tp)
+		}
+		if due, err := time.Parse(time.DateOnly, g.DueOn); err == nil && (due.Before(start) || due.After(end)) {
+			t.Errorf("goal %s due %s outside its time period %+v", g.GID, g.DueOn, *tp)
+		}
+	}
+	near := func(n, of int, share float64) bool {
+		return of > 0 && abs(float64(n)/float64(of)-share) < 0.05
+	}
+	if !near(fieldOnly, noUpdate, cfg.GoalStatusOnlyShare) || !near(differs, withUpdate, cfg.GoalStatusDiffersShare) ||
+		!near(withPeriod, len(ws.Goals), cfg.TimePeriodShare) || len(words) != len(goalStatuses) {
+		t.Errorf("goal status only %d of %d, differing %d of %d, time periods %d of %d, words %v",
+			fieldOnly, noUpdate, differs, withUpdate, withPeriod, len(ws.Goals), words)
+	}
+	cadences := map[string]bool{}
+	for _, p := range periods {
+		cadences[p.Period[:1]] = true
+	}
+	if len(cadences) != 3 {
+		t.Errorf("time periods of cadences %v, want years, halves and quarters", cadences)
+	}
+}
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}
+
+// genTimePeriod names the year, half or quarter around a day, with
+// Asana's display names and dates, and gives distinct periods distinct
+// GIDs, across years too.
+func TestGenTimePeriod(t *testing.T) {
+	day := time.Date(2025, time.August, 14, 0, 0, 0, 0, time.UTC)
+	for cadence, want := range []TimePeriod{
+		{DisplayName: "FY25", Period: "FY", StartOn: "2025-01-01", EndOn: "2025-12-31"},
+		{DisplayName: "H2 FY25", Period: "H2", StartOn: "2025-07-01", EndOn: "2025-12-31"},
+		{DisplayName: "Q3 FY25", Period: "Q3", StartOn: "2025-07-01", EndOn: "2025-09-30"},
+	} {
+		got := genTimePeriod(day, cadence)
+		want.GID = got.GID
+		if *got != want {
+			t.Errorf("cadence %d: %+v, want %+v", cadence, *got, want)
+		}
+	}
+	// Distinct periods have distinct gids, across years too.
+	gids := map[string]string{}
+	for y := 2024; y <= 2027; y++ {
+		for m := 1; m <= 12; m++ {
+			for c := range 3 {
+				p := genTimePeriod(time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC), c)
+				if other, ok := gids[p.GID]; ok && other != p.DisplayName {
+					t.Errorf("gid %s names %s and %s", p.GID, other, p.DisplayName)
+				}
+				gids[p.GID] = p.DisplayName
+			}
+		}
+	}
+	if len(gids) != 4*(1+2+4) {
+		t.Errorf("%d distinct periods over four years, want 28", len(gids))
+	}
 }
