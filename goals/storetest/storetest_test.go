@@ -3,6 +3,7 @@ package storetest_test
 import (
 	"testing"
 
+	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/goals/storetest"
 	"github.com/perfcopilot/asanagoals/internal/fieldtest"
 )
@@ -17,4 +18,8 @@ func TestGoal_setsEveryField(t *testing.T) {
 			t.Errorf("Goal(…, %d) leaves %q unset: set them, so that every store's round trip carries them", n, unset)
 		}
 	}
+}
+
+func TestMemoryStore(t *testing.T) {
+	storetest.Run(t, func(*testing.T) goals.Store { return goals.NewMemoryStore() })
 }

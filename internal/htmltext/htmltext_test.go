@@ -276,3 +276,23 @@ func BenchmarkDescription(b *testing.B) {
 		htmltext.Description(tenKBNotes, 1000)
 	}
 }
+
+// FuzzToText: ToText keeps the text of any input, and Description is
+// exactly Truncate of it.
+func FuzzToText(f *testing.F) {
+	for _, tc := range toTextCases {
+		f.Add(tc.in)
+	}
+	f.Add(tenKBNotes[:2000])
+	f.Fuzz(func(t *testing.T, in string) {
+		out := htmltext.ToText(in)
+		checkText(t, in, out)
+		// Description must be exactly Truncate(ToText), early stop or not.
+		for _, max := range []int{1, len(in) % 64, 1000} {
+			want := htmltext.Truncate(out, max)
+			if got := htmltext.Description(in, max); got != want {
+				t.Fatalf("Description(%q, %d) = %q, want %q", in, max, got, want)
+			}
+		}
+	})
+}

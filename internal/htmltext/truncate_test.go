@@ -119,3 +119,36 @@ func checkTruncate(t *testing.T, s string, max int, got string) {
 		t.Fatalf("Truncate(%q, %d) = %q: trailing whitespace at the cut", s, max, got)
 	}
 }
+
+// FuzzTruncate: a cut keeps whole characters and gives up at most 32
+// runes to do so.
+func FuzzTruncate(f *testing.F) {
+	seeds := []string{
+		"", "hello world", "日本語のテキスト", "😀😃😄", "cafe\u0301s",
+		"a👨\u200d👩\u200d👧b", "🇺🇸🇬🇧", "👍🏽", "❤\ufe0f", "a\n\n b ", "\xff\xfeab",
+		"a" + strings.Repeat("\u0301", 40),
+	}
+	for _, s := range seeds {
+		for _, n := range []int{-1, 0, 1, 2, 3, 5, 40} {
+			f.Add(s, n)
+		}
+	}
+	f.Fuzz(func(t *testing.T, s string, max int) {
+		got := htmltext.Truncate(s, max)
+		checkTruncate(t, s, max, got)
+		if max > 0 && utf8.RuneCountInString(s) > max {
+			// The cut may only move back to keep a character whole, by at
+			// most 32 runes, and then lose the whitespace before it.
+			space := 0
+			for _, r := range s[len(got):] {
+				if !unicode.IsSpace(r) {
+					break
+				}
+				space++
+			}
+			if lost := max - utf8.RuneCountInString(got) - space; lost > 32 {
+				t.Fatalf("Truncate(%q, %d) = %q: gave up %d runes", s, max, got, lost)
+			}
+		}
+	})
+}

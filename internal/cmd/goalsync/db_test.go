@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -734,4 +738,308 @@ func TestDemoDBRefusesRealData(t *testing.T) {
 		}
 		runCmd(t, nil, "-demo", "-db", empty).wantCode(t, exitOK)
 	})
+}
+
+// lockGuard bounds how long a test waits for a command that the rule
+// under test says must end by its -timeout or a signal (plus the short
+// bound of its read-back); past it the rule is broken. It orders nothing.
+const lockGuard = 40 * time.Second
+
+// lockGoals takes LOCK TABLE asana_goals IN ACCESS EXCLUSIVE MODE in a
+// session of its own on dsn, held until the test ends. It may run on any
+// goroutine.
+func lockGoals(t *testing.T, dsn string) error {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		db.Close()
+		return err
+	}
+	t.Cleanup(func() {
+		_ = tx.Rollback()
+		db.Close()
+	})
+	_, err = tx.Exec("LOCK TABLE asana_goals IN ACCESS EXCLUSIVE MODE")
+	return err
+}
+
+// waitForLockWaiter returns once a session waits for a lock on the
+// schema's asana_goals, or when ctx ends.
+func waitForLockWaiter(ctx context.Context, admin *sql.DB, schema string) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var n int
+		if err := admin.QueryRowContext(ctx, `SELECT count(*) FROM pg_locks
+			WHERE NOT granted AND relation = to_regclass($1)`, schema+".asana_goals").Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// runGuarded runs the command on a goroutine and returns its result, or
+// false when it has not ended within guard.
+func runGuarded(t *testing.T, ctx context.Context, guard time.Duration, args ...string) (result, bool) {
+	t.Helper()
+	ch := make(chan result, 1)
+	go func() { ch <- runCmdCtx(t, ctx, tokenEnvMap(testToken), args...) }()
+	select {
+	case r := <-ch:
+		return r, true
+	case <-time.After(guard):
+		return result{}, false
+	}
+}
+
+// A PostgreSQL table locked by another session (LOCK TABLE … ACCESS
+// EXCLUSIVE), before the run or once the sync has started, does not keep
+// the command past its -timeout, nor past an interrupt: every database
+// step (the open's write probe, the sync's reads and writes, the read-back
+// of the output after a -timeout) ends, and the command exits 1 with one
+// line that says why: the database was waiting on a lock, or the
+// interrupt (after which the stored goals are not read back).
+func TestLockedTableEndsTheRun(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		midSync   bool // the lock is taken at the first request to Asana, not before the run
+		timeout   string
+		interrupt bool
+		want      []string
+	}{
+		{"before the run, by -timeout", false, "3s", false, []string{"cannot write to the database", "waiting on a lock"}},
+		{"before the run, by a signal", false, "0", true, []string{"cannot write to the database", "(interrupted)"}},
+		{"during the sync, by -timeout", true, "3s", false, []string{"the output lacks the stored goals of 3 employees", "waiting on a lock"}},
+		{"during the sync, by a signal", true, "0", true, []string{"sync failed", "(interrupted)", "the stored goals were not read back"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			admin, dsn, schema := postgresSchema(t)
+			var armed atomic.Bool // the first request after this locks the table
+			var once sync.Once
+			locked := make(chan error, 1)
+			srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{Intercept: func(http.ResponseWriter, *http.Request) bool {
+				if armed.Load() {
+					once.Do(func() { locked <- lockGoals(t, dsn) })
+				}
+				return false
+			}})
+			args := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", demoEmployeesCSV(t), "-db", dsn}
+			runCmd(t, tokenEnvMap(testToken), args...).wantCode(t, exitOK) // tables and goals
+			if tc.midSync {
+				armed.Store(true)
+			} else if err := lockGoals(t, dsn); err != nil {
+				t.Fatal(err)
+			}
+			before := srv.Stats().Requests
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.interrupt {
+				go func() {
+					wctx, wcancel := context.WithTimeout(ctx, lockGuard)
+					defer wcancel()
+					if err := waitForLockWaiter(wctx, admin, schema); err == nil {
+						cancel() // the signal's context, as main's
+					}
+				}()
+			}
+			res, done := runGuarded(t, ctx, lockGuard, append(args, "-timeout", tc.timeout)...)
+			if !done {
+				t.Fatalf("the command waited on the locked table for more than %s", lockGuard)
+			}
+			res.wantCode(t, exitFailed)
+			res.wantOneErrorLine(t, tc.want...)
+			if tc.midSync && !strings.Contains(res.stdout, "Result: ") {
+				t.Errorf("no report on stdout:\n%s", res.stdout)
+			}
+			if requested := srv.Stats().Requests > before; requested != tc.midSync {
+				t.Errorf("requests sent to Asana: %v, want %v", requested, tc.midSync)
+			}
+			if tc.midSync {
+				if err := <-locked; err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// A SQLite -db that is not a regular file (a device, a named pipe), a
+// path whose directory is missing or is a file, and :memory: are refused
+// before anything is opened: exit 2, one line that says what is wrong,
+// nothing requested from Asana, and nothing created next to the path
+// (SQLite would leave a -journal file beside a device).
+func TestDBPathRefused(t *testing.T) {
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	emps := demoEmployeesCSV(t)
+	real := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", emps}
+	for _, tc := range []struct {
+		name string
+		path func(t *testing.T, dir string) string
+		want func(path string) []string
+	}{
+		{"a character device", func(t *testing.T, dir string) string {
+			p := filepath.Join(dir, "null")
+			// The null device's numbers: writes vanish, as to /dev/null.
+			if err := syscall.Mknod(p, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
+				t.Skipf("cannot make a device node here: %v", err)
+			}
+			return p
+		}, func(p string) []string { return []string{"-db " + p + ": not a regular file"} }},
+		{"a named pipe", func(t *testing.T, dir string) string {
+			return mkfifo(t, "pipe.db")
+		}, func(p string) []string { return []string{"-db " + p + ": not a regular file"} }},
+		{"a missing directory", func(t *testing.T, dir string) string {
+			return filepath.Join(dir, "missing", "goals.db")
+		}, func(p string) []string {
+			return []string{"-db " + p + ": directory " + filepath.Dir(p) + " does not exist"}
+		}},
+		{"a directory that is a file", func(t *testing.T, dir string) string {
+			f := filepath.Join(dir, "file")
+			if err := os.WriteFile(f, nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return filepath.Join(f, "goals.db")
+		}, func(p string) []string { return []string{"-db " + p + ": " + filepath.Dir(p) + " is not a directory"} }},
+		{"memory", func(t *testing.T, dir string) string {
+			return ":memory:"
+		}, func(string) []string { return []string{"-db :memory:", "keeps nothing"} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := tc.path(t, dir)
+			before, _ := os.ReadDir(filepath.Dir(path))
+			wait := runAsync(t, context.Background(), tokenEnvMap(testToken), hooks{}, append(real, "-db", path)...)
+			r := wait()
+			if !r.done {
+				t.Fatalf("goalsync -db %s has not ended after %s", path, hangGuard)
+			}
+			r.res.wantCode(t, exitUsage)
+			r.res.wantOneErrorLine(t, tc.want(path)...)
+			if after, _ := os.ReadDir(filepath.Dir(path)); len(after) != len(before) {
+				t.Errorf("%d entries beside the path after the run, %d before: %v", len(after), len(before), after)
+			}
+		})
+	}
+	res := runCmd(t, nil, "-demo", "-db", ":memory:")
+	res.wantCode(t, exitUsage)
+	res.wantOneErrorLine(t, "-db :memory:", "keeps nothing")
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Asana, want none", n)
+	}
+}
+
+// execSQL runs stmts on the database driver opens at dsn.
+func execSQL(t *testing.T, driver, dsn string, stmts ...string) {
+	t.Helper()
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, stmt := range stmts {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+}
+
+// immutable makes dir immutable (chattr +i), which stops even root from
+// creating files in it, until the test ends; it skips the test where
+// chattr is missing or not allowed.
+func immutable(t *testing.T, dir string) {
+	t.Helper()
+	if out, err := exec.Command("chattr", "+i", dir).CombinedOutput(); err != nil {
+		t.Skipf("chattr +i %s: %v %s", dir, err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("chattr", "-i", dir).CombinedOutput(); err != nil {
+			t.Errorf("chattr -i %s: %v %s", dir, err, out)
+		}
+	})
+	if f, err := os.CreateTemp(dir, "probe"); err == nil {
+		f.Close()
+		os.Remove(f.Name())
+		t.Skipf("chattr +i does not stop file creation in %s here", dir)
+	}
+}
+
+// A database that opens and reads but cannot take the store's writes is
+// refused before the first request to Asana (exit 2, one line that says
+// what is wrong): a SQLite file in a directory where its journal cannot be
+// created, a column the host added NOT NULL, a column the host dropped.
+// The write that proves it is rolled back: the stored rows stay.
+func TestDBWriteProbe(t *testing.T) {
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	emps := demoEmployeesCSV(t)
+	real := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", emps}
+
+	// sqliteDB returns a SQLite database that a first run made.
+	sqliteDB := func(t *testing.T) string {
+		path := filepath.Join(t.TempDir(), "goals.db")
+		runCmd(t, tokenEnvMap(testToken), append(real, "-db", path)...).wantCode(t, exitOK)
+		return path
+	}
+	for _, tc := range []struct {
+		name  string
+		setup func(t *testing.T) (db string, want []string)
+	}{
+		{"sqlite: the journal cannot be created", func(t *testing.T) (string, []string) {
+			path := sqliteDB(t)
+			immutable(t, filepath.Dir(path))
+			return path, []string{"cannot write to the database", "directory " + filepath.Dir(path), "journal"}
+		}},
+		{"sqlite: a NOT NULL column of the host's", func(t *testing.T) (string, []string) {
+			path := filepath.Join(t.TempDir(), "goals.db")
+			db, err := sql.Open("sqlite", sqliteDSN(path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			s, _ := sqlstore.New(db, sqlstore.SQLite)
+			schema := s.Schema()
+			schema[0] = strings.Replace(schema[0], "(\n", "(\n\thost_note TEXT NOT NULL,\n", 1)
+			execSQL(t, "sqlite", sqliteDSN(path), schema...)
+			return path, []string{"cannot write to the database", "host_note"}
+		}},
+		{"sqlite: a dropped column", func(t *testing.T) (string, []string) {
+			path := sqliteDB(t)
+			execSQL(t, "sqlite", sqliteDSN(path), "ALTER TABLE asana_goals DROP COLUMN description")
+			return path, []string{"asana_goals.description"}
+		}},
+		{"postgres: a NOT NULL column of the host's", func(t *testing.T) (string, []string) {
+			_, dsn, _ := postgresSchema(t)
+			runCmd(t, tokenEnvMap(testToken), append(real, "-db", dsn)...).wantCode(t, exitOK)
+			execSQL(t, "pgx", dsn, "ALTER TABLE asana_goal_key_results ADD COLUMN host_note TEXT NOT NULL DEFAULT 'x'",
+				"ALTER TABLE asana_goal_key_results ALTER COLUMN host_note DROP DEFAULT")
+			return dsn, []string{"cannot write to the database", "host_note"}
+		}},
+		{"postgres: a dropped column", func(t *testing.T) (string, []string) {
+			_, dsn, _ := postgresSchema(t)
+			runCmd(t, tokenEnvMap(testToken), append(real, "-db", dsn)...).wantCode(t, exitOK)
+			execSQL(t, "pgx", dsn, "ALTER TABLE asana_goals DROP COLUMN progress_unit")
+			return dsn, []string{"asana_goals.progress_unit"}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db, want := tc.setup(t)
+			before := srv.Stats().Requests
+			res := runCmdCtx(t, context.Background(), tokenEnvMap(testToken), append(real, "-db", db)...)
+			res.wantCode(t, exitUsage)
+			res.wantOneErrorLine(t, append(want, "nothing was requested from Asana")...)
+			if n := srv.Stats().Requests - before; n != 0 {
+				t.Errorf("%d requests reached Asana, want none", n)
+			}
+		})
+	}
 }

@@ -1,13 +1,22 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 	"unicode/utf16"
 
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
 	"github.com/perfcopilot/asanagoals/internal/textline"
+	"go.uber.org/goleak"
 )
 
 // parseErr parses content as the employee file name and returns the error,
@@ -188,4 +197,280 @@ func TestNonUTF8EmployeeFileGetsTheUTF8Hint(t *testing.T) {
 	res := runCmd(t, tokenEnvMap(testToken), "-base-url", "http://127.0.0.1:1", "-workspace", asanafake.DemoWorkspaceGID, "-employees", path)
 	res.wantCode(t, exitUsage)
 	res.wantOneErrorLine(t, "people.json: not UTF-8 text (it looks like UTF-16); save the JSON as UTF-8")
+}
+
+// Seeds: the shapes of TestParseEmployeesGood and TestParseEmployeesErrors.
+var (
+	csvSeeds = []string{
+		"employee_id,asana_user_gid,name,email\nemp-1,1201,Ada Lovelace,ada@example.com\nemp-2,,\"Grace, \"\"Amazing\"\" Hopper\",\nemp-3,1203,,\n",
+		"\ufeffEmail , Name,asana_user_gid,employee_id\r\n\r\nada@example.com,Ada Lovelace,1201,emp-1\r\n , \"Grace, \"\"Amazing\"\" Hopper\", ,emp-2\r\n  ,  ,  ,  \r\n,,1203, emp-3 \r\n",
+		"asana_user_gid,employee_id\n1201,emp-1\n,emp-2\n1203,emp-3\n",
+		"employee_id,name\nemp-1,Ada\n",
+		"employee_id,asana_user_gid,team,Manager\nemp-1,1201,x,y\n",
+		"employee_id,asana_user_gid,employee_id\n",
+		"employee_id,asana_user_gid\nemp-1,1201\nemp-2,1202,extra\n",
+		"employee_id,asana_user_gid\nemp-1,\"1201\n",
+		"employee_id,asana_user_gid\nemp-1,1201\n ,1202\n",
+		"",
+		"\n \n",
+		"employee_id,asana_user_gid,name\nemp-1,1201,Ren\xe9\n",
+	}
+	jsonSeeds = []string{
+		`[
+  {"employee_id": "emp-1", "asana_user_gid": "1201", "name": "Ada Lovelace", "email": "ada@example.com"},
+  {"employee_id": "emp-2", "asana_user_gid": null, "name": "Grace, \"Amazing\" Hopper"},
+  {"asana_user_gid": "1203", "employee_id": "emp-3", "email": null}
+]`,
+		"[\n {\"employee_id\": \"emp-1\", \"asana_user_gid\": \"1201\"},\n {\"employee_id\": \"emp-2\" \"asana_user_gid\": \"1202\"}\n]",
+		`[{"employee_id": "emp-1", "asana_user_gid": "1201"}`,
+		`{"employee_id": "emp-1", "asana_user_gid": "1201"}`,
+		"[]",
+		`[{"employee_id":"e"}]`,
+		`[{"employee_id":42,"asana_user_gid":"1"}]`,
+		`["emp-1"]`,
+		`[null]`,
+		`[{"employee_id":"","asana_user_gid":"1"}]`,
+		`[{"employee_id":"e","asana_user_gid":"1"}] []`,
+		"[\n{\"employee_id\":\"a\",\"asana_user_gid\":\"1\"},\n{\"employee_id\":\"a\",\"employee_id\":\"b\",\"asana_user_gid\":\"2\"}]",
+		`[{"employee_id":"a","asana_user_gid":"1","team":{"a":1,"a":2},"team":3}]`,
+		"employee_id,asana_user_gid\ne,1\n",
+	}
+)
+
+// wholeFile are the refusals about a file as a whole, which no line of it
+// causes: every other refusal names the line.
+var wholeFile = []string{
+	"not UTF-8 text",
+	"empty file",
+	"no employees listed",
+	"invalid JSON: unexpected end of file",
+}
+
+// checkEmployeeFile checks what parseEmployees makes of any content: an
+// employee list whose every entry has an ID and says where it was read, or
+// an error on one line naming the file and, unless the file as a whole is
+// at fault, the line.
+func checkEmployeeFile(t *testing.T, name string, data []byte) {
+	list, err := parseEmployees(name, data)
+	lines := 1 + bytes.Count(data, []byte("\n"))
+	lineOf := regexp.MustCompile(`^` + regexp.QuoteMeta(name) + `:(\d+)`)
+	inFile := func(s string) bool {
+		m := lineOf.FindStringSubmatch(s)
+		if m == nil {
+			return false
+		}
+		n, err := strconv.Atoi(m[1])
+		return err == nil && n >= 1 && n <= lines
+	}
+	if err != nil {
+		msg := err.Error()
+		if list != nil {
+			t.Errorf("both a list and an error: %v", err)
+		}
+		if strings.Contains(msg, "\n") {
+			t.Errorf("error spans lines: %q", msg)
+		}
+		if !strings.HasPrefix(msg, name+":") {
+			t.Errorf("error does not name the file: %q", msg)
+		}
+		if inFile(msg) {
+			return
+		}
+		for _, w := range wholeFile {
+			if strings.HasPrefix(msg, name+": "+w) {
+				return
+			}
+		}
+		t.Errorf("error names no line of the file (%d lines): %q", lines, msg)
+		return
+	}
+	if len(list.employees) == 0 {
+		t.Fatal("no error and no employee")
+	}
+	if len(list.where) != len(list.employees) {
+		t.Fatalf("%d employees, %d places", len(list.employees), len(list.where))
+	}
+	for i, e := range list.employees {
+		if e.ID == "" {
+			t.Errorf("employee %d (%s) accepted with an empty ID: %+v", i, list.where[i], e)
+		}
+		if !inFile(list.where[i]) {
+			t.Errorf("employee %d read at %q, not a line of the file (%d lines)", i, list.where[i], lines)
+		}
+	}
+}
+
+// FuzzParseEmployeesCSV and FuzzParseEmployeesJSON feed the employee file
+// reader any content (go test runs the seeds only):
+//
+//	go test -run '^$' -fuzz FuzzParseEmployeesCSV -fuzztime 20s -fuzzminimizetime 2s ./internal/cmd/goalsync
+//
+// A short -fuzzminimizetime keeps the minimising of a long new input
+// (60 s by default) from outlasting -fuzztime, which go test reports as a
+// failure ("context deadline exceeded").
+func FuzzParseEmployeesCSV(f *testing.F) {
+	for _, s := range csvSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { checkEmployeeFile(t, "people.csv", data) })
+}
+
+func FuzzParseEmployeesJSON(f *testing.F) {
+	for _, s := range jsonSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { checkEmployeeFile(t, "people.json", data) })
+}
+
+// hangGuard bounds how long a test waits for a command that the rule under
+// test should stop at once; past it the rule is broken. It orders nothing.
+const hangGuard = 10 * time.Second
+
+// mkfifo makes a named pipe in a temporary directory. Its cleanup (which
+// runs after the test's other cleanups) holds the pipe open for reading and
+// writing, which lets any open of it still waiting return, and checks that
+// the test left no goroutine behind before letting go.
+func mkfifo(t *testing.T, name string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	before := goleak.IgnoreCurrent()
+	t.Cleanup(func() {
+		// O_RDWR never waits on Linux: it is a reader and a writer at once.
+		release, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			t.Errorf("releasing the pipe: %v", err)
+			return
+		}
+		defer release.Close()
+		goleak.VerifyNone(t, before)
+	})
+	return path
+}
+
+type cmdResult struct {
+	res  result
+	done bool
+}
+
+// runAsync runs the command on a goroutine; wait returns its result, or
+// done=false when it has not ended within hangGuard.
+func runAsync(t *testing.T, ctx context.Context, env map[string]string, h hooks, args ...string) (wait func() cmdResult) {
+	t.Helper()
+	ch := make(chan result, 1)
+	go func() { ch <- runCmdWith(t, ctx, env, h, args...) }()
+	return func() cmdResult {
+		select {
+		case r := <-ch:
+			return cmdResult{res: r, done: true}
+		case <-time.After(hangGuard):
+			return cmdResult{}
+		}
+	}
+}
+
+// Defect 7: SIGINT or SIGTERM (a cancelled context) while the employee
+// file, a named pipe no one writes to, is being opened or read ends the
+// command at once with exit 1, and nothing is requested from Asana.
+func TestEmployeeFIFOInterrupted(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		// writer, when true, opens the pipe for writing but writes
+		// nothing, so the command waits in a read, not in the open.
+		writer bool
+		stage  string // when to cancel
+		want   string
+	}{
+		{"no writer", false, "opening", "interrupted while opening it"},
+		{"writer silent", true, "reading", "interrupted while reading it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := mkfifo(t, "people.csv")
+			srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+
+			if tc.writer {
+				writer := make(chan *os.File, 1)
+				go func() {
+					w, err := os.OpenFile(path, os.O_WRONLY, 0) // waits for the command's open
+					if err != nil {
+						t.Errorf("opening the pipe for writing: %v", err)
+					}
+					writer <- w
+				}()
+				t.Cleanup(func() {
+					// A reader and writer at once: lets the writer's open
+					// return even if the command never opened the pipe.
+					if rel, err := os.OpenFile(path, os.O_RDWR, 0); err == nil {
+						defer rel.Close()
+					}
+					if w := <-writer; w != nil {
+						w.Close()
+					}
+				})
+			}
+			// Cancel as the command reaches the stage: its open waiting for a
+			// writer, or its read waiting for data.
+			h := hooks{employeeFile: func(stage string) {
+				if stage == tc.stage {
+					cancel()
+				}
+			}}
+			wait := runAsync(t, ctx, tokenEnvMap(testToken), h,
+				"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", path)
+			got := wait()
+			if !got.done {
+				t.Fatalf("the command did not end within %s of the cancel", hangGuard)
+			}
+			got.res.wantCode(t, exitFailed)
+			got.res.wantOneErrorLine(t, "goalsync: employee file "+path, tc.want, "nothing was requested from Asana")
+			if got.res.stdout != "" {
+				t.Errorf("stdout not empty:\n%s", got.res.stdout)
+			}
+			if n := srv.Stats().Requests; n != 0 {
+				t.Errorf("%d requests reached Asana, want none", n)
+			}
+		})
+	}
+}
+
+// A named pipe that delivers (a shell's process substitution, say) is read
+// as a file.
+func TestEmployeeFIFODelivers(t *testing.T) {
+	path := mkfifo(t, "people.csv")
+	ws := asanafake.DemoWorkspace()
+	_, url := fake(t, ws, asanafake.Options{})
+	var csv strings.Builder
+	csv.WriteString("employee_id,asana_user_gid,name,email\n")
+	for _, e := range demoEmployees().employees {
+		csv.WriteString(e.ID + "," + e.AsanaUserGID + "," + e.Name + "," + e.Email + "\n")
+	}
+	wrote := make(chan error, 1)
+	go func() {
+		w, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			wrote <- err
+			return
+		}
+		_, err = w.WriteString(csv.String())
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		wrote <- err
+	}()
+	wait := runAsync(t, context.Background(), tokenEnvMap(testToken), hooks{},
+		"-base-url", url, "-workspace", ws.GID, "-employees", path, "-format", "json")
+	got := wait()
+	if !got.done {
+		t.Fatalf("the command did not end within %s", hangGuard)
+	}
+	if err := <-wrote; err != nil {
+		t.Fatalf("writing the pipe: %v", err)
+	}
+	got.res.wantCode(t, exitOK)
+	v := decodeTyped(t, got.res.stdout)
+	checkAgainstWorkspace(t, ws, demoEmployees().employees, v.Goals)
 }

@@ -5,11 +5,13 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -18,16 +20,17 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"github.com/perfcopilot/asanagoals/internal/syncbuf"
-
 	"github.com/perfcopilot/asanagoals/asana"
 	"github.com/perfcopilot/asanagoals/goals"
 	"github.com/perfcopilot/asanagoals/internal/asanafake"
+	"github.com/perfcopilot/asanagoals/internal/syncbuf"
 	"github.com/perfcopilot/asanagoals/status"
+	"go.uber.org/goleak"
 )
 
 // Tokens used by the tests. None may ever appear in the command's output.
@@ -1630,4 +1633,294 @@ func TestSuggest_formulaNamesAreTextInTheCSV(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAsanaChangesListed(t *testing.T) {
+	ws := asanafake.DemoWorkspace()
+	_, url := fake(t, ws, asanafake.Options{AsanaChange: []string{
+		"name=new_goal_memberships;info=https://forum.asana.com/t/goal-memberships/1;affected=true",
+		"name=string_ids;info=https://forum.asana.com/t/string-ids/2",
+	}})
+	args := []string{"-base-url", url, "-workspace", ws.GID, "-employees", demoEmployeesCSV(t)}
+	res := runCmd(t, tokenEnvMap(testToken), args...)
+	res.wantCode(t, exitOK)
+	for _, want := range []string{
+		"\n  Asana announced 2 breaking changes (Asana-Change headers; opt in or out with -asana-enable / -asana-disable NAME):\n",
+		"\n    new_goal_memberships (affects this sync's requests): https://forum.asana.com/t/goal-memberships/1\n",
+		"\n    string_ids: https://forum.asana.com/t/string-ids/2\n",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("text output lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	// A nightly job's log shows them too, a line each, with the exit code
+	// unchanged.
+	if want := "goalsync: warning: Asana announces the breaking change new_goal_memberships (https://forum.asana.com/t/goal-memberships/1), " +
+		"and it affects this sync's requests; opt in or out with -asana-enable / -asana-disable new_goal_memberships\n" +
+		"goalsync: warning: Asana announces the breaking change string_ids (https://forum.asana.com/t/string-ids/2); " +
+		"opt in or out with -asana-enable / -asana-disable string_ids\n"; res.stderr != want {
+		t.Errorf("stderr = %q, want %q", res.stderr, want)
+	}
+	res = runCmd(t, tokenEnvMap(testToken), append(args, "-format", "json")...)
+	res.wantCode(t, exitOK)
+	checkJSONShape(t, res.stdout)
+	ch := decodeTyped(t, res.stdout).Report.AsanaChanges
+	if len(ch) != 2 || ch[0].Name != "new_goal_memberships" || !ch[0].Affected || ch[1].Name != "string_ids" || ch[1].Affected {
+		t.Errorf("report's asana_changes = %+v", ch)
+	}
+
+	plain := runCmd(t, nil, "-demo")
+	if strings.Contains(plain.stdout, "Asana announced") || plain.stderr != "" {
+		t.Errorf("changes listed when Asana announced none:\n%s\nstderr: %s", plain.stdout, plain.stderr)
+	}
+}
+
+// headerLog records the Asana-Enable and Asana-Disable headers of every
+// request.
+type headerLog struct {
+	mu   sync.Mutex
+	seen map[string]int // "enable|disable" → requests
+}
+
+func (l *headerLog) intercept(_ http.ResponseWriter, r *http.Request) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.seen == nil {
+		l.seen = map[string]int{}
+	}
+	l.seen[strings.Join(r.Header.Values("Asana-Enable"), ";")+"|"+strings.Join(r.Header.Values("Asana-Disable"), ";")]++
+	return false
+}
+
+func TestAsanaEnableDisableFlags(t *testing.T) {
+	ws := asanafake.DemoWorkspace()
+	path := demoEmployeesCSV(t)
+	run := func(t *testing.T, extra ...string) map[string]int {
+		t.Helper()
+		log := &headerLog{}
+		_, url := fake(t, ws, asanafake.Options{Intercept: log.intercept})
+		res := runCmd(t, tokenEnvMap(testToken), append([]string{"-base-url", url, "-workspace", ws.GID, "-employees", path}, extra...)...)
+		res.wantCode(t, exitOK)
+		return log.seen
+	}
+	if seen := run(t); len(seen) != 1 || seen["|"] == 0 {
+		t.Errorf("without the flags, requests carried %v", seen)
+	}
+	seen := run(t, "-asana-enable", "new_goal_memberships, string_ids", "-asana-enable", "other.change", "-asana-disable", "old_thing")
+	if len(seen) != 1 || seen["new_goal_memberships,string_ids,other.change|old_thing"] == 0 {
+		t.Errorf("requests carried %v, want every one Asana-Enable: new_goal_memberships,string_ids,other.change and Asana-Disable: old_thing", seen)
+	}
+	// -check sends them too.
+	log := &headerLog{}
+	_, url := fake(t, ws, asanafake.Options{Intercept: log.intercept})
+	res := runCmd(t, tokenEnvMap(testToken), "-base-url", url, "-workspace", ws.GID, "-check", "-asana-disable", "old_thing")
+	res.wantCode(t, exitOK)
+	if len(log.seen) != 1 || log.seen["|old_thing"] != 2 {
+		t.Errorf("-check requests carried %v", log.seen)
+	}
+	// The demo takes them.
+	runCmd(t, nil, "-demo", "-asana-enable", "new_goal_memberships").wantCode(t, exitOK)
+}
+
+func TestAsanaEnableDisableErrors(t *testing.T) {
+	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
+	real := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", demoEmployeesCSV(t)}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"not a name", append(slices.Clone(real), "-asana-enable", "new goal;x=1"), `"new goal;x=1" is not an Asana change name`},
+		{"both", append(slices.Clone(real), "-asana-enable", "a,b", "-asana-disable", "b"), `change "b" is both enabled and disabled`},
+		{"empty", append(slices.Clone(real), "-asana-disable", " , "), "take the names of Asana changes"},
+		{"in the demo", []string{"-demo", "-asana-enable", "bad name"}, "is not an Asana change name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := runCmd(t, tokenEnvMap(testToken), tc.args...)
+			res.wantCode(t, exitUsage)
+			res.wantOneErrorLine(t, "-asana-", tc.want)
+			if res.stdout != "" {
+				t.Errorf("stdout not empty:\n%s", res.stdout)
+			}
+		})
+	}
+	if n := srv.Stats().Requests; n != 0 {
+		t.Errorf("%d requests reached Asana, want none", n)
+	}
+}
+
+// optFieldsLog records the opt_fields of every request a fake answers.
+type optFieldsLog struct {
+	mu     sync.Mutex
+	fields []string
+}
+
+func (l *optFieldsLog) intercept(_ http.ResponseWriter, r *http.Request) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fields = append(l.fields, r.URL.Path+"?"+r.URL.Query().Get("opt_fields"))
+	return false
+}
+
+func (l *optFieldsLog) asked(field string) (with, all int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, f := range l.fields {
+		_, q, _ := strings.Cut(f, "?")
+		if slices.Contains(strings.Split(q, ","), field) {
+			with++
+		}
+	}
+	return with, len(l.fields)
+}
+
+func TestNoDescriptions(t *testing.T) {
+	ws := asanafake.DemoWorkspace()
+	path := demoEmployeesCSV(t)
+	run := func(t *testing.T, extra ...string) (result, *optFieldsLog) {
+		t.Helper()
+		log := &optFieldsLog{}
+		_, url := fake(t, ws, asanafake.Options{Intercept: log.intercept})
+		res := runCmd(t, tokenEnvMap(testToken), append([]string{"-base-url", url, "-workspace", ws.GID, "-employees", path}, extra...)...)
+		res.wantCode(t, exitOK)
+		return res, log
+	}
+
+	res, log := run(t, "-format", "json")
+	v := decodeTyped(t, res.stdout)
+	if with, _ := log.asked("html_notes"); with == 0 || v.Report.DescriptionsOmitted || !slices.ContainsFunc(v.Goals, func(g jsonGoal) bool { return g.Description != "" }) {
+		t.Fatalf("without -no-descriptions: html_notes asked %d times, report %+v", with, v.Report)
+	}
+
+	res, log = run(t, "-format", "json", "-no-descriptions")
+	checkJSONShape(t, res.stdout)
+	v = decodeTyped(t, res.stdout)
+	if with, all := log.asked("html_notes"); with != 0 || all == 0 {
+		t.Errorf("-no-descriptions: html_notes asked in %d of %d requests", with, all)
+	}
+	if !v.Report.DescriptionsOmitted || len(v.Goals) == 0 {
+		t.Errorf("report %+v, %d goals", v.Report, len(v.Goals))
+	}
+	for _, g := range v.Goals {
+		if g.Description != "" {
+			t.Errorf("goal %s keeps its description %q", g.GID, g.Description)
+		}
+	}
+
+	res, _ = run(t, "-no-descriptions")
+	if !strings.Contains(res.stdout, "  descriptions        not kept (-no-descriptions)") {
+		t.Errorf("the text summary does not say descriptions were not kept:\n%s", res.stdout)
+	}
+	res, _ = run(t)
+	if strings.Contains(res.stdout, "not kept (-no-descriptions)") {
+		t.Errorf("the text summary says descriptions were not kept without the flag")
+	}
+}
+
+// In a database, -no-descriptions blanks what an earlier sync stored; in
+// the demo too.
+func TestNoDescriptionsBlanksStored(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "goals.db")
+	res := runCmd(t, nil, "-demo", "-db", db, "-format", "json")
+	res.wantCode(t, exitOK)
+	if v := decodeTyped(t, res.stdout); !slices.ContainsFunc(v.Goals, func(g jsonGoal) bool { return g.Description != "" }) {
+		t.Fatal("the demo stored no description")
+	}
+	res = runCmd(t, nil, "-demo", "-db", db, "-format", "json", "-no-descriptions")
+	res.wantCode(t, exitOK)
+	v := decodeTyped(t, res.stdout)
+	if len(v.Goals) != 9 {
+		t.Errorf("%d goals stored, want 9", len(v.Goals))
+	}
+	for _, g := range v.Goals {
+		if g.Description != "" {
+			t.Errorf("goal %s still has its description in the database: %q", g.GID, g.Description)
+		}
+	}
+}
+
+// childDeadline bounds a child command; past it the test fails (and the
+// child is killed). It orders nothing.
+const childDeadline = 60 * time.Second
+
+// SIGINT, SIGTERM and SIGHUP (a closed terminal, or a supervisor's
+// reload) sent to the command in the middle of a sync all end it the same
+// way: exit 1 with one line that says it was interrupted, and the report
+// still printed. The command runs as a child process (the test binary,
+// through TestMain) and gets a real signal while Asana holds its first
+// request.
+func TestSignalsEndTheSync(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			arrived := make(chan struct{}, 1)
+			ws := asanafake.DemoWorkspace()
+			_, url := fake(t, ws, asanafake.Options{Intercept: func(w http.ResponseWriter, r *http.Request) bool {
+				select {
+				case arrived <- struct{}{}:
+				default:
+				}
+				<-r.Context().Done() // held until the child goes or gives up
+				return true
+			}})
+			args, err := json.Marshal([]string{"-base-url", url, "-workspace", ws.GID, "-employees", demoEmployeesCSV(t), "-max-wait", "1s"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), childDeadline)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), childArgsEnv+"="+string(args), tokenEnv+"="+testToken)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-arrived:
+			case <-ctx.Done():
+				t.Fatalf("no request reached Asana within %s; stderr:\n%s", childDeadline, stderr.String())
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			err = cmd.Wait()
+			var ee *exec.ExitError
+			if err != nil && !errors.As(err, &ee) {
+				t.Fatal(err)
+			}
+			if ctx.Err() != nil {
+				t.Fatalf("the command did not end within %s of %v", childDeadline, sig)
+			}
+			res := result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				t.Fatalf("the command was killed by %v: exit status %d, stderr %q", ws.Signal(), 128+int(ws.Signal()), res.stderr)
+			}
+			res.wantCode(t, exitFailed)
+			res.wantOneErrorLine(t, "goalsync: sync failed: ", "(interrupted)")
+			if !bytes.Contains(stdout.Bytes(), []byte("Result: the sync failed")) {
+				t.Errorf("no report on stdout:\n%s", res.stdout)
+			}
+		})
+	}
+}
+
+// childArgsEnv, when set in the environment of the test binary, makes it
+// run the command itself (main, with these JSON-encoded arguments) instead
+// of the tests: tests that send the process a signal run it as a child.
+const childArgsEnv = "GOALSYNC_TEST_CHILD_ARGS"
+
+// TestMain fails the package when a test leaves a goroutine behind, such as
+// an employee file's open still waiting on a named pipe, or a request's
+// timer outliving a sync stopped by a refused token.
+func TestMain(m *testing.M) {
+	if argsJSON := os.Getenv(childArgsEnv); argsJSON != "" {
+		var args []string
+		if err := json.Unmarshal([]byte(argsJSON), &args); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", childArgsEnv, err)
+			os.Exit(99)
+		}
+		os.Args = append([]string{"goalsync"}, args...)
+		main() // exits
+	}
+	goleak.VerifyTestMain(m)
 }
