@@ -135,9 +135,10 @@ func TestMissingWorkspaceMessage(t *testing.T) {
 	}
 }
 
-// Rules 1 and 2: one scan for everyone, routed by owner.gid; ownerless
-// goals, unmapped owners and unmapped employees are counted, never stored.
-func TestSyncRoutesGoalsByOwner(t *testing.T) {
+// One scan serves every employee, and each goal goes to the employee whose
+// Asana user owns it (owner.gid); ownerless goals, goals of unmapped owners
+// and unmapped employees are counted, never stored.
+func TestIngester_Sync_routesGoalsByOwner(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 250; i++ {
 		owner := []string{"501", "502", "", "777", "778"}[i%5]
