@@ -13,7 +13,10 @@ import (
 	"unicode/utf8"
 )
 
-func TestGenerateDeterministic(t *testing.T) {
+// TestGenerate_deterministic pins that a workspace is a function of its seed
+// and config: the same pair gives the same workspace, another seed a
+// different one, and the accessors do not change it.
+func TestGenerate_deterministic(t *testing.T) {
 	cfg := DefaultGenConfig(3000, 40)
 	a, b := Generate(11, cfg), Generate(11, cfg)
 	if !reflect.DeepEqual(a.Goals, b.Goals) || !reflect.DeepEqual(a.Users, b.Users) || a.GID != b.GID {
@@ -43,7 +46,13 @@ func textRunes(html string) int {
 	return utf8.RuneCountInString(text)
 }
 
-func TestGenerateProperties(t *testing.T) {
+// TestGenerate_properties pins that every knob of GenConfig is honoured: the
+// workspace validates, ownerless goals and owners above the 200-goal cap
+// come in the numbers asked, shares of statuses, dates and metrics are near
+// what is asked, sub-goal trees have one parent and no cycle, hostile names
+// and long multi-byte notes all occur, and gids are 16-digit numbers not in
+// workspace order.
+func TestGenerate_properties(t *testing.T) {
 	cfg := GenConfig{
 		Goals:            6000,
 		Users:            60,
@@ -260,7 +269,11 @@ func indexOf(ws *Workspace, gid string) int {
 	return -1
 }
 
-func TestGeneratePlainByDefault(t *testing.T) {
+// TestGenerate_plainByDefault pins that knobs left at zero add nothing:
+// every goal is owned, has a status and a due date, no metric, no sub-goal
+// and no hostile name, no owner is above the cap, goals without users are
+// ownerless, and an empty config gives an empty valid workspace.
+func TestGenerate_plainByDefault(t *testing.T) {
 	ws := Generate(1, GenConfig{Goals: 300, Users: 10})
 	for _, g := range ws.Goals {
 		if g.OwnerGID == "" || g.StatusType == "" || g.DueOn == "" || g.Metric != nil || len(g.SubgoalGIDs) > 0 {
@@ -285,7 +298,11 @@ func TestGeneratePlainByDefault(t *testing.T) {
 	}
 }
 
-func TestGenerateImpossibleConfigPanics(t *testing.T) {
+// TestGenerate_impossibleConfigPanics pins that Generate panics on a config
+// it cannot honour (more owners above the cap than users, too few goals to
+// put them above it, too many goals for the others to stay under it) rather
+// than quietly give another workspace.
+func TestGenerate_impossibleConfigPanics(t *testing.T) {
 	for _, cfg := range []GenConfig{
 		{Goals: 1000, Users: 2, OwnersAboveCap: 3},  // more owners above the cap than users
 		{Goals: 300, Users: 5, OwnersAboveCap: 2},   // not enough goals for two owners above 200
@@ -303,7 +320,10 @@ func TestGenerateImpossibleConfigPanics(t *testing.T) {
 	}
 }
 
-func TestGenerateLarge(t *testing.T) {
+// TestGenerate_large pins that 50,000 goals are generated and compiled by
+// NewServer within generous bounds, the default config puts exactly two
+// owners above the cap, and the last goal is served.
+func TestGenerate_large(t *testing.T) {
 	cfg := DefaultGenConfig(50_000, 1_000)
 	start := time.Now()
 	ws := Generate(99, cfg)

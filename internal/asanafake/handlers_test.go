@@ -38,7 +38,10 @@ func withOthers() *Workspace {
 	return ws
 }
 
-func TestWorkspacesListsTheServedOneByDefault(t *testing.T) {
+// TestServer_workspaces_servedOneByDefault pins that without other
+// workspaces /workspaces lists just the served one, compact, with no
+// next_page member without limit and next_page null with it.
+func TestServer_workspaces_servedOneByDefault(t *testing.T) {
 	f := newFakeAPI(t, smallWorkspace(), Options{})
 	l, raw := decodeList(t, f.get("/workspaces"))
 	want := []map[string]any{{"gid": "100", "resource_type": "workspace", "name": "Small"}}
@@ -54,7 +57,12 @@ func TestWorkspacesListsTheServedOneByDefault(t *testing.T) {
 	}
 }
 
-func TestWorkspacesPaginated(t *testing.T) {
+// TestServer_workspaces_paginated pins /workspaces pagination like every
+// list's: next_page repeats the query with the new offset, Options.PageSize
+// caps a page below limit, offsets are bound to the list that issued them,
+// limit is checked, a token is required, and /workspaces/{gid} is not
+// modelled.
+func TestServer_workspaces_paginated(t *testing.T) {
 	f := newFakeAPI(t, withOthers(), Options{})
 	gids, sizes := gidsOfList(t, f, "/workspaces?limit=3&opt_fields=name")
 	if !slices.Equal(gids, []string{"100", "200", "300", "400"}) || !slices.Equal(sizes, []int{3, 1}) {
@@ -89,7 +97,10 @@ func TestWorkspacesPaginated(t *testing.T) {
 	wantError(t, f.get("/workspaces/100"), 404, "No matching route")
 }
 
-func TestWorkspacesOptFields(t *testing.T) {
+// TestServer_workspaces_optFields pins opt_fields on /workspaces: name is
+// served, fields the model has no value for are left out rather than made
+// up.
+func TestServer_workspaces_optFields(t *testing.T) {
 	f := newFakeAPI(t, withOthers(), Options{})
 	for _, tc := range []struct {
 		fields string
@@ -163,7 +174,10 @@ func userWorkspaces(t *testing.T, f *fakeAPI, token, path string) []string {
 	return gids
 }
 
-func TestWorkspacesSetWorkspaceAndClone(t *testing.T) {
+// TestWorkspace_Clone_copiesOthers pins that Clone copies Others rather than
+// share them, and that SetWorkspace keeps its own copy, so changing the
+// caller's workspace afterwards changes nothing served.
+func TestWorkspace_Clone_copiesOthers(t *testing.T) {
 	ws := withOthers()
 	c := ws.Clone()
 	c.Others[0].Name = "changed"
@@ -178,7 +192,9 @@ func TestWorkspacesSetWorkspaceAndClone(t *testing.T) {
 	}
 }
 
-func TestWorkspacesValidate(t *testing.T) {
+// TestWorkspace_Validate_others pins Validate's checks on other workspaces:
+// each needs a gid, and no gid may appear twice, the served one's included.
+func TestWorkspace_Validate_others(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		others []WorkspaceRef

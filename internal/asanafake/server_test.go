@@ -195,7 +195,11 @@ func gidsOfList(t *testing.T, f *fakeAPI, path string) (gids []string, sizes []i
 	return nil, nil
 }
 
-func TestAuth(t *testing.T) {
+// TestServer_auth pins Asana's authentication: only an Authorization header
+// with the Bearer scheme (in any case) and a known token is let in; anything
+// else is a 401 "Not Authorized" that never echoes the token, on every
+// route, matched or not, and each refusal is counted in Stats.Unauthorized.
+func TestServer_auth(t *testing.T) {
 	f := newFakeAPI(t, smallWorkspace(), Options{})
 	tests := []struct {
 		name   string
@@ -237,7 +241,10 @@ func TestAuth(t *testing.T) {
 	}
 }
 
-func TestOpenTokens(t *testing.T) {
+// TestServer_openTokens pins open mode (no Tokens option): any non-empty
+// token is accepted as the first user, but a request without one is still a
+// 401.
+func TestServer_openTokens(t *testing.T) {
 	ws := smallWorkspace()
 	srv := NewServer(ws, Options{})
 	f := &fakeAPI{t: t, srv: srv}
@@ -249,7 +256,10 @@ func TestOpenTokens(t *testing.T) {
 	wantError(t, f.getWith("", "/users/me"), http.StatusUnauthorized, "Not Authorized")
 }
 
-func TestAsanaChangeHeader(t *testing.T) {
+// TestServer_asanaChangeHeader pins Options.AsanaChange: every authorized
+// answer, including a 404, announces the configured Asana-Change headers in
+// order; a 401 and a server without the option announce none.
+func TestServer_asanaChangeHeader(t *testing.T) {
 	changes := []string{
 		"name=new_goal_memberships;info=https://forum.asana.com/t/123;affected=true",
 		"name=other_change;info=https://forum.asana.com/t/456",
@@ -269,7 +279,10 @@ func TestAsanaChangeHeader(t *testing.T) {
 	}
 }
 
-func TestUnmatchedRoutes(t *testing.T) {
+// TestServer_unmatchedRoutes pins that a path or method the fake does not
+// model is answered with a 404 or 405 in Asana's error shape, never a goal
+// list, and still counts as a request.
+func TestServer_unmatchedRoutes(t *testing.T) {
 	f := newFakeAPI(t, smallWorkspace(), Options{})
 	for _, tc := range []struct{ method, path string }{
 		{http.MethodGet, "/nope"},
@@ -294,7 +307,12 @@ func TestUnmatchedRoutes(t *testing.T) {
 	}
 }
 
-func TestListGoalsParameters(t *testing.T) {
+// TestServer_listGoalsParameters pins the goal list's parameter checks as
+// Asana makes them: workspace is required and must exist, team is not
+// modelled, limit is an integer from 1 to 100, an offset must be one the
+// server issued, and a list too large for one answer without limit is
+// refused with Asana's "use pagination" message.
+func TestServer_listGoalsParameters(t *testing.T) {
 	ws := Generate(1, GenConfig{Goals: 150, Users: 5})
 	f := newFakeAPI(t, ws, Options{})
 	tests := []struct {
@@ -335,7 +353,12 @@ func TestListGoalsParameters(t *testing.T) {
 	}
 }
 
-func TestPagination(t *testing.T) {
+// TestServer_pagination pins Asana's pagination: full pages in workspace
+// order, next_page repeating the query with the new offset and null on the
+// last page (also when the count is an exact multiple), no next_page member
+// without limit, and offset tokens bound to the list and the server that
+// issued them, tamper-proof, yet valid with another limit.
+func TestServer_pagination(t *testing.T) {
 	ws := Generate(2, GenConfig{Goals: 250, Users: 5})
 	f := newFakeAPI(t, ws, Options{})
 	var got []string
@@ -415,7 +438,12 @@ func TestPagination(t *testing.T) {
 	}
 }
 
-func TestOptFields(t *testing.T) {
+// TestServer_optFields pins opt_fields as Asana applies them: compact
+// records by default, exactly the fields asked for (plus gid and
+// resource_type) otherwise, unknown fields ignored, nulls served as null,
+// nested objects bare unless their fields are asked, hostile strings intact,
+// and repeated parameters adding up.
+func TestServer_optFields(t *testing.T) {
 	f := newFakeAPI(t, smallWorkspace(), Options{})
 	goal := func(t *testing.T, gid, fields string) map[string]any {
 		t.Helper()
@@ -485,7 +513,9 @@ func TestOptFields(t *testing.T) {
 	}
 }
 
-func TestGetGoal(t *testing.T) {
+// TestServer_getGoal pins GET /goals/{gid}: a known goal is served, an
+// unknown or blank gid is a 404 "Unknown object".
+func TestServer_getGoal(t *testing.T) {
 	ws := smallWorkspace()
 	f := newFakeAPI(t, ws, Options{})
 	d := f.get("/goals/12?opt_fields=name").json(t)["data"].(map[string]any)
@@ -496,7 +526,11 @@ func TestGetGoal(t *testing.T) {
 	wantError(t, f.get("/goals/%20"), 404, "Unknown object")
 }
 
-func TestSubgoals(t *testing.T) {
+// TestServer_subgoals pins the sub-goal route: with SpecSubgoalPath it lists
+// a goal's sub-goals in the goal's order, paginated on request, 404 for an
+// unknown goal; by default the route is retired, as Asana has done, and
+// every call is a counted 404 "No matching route".
+func TestServer_subgoals(t *testing.T) {
 	ws := smallWorkspace()
 	f := newFakeAPI(t, ws, Options{SpecSubgoalPath: true})
 	l, raw := decodeList(t, f.get("/goals/11/subgoals?opt_fields=name,owner.name"))
@@ -536,7 +570,12 @@ func TestSubgoals(t *testing.T) {
 	}
 }
 
-func TestGoalRelationships(t *testing.T) {
+// TestServer_goalRelationships pins GET /goal_relationships: supported_goal
+// is required and must exist, resource_subtype must be known, sub-goals are
+// served as subgoal relationships in the goal's order (also with no subtype,
+// none for supporting_work), opt_fields reach into the supporting goal, and
+// pages follow limit.
+func TestServer_goalRelationships(t *testing.T) {
 	ws := smallWorkspace()
 	f := newFakeAPI(t, ws, Options{})
 	wantError(t, f.get("/goal_relationships"), 400, "supported_goal")
@@ -590,7 +629,11 @@ func TestGoalRelationships(t *testing.T) {
 	}
 }
 
-func TestUsers(t *testing.T) {
+// TestServer_users pins the user routes: /users/me is the token's user with
+// its workspaces, /users lists the workspace's users compact and paginated,
+// /users/{gid} honours opt_fields, and an unknown workspace or user is a
+// 404.
+func TestServer_users(t *testing.T) {
 	ws := smallWorkspace()
 	f := newFakeAPI(t, ws, Options{Tokens: map[string]string{"ta": "1", "tb": "2"}})
 	me := f.getWith("tb", "/users/me").json(t)["data"].(map[string]any)
@@ -623,7 +666,11 @@ func TestUsers(t *testing.T) {
 	wantError(t, f.getWith("ta", "/users/999"), 404, "Unknown object")
 }
 
-func TestNewServerRejectsBadSetup(t *testing.T) {
+// TestNewServer_rejectsBadSetup pins that NewServer panics on a workspace or
+// options that cannot be served (no gid, a dangling owner or sub-goal, a
+// goal its own sub-goal, a duplicate goal, a token for an unknown user)
+// rather than serve nonsense.
+func TestNewServer_rejectsBadSetup(t *testing.T) {
 	bad := []struct {
 		name string
 		ws   *Workspace
@@ -648,7 +695,10 @@ func TestNewServerRejectsBadSetup(t *testing.T) {
 	}
 }
 
-func TestPaymentRequired(t *testing.T) {
+// TestServer_paymentRequired pins the plan check: with PaymentRequired every
+// goal route answers 402 naming the plan while /users/me still works, and
+// SetPaymentRequired(false) lifts it.
+func TestServer_paymentRequired(t *testing.T) {
 	f := newFakeAPI(t, smallWorkspace(), Options{PaymentRequired: true})
 	wantError(t, f.get("/goals?workspace=100"), 402, "plan")
 	wantError(t, f.get("/goals/11"), 402, "plan")
@@ -660,7 +710,10 @@ func TestPaymentRequired(t *testing.T) {
 	decodeList(t, f.get("/goals?workspace=100"))
 }
 
-func TestSetWorkspace(t *testing.T) {
+// TestServer_SetWorkspace pins that the server serves its own copy of the
+// workspace: changing the caller's workspace in place changes nothing, and
+// SetWorkspace swaps in the new data for every route.
+func TestServer_SetWorkspace(t *testing.T) {
 	ws := smallWorkspace()
 	f := newFakeAPI(t, ws, Options{})
 	changed := ws.Clone()
@@ -738,7 +791,10 @@ func TestRateLimit(t *testing.T) {
 	})
 }
 
-func TestRetryAfterRoundsUp(t *testing.T) {
+// TestServer_retryAfterRoundsUp pins that a 429's Retry-After is the wait in
+// whole seconds rounded up (2.5 s is "3"), so a client that honours it is
+// never early.
+func TestServer_retryAfterRoundsUp(t *testing.T) {
 	f := newFakeAPI(t, smallWorkspace(), Options{RequestsPerMinute: 1, RateWindow: 2500 * time.Millisecond})
 	f.get("/users/me")
 	a := f.get("/users/me")
@@ -747,7 +803,11 @@ func TestRetryAfterRoundsUp(t *testing.T) {
 	}
 }
 
-func TestInFlightLimit(t *testing.T) {
+// TestServer_inFlightLimit pins Options.MaxInFlight: while the limit's
+// requests are held, one more is a 429 with Retry-After 1, the held ones
+// still succeed, the server admits again once they end, and Stats counts the
+// refusal and the peak.
+func TestServer_inFlightLimit(t *testing.T) {
 	started := make(chan struct{}, 10)
 	release := make(chan struct{})
 	hold := func(w http.ResponseWriter, r *http.Request) bool {
@@ -849,7 +909,11 @@ func freshClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 }
 
-func TestFaults(t *testing.T) {
+// TestServer_faults pins each injected fault at probability 1 as a client
+// sees it: a 500 with an error phrase or a 503, a reset connection, a body
+// cut short of its Content-Length, 200 with malformed JSON, a gateway's HTML
+// 502, and a 429 with Retry-After 1; each is counted in Stats.
+func TestServer_faults(t *testing.T) {
 	ws := Generate(4, GenConfig{Goals: 50, Users: 3, LongNotesShare: 1})
 	path := "/goals?workspace=" + ws.GID + "&limit=50&opt_fields=name,html_notes"
 	tests := []struct {
@@ -959,7 +1023,10 @@ func TestFaults(t *testing.T) {
 	}
 }
 
-func TestFaultsNeverOn429Or401(t *testing.T) {
+// TestServer_faultsNeverOn429Or401 pins that faults are injected only into
+// answers that would have succeeded: a 401 and a rate limit's 429 are served
+// as they are, and only the one admitted request gets the fault.
+func TestServer_faultsNeverOn429Or401(t *testing.T) {
 	f := newFakeAPI(t, smallWorkspace(), Options{RequestsPerMinute: 1, Faults: Faults{ServerError: 1}})
 	client := freshClient()
 	defer client.CloseIdleConnections()
@@ -983,7 +1050,10 @@ func TestFaultsNeverOn429Or401(t *testing.T) {
 	}
 }
 
-func TestFaultsDeterministic(t *testing.T) {
+// TestServer_faultsDeterministic pins that faults follow Options.Seed: the
+// same seed gives the same sequence of answers, another seed a different
+// one, and a mix of probabilities fails some requests but not all.
+func TestServer_faultsDeterministic(t *testing.T) {
 	ws := smallWorkspace()
 	faults := Faults{ServerError: 0.2, MalformedJSON: 0.2, GatewayHTML: 0.1}
 	run := func(seed int64) []string {
@@ -1013,7 +1083,10 @@ func TestFaultsDeterministic(t *testing.T) {
 	}
 }
 
-func TestStats(t *testing.T) {
+// TestServer_Stats pins that Stats counts every request, matched or not, the
+// unauthorized ones apart, and reports no rate limit or fault that did not
+// happen.
+func TestServer_Stats(t *testing.T) {
 	f := newFakeAPI(t, smallWorkspace(), Options{})
 	paths := []string{
 		"/goals?workspace=100", "/goals?workspace=100", "/goals/11", "/goals/11/subgoals",
@@ -1088,6 +1161,12 @@ func TestConcurrentUse(t *testing.T) {
 	t.Logf("peak in flight %d, faults %d", st.PeakInFlight, st.FaultsInjected)
 }
 
+// TestDemoWorkspace pins the demo's promises: it validates and is served
+// with DemoToken as the service account, every mapped employee owns goals,
+// exactly one employee is unmapped, one user is unmapped and one goal
+// ownerless, statuses, sub-goals, long notes, a red goal without an update
+// and time periods (one before 2026) are all covered, and a wrong token is
+// refused.
 func TestDemoWorkspace(t *testing.T) {
 	ws := DemoWorkspace()
 	if err := ws.Validate(); err != nil {
@@ -1163,7 +1242,12 @@ func TestDemoWorkspace(t *testing.T) {
 	}
 }
 
-func TestJSONEscaping(t *testing.T) {
+// TestServer_jsonEscaping pins that every string is served as valid JSON
+// that decodes to the model: characters JSON must escape, invalid UTF-8 as
+// U+FFFD, numbers JSON cannot carry (NaN, infinity) as null, html_notes not
+// escaped beyond what JSON needs, and every goal of a large generated
+// workspace round-trips through the list.
+func TestServer_jsonEscaping(t *testing.T) {
 	// Strings JSON must escape, invalid UTF-8 (served as U+FFFD, as by
 	// encoding/json), and numbers JSON cannot carry (served as null).
 	ws := smallWorkspace()
