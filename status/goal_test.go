@@ -5,6 +5,10 @@ import (
 	"testing"
 )
 
+// TestMapGoalStatus pins the goal field's colours and outcomes (green,
+// yellow, red, achieved, partial, missed, dropped, in any case and spacing)
+// to their statuses, and anything else, the status_type words included, to
+// on_track and not known.
 func TestMapGoalStatus(t *testing.T) {
 	tests := []struct {
 		in    string
@@ -50,6 +54,8 @@ func TestMapIgnoresGoalColours(t *testing.T) {
 	}
 }
 
+// FuzzMapGoalStatus pins that MapGoalStatus returns one of the four statuses
+// for any input, never a panic.
 func FuzzMapGoalStatus(f *testing.F) {
 	f.Add("red")
 	f.Add("")

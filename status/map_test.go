@@ -61,6 +61,10 @@ var mapCases = []struct {
 	{strings.Repeat("x", 1<<16), OnTrack},
 }
 
+// TestMap pins the spec's status table row by row, every status_type value
+// in Asana's API description ("complete" and "on_hold" are on_track, being
+// in no row), and the normalisation of space, case, hyphens and underscores,
+// with invalid UTF-8 and huge input on_track, never a panic.
 func TestMap(t *testing.T) {
 	for _, tc := range mapCases {
 		if got := Map(tc.raw); got != tc.want {
@@ -69,7 +73,9 @@ func TestMap(t *testing.T) {
 	}
 }
 
-func TestMapperWithoutAliasesIsDefault(t *testing.T) {
+// TestMapper_Map_withoutAliasesIsDefault pins that a Mapper without aliases,
+// from NewMapper(nil), a nil pointer or the zero value, maps exactly as Map.
+func TestMapper_Map_withoutAliasesIsDefault(t *testing.T) {
 	m, err := NewMapper(nil)
 	if err != nil {
 		t.Fatalf("NewMapper(nil): %v", err)
@@ -83,7 +89,11 @@ func TestMapperWithoutAliasesIsDefault(t *testing.T) {
 	}
 }
 
-func TestNewMapperAliases(t *testing.T) {
+// TestNewMapper_aliases pins that aliases are matched after the same
+// normalisation as the table, the default table still applies beside them,
+// the caller's map is copied rather than shared, and the package's Map is
+// left alone.
+func TestNewMapper_aliases(t *testing.T) {
 	aliases := map[string]Status{
 		"Done":             Completed, // Jira; same as the default table
 		"In Progress":      OnTrack,
@@ -129,7 +139,11 @@ func TestNewMapperAliases(t *testing.T) {
 	}
 }
 
-func TestNewMapperErrors(t *testing.T) {
+// TestNewMapper_errors pins that a bad alias is refused with an error naming
+// it and no Mapper: an unknown status (wrapping ErrUnknown), a word empty
+// after normalisation, an alias contradicting the table or redefining a
+// status word, and two aliases colliding with different statuses.
+func TestNewMapper_errors(t *testing.T) {
 	tests := []struct {
 		name        string
 		aliases     map[string]Status
@@ -163,7 +177,10 @@ func TestNewMapperErrors(t *testing.T) {
 	}
 }
 
-func TestNewMapperAcceptsAgreeingAliases(t *testing.T) {
+// TestNewMapper_acceptsAgreeingAliases pins that aliases agreeing with the
+// table or with each other are accepted, and that normalisation keeps an
+// apostrophe ("wont do" is not "won't do").
+func TestNewMapper_acceptsAgreeingAliases(t *testing.T) {
 	// Aliases that agree with the table or with each other are harmless.
 	m, err := NewMapper(map[string]Status{
 		"DONE": Completed, "on track": OnTrack, "Won't Do": OffTrack, "won't-do": OffTrack,
@@ -203,6 +220,9 @@ func TestMapperConcurrent(t *testing.T) {
 
 var allStatuses = []Status{Completed, AtRisk, OffTrack, OnTrack}
 
+// FuzzMap pins, for Map and an extended Mapper, that any input maps to one
+// of the four statuses, that a status maps to itself, that surrounding white
+// space changes nothing, and that the answer is deterministic.
 func FuzzMap(f *testing.F) {
 	for _, tc := range mapCases {
 		f.Add(tc.raw)

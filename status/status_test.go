@@ -8,7 +8,9 @@ import (
 	"testing"
 )
 
-func TestValid(t *testing.T) {
+// TestStatus_Valid pins that only the four exact status words are valid: no
+// empty, other, differently cased or padded word.
+func TestStatus_Valid(t *testing.T) {
 	for _, s := range allStatuses {
 		if !s.Valid() {
 			t.Errorf("%q.Valid() = false", s)
@@ -21,6 +23,9 @@ func TestValid(t *testing.T) {
 	}
 }
 
+// TestParse pins that Parse takes the four exact words only, with no
+// normalisation and no default, and refuses anything else with an error
+// wrapping ErrUnknown that names the word.
 func TestParse(t *testing.T) {
 	for _, s := range allStatuses {
 		got, err := Parse(string(s))
@@ -44,7 +49,9 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func TestTextRoundTrip(t *testing.T) {
+// TestStatus_MarshalText_roundTrip pins that each status marshals to its own
+// word and unmarshals back to itself.
+func TestStatus_MarshalText_roundTrip(t *testing.T) {
 	for _, s := range allStatuses {
 		text, err := s.MarshalText()
 		if err != nil {
@@ -60,7 +67,10 @@ func TestTextRoundTrip(t *testing.T) {
 	}
 }
 
-func TestMarshalInvalid(t *testing.T) {
+// TestStatus_MarshalText_invalid pins that an invalid status, the zero one
+// included, is never written: MarshalText fails with an error wrapping
+// ErrUnknown.
+func TestStatus_MarshalText_invalid(t *testing.T) {
 	for _, s := range []Status{"", "done"} {
 		if text, err := s.MarshalText(); err == nil || !errors.Is(err, ErrUnknown) {
 			t.Errorf("%q.MarshalText() = %q, %v; want an error wrapping ErrUnknown", s, text, err)
@@ -68,7 +78,11 @@ func TestMarshalInvalid(t *testing.T) {
 	}
 }
 
-func TestJSON(t *testing.T) {
+// TestStatus_json pins a Status in JSON, as a value and as a map key: the
+// exact word is written and read back, an unknown word is an error naming
+// it, wrapping ErrUnknown and leaving the field as it was, never a silent
+// on_track, and a zero Status cannot be marshalled.
+func TestStatus_json(t *testing.T) {
 	type row struct {
 		Status Status            `json:"status"`
 		ByKey  map[Status]string `json:"by_key,omitempty"`
