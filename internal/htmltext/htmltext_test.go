@@ -143,6 +143,13 @@ var toTextCases = []struct {
 	{"zero-width characters kept", "a\u200bb", "a\u200bb"},
 }
 
+// TestToText pins how Asana's html_notes become plain text: entities
+// decoded, tags dropped without adding spaces, line breaks and blocks as
+// lines with at most one blank line between, lists as "- " or numbered items
+// indented by nesting (capped), script, style, comments and other hidden
+// content dropped, malformed HTML still giving its text, control characters
+// dropped and invalid UTF-8 as U+FFFD; and each output keeps the invariants
+// checkText states.
 func TestToText(t *testing.T) {
 	for _, tc := range toTextCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -155,6 +162,8 @@ func TestToText(t *testing.T) {
 	}
 }
 
+// TestDescription pins that Description is exactly Truncate of ToText, for
+// every case and for limits from negative to large.
 func TestDescription(t *testing.T) {
 	for _, tc := range toTextCases {
 		for _, max := range []int{-1, 0, 1, 2, 3, 5, 8, 13, 1000} {
@@ -166,7 +175,9 @@ func TestDescription(t *testing.T) {
 	}
 }
 
-func TestDescriptionHugeMax(t *testing.T) {
+// TestDescription_hugeMax pins that a limit of math.MaxInt cuts nothing and
+// does not overflow: Description is then ToText.
+func TestDescription_hugeMax(t *testing.T) {
 	for _, tc := range toTextCases {
 		if got, want := htmltext.Description(tc.in, math.MaxInt), htmltext.ToText(tc.in); got != want {
 			t.Errorf("Description(%q, MaxInt) = %q, want %q", tc.in, got, want)
@@ -174,7 +185,10 @@ func TestDescriptionHugeMax(t *testing.T) {
 	}
 }
 
-func TestDescriptionLongNotes(t *testing.T) {
+// TestDescription_longNotes pins that on a very long note, where Description
+// stops converting early, it still agrees with Truncate of the full
+// conversion, and fills the limit to within two runes.
+func TestDescription_longNotes(t *testing.T) {
 	// A very long note: Description stops early but must agree with the
 	// full conversion.
 	item := "<li>Grow <strong>revenue</strong> in the EMEA region &amp; APAC 🌍</li>\n"

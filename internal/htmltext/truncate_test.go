@@ -10,6 +10,11 @@ import (
 	"github.com/perfcopilot/asanagoals/internal/htmltext"
 )
 
+// TestTruncate pins that Truncate cuts to at most max runes without
+// splitting a character as a reader sees it (combining marks, ZWJ sequences,
+// flag pairs, skin tones, variation selectors), trims white space left at
+// the cut, keeps a string that fits as it is, gives up the grapheme rule for
+// a cluster too long to back off over, and counts invalid bytes as runes.
 func TestTruncate(t *testing.T) {
 	const (
 		family = "👨\u200d👩\u200d👧" // 5 runes: man ZWJ woman ZWJ girl
@@ -73,9 +78,9 @@ func TestTruncate(t *testing.T) {
 	}
 }
 
-// TestTruncateProperties checks the invariants of Truncate on random
+// TestTruncate_properties checks the invariants of Truncate on random
 // strings built from characters that stress it.
-func TestTruncateProperties(t *testing.T) {
+func TestTruncate_properties(t *testing.T) {
 	pieces := []string{
 		"a", "Z", "0", " ", "  ", "\n", "\t", "é", "e\u0301", "\u0301",
 		"日", "語", "😀", "👍🏽", "❤\ufe0f", "\u200d", "👨\u200d👩", "🇺", "🇸",
