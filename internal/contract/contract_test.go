@@ -107,7 +107,14 @@ func employeesOf(ws *asanafake.Workspace) []goals.Employee {
 	return emps
 }
 
-func TestSyncRequestsAndAnswersFollowAsanaOpenAPI(t *testing.T) {
+// TestIngester_Sync_followsAsanaOpenAPI pins that a full sync stays inside
+// Asana's published description on both sub-goal paths, against a generated
+// workspace paginated three items a page, the demo, and a server giving 500s
+// and 503s: every request and answer is checked, each route the sync must
+// take is taken, and the sync completes with the expected sub-goal source;
+// every deliberate departure in the lists must have let something through,
+// or the list is stale.
+func TestIngester_Sync_followsAsanaOpenAPI(t *testing.T) {
 	sp := loadSpec(t)
 	used := map[string]int{}
 	paths := []struct {
@@ -183,7 +190,7 @@ func TestSyncRequestsAndAnswersFollowAsanaOpenAPI(t *testing.T) {
 // request: the client asks again without it, every later request stays
 // inside the description, and the sync completes on the goals' own status
 // fields, saying so.
-func TestRefusedStatusTypeFollowsAsanaOpenAPI(t *testing.T) {
+func TestIngester_Sync_refusedStatusTypeFollowsAsanaOpenAPI(t *testing.T) {
 	sp := loadSpec(t)
 	for _, spec := range []bool{false, true} {
 		t.Run(map[bool]string{false: "path=relationships", true: "path=spec"}[spec], func(t *testing.T) {
@@ -217,7 +224,12 @@ func TestRefusedStatusTypeFollowsAsanaOpenAPI(t *testing.T) {
 	}
 }
 
-func TestConnectionCheckFollowsAsanaOpenAPI(t *testing.T) {
+// TestCheckConnection_followsAsanaOpenAPI pins that CheckConnection stays
+// inside Asana's description and maps each answer to its error: connected
+// (the token's user, goals visible), a refused token (ErrUnauthorized), a
+// plan without goals (ErrPaymentRequired) and an unknown workspace
+// (ErrNotFound), each taking the routes it must.
+func TestCheckConnection_followsAsanaOpenAPI(t *testing.T) {
 	sp := loadSpec(t)
 	ws := asanafake.DemoWorkspace()
 	tests := []struct {
@@ -255,7 +267,11 @@ func TestConnectionCheckFollowsAsanaOpenAPI(t *testing.T) {
 	}
 }
 
-func TestMappingSuggestionsFollowAsanaOpenAPI(t *testing.T) {
+// TestSuggestMappings_followsAsanaOpenAPI pins that SuggestMappings reads
+// the workspace's users through GET /users, paginated answers included,
+// inside Asana's description, and makes suggestions from them for unmapped
+// employees.
+func TestSuggestMappings_followsAsanaOpenAPI(t *testing.T) {
 	sp := loadSpec(t)
 	for _, w := range []struct {
 		name string
@@ -293,7 +309,11 @@ func TestMappingSuggestionsFollowAsanaOpenAPI(t *testing.T) {
 	}
 }
 
-func TestWorkspacesFollowAsanaOpenAPI(t *testing.T) {
+// TestClient_Workspaces_followsAsanaOpenAPI pins that Client.Workspaces
+// stays inside Asana's description: it lists the served workspace and then
+// the others in order, across pages and through retried server errors, and a
+// refused token ends it with ErrUnauthorized.
+func TestClient_Workspaces_followsAsanaOpenAPI(t *testing.T) {
 	sp := loadSpec(t)
 	withOthers := func(ws *asanafake.Workspace, n int) *asanafake.Workspace {
 		for i := range n {
@@ -358,7 +378,7 @@ func TestWorkspacesFollowAsanaOpenAPI(t *testing.T) {
 // The checks themselves catch what they must: each exchange below departs
 // from the description in one way and must be reported; a null owner
 // (allOf with a nullable member) must not be.
-func TestValidatorCatchesDeparturesFromAsanaOpenAPI(t *testing.T) {
+func TestAsanaSpec_check_catchesDepartures(t *testing.T) {
 	sp := loadSpec(t)
 	const root = "http://127.0.0.1:1"
 	auth := http.Header{"Authorization": {"Bearer " + token}}
@@ -519,7 +539,7 @@ var allowList = []departure{
 			"A server that enforces the lists (Prism) answers 400; the client then sends that request once " +
 			"more without it and asks for it no more (asana.Client.StatusTypeRefused), and the sync takes " +
 			"every status from the goal's own status field and says so (Report.StatusSource goal_status): " +
-			"see TestRefusedStatusTypeFollowsAsanaOpenAPI",
+			"see TestIngester_Sync_refusedStatusTypeFollowsAsanaOpenAPI",
 	},
 }
 
