@@ -146,7 +146,7 @@ func checkScoped(tb testing.TB, ws *asanafake.Workspace, emps []goals.Employee, 
 // A scoped sync against the same generated workspace as a whole one: the
 // window's goals equal the truth, the others stay as stored, and it sends
 // exactly the scoped minimum, at most a third of the whole sync's.
-func TestScopedSyncMatchesTruth(t *testing.T) {
+func TestIngester_Sync_scopedMatchesTruth(t *testing.T) {
 	ws, emps := scopedWorkspace()
 	run := runScoped(t, ws, emps, asanafake.Options{MaxInFlight: asana.MaxInFlight}, 6_000_000)
 	checkScoped(t, ws, emps, run)

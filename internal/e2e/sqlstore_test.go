@@ -18,7 +18,7 @@ import (
 
 // A sync into a SQL database holds the generator's truth, and a second sync
 // with nothing changed in Asana changes nothing in the database.
-func TestSyncIntoSQLiteTwice(t *testing.T) {
+func TestIngester_Sync_intoSQLiteTwice(t *testing.T) {
 	cfg := asanafake.DefaultGenConfig(1500, 50)
 	cfg.OwnersAboveCap = 1
 	ws := asanafake.Generate(21, cfg)

@@ -135,7 +135,13 @@ func startFake(tb testing.TB, ws *asanafake.Workspace, opts asanafake.Options, c
 	return fake, client
 }
 
-func TestSyncMatchesGeneratedTruth(t *testing.T) {
+// TestIngester_Sync_matchesGeneratedTruth pins the whole sync end to end
+// against the generator's truth, on today's goal-relationships path and the
+// spec's sub-goal path, with and without faults of every kind: no employee
+// fails, the report's counts and sub-goal source are right, the store holds
+// exactly the truth, faults were really injected, and the report counts
+// every request the fake saw (but those net/http resent after a reset).
+func TestIngester_Sync_matchesGeneratedTruth(t *testing.T) {
 	cfg := asanafake.DefaultGenConfig(2000, 80)
 	cfg.OwnersAboveCap = 2
 	cfg.MaxSubgoals = 5
@@ -188,7 +194,7 @@ func TestSyncMatchesGeneratedTruth(t *testing.T) {
 // paths: the data equal the truth and the requests are exactly the
 // minimum (on today's path: one probe of the retired path, and a
 // GET /goals/{gid} only for sub-goals the scan never returns).
-func TestBenchmarkWorkspaceSyncMatchesTruth(t *testing.T) {
+func TestIngester_Sync_benchmarkWorkspaceMatchesTruth(t *testing.T) {
 	ws, emps := benchWorkspace()
 	for _, spec := range []bool{false, true} {
 		t.Run(map[bool]string{false: "goal relationships", true: "spec's path"}[spec], func(t *testing.T) {

@@ -20,7 +20,7 @@ import (
 // sync sends exactly the minimum: no GET /goals/{gid} for a goal the scan
 // returns, however late in the scan it comes, and one per sub-goal the
 // scan never returns, however many goals it supports.
-func TestWalkAheadOfTheScanSendsTheMinimum(t *testing.T) {
+func TestIngester_Sync_walkAheadOfTheScanSendsTheMinimum(t *testing.T) {
 	cfg := asanafake.DefaultGenConfig(3000, 100)
 	cfg.OwnerlessShare = 0.10
 	cfg.MaxSubgoals = 5

@@ -92,6 +92,10 @@ const fakeWorldEnv = "ASANAGOALS_E2E_FAKE_WORLD"
 // decisions (429s, slow-downs, climbs) to standard error.
 const gateLogEnv = "ASANAGOALS_E2E_GATE_LOG"
 
+// TestMain makes the test binary serve one world's fake instead of running
+// the tests when ASANAGOALS_E2E_FAKE_WORLD names it, so a world's server
+// runs in a process of its own (see serveWorld); otherwise it runs the
+// tests.
 func TestMain(m *testing.M) {
 	if name := os.Getenv(fakeWorldEnv); name != "" {
 		if err := serveWorld(name, os.Stdin, os.Stdout); err != nil {
