@@ -127,7 +127,7 @@ func TestServer_workspaces_optFields(t *testing.T) {
 
 // The token's user is in every workspace listed; other users in the
 // served one only.
-func TestWorkspacesOfTheTokensUser(t *testing.T) {
+func TestServer_workspaces_ofTheTokensUser(t *testing.T) {
 	f := newFakeAPI(t, withOthers(), Options{Tokens: map[string]string{"ta": "1", "tb": "2"}})
 	all := []string{"100", "200", "300", "400"}
 	if got := userWorkspaces(t, f, "tb", "/users/me"); !slices.Equal(got, all) {

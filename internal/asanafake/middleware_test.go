@@ -12,7 +12,7 @@ import (
 // error body and an sl-violations header naming the entry by its place. A
 // request without it is answered as ever; so is every request when the
 // option is off.
-func TestRefuseStatusTypeAnswersAsPrism(t *testing.T) {
+func TestServer_refuseStatusTypeAnswersAsPrism(t *testing.T) {
 	ws := smallWorkspace()
 	f := newFakeAPI(t, ws, Options{RefuseStatusType: true, SpecSubgoalPath: true})
 	for _, path := range []string{

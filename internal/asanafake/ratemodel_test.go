@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// TestFixedWindow pins the fixed window's arithmetic with synthetic times:
-// the count goes back to zero at each window's start, whatever came just
-// before it, and a 429 waits for the next window.
-func TestFixedWindow(t *testing.T) {
+// TestTokenState_takeFixed pins the fixed window's arithmetic with synthetic
+// times: the count goes back to zero at each window's start, whatever came
+// just before it, and a 429 waits for the next window.
+func TestTokenState_takeFixed(t *testing.T) {
 	const window = int64(1000)
 	var ts tokenState
 	steps := []struct {
@@ -41,10 +41,10 @@ func TestFixedWindow(t *testing.T) {
 	}
 }
 
-// TestTokenBucket pins the token bucket's arithmetic with synthetic times:
-// it starts full, refills evenly, never above its burst, and a rejected
-// request takes no token.
-func TestTokenBucket(t *testing.T) {
+// TestTokenState_takeBucket pins the token bucket's arithmetic with
+// synthetic times: it starts full, refills evenly, never above its burst,
+// and a rejected request takes no token.
+func TestTokenState_takeBucket(t *testing.T) {
 	const ms = int64(time.Millisecond)
 	var ts tokenState
 	steps := []struct {
@@ -78,7 +78,7 @@ func TestTokenBucket(t *testing.T) {
 // Each model through the server, in virtual time: what it admits over a
 // few seconds of steady requests, and the whole seconds of Retry-After its
 // 429s carry.
-func TestRateModels(t *testing.T) {
+func TestServer_rateModels(t *testing.T) {
 	for _, tc := range []struct {
 		model RateModel
 		burst int
@@ -138,7 +138,7 @@ func TestRateModels(t *testing.T) {
 
 // SecondBucket counts in real seconds whatever RateWindow: 600 a minute is
 // a bucket of 10 refilled at 10 a second.
-func TestSecondBucketIsOneSecondDeep(t *testing.T) {
+func TestServer_secondBucketIsOneSecondDeep(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := NewServer(smallWorkspace(), Options{
 			RequestsPerMinute: 600,

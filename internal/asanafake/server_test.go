@@ -747,7 +747,7 @@ func serveDirect(srv *Server, token, path string) answer {
 
 // The sliding window, in virtual time: exact instants, no slow-machine
 // escape.
-func TestRateLimit(t *testing.T) {
+func TestServer_rateLimit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const window = 10 * time.Second
 		srv := NewServer(smallWorkspace(), Options{
@@ -857,7 +857,7 @@ func TestServer_inFlightLimit(t *testing.T) {
 
 // In virtual time ten requests arrive at once: exactly three are admitted
 // (they hold their slots through the latency), seven get 429.
-func TestInFlightLimitWithLatency(t *testing.T) {
+func TestServer_inFlightLimitWithLatency(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := NewServer(smallWorkspace(), Options{MaxInFlight: 3, Latency: 200 * time.Millisecond,
 			Tokens: map[string]string{testToken: "1"}})
@@ -885,7 +885,7 @@ func TestInFlightLimitWithLatency(t *testing.T) {
 
 // A client that gives up ends the handler's latency wait too: nothing
 // stays in flight.
-func TestLatencyRespectsContext(t *testing.T) {
+func TestServer_latencyRespectsContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		srv := NewServer(smallWorkspace(), Options{Latency: 10 * time.Second, Tokens: map[string]string{testToken: "1"}})
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -1102,9 +1102,9 @@ func TestServer_Stats(t *testing.T) {
 	}
 }
 
-// TestConcurrentUse hammers the server from many goroutines while settings
-// and data change; run with -race.
-func TestConcurrentUse(t *testing.T) {
+// TestServer_concurrentUse hammers the server from many goroutines while
+// settings and data change; run with -race.
+func TestServer_concurrentUse(t *testing.T) {
 	ws := Generate(5, DefaultGenConfig(2000, 40))
 	f := newFakeAPI(t, ws, Options{SpecSubgoalPath: true, MaxInFlight: 1000, RequestsPerMinute: 1_000_000, Faults: Faults{MalformedJSON: 0.05}})
 	var parents []string
@@ -1333,8 +1333,8 @@ func ExampleNewServer() {
 	// 200 {"data":{"gid":"1209000000001001","resource_type":"goal","name":"Cut p95 API latency to 200 ms","current_status_update":{"gid":"1330203216592233","resource_type":"status_update","status_type":"on_track"}}}
 }
 
-// TestSlidingWindow pins the limiter's arithmetic with synthetic times.
-func TestSlidingWindow(t *testing.T) {
+// TestTokenState_take pins the limiter's arithmetic with synthetic times.
+func TestTokenState_take(t *testing.T) {
 	const window = int64(1000)
 	var ts tokenState
 	steps := []struct {
@@ -1370,9 +1370,9 @@ func TestSlidingWindow(t *testing.T) {
 	}
 }
 
-// TestFaultsOverHTTP2 checks the faults that drop the connection also work
-// where it cannot be hijacked.
-func TestFaultsOverHTTP2(t *testing.T) {
+// TestServer_faultsOverHTTP2 checks the faults that drop the connection also
+// work where it cannot be hijacked.
+func TestServer_faultsOverHTTP2(t *testing.T) {
 	ws := Generate(4, GenConfig{Goals: 50, Users: 3, LongNotesShare: 1})
 	for _, tc := range []struct {
 		name   string
@@ -1407,7 +1407,7 @@ func TestFaultsOverHTTP2(t *testing.T) {
 // Mounted under a prefix (Asana's /api/1.0) with http.StripPrefix, the
 // fake's next_page.uri keeps the prefix (the API root the client was
 // given), while next_page.path stays relative to it, as Asana writes both.
-func TestNextPageURIKeepsTheAPIRoot(t *testing.T) {
+func TestServer_nextPageURIKeepsTheAPIRoot(t *testing.T) {
 	ws := smallWorkspace()
 	mux := http.NewServeMux()
 	mux.Handle("/api/1.0/", http.StripPrefix("/api/1.0", NewServer(ws, Options{})))
