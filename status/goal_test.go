@@ -46,7 +46,7 @@ func TestMapGoalStatus(t *testing.T) {
 
 // The goal-field colours stay out of the spec's table: a status_type of
 // "red" is still "anything else".
-func TestMapIgnoresGoalColours(t *testing.T) {
+func TestMap_ignoresGoalColours(t *testing.T) {
 	for _, w := range []string{"green", "yellow", "red"} {
 		if got := Map(w); got != OnTrack {
 			t.Errorf("Map(%q) = %s, want on_track (the spec's table has no colours)", w, got)

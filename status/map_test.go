@@ -196,8 +196,8 @@ func TestNewMapper_acceptsAgreeingAliases(t *testing.T) {
 	}
 }
 
-// TestMapperConcurrent is meaningful under -race: Map must only read.
-func TestMapperConcurrent(t *testing.T) {
+// TestMapper_Map_concurrent is meaningful under -race: Map must only read.
+func TestMapper_Map_concurrent(t *testing.T) {
 	m, err := NewMapper(map[string]Status{"canceled": OffTrack})
 	if err != nil {
 		t.Fatal(err)
