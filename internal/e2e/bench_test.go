@@ -156,8 +156,8 @@ func benchSync5000Goals(b *testing.B, spec bool) {
 // Asana, the fake answers whole seconds of Retry-After, so the bucket of
 // model=bucket (50 a second) stands for one of 5 a second, ten seconds
 // deep. model=bucket1s is a gateway's bucket one second deep in real
-// seconds, which no window shortens: 10 a second, the client at 100 (issue
-// 23's world strict; a smaller workspace, served by another process, see
+// seconds, which no window shortens: 10 a second, the client at 100 (the
+// world "strict": a smaller workspace, served by another process, see
 // BenchmarkSyncLarge). A whole-second Retry-After is then as long as the
 // bucket's whole refill.
 //
