@@ -75,6 +75,9 @@ func checkTestFile(t *testing.T, path string) {
 		return // a package of tests alone
 	}
 	base := strings.TrimSuffix(strings.TrimSuffix(name, "_test.go"), "_internal")
+	for _, platform := range []string{"_unix", "_linux", "_darwin", "_windows"} {
+		base = strings.TrimSuffix(base, platform) // x_unix_test.go: x.go's tests that need a Unix
+	}
 	if !exists(filepath.Join(dir, base+".go")) {
 		t.Errorf("%s has no %s.go beside it: move its tests into the _test.go file of the source they pin", path, base)
 	}
