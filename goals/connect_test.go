@@ -58,6 +58,10 @@ func (s *connSource) WorkspaceUsers(context.Context, string) iter.Seq2[asana.Use
 	}
 }
 
+// CheckConnection succeeds for a token that reaches the workspace, saying
+// whether goals are visible after reading at most one; a missing workspace is
+// a config error before any request, and a refused token, a free plan, a
+// wrong workspace and a guest each get a message saying what to fix.
 func TestCheckConnection(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -144,6 +148,10 @@ func TestCheckConnectionReadsOneGoalNameOnly(t *testing.T) {
 	}
 }
 
+// SuggestMappings proposes an Asana user for an unmapped employee by e-mail
+// (trimmed, any case) first, then by a unique name (any case and spacing); it
+// never guesses when a name is shared on either side, never proposes a user
+// already mapped, and skips mapped employees.
 func TestSuggestMappings(t *testing.T) {
 	src := &connSource{users: []asana.User{
 		{GID: "1", Name: "Ada Lovelace", Email: "ADA@example.com"},

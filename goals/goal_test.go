@@ -14,7 +14,10 @@ import (
 	"github.com/perfcopilot/asanagoals/status"
 )
 
-func TestProgressFraction(t *testing.T) {
+// A metric's fraction is how far Current has gone from Initial toward
+// Target, in either direction, clamped to 0..1; a metric whose target equals
+// its start, or with a value that is not finite, has no fraction.
+func TestMetric_Fraction(t *testing.T) {
 	tests := []struct {
 		p    goals.Metric
 		want float64

@@ -9,7 +9,10 @@ import (
 	"github.com/perfcopilot/asanagoals/status"
 )
 
-func TestWriteOrder(t *testing.T) {
+// A complete write leaves its goals in the order written, then the retained
+// goals still stored in their old order, and removes the rest; a partial
+// write keeps every stored goal in place and appends the new ones.
+func TestWrite_Order(t *testing.T) {
 	w := func(complete bool, gids string, retain ...string) goals.Write {
 		wr := goals.Write{EmployeeID: "e", Complete: complete, Retain: retain}
 		for _, g := range strings.Split(gids, ",") {

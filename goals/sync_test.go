@@ -26,6 +26,8 @@ import (
 	"github.com/perfcopilot/asanagoals/status"
 )
 
+// Every test of the package ends with no goroutine left running: a sync
+// that returns has stopped its scan, walkers and writers.
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
@@ -85,7 +87,11 @@ func krGIDs(g goals.Goal) string {
 	return strings.Join(out, ",")
 }
 
-func TestConfigErrorsBeforeAnyRequest(t *testing.T) {
+// A bad config or employee list (workspace missing or not a GID, negative
+// limits, too much concurrency, an empty, repeated or non-numeric ID, a user
+// mapped twice) is a *GoalsConfigError naming the field, with no report, no
+// request sent and nothing stored.
+func TestIngester_Sync_configErrorsBeforeAnyRequest(t *testing.T) {
 	tests := []struct {
 		name  string
 		cfg   goals.Config
@@ -128,7 +134,9 @@ func TestConfigErrorsBeforeAnyRequest(t *testing.T) {
 	}
 }
 
-func TestMissingWorkspaceMessage(t *testing.T) {
+// A sync without a workspace says in words that the workspace GID is
+// required, even before a client or store is given.
+func TestIngester_Sync_missingWorkspaceMessage(t *testing.T) {
 	_, err := goals.NewIngester(nil, nil, goals.Config{}).Sync(context.Background(), nil)
 	if err == nil || !strings.Contains(err.Error(), "workspace GID is required") {
 		t.Fatalf("err = %v", err)
@@ -346,7 +354,9 @@ func testSubgoalsBecomeKeyResults(t *testing.T, spec bool) {
 	}
 }
 
-func TestSubgoalWalkRunsWhileScanPages(t *testing.T) {
+// The sub-goal walk runs while the workspace scan is still paging: a goal of
+// the first page has its sub-goals asked for before the second page is read.
+func TestIngester_Sync_subgoalWalkRunsWhileScanPages(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 150; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: "501"})
@@ -585,7 +595,10 @@ func TestPartialEmployeeKeepsStoredData(t *testing.T) {
 	}
 }
 
-func TestScanFailureRemovesNothing(t *testing.T) {
+// A workspace scan that fails midway is the sync's error and the report's:
+// the goals already read are written, but as partial writes, so no stored
+// goal is removed and no employee is reported complete.
+func TestIngester_Sync_scanFailureRemovesNothing(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 150; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: fmt.Sprintf("New %d", i), OwnerGID: "501"})
@@ -739,7 +752,10 @@ func (s failingStore) WriteGoals(ctx context.Context, w goals.Write) error {
 	return s.MemoryStore.WriteGoals(ctx, w)
 }
 
-func TestStoreFailureIsPerEmployee(t *testing.T) {
+// A store that fails for one employee fails that employee alone, with the
+// store's error kept in the report; the others are written and the sync
+// succeeds.
+func TestIngester_Sync_storeFailureIsPerEmployee(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "502"})
 	store := failingStore{MemoryStore: goals.NewMemoryStore(), failFor: "emp-ada"}
 	rep, err := runSync(t, m, store, testConfig(), ada, brian)
@@ -758,7 +774,9 @@ func TestStoreFailureIsPerEmployee(t *testing.T) {
 	}
 }
 
-func TestReportJSONKeys(t *testing.T) {
+// The report encodes to JSON under its documented snake_case keys, with
+// empty lists as [] rather than null.
+func TestReport_jsonKeys(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B"})
 	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada, dev)
 	if err != nil {
@@ -816,7 +834,11 @@ func TestTroubleshootingZeroGoals(t *testing.T) {
 	})
 }
 
-func TestMemoryStoreRejectsInconsistentWrites(t *testing.T) {
+// MemoryStore refuses a write with no employee, a goal of another employee,
+// without a GID or twice, or a status that is not one of the four, and a
+// refused write changes nothing; Goals returns copies the caller cannot use
+// to change the store.
+func TestMemoryStore_WriteGoals_rejectsInconsistentWrites(t *testing.T) {
 	s := goals.NewMemoryStore()
 	seed(t, s, "e", goals.Goal{GID: "1", Name: "keep"})
 	ok := status.OnTrack
@@ -849,7 +871,9 @@ func TestMemoryStoreRejectsInconsistentWrites(t *testing.T) {
 	}
 }
 
-func TestReportCountsRequestsRetriesAnd429s(t *testing.T) {
+// The report counts every request sent, every retry and every 429, and a 429
+// that a retry gets past does not fail the employee.
+func TestIngester_Sync_reportCountsRequestsRetriesAnd429s(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
 	var once sync.Once
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
@@ -875,7 +899,10 @@ func TestReportCountsRequestsRetriesAnd429s(t *testing.T) {
 	}
 }
 
-func TestProgressReports(t *testing.T) {
+// OnProgress is called once per page, once per ten sub-goal fetches, when
+// the scan ends, as the writes start and at the end, and its counters and
+// phases never go back.
+func TestIngester_Sync_progressReports(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 250; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: []string{"501", ""}[i%2]})
@@ -922,7 +949,9 @@ func TestProgressReports(t *testing.T) {
 	}
 }
 
-func TestConfigValidate(t *testing.T) {
+// Validate refuses a config without a workspace as a *GoalsConfigError on
+// WorkspaceGID and accepts one with it.
+func TestConfig_Validate(t *testing.T) {
 	var ce *goals.GoalsConfigError
 	if err := (goals.Config{}).Validate(); !errors.As(err, &ce) || ce.Field != "WorkspaceGID" {
 		t.Errorf("Validate() = %v", err)
@@ -1022,7 +1051,9 @@ func TestBrokenRecordsDoNotBlankStoredData(t *testing.T) {
 	}
 }
 
-func TestRepeatedSubgoalIsOneKeyResult(t *testing.T) {
+// A sub-goal the server lists twice for a goal is one Key Result, in the
+// order first seen, through either the subgoals path or goal relationships.
+func TestIngester_Sync_repeatedSubgoalIsOneKeyResult(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "P", OwnerGID: "501", SubgoalGIDs: []string{"9", "8"}},
 		asanafake.Goal{GID: "9", Name: "Nine"}, asanafake.Goal{GID: "8", Name: "Eight"})
 	// A workspace lists a sub-goal once: the repeat is the server's.
@@ -1049,7 +1080,9 @@ func TestRepeatedSubgoalIsOneKeyResult(t *testing.T) {
 	}
 }
 
-func TestSyncedAtIsUTCMicroseconds(t *testing.T) {
+// SyncedAt is the time of the sync, in UTC, in whole microseconds: what
+// every store keeps, so a goal reads back as it was written.
+func TestIngester_Sync_syncedAtIsUTCMicroseconds(t *testing.T) {
 	store := goals.NewMemoryStore()
 	before := time.Now().Add(-time.Second)
 	if _, err := runSync(t, newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}), store, goals.Config{WorkspaceGID: wsGID}, ada); err != nil {

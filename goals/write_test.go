@@ -332,6 +332,9 @@ func (s cancellingStore) WriteGoals(ctx context.Context, w goals.Write) error {
 	return err
 }
 
+// A cancel during the writes is the sync's error, wrapping context.Canceled
+// and saying how many employees were written; the report and the store show
+// exactly which were, and an employee not reached keeps what was stored.
 func TestIngester_Sync_cancelWhileWritingIsAnError(t *testing.T) {
 	for _, tc := range []struct {
 		name             string
@@ -467,6 +470,9 @@ func (s failingReader) Goals(ctx context.Context, id string) ([]goals.Goal, erro
 	return s.MemoryStore.Goals(ctx, id)
 }
 
+// When the store cannot read an employee's stored goals, the removal guard
+// cannot judge the removals, so the new goals are written as a partial write
+// that removes nothing, and the employee's report carries the read error.
 func TestIngester_Sync_unreadableStoreRemovesNothing(t *testing.T) {
 	store := failingReader{MemoryStore: goals.NewMemoryStore(), failFor: "emp-ada"}
 	seedN(t, store.MemoryStore, "emp-ada", 100, 2)
