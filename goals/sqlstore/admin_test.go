@@ -56,7 +56,10 @@ func (b backend) keyed(t *testing.T) *sqlstore.Store {
 	return reopen(t, b.open(t), b.dialect, sqlstore.WithSealKey(sealKey))
 }
 
-func TestAdminSeams(t *testing.T) {
+// On SQLite and PostgreSQL alike, a Store keeps every promise of the admin
+// Settings, Directory and History contracts, as admintest states them for
+// every implementation.
+func TestStore_adminSeams(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Run("Settings", func(t *testing.T) {
@@ -294,7 +297,9 @@ func TestTokenUnderAnotherKey(t *testing.T) {
 	}
 }
 
-func TestNewRefusesABadSealKey(t *testing.T) {
+// New refuses a seal key of any length but 32 bytes, saying the length given
+// and the 32 needed, rather than seal settings with a weak or broken key.
+func TestNew_refusesABadSealKey(t *testing.T) {
 	db, err := sql.Open("sqlite", ":memory:")
 	if err != nil {
 		t.Fatal(err)

@@ -55,7 +55,9 @@ func migrated(t *testing.T, db *sql.DB, d sqlstore.Dialect) *sqlstore.Store {
 	return s
 }
 
-func TestSQLite(t *testing.T) {
+// On SQLite, a migrated Store keeps every promise of the goals.Store
+// contract, as storetest.Run states it for every implementation.
+func TestStore_sqlite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) goals.Store { return openSQLite(t) })
 }
 
@@ -113,7 +115,10 @@ func openPostgresDB(t *testing.T) (*sql.DB, string) {
 	return db, dsn
 }
 
-func TestPostgres(t *testing.T) {
+// On PostgreSQL, a migrated Store keeps every promise of the goals.Store
+// contract, as storetest.Run states it; without a server it is skipped, but
+// never in CI.
+func TestStore_postgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) goals.Store { return openPostgres(t) })
 }
 
@@ -199,7 +204,9 @@ func TestNULCharacters(t *testing.T) {
 	}
 }
 
-func TestNewRefusesBadArguments(t *testing.T) {
+// New refuses a nil database and an unknown dialect with an error, never a
+// Store that fails later.
+func TestNew_refusesBadArguments(t *testing.T) {
 	if _, err := sqlstore.New(nil, sqlstore.SQLite); err == nil {
 		t.Error("nil db accepted")
 	}
