@@ -199,7 +199,7 @@ func TestIngester_Sync_routesGoalsByOwner(t *testing.T) {
 
 // The first 200 goals per employee in API order; truncated past it;
 // no sub-goal request for goals past the cap.
-func TestCapAndTruncated(t *testing.T) {
+func TestIngester_Sync_capAndTruncated(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 230; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(5000 + i), Name: "G", OwnerGID: "501"})
@@ -240,7 +240,7 @@ func TestCapAndTruncated(t *testing.T) {
 }
 
 // A description is html_notes as plain text, capped at 1,000 runes.
-func TestDescriptionIsPlainTextCappedInRunes(t *testing.T) {
+func TestIngester_Sync_descriptionIsPlainTextCappedInRunes(t *testing.T) {
 	long := "<body>" + strings.Repeat("目標達成🎯", 400) + "</body>" // 2,000 runes
 	m := newMock(t,
 		asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501", HTMLNotes: "<body>Grow <strong>web</strong> traffic &amp; leads.<ul><li>SEO</li><li>Ads</li></ul>Q1<br>Q2</body>"},
@@ -274,7 +274,7 @@ func TestDescriptionIsPlainTextCappedInRunes(t *testing.T) {
 }
 
 // The status comes from current_status_update.status_type, raw word kept.
-func TestStatusMappedAndRawKept(t *testing.T) {
+func TestIngester_Sync_statusMappedAndRawKept(t *testing.T) {
 	words := map[string]status.Status{
 		"on_track": status.OnTrack, "at_risk": status.AtRisk, "off_track": status.OffTrack,
 		"achieved": status.Completed, "partial": status.AtRisk, "missed": status.OffTrack,
@@ -303,7 +303,7 @@ func TestStatusMappedAndRawKept(t *testing.T) {
 
 // Sub-goals become Key Results with their own statuses, fetched
 // while the scan is still paging.
-func TestSubgoalsBecomeKeyResults(t *testing.T) {
+func TestIngester_Sync_subgoalsBecomeKeyResults(t *testing.T) {
 	for _, spec := range []bool{false, true} {
 		t.Run(map[bool]string{false: "goal relationships", true: "spec's path"}[spec], func(t *testing.T) {
 			testSubgoalsBecomeKeyResults(t, spec)
@@ -389,7 +389,7 @@ func TestIngester_Sync_subgoalWalkRunsWhileScanPages(t *testing.T) {
 // and goal relationships take over for the whole sync, with each
 // sub-goal's details from the scan: the rows equal those of the spec's
 // path.
-func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
+func TestIngester_Sync_retiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 120; i++ {
 		g := asanafake.Goal{GID: fmt.Sprint(i), Name: fmt.Sprintf("G%d", i), OwnerGID: "501", StatusType: "on_track"}
@@ -442,7 +442,7 @@ func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
 // A sub-goal the scan returns after its parent's walk began is taken from
 // the scan when it comes, never fetched on its own: its parent waits for
 // the scan's end.
-func TestSubgoalScannedLaterIsNotFetched(t *testing.T) {
+func TestIngester_Sync_subgoalScannedLaterIsNotFetched(t *testing.T) {
 	m := newMock(t,
 		asanafake.Goal{GID: "1", Name: "P", OwnerGID: "501", SubgoalGIDs: []string{"2"}},
 		asanafake.Goal{GID: "2", Name: "Later", StatusType: "achieved"},
@@ -478,7 +478,7 @@ func TestSubgoalScannedLaterIsNotFetched(t *testing.T) {
 
 // A sub-goal the scan never returns (Asana leaves some goals out of the
 // workspace list) is fetched on its own, once, after the scan.
-func TestSubgoalNeverScannedIsFetchedOnce(t *testing.T) {
+func TestIngester_Sync_subgoalNeverScannedIsFetchedOnce(t *testing.T) {
 	m := newMock(t,
 		asanafake.Goal{GID: "1", Name: "P", OwnerGID: "501", SubgoalGIDs: []string{"2", "3"}},
 		asanafake.Goal{GID: "2", Name: "Unlisted", StatusType: "missed", DueOn: "2026-03-31", Unlisted: true},
@@ -544,7 +544,7 @@ func seed(t *testing.T, store *goals.MemoryStore, emp string, gs ...goals.Goal) 
 // An employee whose goals could not all be fetched is written as
 // partial: fresh goals upserted, failed goals left as stored, nothing
 // removed; the other employees sync completely.
-func TestPartialEmployeeKeepsStoredData(t *testing.T) {
+func TestIngester_Sync_partialEmployeeKeepsStoredData(t *testing.T) {
 	m := newMock(t,
 		asanafake.Goal{GID: "1", Name: "Fresh name", OwnerGID: "501", StatusType: "achieved", SubgoalGIDs: []string{"9"}},
 		asanafake.Goal{GID: "2", Name: "Breaks", OwnerGID: "501", SubgoalGIDs: []string{"9"}},
@@ -639,7 +639,7 @@ func TestIngester_Sync_scanFailureRemovesNothing(t *testing.T) {
 
 // A complete sync makes the store equal Asana: reassigned and deleted
 // goals disappear; a truncated employee keeps what was seen past the cap.
-func TestCompleteSyncPrunesOnlyWhatAsanaNoLongerHas(t *testing.T) {
+func TestIngester_Sync_completePrunesOnlyWhatAsanaNoLongerHas(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 5; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: "501"})
@@ -669,7 +669,7 @@ func TestCompleteSyncPrunesOnlyWhatAsanaNoLongerHas(t *testing.T) {
 }
 
 // Syncing twice with no change in Asana changes nothing.
-func TestSyncIsIdempotent(t *testing.T) {
+func TestIngester_Sync_isIdempotent(t *testing.T) {
 	ws := []asanafake.Goal{
 		{GID: "1", Name: "A", OwnerGID: "501", StatusType: "at_risk", HTMLNotes: "<p>x</p>", DueOn: "2027-01-31", SubgoalGIDs: []string{"3"},
 			Metric: &asanafake.Metric{TargetNumberValue: 10, CurrentNumberValue: 2}},
@@ -698,7 +698,7 @@ func TestSyncIsIdempotent(t *testing.T) {
 
 // Cancelling stops promptly, wraps ctx.Err(), writes nothing and
 // leaves no goroutine (goleak checks the whole package in TestMain).
-func TestCancelledSyncWritesNothing(t *testing.T) {
+func TestIngester_Sync_cancelledWritesNothing(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 300; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "New", OwnerGID: "501"})
@@ -796,7 +796,7 @@ func TestReport_jsonKeys(t *testing.T) {
 }
 
 // The spec's Troubleshooting section, row by row.
-func TestTroubleshootingZeroGoals(t *testing.T) {
+func TestIngester_Sync_troubleshootingZeroGoals(t *testing.T) {
 	t.Run("wrong workspace GID", func(t *testing.T) {
 		store := goals.NewMemoryStore()
 		seed(t, store, "emp-ada", goals.Goal{GID: "1", Name: "Kept"})
@@ -965,7 +965,7 @@ func TestConfig_Validate(t *testing.T) {
 // Asana's parent-goal relationship become Key Results, and the report names
 // the path used. A goal that merely names a parent in a custom field is not
 // one: Asana lists it under no goal's sub-goals.
-func TestTroubleshootingSubgoalsMissing(t *testing.T) {
+func TestIngester_Sync_troubleshootingSubgoalsMissing(t *testing.T) {
 	m := newMock(t,
 		asanafake.Goal{GID: "1", Name: "Parent", OwnerGID: "501", SubgoalGIDs: []string{"2"}},
 		asanafake.Goal{GID: "2", Name: "Linked sub-goal", OwnerGID: "502"},
@@ -986,7 +986,7 @@ func TestTroubleshootingSubgoalsMissing(t *testing.T) {
 
 // Troubleshooting, "Sync hits truncated: true": an employee owning more
 // than 200 goals gets exactly the first 200, and the report says so.
-func TestTroubleshootingTruncated(t *testing.T) {
+func TestIngester_Sync_troubleshootingTruncated(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 201; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: "501"})
@@ -1007,7 +1007,7 @@ func TestTroubleshootingTruncated(t *testing.T) {
 
 // Records Asana cannot have meant (no GID, no name) never blank stored rows
 // or make a write complete.
-func TestBrokenRecordsDoNotBlankStoredData(t *testing.T) {
+func TestIngester_Sync_brokenRecordsDoNotBlankStoredData(t *testing.T) {
 	tests := []struct {
 		name string
 		ws   []asanafake.Goal
@@ -1109,7 +1109,7 @@ func stored(t *testing.T, r goals.Reader, employeeID string) []goals.Goal {
 // much as one that moves to another employee: Ada does not keep it, and
 // her list is not known whole, so her write is partial and removes
 // nothing.
-func TestGoalMovedToUnmappedOwnerDuringScanLeavesTheFirstEmployee(t *testing.T) {
+func TestIngester_Sync_goalMovedToUnmappedOwnerDuringScanLeavesTheFirstEmployee(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "Ada's", OwnerGID: "501"}, asanafake.Goal{GID: "5", Name: "Moving", OwnerGID: "999"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind != "pages" {
@@ -1139,7 +1139,7 @@ func TestGoalMovedToUnmappedOwnerDuringScanLeavesTheFirstEmployee(t *testing.T) 
 
 // A sync that kept no goal asked for no sub-goal: its report says
 // subgoal_source "none", and it sent no probe.
-func TestSyncThatKeptNothingReportsNoSubgoalSource(t *testing.T) {
+func TestIngester_Sync_keptNothingReportsNoSubgoalSource(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "Someone else's", OwnerGID: "999", SubgoalGIDs: []string{"2"}},
 		asanafake.Goal{GID: "2", Name: "Theirs too", OwnerGID: "999"})
 	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
@@ -1157,7 +1157,7 @@ func TestSyncThatKeptNothingReportsNoSubgoalSource(t *testing.T) {
 // Report.Retries counts retried requests and Report.RateLimited the 429
 // answers, each on its own: a 500 retried and a 429 retried are two
 // retries and one 429.
-func TestReportKeepsRetriesAndRateLimitedApart(t *testing.T) {
+func TestIngester_Sync_reportKeepsRetriesAndRateLimitedApart(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
 	var once429, once500 sync.Once
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
@@ -1190,7 +1190,7 @@ func TestReportKeepsRetriesAndRateLimitedApart(t *testing.T) {
 // synced. It is never a goal of an unmapped owner, which would let every
 // employee be written complete (and their stored goals be removed) while a
 // goal that might be theirs went unread.
-func TestRecordsWithoutAsanaGIDsAreMalformed(t *testing.T) {
+func TestIngester_Sync_recordsWithoutAsanaGIDsAreMalformed(t *testing.T) {
 	long := strings.Repeat("1", asana.MaxGIDDigits+1)
 	for _, tc := range []struct{ name, record, quoted string }{
 		{"owner gid a word", `{"gid":"77","name":"Whose?","owner":{"gid":"ada"}}`, "77"},
@@ -1239,7 +1239,7 @@ func TestRecordsWithoutAsanaGIDsAreMalformed(t *testing.T) {
 // A workspace whose every ID is a random string, as a mock generating
 // schema-valid answers sends: no goal is anyone's, and no employee is
 // written complete with no goals.
-func TestWorkspaceOfRandomIDsWritesNobodyComplete(t *testing.T) {
+func TestIngester_Sync_workspaceOfRandomIDsWritesNobodyComplete(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "Ada's", OwnerGID: "501"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind == "pages" {
@@ -1268,7 +1268,7 @@ func TestWorkspaceOfRandomIDsWritesNobodyComplete(t *testing.T) {
 
 // A sub-goal whose GID is not an Asana GID is a broken answer, as one
 // without a GID is: that goal is not written, the rest are.
-func TestSubgoalWithoutAnAsanaGIDFailsThatGoal(t *testing.T) {
+func TestIngester_Sync_subgoalWithoutAnAsanaGIDFailsThatGoal(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
 	m.specPath = true
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
@@ -1296,7 +1296,7 @@ func TestSubgoalWithoutAnAsanaGIDFailsThatGoal(t *testing.T) {
 // for it, every status comes from the goal's own status field, and the
 // report says so (status_source "goal_status", with a note). On both
 // sub-goal paths, Key Results and sub-goals fetched alone included.
-func TestRefusedStatusTypeFallsBackToTheGoalStatus(t *testing.T) {
+func TestIngester_Sync_refusedStatusTypeFallsBackToTheGoalStatus(t *testing.T) {
 	for _, spec := range []bool{false, true} {
 		t.Run(map[bool]string{false: "goal relationships", true: "spec's path"}[spec], func(t *testing.T) {
 			ws := goalStatusWorkspace()
@@ -1364,7 +1364,7 @@ func TestRefusedStatusTypeFallsBackToTheGoalStatus(t *testing.T) {
 
 // A sync whose status update's status_type Asana sends says so too:
 // status_source "status_update", no note.
-func TestStatusSourceOfAnOrdinarySync(t *testing.T) {
+func TestIngester_Sync_statusSourceOfAnOrdinarySync(t *testing.T) {
 	m := newMock(t, goalStatusWorkspace()...)
 	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
 	if err != nil {
