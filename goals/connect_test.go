@@ -104,7 +104,7 @@ func TestCheckConnection(t *testing.T) {
 // The check proves access cheaply: one goal of the workspace's listing
 // (limit=1), with its gid and name only, never a page of a hundred goals
 // with every field, however many goals the workspace holds.
-func TestCheckConnectionReadsOneGoalNameOnly(t *testing.T) {
+func TestCheckConnection_readsOneGoalNameOnly(t *testing.T) {
 	ws := asanafake.Generate(3, asanafake.DefaultGenConfig(250, 4))
 	var (
 		mu   sync.Mutex
@@ -187,7 +187,7 @@ func TestSuggestMappings(t *testing.T) {
 // An Asana user without a GID cannot be mapped: it is never suggested,
 // whether its e-mail or its name matches, and it does not make another
 // user's name look shared.
-func TestSuggestMappingsSkipsUsersWithoutGID(t *testing.T) {
+func TestSuggestMappings_skipsUsersWithoutGID(t *testing.T) {
 	src := &connSource{users: []asana.User{
 		{GID: "", Name: "No gid", Email: "nogid@example.com"},
 		{GID: " ", Name: "Blank gid", Email: "blank@example.com"},

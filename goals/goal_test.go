@@ -43,7 +43,7 @@ func TestMetric_Fraction(t *testing.T) {
 // and SyncedAt and keeps its employee, GID and Key Results; refreshed by an
 // identical read it is returned as it is, SyncedAt included. A metric of
 // -0 is the metric 0.
-func TestGoalRefreshed(t *testing.T) {
+func TestGoal_Refreshed(t *testing.T) {
 	day := asana.Date{Year: 2025, Month: 3, Day: 31}
 	then, now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	stored := goals.Goal{EmployeeID: "e", GID: "1", Name: "N", Description: "D", StartOn: day, DueOn: day, Status: status.AtRisk,
