@@ -154,7 +154,7 @@ func sealedColumn(t *testing.T, db *sql.DB) string {
 // The token is sealed at rest: neither it nor its hex or base64 forms are
 // in the table (nor, on SQLite, anywhere in the database's files), a new
 // nonce seals each save, and it reads back whole.
-func TestTokenSealedAtRest(t *testing.T) {
+func TestStore_SaveConnection_sealsTheTokenAtRest(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			s := b.keyed(t)
@@ -220,7 +220,7 @@ func noSecret(t *testing.T, err error, sealed string) {
 // Without a seal key, a connection with a token is refused with an error
 // that names the fix and quotes no token, and nothing is saved; one with
 // no token is saved.
-func TestSaveWithoutSealKey(t *testing.T) {
+func TestStore_SaveConnection_withoutSealKey(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			s := b.open(t)
@@ -257,7 +257,7 @@ func TestSaveWithoutSealKey(t *testing.T) {
 // A token sealed under one key does not open under another, nor without
 // a key, nor once altered: each is an error that says why and quotes
 // neither the token nor its sealed form.
-func TestTokenUnderAnotherKey(t *testing.T) {
+func TestStore_Connection_tokenUnderAnotherKey(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			s := b.keyed(t)
@@ -317,7 +317,7 @@ func TestNew_refusesABadSealKey(t *testing.T) {
 // repeated ID without changing anything, and concurrent replacements
 // (several instances loading the list at start) all succeed and leave one
 // list whole.
-func TestPutEmployees(t *testing.T) {
+func TestStore_PutEmployees(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			s := b.open(t)
@@ -423,7 +423,7 @@ func previousSchema(real, ts string) []string {
 // A database made by the previous Schema, with goals in it, passes
 // CheckWritable (which needs the goals' tables only); Migrate, run twice,
 // adds the admin seams' tables, keeps the goals, and the seams work.
-func TestMigrateAddsTheAdminTables(t *testing.T) {
+func TestStore_Migrate_addsTheAdminTables(t *testing.T) {
 	stores := map[string]func(*testing.T) (*sql.DB, sqlstore.Dialect, []string){
 		"sqlite": func(t *testing.T) (*sql.DB, sqlstore.Dialect, []string) {
 			db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "prev.db")+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
@@ -496,11 +496,11 @@ func useSeams(t *testing.T, s *sqlstore.Store) {
 }
 
 // The admin tables' times on SQLite are ISO 8601 text too, which SQLite's
-// date functions read (see TestSQLiteSyncedAtIsISO8601): a connection's
+// date functions read (see TestStore_WriteGoals_sqliteSyncedAtIsISO8601): a connection's
 // checked_at and saved_at, a report's created_at. Times an earlier
 // version stored as time.Time.String() text read back, and Migrate
 // rewrites them.
-func TestSQLiteAdminTimesAreISO8601(t *testing.T) {
+func TestStore_sqliteAdminTimesAreISO8601(t *testing.T) {
 	ctx := context.Background()
 	s := openSQLite(t)
 	db := sqlstore.DB(s)
@@ -549,7 +549,7 @@ func TestSQLiteAdminTimesAreISO8601(t *testing.T) {
 // AddReport keeps the newest MaxReportsKept reports of a workspace and
 // forgets older ones, so the table does not grow for good; another
 // workspace's reports are not counted against it.
-func TestAddReportKeepsTheNewest(t *testing.T) {
+func TestStore_AddReport_keepsTheNewest(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			s := b.open(t)

@@ -64,7 +64,7 @@ func TestStore_sqlite(t *testing.T) {
 // A database opened without immediate transactions keeps the contract
 // too: concurrent writes of one employee wait for each other instead of
 // failing with SQLITE_BUSY.
-func TestSQLiteDeferredTransactions(t *testing.T) {
+func TestStore_sqliteDeferredTransactions(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) goals.Store { return openSQLiteWith(t, "") })
 }
 
@@ -175,7 +175,7 @@ func TestStore_boundLockWait_endsBeforeTheDeadline(t *testing.T) {
 
 // PostgreSQL's text cannot hold NUL; the store writes U+FFFD there instead
 // of failing the whole employee. SQLite keeps the text as it is.
-func TestNULCharacters(t *testing.T) {
+func TestStore_WriteGoals_nulCharacters(t *testing.T) {
 	stores := map[string]struct {
 		open      func(*testing.T) *sqlstore.Store
 		name, krs string
@@ -219,7 +219,7 @@ func TestNew_refusesBadArguments(t *testing.T) {
 
 // A write that fails half-way (here a trigger refuses one Key Result)
 // changes nothing: not the goals upserted before it, not the removals.
-func TestFailedWriteRollsBack(t *testing.T) {
+func TestStore_WriteGoals_failedWriteRollsBack(t *testing.T) {
 	s := openSQLite(t)
 	ctx := context.Background()
 	old := []goals.Goal{storetest.Goal("e1", "1", 1), storetest.Goal("e1", "2", 0)}
@@ -250,7 +250,7 @@ func TestFailedWriteRollsBack(t *testing.T) {
 
 // CheckWritable writes every column and leaves nothing behind; a write
 // the database refuses (here a trigger on Key Results) fails it.
-func TestCheckWritable(t *testing.T) {
+func TestStore_CheckWritable(t *testing.T) {
 	for name, open := range map[string]func(*testing.T) *sqlstore.Store{"sqlite": openSQLite, "postgres": openPostgres} {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)
@@ -286,7 +286,7 @@ func TestCheckWritable(t *testing.T) {
 // them, when the connection closes. Migrate refuses to create them there,
 // and CheckWritable refuses tables that are temporary, with an error that
 // says so and names the search path; nothing is left behind.
-func TestTemporaryTablesRefused(t *testing.T) {
+func TestStore_Migrate_temporaryTablesRefused(t *testing.T) {
 	ctx := context.Background()
 	t.Run("postgres search_path", func(t *testing.T) {
 		_, dsn := openPostgresDB(t)
@@ -371,7 +371,7 @@ func TestTemporaryTablesRefused(t *testing.T) {
 // and julianday() of it are the time written, not NULL. Rows stored by an
 // earlier version as Go's time.Time.String() text still read back, and
 // Migrate rewrites them in the ISO form.
-func TestSQLiteSyncedAtIsISO8601(t *testing.T) {
+func TestStore_WriteGoals_sqliteSyncedAtIsISO8601(t *testing.T) {
 	ctx := context.Background()
 	s := openSQLite(t)
 	db := sqlstore.DB(s)
