@@ -496,8 +496,8 @@ func useSeams(t *testing.T, s *sqlstore.Store) {
 }
 
 // The admin tables' times on SQLite are ISO 8601 text too, which SQLite's
-// date functions read (see TestStore_WriteGoals_sqliteSyncedAtIsISO8601): a connection's
-// checked_at and saved_at, a report's created_at. Times an earlier
+// date functions read (see TestStore_WriteGoals_sqliteSyncedAtIsISO8601):
+// a connection's checked_at and saved_at, a report's created_at. Times an earlier
 // version stored as time.Time.String() text read back, and Migrate
 // rewrites them.
 func TestStore_sqliteAdminTimesAreISO8601(t *testing.T) {
