@@ -61,7 +61,8 @@ func (s *connSource) WorkspaceUsers(context.Context, string) iter.Seq2[asana.Use
 // CheckConnection succeeds for a token that reaches the workspace, saying
 // whether goals are visible after reading at most one; a missing workspace is
 // a config error before any request, and a refused token, a free plan, a
-// wrong workspace and a guest each get a message saying what to fix.
+// wrong workspace and an account without member access each get a
+// message saying what to fix.
 func TestCheckConnection(t *testing.T) {
 	tests := []struct {
 		name    string

@@ -26,8 +26,8 @@ import (
 	"github.com/perfcopilot/asanagoals/status"
 )
 
-// Every test of the package ends with no goroutine left running: a sync
-// that returns has stopped its scan, walkers and writers.
+// The package's tests leave no goroutine running once they have all run
+// (goleak checks): nothing a sync starts outlives it.
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
