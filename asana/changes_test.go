@@ -26,6 +26,9 @@ func changeResponder(t *testing.T, h *harness, values []string, got *http.Header
 	}))
 }
 
+// Every Asana-Change header is parsed (names, info and affected case
+// insensitively, several changes to a header), each change is warned about
+// once however often it is announced, and Changes lists each once, as a copy.
 func TestClient_Changes_parsedLoggedOnceAndListed(t *testing.T) {
 	h := newHarness(t)
 	changeResponder(t, h, []string{
@@ -123,6 +126,9 @@ func TestClient_Changes_skipsBadEntriesAndBoundsFloods(t *testing.T) {
 	}
 }
 
+// A client keeps and warns about at most MaxChanges announced changes, and
+// says once that further ones are not logged: a server cannot grow its memory
+// or its log without bound.
 func TestClient_Changes_boundedPerClient(t *testing.T) {
 	h := newHarness(t)
 	n := 0
@@ -150,6 +156,9 @@ func TestClient_Changes_boundedPerClient(t *testing.T) {
 	}
 }
 
+// WithAsanaEnable and WithAsanaDisable send their names, deduplicated and
+// comma-joined, in one Asana-Enable and one Asana-Disable header; a client
+// without them sends neither header.
 func TestWithAsanaEnable_andDisableSendTheirHeaders(t *testing.T) {
 	var got http.Header
 	h := newHarness(t, asana.WithAsanaEnable("new_goal_memberships", "string_ids", "new_goal_memberships"),
@@ -176,6 +185,8 @@ func TestWithAsanaEnable_andDisableSendTheirHeaders(t *testing.T) {
 	}
 }
 
+// NewClient refuses a change both enabled and disabled (in either order), a
+// name with a comma or a line break (header injection) and an empty name.
 func TestWithAsanaEnable_andDisableRefuseBadNames(t *testing.T) {
 	for name, opts := range map[string][]asana.Option{
 		"both":              {asana.WithAsanaEnable("x"), asana.WithAsanaDisable("x")},

@@ -113,6 +113,10 @@ func collectGoals(t *testing.T, c *asana.Client, ctx context.Context, ws string)
 	return gids, nil
 }
 
+// NewClient refuses each bad setting (empty or white-space token, plain http
+// off loopback, another scheme, a relative or query-carrying base URL, rates,
+// in-flight, retries and waits out of range, a nil HTTP client) with a message
+// naming it, and never shows the token.
 func TestNewClient_validatesSettings(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -149,6 +153,8 @@ func TestNewClient_validatesSettings(t *testing.T) {
 	}
 }
 
+// Plain http is allowed to a loopback host (127.0.0.1, localhost, ::1), so
+// tests and local fakes work; https is allowed anywhere.
 func TestNewClient_allowsHTTPToLoopback(t *testing.T) {
 	for _, u := range []string{"http://127.0.0.1:8080", "http://localhost:1/api", "http://[::1]:9/x", "https://example.com/api/1.0"} {
 		if _, err := asana.NewClient(testToken, asana.WithBaseURL(u)); err != nil {
@@ -220,6 +226,9 @@ type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
+// A 5xx, a connection error, a truncated body and malformed JSON are
+// transient: the request is retried until it succeeds, each retry is counted
+// in Stats and logged.
 func TestClient_retriesTransientFailures(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -274,6 +283,8 @@ func TestClient_retriesTransientFailures(t *testing.T) {
 	}
 }
 
+// After WithMaxRetries retries a failing request gives up (1 + N requests),
+// and its error names the method and path but not the URL or its query.
 func TestClient_retriesGiveUp(t *testing.T) {
 	h := newHarness(t, asana.WithMaxRetries(2))
 	h.mock.RegisterResponder("GET", apiRoot+"/users/me", httpmock.NewErrorResponder(errors.New("dial tcp: connection refused")))
@@ -289,6 +300,8 @@ func TestClient_retriesGiveUp(t *testing.T) {
 	}
 }
 
+// A redirect to plain http is refused, not followed and not retried, so the
+// token is never sent in clear.
 func TestClient_redirectToPlainHTTPIsRefused(t *testing.T) {
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
@@ -314,6 +327,8 @@ func TestClient_redirectToPlainHTTPIsRefused(t *testing.T) {
 	checkNoToken(t, err)
 }
 
+// A Client printed with any verb or logged with slog shows "redacted", never
+// its token.
 func TestClient_String_hidesTheToken(t *testing.T) {
 	h := newHarness(t)
 	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {

@@ -8,6 +8,9 @@ import (
 	"github.com/perfcopilot/asanagoals/asana"
 )
 
+// A Date decodes from "YYYY-MM-DD", and null or "" decode to the zero Date;
+// it encodes back the same way, the zero Date as null; an impossible day,
+// another layout, a timestamp or a number are refused.
 func TestDate_JSON(t *testing.T) {
 	var v struct {
 		Due   asana.Date `json:"due_on"`
@@ -35,6 +38,8 @@ func TestDate_JSON(t *testing.T) {
 	}
 }
 
+// The zero Date prints as the empty string; DateOf keeps the calendar day of
+// the time it is given.
 func TestDate_String(t *testing.T) {
 	if s := (asana.Date{}).String(); s != "" {
 		t.Errorf("zero Date = %q", s)
@@ -44,6 +49,9 @@ func TestDate_String(t *testing.T) {
 	}
 }
 
+// A Date is stored as "YYYY-MM-DD" and the zero Date as NULL; Scan reads
+// NULL, a string, bytes, "" and a time (its calendar day), and refuses
+// another layout or type.
 func TestDate_SQL(t *testing.T) {
 	d := asana.Date{Year: 2026, Month: time.March, Day: 7}
 	if v, err := d.Value(); err != nil || v != "2026-03-07" {

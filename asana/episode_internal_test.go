@@ -73,6 +73,11 @@ func (ev episodeEvent) String() string {
 	return fmt.Sprintf("answer at %s for a request sent at %s", ev.now, ev.sent)
 }
 
+// Each event (a 429 or an answer, with when its request was sent) moves an
+// episode from one state to the next with the decision the table states: a
+// lone 429 opens an episode and changes no rate, only a 429 for a request
+// sent after the opening one is evidence to slow down, and each case pins the
+// state, the episode's end, the rate learnt and the next climb's step.
 func TestEpisode_events(t *testing.T) {
 	const s = time.Second
 	const ms = time.Millisecond
@@ -305,6 +310,8 @@ func TestStretch_sendLogIsBounded(t *testing.T) {
 	}
 }
 
+// Episode states and rate changes print by name, and an unknown value prints
+// its type and number rather than nothing.
 func TestEpisodeState_String(t *testing.T) {
 	for s, want := range map[episodeState]string{
 		episodeIdle: "idle", episodeOpen: "open", episodeUndoing: "undoing",

@@ -230,6 +230,10 @@ func TestError_Excerpt_keepsAGreaterThanOutsideTags(t *testing.T) {
 	}
 }
 
+// A 401, 402, 403 or 404 answer is an *Error that matches its sentinel and
+// no other, says what it means in words, keeps Asana's message and names the
+// method and path but not the query; a 400 matches no sentinel; none of them
+// is retried and none shows the token.
 func TestError_Is_statusesAndSentinels(t *testing.T) {
 	tests := []struct {
 		status   int
@@ -281,6 +285,8 @@ func TestError_Is_statusesAndSentinels(t *testing.T) {
 	}
 }
 
+// A 5xx that outlasts its retries keeps the phrase Asana gives to find the
+// failure in its logs, and the error counts the attempts made.
 func TestError_keepsTheServerErrorsPhrase(t *testing.T) {
 	h := newHarness(t, asana.WithMaxRetries(1))
 	h.mock.RegisterResponder("GET", apiRoot+"/goals/5", httpmock.NewStringResponder(500,
@@ -295,6 +301,10 @@ func TestError_keepsTheServerErrorsPhrase(t *testing.T) {
 	}
 }
 
+// An answer that is not the JSON expected (an HTML page, the wrong shape, a
+// wrong field type, no "data", a body cut short) is an error that says what
+// was wrong with a short excerpt of the body; under a 2xx it is
+// ErrMalformedResponse, never a success.
 func TestError_nonJSONBodies(t *testing.T) {
 	html := `<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad   Gateway</h1>` +
 		strings.Repeat("padding ", 100) + `</body></html>`

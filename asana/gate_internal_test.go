@@ -98,6 +98,9 @@ func (r *gateRun) served(n int) {
 // second after the 1% headroom.
 const configured = 99.0
 
+// The limiter runs below the configured rate by one request a minute, or by
+// 1% when that is more, since Asana counts over a sliding minute and a late
+// request must not push the next minute over; a quota of one stays one.
 func TestLimiterRate_keepsAtLeastOneRequestAMinuteOfHeadroom(t *testing.T) {
 	for _, tc := range []struct {
 		perMinute int

@@ -2,6 +2,9 @@ package asana
 
 import "testing"
 
+// The redactor removes the token, or its secret alone, however it is written
+// (raw, JSON-escaped, percent-escaped), leaves every other byte and escape as
+// it was, and leaves a token cut short alone rather than guess.
 func TestRedactor_bytes(t *testing.T) {
 	const tok = "2/1205551234567890/1205559876543210:0123456789abcdef0123456789abcdef"
 	r := newRedactor(tok)

@@ -40,6 +40,9 @@ func pagedClient(t *testing.T, maxPages, last int) (*Client, *httpmock.MockTrans
 	return c, mock
 }
 
+// A listing that still has more pages after the page bound stops with
+// ErrMalformedResponse naming the bound, having yielded what it read: a
+// server cannot keep a sync paging forever.
 func TestList_stopsAfterMaxPages(t *testing.T) {
 	const bound = 7
 	c, mock := pagedClient(t, bound, 0)
@@ -75,6 +78,7 @@ func TestList_ofExactlyMaxPagesIsNotCut(t *testing.T) {
 	}
 }
 
+// A new client starts with the package's page bound.
 func TestNewClient_startsWithMaxPages(t *testing.T) {
 	c, err := NewClient("tok")
 	if err != nil {

@@ -810,6 +810,9 @@ func TestClient_refusesANonGIDBeforeAnyRequest(t *testing.T) {
 	}
 }
 
+// Goals asks for the workspace, pages of 100 and exactly the fields the
+// library reads, follows each offset until there is none (an empty page that
+// still points on does not end the scan), and retries nothing.
 func TestClient_Goals_paginatesAndAsksForFields(t *testing.T) {
 	h := newHarness(t)
 	var offsets []string
@@ -860,6 +863,8 @@ func TestClient_Goals_paginatesAndAsksForFields(t *testing.T) {
 	}
 }
 
+// Goals decodes every field the library reads, ignores fields it does not
+// know, and keeps an owner, status, metric or date sent as null as absent.
 func TestClient_Goals_decodesFields(t *testing.T) {
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/goals", httpmock.NewStringResponder(200, `{"data":[
@@ -896,6 +901,8 @@ func TestClient_Goals_decodesFields(t *testing.T) {
 	}
 }
 
+// An offset returned twice is ErrMalformedResponse and stops the scan at
+// once: a server that loops cannot keep a sync paging forever.
 func TestClient_Goals_repeatedOffsetIsAnError(t *testing.T) {
 	h := newHarness(t)
 	var calls atomic.Int32
@@ -919,6 +926,7 @@ func TestClient_Goals_repeatedOffsetIsAnError(t *testing.T) {
 	}
 }
 
+// Goals without a workspace is an error before any request is sent.
 func TestClient_Goals_requiresWorkspaceWithoutRequest(t *testing.T) {
 	h := newHarness(t)
 	_, err := collectGoals(t, h.client, context.Background(), " ")
@@ -930,6 +938,8 @@ func TestClient_Goals_requiresWorkspaceWithoutRequest(t *testing.T) {
 	}
 }
 
+// Breaking out of the range stops the scan: once the range returns, no
+// request is sent after the page read and the one asked for ahead.
 func TestClient_Goals_stoppingTheRangeStopsTheScan(t *testing.T) {
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/goals", func(req *http.Request) (*http.Response, error) {
@@ -950,6 +960,8 @@ func TestClient_Goals_stoppingTheRangeStopsTheScan(t *testing.T) {
 	}
 }
 
+// A context cancelled between pages ends the scan with context.Canceled,
+// after the goals already read, and the cancelled request is not retried.
 func TestClient_Goals_contextCancelledMidPagination(t *testing.T) {
 	h := newHarness(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -974,7 +986,10 @@ func TestClient_Goals_contextCancelledMidPagination(t *testing.T) {
 	}
 }
 
-func TestClient_SubgoalsAndGoalRelationships(t *testing.T) {
+// Subgoals follows its pages and asks for the status field; GoalRelationships
+// asks for the supported goal's subgoal relationships, pages of 100 and only
+// the fields the sync reads, and decodes the supporting goal.
+func TestClient_Subgoals_andGoalRelationships(t *testing.T) {
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/goals/10/subgoals", func(req *http.Request) (*http.Response, error) {
 		if !strings.Contains(req.URL.Query().Get("opt_fields"), "current_status_update.status_type") {
@@ -1011,6 +1026,8 @@ func TestClient_SubgoalsAndGoalRelationships(t *testing.T) {
 	}
 }
 
+// When Asana has retired the subgoals route, Subgoals is ErrNotFound naming
+// the path, so the caller can fall back to goal relationships.
 func TestClient_Subgoals_retiredPathIsNotFound(t *testing.T) {
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/goals/10/subgoals", httpmock.NewStringResponder(404,
@@ -1021,6 +1038,8 @@ func TestClient_Subgoals_retiredPathIsNotFound(t *testing.T) {
 	}
 }
 
+// WorkspaceUsers asks for the workspace's users with their name and email
+// only, and follows every page.
 func TestClient_WorkspaceUsers(t *testing.T) {
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/users", func(req *http.Request) (*http.Response, error) {
@@ -1045,6 +1064,8 @@ func TestClient_WorkspaceUsers(t *testing.T) {
 	}
 }
 
+// An empty GID is refused by Goal, Subgoals, GoalRelationships and
+// WorkspaceUsers before any request is sent.
 func TestClient_emptyGIDsAreRefusedWithoutRequest(t *testing.T) {
 	h := newHarness(t)
 	if _, err := h.client.Goal(context.Background(), ""); err == nil {
@@ -1066,6 +1087,7 @@ func TestClient_emptyGIDsAreRefusedWithoutRequest(t *testing.T) {
 	}
 }
 
+// Every request sends the configured User-Agent and asks for JSON.
 func TestGet_sendsUserAgentAndAccept(t *testing.T) {
 	h := newHarness(t, asana.WithUserAgent("perfcopilot/1.2"))
 	h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(req *http.Request) (*http.Response, error) {
@@ -1104,6 +1126,9 @@ func rangeWorkspaces(c *asana.Client) workspacesResult {
 	return r
 }
 
+// Workspaces asks for pages of 100 with the name only, follows each offset
+// until there is none (an empty page that still points on does not end the
+// listing), and yields every workspace in order.
 func TestClient_Workspaces_paginatesAndAsksForName(t *testing.T) {
 	h := newHarness(t)
 	var offsets []string
@@ -1196,6 +1221,8 @@ func TestClient_Workspaces_malformedRecords(t *testing.T) {
 	}
 }
 
+// A refused token ends Workspaces with one error, a 401 *Error of /workspaces
+// matching ErrUnauthorized, without the query or the token and not retried.
 func TestClient_Workspaces_unauthorized(t *testing.T) {
 	h := newHarness(t)
 	h.mock.RegisterResponder("GET", apiRoot+"/workspaces", httpmock.NewStringResponder(401,

@@ -12,7 +12,7 @@ import (
 // A retry is counted when it is sent, not when it is decided: a request
 // whose context ends during the Retry-After pause before its retry counts
 // one request and no retry, so that retries never exceed requests less one.
-func TestRetryEndedDuringThePauseIsNotCounted(t *testing.T) {
+func TestClient_Stats_retryEndedDuringThePauseIsNotCounted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t)
 		h.mock.RegisterResponder("GET", apiRoot+"/users/me", func(*http.Request) (*http.Response, error) {
@@ -36,7 +36,7 @@ func TestRetryEndedDuringThePauseIsNotCounted(t *testing.T) {
 
 // Every retry sent is counted: three 500s and a 200 are four requests, three
 // of them retries.
-func TestRetriesSentAreCounted(t *testing.T) {
+func TestClient_Stats_retriesSentAreCounted(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHarness(t)
 		n := 0

@@ -15,7 +15,7 @@ import (
 // A configuration error about one employee says which, as an index a front
 // end can map back to the line it read; one about the configuration says
 // none.
-func TestGoalsConfigErrorNamesTheEmployee(t *testing.T) {
+func TestGoalsConfigError_namesTheEmployee(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		emps  []goals.Employee
@@ -55,7 +55,7 @@ func TestGoalsConfigErrorNamesTheEmployee(t *testing.T) {
 
 // A host extends Asana's status words with its own Mapper; without one the
 // spec's table applies.
-func TestConfigStatusMapper(t *testing.T) {
+func TestConfig_statusMapper(t *testing.T) {
 	onHold, err := status.NewMapper(map[string]status.Status{"on_hold": status.AtRisk})
 	if err != nil {
 		t.Fatal(err)

@@ -58,6 +58,11 @@ func (s *connSource) WorkspaceUsers(context.Context, string) iter.Seq2[asana.Use
 	}
 }
 
+// CheckConnection succeeds for a token that reaches the workspace, saying
+// whether goals are visible after reading at most one; a missing workspace is
+// a config error before any request, and a refused token, a free plan, a
+// wrong workspace and an account without member access each get a
+// message saying what to fix.
 func TestCheckConnection(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -100,7 +105,7 @@ func TestCheckConnection(t *testing.T) {
 // The check proves access cheaply: one goal of the workspace's listing
 // (limit=1), with its gid and name only, never a page of a hundred goals
 // with every field, however many goals the workspace holds.
-func TestCheckConnectionReadsOneGoalNameOnly(t *testing.T) {
+func TestCheckConnection_readsOneGoalNameOnly(t *testing.T) {
 	ws := asanafake.Generate(3, asanafake.DefaultGenConfig(250, 4))
 	var (
 		mu   sync.Mutex
@@ -144,6 +149,10 @@ func TestCheckConnectionReadsOneGoalNameOnly(t *testing.T) {
 	}
 }
 
+// SuggestMappings proposes an Asana user for an unmapped employee by e-mail
+// (trimmed, any case) first, then by a unique name (any case and spacing); it
+// never guesses when a name is shared on either side, never proposes a user
+// already mapped, and skips mapped employees.
 func TestSuggestMappings(t *testing.T) {
 	src := &connSource{users: []asana.User{
 		{GID: "1", Name: "Ada Lovelace", Email: "ADA@example.com"},
@@ -179,7 +188,7 @@ func TestSuggestMappings(t *testing.T) {
 // An Asana user without a GID cannot be mapped: it is never suggested,
 // whether its e-mail or its name matches, and it does not make another
 // user's name look shared.
-func TestSuggestMappingsSkipsUsersWithoutGID(t *testing.T) {
+func TestSuggestMappings_skipsUsersWithoutGID(t *testing.T) {
 	src := &connSource{users: []asana.User{
 		{GID: "", Name: "No gid", Email: "nogid@example.com"},
 		{GID: " ", Name: "Blank gid", Email: "blank@example.com"},

@@ -14,7 +14,10 @@ import (
 	"github.com/perfcopilot/asanagoals/status"
 )
 
-func TestProgressFraction(t *testing.T) {
+// A metric's fraction is how far Current has gone from Initial toward
+// Target, in either direction, clamped to 0..1; a metric whose target equals
+// its start, or with a value that is not finite, has no fraction.
+func TestMetric_Fraction(t *testing.T) {
 	tests := []struct {
 		p    goals.Metric
 		want float64
@@ -40,7 +43,7 @@ func TestProgressFraction(t *testing.T) {
 // and SyncedAt and keeps its employee, GID and Key Results; refreshed by an
 // identical read it is returned as it is, SyncedAt included. A metric of
 // -0 is the metric 0.
-func TestGoalRefreshed(t *testing.T) {
+func TestGoal_Refreshed(t *testing.T) {
 	day := asana.Date{Year: 2025, Month: 3, Day: 31}
 	then, now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
 	stored := goals.Goal{EmployeeID: "e", GID: "1", Name: "N", Description: "D", StartOn: day, DueOn: day, Status: status.AtRisk,

@@ -123,7 +123,7 @@ func hooksWorkspace() []asanafake.Goal {
 // The hooks hear a sync's start and end, its stages in their order, and
 // each employee's write with what it kept, truncated and removed; each hook,
 // request and store call gets the context of the hook above it.
-func TestHooksOfASync(t *testing.T) {
+func TestHooks_ofASync(t *testing.T) {
 	m := newMock(t, hooksWorkspace()...)
 	m.onRequest = func(kind, gid string, _ *http.Request) (*http.Response, error) {
 		if gid == "31" && kind != "pages" {
@@ -204,7 +204,7 @@ func TestHooksOfASync(t *testing.T) {
 
 // A store that fails is heard as the employee's StoreErr; a write the guard
 // did not count (removals confirmed) says -1 removals.
-func TestHooksHearTheStore(t *testing.T) {
+func TestHooks_hearTheStore(t *testing.T) {
 	m := newMock(t, hooksWorkspace()[:3]...)
 	store := &taggedStore{MemoryStore: goals.NewMemoryStore(), fail: brian.ID}
 	rec := newHookRecorder()
@@ -225,7 +225,7 @@ func TestHooksHearTheStore(t *testing.T) {
 
 // A sync cancelled during its fetches ends its stages with the cancellation,
 // has no write stage and hears no employee.
-func TestHooksOfACancelledSync(t *testing.T) {
+func TestHooks_ofACancelledSync(t *testing.T) {
 	m := newMock(t, hooksWorkspace()...)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -256,7 +256,7 @@ func TestHooksOfACancelledSync(t *testing.T) {
 }
 
 // A refused configuration calls no hook.
-func TestHooksNotCalledForAConfigError(t *testing.T) {
+func TestHooks_notCalledForAConfigError(t *testing.T) {
 	rec := newHookRecorder()
 	cfg := goals.Config{Hooks: rec.hooks()}
 	if _, err := goals.NewIngester(newMock(t).newClient(t), goals.NewMemoryStore(), cfg).Sync(context.Background(), nil); err == nil {

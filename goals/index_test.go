@@ -16,7 +16,7 @@ import (
 
 // The index gives back exactly what a Key Result reads of a goal: name,
 // status_type, goal status, due date and metric, for any GID and any value.
-func TestSubgoalIndexRoundTrip(t *testing.T) {
+func TestSubgoalIndex_roundTrip(t *testing.T) {
 	d := func(y, m, day int) asana.Date { return asana.Date{Year: y, Month: time.Month(m), Day: day} }
 	goals := []asana.Goal{
 		{GID: "1201", Name: "Plain"},
@@ -120,7 +120,7 @@ func TestNumericGID(t *testing.T) {
 // for number: one fractional value (a target of 2.5) among whole ones is
 // not cut to an integer, a -0 among whole values stays -0, and a whole
 // value past int64 (1e19) is not wrapped, in any of the three places.
-func TestSubgoalIndexKeepsEachMetricValue(t *testing.T) {
+func TestSubgoalIndex_keepsEachMetricValue(t *testing.T) {
 	negZero := math.Copysign(0, -1)
 	for _, special := range []float64{2.5, -0.25, negZero, 1 << 53, -(1 << 60), 1e19, -1e300} {
 		for place := range 3 {

@@ -7,6 +7,9 @@ import (
 	"github.com/perfcopilot/asanagoals/goals"
 )
 
+// ParsePeriod reads "FROM..TO" with either end open, spaces allowed, and ""
+// as no window, and its String parses back to it; a single date, "..", an
+// end before the start, an impossible or otherwise written date is an error.
 func TestParsePeriod(t *testing.T) {
 	d := func(s string) asana.Date { return date(t, s) }
 	ok := []struct {
@@ -36,7 +39,10 @@ func TestParsePeriod(t *testing.T) {
 	}
 }
 
-func TestPeriodIncludes(t *testing.T) {
+// A goal is in a period when its dates overlap it, both ends included: its
+// time period's dates win over its own, a goal with no dates is always in,
+// reversed dates are taken as a span, and an open end bounds nothing.
+func TestPeriod_Includes(t *testing.T) {
 	d := func(s string) asana.Date {
 		if s == "" {
 			return asana.Date{}

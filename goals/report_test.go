@@ -18,7 +18,7 @@ import (
 // words hosts and the command read: "complete" (the store equals Asana),
 // "partial" (upserted, nothing removed), "none" (untouched); and the
 // sub-goal path with Asana's names for it.
-func TestReportJSONNamesHowEachEmployeeWasWritten(t *testing.T) {
+func TestReport_jsonNamesHowEachEmployeeWasWritten(t *testing.T) {
 	m := newMock(t,
 		asanafake.Goal{GID: "11", Name: "Ada's", OwnerGID: "501"},
 		asanafake.Goal{GID: "21", Name: "Brian's, broken", OwnerGID: "502"},

@@ -9,7 +9,10 @@ import (
 	"github.com/perfcopilot/asanagoals/status"
 )
 
-func TestWriteOrder(t *testing.T) {
+// A complete write leaves its goals in the order written, then the retained
+// goals still stored in their old order, and removes the rest; a partial
+// write keeps every stored goal in place and appends the new ones.
+func TestWrite_Order(t *testing.T) {
 	w := func(complete bool, gids string, retain ...string) goals.Write {
 		wr := goals.Write{EmployeeID: "e", Complete: complete, Retain: retain}
 		for _, g := range strings.Split(gids, ",") {
@@ -51,7 +54,7 @@ func TestWriteOrder(t *testing.T) {
 
 // MemoryStore keeps copies: a time period changed by the caller after a
 // write, or in what Goals returned, does not change what is stored.
-func TestMemoryStoreCopiesTimePeriod(t *testing.T) {
+func TestMemoryStore_copiesTimePeriod(t *testing.T) {
 	s := goals.NewMemoryStore()
 	g := goals.Goal{EmployeeID: "e", GID: "1", Name: "G", Status: "on_track", KeyResults: []goals.KeyResult{},
 		TimePeriod: &goals.TimePeriod{GID: "7", DisplayName: "Q1"}}
@@ -71,7 +74,7 @@ func TestMemoryStoreCopiesTimePeriod(t *testing.T) {
 // with AsanaOrder, the written goals and the stored goals kept (refreshed
 // or retained) are in Asana's order; without it, the kept ones follow the
 // written ones in their previous order; a partial write keeps places.
-func TestWriteOrderWithRefreshAndAsanaOrder(t *testing.T) {
+func TestWrite_Order_withRefreshAndAsanaOrder(t *testing.T) {
 	goalsOf := func(gids ...string) []goals.Goal {
 		var gs []goals.Goal
 		for _, g := range gids {
@@ -108,7 +111,7 @@ func TestWriteOrderWithRefreshAndAsanaOrder(t *testing.T) {
 // A refreshed goal is a goal of the employee with a GID and one of the four
 // statuses, not also written, and without Key Results (a refresh keeps the
 // stored ones); AsanaOrder, when set, lists every goal of the write once.
-func TestValidateRefreshAndAsanaOrder(t *testing.T) {
+func TestWrite_Validate_refreshAndAsanaOrder(t *testing.T) {
 	g := func(gid string) goals.Goal { return goals.Goal{EmployeeID: "e", GID: gid, Status: status.OnTrack} }
 	withKR := g("3")
 	withKR.KeyResults = []goals.KeyResult{{GoalGID: "3", GID: "31", Status: status.OnTrack}}

@@ -17,7 +17,7 @@ import (
 // whatever its concurrency: every walker waits for the first probe's
 // answer. The probe is held for a (virtual) second, long enough for all
 // 50 walkers to have a goal each and nothing else to do.
-func TestOneProbeWhateverTheConcurrency(t *testing.T) {
+func TestIngester_Sync_oneProbeWhateverTheConcurrency(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var ws []asanafake.Goal
 		for i := 1; i <= 300; i++ {
@@ -51,7 +51,7 @@ func TestOneProbeWhateverTheConcurrency(t *testing.T) {
 // A probe that fails for another reason than a 404 (a 500 after the
 // retries) decides nothing: that goal fails, the next one probes, and the
 // rest of the sync goes on the path found.
-func TestFailedProbeDecidesNothing(t *testing.T) {
+func TestIngester_Sync_failedProbeDecidesNothing(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501", SubgoalGIDs: []string{"9"}},
 		asanafake.Goal{GID: "3", Name: "C", OwnerGID: "501"}, asanafake.Goal{GID: "9", Name: "Nine"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
@@ -84,7 +84,7 @@ func TestFailedProbeDecidesNothing(t *testing.T) {
 // goal it supports, or the goal in its own sub-goal list): the link is
 // skipped and counted in Report.SelfSubgoals, and the goal is written,
 // complete, with its other Key Results.
-func TestSelfSubgoalIsSkippedAndCounted(t *testing.T) {
+func TestIngester_Sync_selfSubgoalIsSkippedAndCounted(t *testing.T) {
 	for _, spec := range []bool{true, false} {
 		t.Run(map[bool]string{true: "spec's path", false: "goal relationships"}[spec], func(t *testing.T) {
 			m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"},
@@ -126,7 +126,7 @@ func TestSelfSubgoalIsSkippedAndCounted(t *testing.T) {
 // moment: they share the one answer (a deleted sub-goal's 404 too). The
 // fetch is held for a (virtual) second, long enough for every walker to
 // ask for it.
-func TestUnscannedSubgoalIsFetchedOncePerSync(t *testing.T) {
+func TestIngester_Sync_unscannedSubgoalIsFetchedOncePerSync(t *testing.T) {
 	for _, deleted := range []bool{false, true} {
 		t.Run(map[bool]string{false: "found", true: "deleted"}[deleted], func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -176,7 +176,7 @@ func TestUnscannedSubgoalIsFetchedOncePerSync(t *testing.T) {
 // A sync that kept goals but whose probe of the spec's path never got an
 // answer (every try failed) tried the spec's path: its report says
 // subgoal_source "subgoals", never "none", which means no goal was kept.
-func TestUnansweredProbeReportsTheSpecPath(t *testing.T) {
+func TestIngester_Sync_unansweredProbeReportsTheSpecPath(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind == "subgoals" {
@@ -199,7 +199,7 @@ func TestUnansweredProbeReportsTheSpecPath(t *testing.T) {
 // The report names the sub-goal path the sync used: when the spec's path
 // answers 404 and the listing of goal relationships then fails, the sync
 // used goal relationships, and subgoal_source says so, not "subgoals".
-func TestFailedRelationshipsAfterThe404ReportGoalRelationships(t *testing.T) {
+func TestIngester_Sync_failedRelationshipsAfterThe404ReportGoalRelationships(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		status int

@@ -26,6 +26,8 @@ import (
 	"github.com/perfcopilot/asanagoals/status"
 )
 
+// The package's tests leave no goroutine running once they have all run
+// (goleak checks): nothing a sync starts outlives it.
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
@@ -85,7 +87,11 @@ func krGIDs(g goals.Goal) string {
 	return strings.Join(out, ",")
 }
 
-func TestConfigErrorsBeforeAnyRequest(t *testing.T) {
+// A bad config or employee list (workspace missing or not a GID, negative
+// limits, too much concurrency, an empty, repeated or non-numeric ID, a user
+// mapped twice) is a *GoalsConfigError naming the field, with no report, no
+// request sent and nothing stored.
+func TestIngester_Sync_configErrorsBeforeAnyRequest(t *testing.T) {
 	tests := []struct {
 		name  string
 		cfg   goals.Config
@@ -128,7 +134,9 @@ func TestConfigErrorsBeforeAnyRequest(t *testing.T) {
 	}
 }
 
-func TestMissingWorkspaceMessage(t *testing.T) {
+// A sync without a workspace says in words that the workspace GID is
+// required, even before a client or store is given.
+func TestIngester_Sync_missingWorkspaceMessage(t *testing.T) {
 	_, err := goals.NewIngester(nil, nil, goals.Config{}).Sync(context.Background(), nil)
 	if err == nil || !strings.Contains(err.Error(), "workspace GID is required") {
 		t.Fatalf("err = %v", err)
@@ -191,7 +199,7 @@ func TestIngester_Sync_routesGoalsByOwner(t *testing.T) {
 
 // The first 200 goals per employee in API order; truncated past it;
 // no sub-goal request for goals past the cap.
-func TestCapAndTruncated(t *testing.T) {
+func TestIngester_Sync_capAndTruncated(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 230; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(5000 + i), Name: "G", OwnerGID: "501"})
@@ -232,7 +240,7 @@ func TestCapAndTruncated(t *testing.T) {
 }
 
 // A description is html_notes as plain text, capped at 1,000 runes.
-func TestDescriptionIsPlainTextCappedInRunes(t *testing.T) {
+func TestIngester_Sync_descriptionIsPlainTextCappedInRunes(t *testing.T) {
 	long := "<body>" + strings.Repeat("目標達成🎯", 400) + "</body>" // 2,000 runes
 	m := newMock(t,
 		asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501", HTMLNotes: "<body>Grow <strong>web</strong> traffic &amp; leads.<ul><li>SEO</li><li>Ads</li></ul>Q1<br>Q2</body>"},
@@ -266,7 +274,7 @@ func TestDescriptionIsPlainTextCappedInRunes(t *testing.T) {
 }
 
 // The status comes from current_status_update.status_type, raw word kept.
-func TestStatusMappedAndRawKept(t *testing.T) {
+func TestIngester_Sync_statusMappedAndRawKept(t *testing.T) {
 	words := map[string]status.Status{
 		"on_track": status.OnTrack, "at_risk": status.AtRisk, "off_track": status.OffTrack,
 		"achieved": status.Completed, "partial": status.AtRisk, "missed": status.OffTrack,
@@ -295,7 +303,7 @@ func TestStatusMappedAndRawKept(t *testing.T) {
 
 // Sub-goals become Key Results with their own statuses, fetched
 // while the scan is still paging.
-func TestSubgoalsBecomeKeyResults(t *testing.T) {
+func TestIngester_Sync_subgoalsBecomeKeyResults(t *testing.T) {
 	for _, spec := range []bool{false, true} {
 		t.Run(map[bool]string{false: "goal relationships", true: "spec's path"}[spec], func(t *testing.T) {
 			testSubgoalsBecomeKeyResults(t, spec)
@@ -346,7 +354,9 @@ func testSubgoalsBecomeKeyResults(t *testing.T, spec bool) {
 	}
 }
 
-func TestSubgoalWalkRunsWhileScanPages(t *testing.T) {
+// The sub-goal walk runs while the workspace scan is still paging: a goal of
+// the first page has its sub-goals asked for before the second page is read.
+func TestIngester_Sync_subgoalWalkRunsWhileScanPages(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 150; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: "501"})
@@ -379,7 +389,7 @@ func TestSubgoalWalkRunsWhileScanPages(t *testing.T) {
 // and goal relationships take over for the whole sync, with each
 // sub-goal's details from the scan: the rows equal those of the spec's
 // path.
-func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
+func TestIngester_Sync_retiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 120; i++ {
 		g := asanafake.Goal{GID: fmt.Sprint(i), Name: fmt.Sprintf("G%d", i), OwnerGID: "501", StatusType: "on_track"}
@@ -432,7 +442,7 @@ func TestRetiredSubgoalsPathFallsBackToRelationships(t *testing.T) {
 // A sub-goal the scan returns after its parent's walk began is taken from
 // the scan when it comes, never fetched on its own: its parent waits for
 // the scan's end.
-func TestSubgoalScannedLaterIsNotFetched(t *testing.T) {
+func TestIngester_Sync_subgoalScannedLaterIsNotFetched(t *testing.T) {
 	m := newMock(t,
 		asanafake.Goal{GID: "1", Name: "P", OwnerGID: "501", SubgoalGIDs: []string{"2"}},
 		asanafake.Goal{GID: "2", Name: "Later", StatusType: "achieved"},
@@ -468,7 +478,7 @@ func TestSubgoalScannedLaterIsNotFetched(t *testing.T) {
 
 // A sub-goal the scan never returns (Asana leaves some goals out of the
 // workspace list) is fetched on its own, once, after the scan.
-func TestSubgoalNeverScannedIsFetchedOnce(t *testing.T) {
+func TestIngester_Sync_subgoalNeverScannedIsFetchedOnce(t *testing.T) {
 	m := newMock(t,
 		asanafake.Goal{GID: "1", Name: "P", OwnerGID: "501", SubgoalGIDs: []string{"2", "3"}},
 		asanafake.Goal{GID: "2", Name: "Unlisted", StatusType: "missed", DueOn: "2026-03-31", Unlisted: true},
@@ -534,7 +544,7 @@ func seed(t *testing.T, store *goals.MemoryStore, emp string, gs ...goals.Goal) 
 // An employee whose goals could not all be fetched is written as
 // partial: fresh goals upserted, failed goals left as stored, nothing
 // removed; the other employees sync completely.
-func TestPartialEmployeeKeepsStoredData(t *testing.T) {
+func TestIngester_Sync_partialEmployeeKeepsStoredData(t *testing.T) {
 	m := newMock(t,
 		asanafake.Goal{GID: "1", Name: "Fresh name", OwnerGID: "501", StatusType: "achieved", SubgoalGIDs: []string{"9"}},
 		asanafake.Goal{GID: "2", Name: "Breaks", OwnerGID: "501", SubgoalGIDs: []string{"9"}},
@@ -585,7 +595,10 @@ func TestPartialEmployeeKeepsStoredData(t *testing.T) {
 	}
 }
 
-func TestScanFailureRemovesNothing(t *testing.T) {
+// A workspace scan that fails midway is the sync's error and the report's:
+// the goals already read are written, but as partial writes, so no stored
+// goal is removed and no employee is reported complete.
+func TestIngester_Sync_scanFailureRemovesNothing(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 150; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: fmt.Sprintf("New %d", i), OwnerGID: "501"})
@@ -626,7 +639,7 @@ func TestScanFailureRemovesNothing(t *testing.T) {
 
 // A complete sync makes the store equal Asana: reassigned and deleted
 // goals disappear; a truncated employee keeps what was seen past the cap.
-func TestCompleteSyncPrunesOnlyWhatAsanaNoLongerHas(t *testing.T) {
+func TestIngester_Sync_completePrunesOnlyWhatAsanaNoLongerHas(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 5; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: "501"})
@@ -656,7 +669,7 @@ func TestCompleteSyncPrunesOnlyWhatAsanaNoLongerHas(t *testing.T) {
 }
 
 // Syncing twice with no change in Asana changes nothing.
-func TestSyncIsIdempotent(t *testing.T) {
+func TestIngester_Sync_isIdempotent(t *testing.T) {
 	ws := []asanafake.Goal{
 		{GID: "1", Name: "A", OwnerGID: "501", StatusType: "at_risk", HTMLNotes: "<p>x</p>", DueOn: "2027-01-31", SubgoalGIDs: []string{"3"},
 			Metric: &asanafake.Metric{TargetNumberValue: 10, CurrentNumberValue: 2}},
@@ -685,7 +698,7 @@ func TestSyncIsIdempotent(t *testing.T) {
 
 // Cancelling stops promptly, wraps ctx.Err(), writes nothing and
 // leaves no goroutine (goleak checks the whole package in TestMain).
-func TestCancelledSyncWritesNothing(t *testing.T) {
+func TestIngester_Sync_cancelledWritesNothing(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 300; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "New", OwnerGID: "501"})
@@ -739,7 +752,10 @@ func (s failingStore) WriteGoals(ctx context.Context, w goals.Write) error {
 	return s.MemoryStore.WriteGoals(ctx, w)
 }
 
-func TestStoreFailureIsPerEmployee(t *testing.T) {
+// A store that fails for one employee fails that employee alone, with the
+// store's error kept in the report; the others are written and the sync
+// succeeds.
+func TestIngester_Sync_storeFailureIsPerEmployee(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "502"})
 	store := failingStore{MemoryStore: goals.NewMemoryStore(), failFor: "emp-ada"}
 	rep, err := runSync(t, m, store, testConfig(), ada, brian)
@@ -758,7 +774,9 @@ func TestStoreFailureIsPerEmployee(t *testing.T) {
 	}
 }
 
-func TestReportJSONKeys(t *testing.T) {
+// The report encodes to JSON under its documented snake_case keys, with
+// empty lists as [] rather than null.
+func TestReport_jsonKeys(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B"})
 	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada, dev)
 	if err != nil {
@@ -778,7 +796,7 @@ func TestReportJSONKeys(t *testing.T) {
 }
 
 // The spec's Troubleshooting section, row by row.
-func TestTroubleshootingZeroGoals(t *testing.T) {
+func TestIngester_Sync_troubleshootingZeroGoals(t *testing.T) {
 	t.Run("wrong workspace GID", func(t *testing.T) {
 		store := goals.NewMemoryStore()
 		seed(t, store, "emp-ada", goals.Goal{GID: "1", Name: "Kept"})
@@ -816,7 +834,11 @@ func TestTroubleshootingZeroGoals(t *testing.T) {
 	})
 }
 
-func TestMemoryStoreRejectsInconsistentWrites(t *testing.T) {
+// MemoryStore refuses a write with no employee, a goal of another employee,
+// without a GID or twice, or a status that is not one of the four, and a
+// refused write changes nothing; Goals returns copies the caller cannot use
+// to change the store.
+func TestMemoryStore_WriteGoals_rejectsInconsistentWrites(t *testing.T) {
 	s := goals.NewMemoryStore()
 	seed(t, s, "e", goals.Goal{GID: "1", Name: "keep"})
 	ok := status.OnTrack
@@ -849,7 +871,9 @@ func TestMemoryStoreRejectsInconsistentWrites(t *testing.T) {
 	}
 }
 
-func TestReportCountsRequestsRetriesAnd429s(t *testing.T) {
+// The report counts every request sent, every retry and every 429, and a 429
+// that a retry gets past does not fail the employee.
+func TestIngester_Sync_reportCountsRequestsRetriesAnd429s(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
 	var once sync.Once
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
@@ -875,7 +899,10 @@ func TestReportCountsRequestsRetriesAnd429s(t *testing.T) {
 	}
 }
 
-func TestProgressReports(t *testing.T) {
+// OnProgress is called once per page, once per ten sub-goal fetches, when
+// the scan ends, as the writes start and at the end, and its counters and
+// phases never go back.
+func TestIngester_Sync_progressReports(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 250; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: []string{"501", ""}[i%2]})
@@ -922,7 +949,9 @@ func TestProgressReports(t *testing.T) {
 	}
 }
 
-func TestConfigValidate(t *testing.T) {
+// Validate refuses a config without a workspace as a *GoalsConfigError on
+// WorkspaceGID and accepts one with it.
+func TestConfig_Validate(t *testing.T) {
 	var ce *goals.GoalsConfigError
 	if err := (goals.Config{}).Validate(); !errors.As(err, &ce) || ce.Field != "WorkspaceGID" {
 		t.Errorf("Validate() = %v", err)
@@ -936,7 +965,7 @@ func TestConfigValidate(t *testing.T) {
 // Asana's parent-goal relationship become Key Results, and the report names
 // the path used. A goal that merely names a parent in a custom field is not
 // one: Asana lists it under no goal's sub-goals.
-func TestTroubleshootingSubgoalsMissing(t *testing.T) {
+func TestIngester_Sync_troubleshootingSubgoalsMissing(t *testing.T) {
 	m := newMock(t,
 		asanafake.Goal{GID: "1", Name: "Parent", OwnerGID: "501", SubgoalGIDs: []string{"2"}},
 		asanafake.Goal{GID: "2", Name: "Linked sub-goal", OwnerGID: "502"},
@@ -957,7 +986,7 @@ func TestTroubleshootingSubgoalsMissing(t *testing.T) {
 
 // Troubleshooting, "Sync hits truncated: true": an employee owning more
 // than 200 goals gets exactly the first 200, and the report says so.
-func TestTroubleshootingTruncated(t *testing.T) {
+func TestIngester_Sync_troubleshootingTruncated(t *testing.T) {
 	var ws []asanafake.Goal
 	for i := 1; i <= 201; i++ {
 		ws = append(ws, asanafake.Goal{GID: fmt.Sprint(i), Name: "G", OwnerGID: "501"})
@@ -978,7 +1007,7 @@ func TestTroubleshootingTruncated(t *testing.T) {
 
 // Records Asana cannot have meant (no GID, no name) never blank stored rows
 // or make a write complete.
-func TestBrokenRecordsDoNotBlankStoredData(t *testing.T) {
+func TestIngester_Sync_brokenRecordsDoNotBlankStoredData(t *testing.T) {
 	tests := []struct {
 		name string
 		ws   []asanafake.Goal
@@ -1022,7 +1051,9 @@ func TestBrokenRecordsDoNotBlankStoredData(t *testing.T) {
 	}
 }
 
-func TestRepeatedSubgoalIsOneKeyResult(t *testing.T) {
+// A sub-goal the server lists twice for a goal is one Key Result, in the
+// order first seen, through either the subgoals path or goal relationships.
+func TestIngester_Sync_repeatedSubgoalIsOneKeyResult(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "P", OwnerGID: "501", SubgoalGIDs: []string{"9", "8"}},
 		asanafake.Goal{GID: "9", Name: "Nine"}, asanafake.Goal{GID: "8", Name: "Eight"})
 	// A workspace lists a sub-goal once: the repeat is the server's.
@@ -1049,7 +1080,9 @@ func TestRepeatedSubgoalIsOneKeyResult(t *testing.T) {
 	}
 }
 
-func TestSyncedAtIsUTCMicroseconds(t *testing.T) {
+// SyncedAt is the time of the sync, in UTC, in whole microseconds: what
+// every store keeps, so a goal reads back as it was written.
+func TestIngester_Sync_syncedAtIsUTCMicroseconds(t *testing.T) {
 	store := goals.NewMemoryStore()
 	before := time.Now().Add(-time.Second)
 	if _, err := runSync(t, newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}), store, goals.Config{WorkspaceGID: wsGID}, ada); err != nil {
@@ -1076,7 +1109,7 @@ func stored(t *testing.T, r goals.Reader, employeeID string) []goals.Goal {
 // much as one that moves to another employee: Ada does not keep it, and
 // her list is not known whole, so her write is partial and removes
 // nothing.
-func TestGoalMovedToUnmappedOwnerDuringScanLeavesTheFirstEmployee(t *testing.T) {
+func TestIngester_Sync_goalMovedToUnmappedOwnerDuringScanLeavesTheFirstEmployee(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "Ada's", OwnerGID: "501"}, asanafake.Goal{GID: "5", Name: "Moving", OwnerGID: "999"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind != "pages" {
@@ -1106,7 +1139,7 @@ func TestGoalMovedToUnmappedOwnerDuringScanLeavesTheFirstEmployee(t *testing.T) 
 
 // A sync that kept no goal asked for no sub-goal: its report says
 // subgoal_source "none", and it sent no probe.
-func TestSyncThatKeptNothingReportsNoSubgoalSource(t *testing.T) {
+func TestIngester_Sync_keptNothingReportsNoSubgoalSource(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "Someone else's", OwnerGID: "999", SubgoalGIDs: []string{"2"}},
 		asanafake.Goal{GID: "2", Name: "Theirs too", OwnerGID: "999"})
 	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
@@ -1124,7 +1157,7 @@ func TestSyncThatKeptNothingReportsNoSubgoalSource(t *testing.T) {
 // Report.Retries counts retried requests and Report.RateLimited the 429
 // answers, each on its own: a 500 retried and a 429 retried are two
 // retries and one 429.
-func TestReportKeepsRetriesAndRateLimitedApart(t *testing.T) {
+func TestIngester_Sync_reportKeepsRetriesAndRateLimitedApart(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
 	var once429, once500 sync.Once
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
@@ -1157,7 +1190,7 @@ func TestReportKeepsRetriesAndRateLimitedApart(t *testing.T) {
 // synced. It is never a goal of an unmapped owner, which would let every
 // employee be written complete (and their stored goals be removed) while a
 // goal that might be theirs went unread.
-func TestRecordsWithoutAsanaGIDsAreMalformed(t *testing.T) {
+func TestIngester_Sync_recordsWithoutAsanaGIDsAreMalformed(t *testing.T) {
 	long := strings.Repeat("1", asana.MaxGIDDigits+1)
 	for _, tc := range []struct{ name, record, quoted string }{
 		{"owner gid a word", `{"gid":"77","name":"Whose?","owner":{"gid":"ada"}}`, "77"},
@@ -1206,7 +1239,7 @@ func TestRecordsWithoutAsanaGIDsAreMalformed(t *testing.T) {
 // A workspace whose every ID is a random string, as a mock generating
 // schema-valid answers sends: no goal is anyone's, and no employee is
 // written complete with no goals.
-func TestWorkspaceOfRandomIDsWritesNobodyComplete(t *testing.T) {
+func TestIngester_Sync_workspaceOfRandomIDsWritesNobodyComplete(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "Ada's", OwnerGID: "501"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind == "pages" {
@@ -1235,7 +1268,7 @@ func TestWorkspaceOfRandomIDsWritesNobodyComplete(t *testing.T) {
 
 // A sub-goal whose GID is not an Asana GID is a broken answer, as one
 // without a GID is: that goal is not written, the rest are.
-func TestSubgoalWithoutAnAsanaGIDFailsThatGoal(t *testing.T) {
+func TestIngester_Sync_subgoalWithoutAnAsanaGIDFailsThatGoal(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}, asanafake.Goal{GID: "2", Name: "B", OwnerGID: "501"})
 	m.specPath = true
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
@@ -1263,7 +1296,7 @@ func TestSubgoalWithoutAnAsanaGIDFailsThatGoal(t *testing.T) {
 // for it, every status comes from the goal's own status field, and the
 // report says so (status_source "goal_status", with a note). On both
 // sub-goal paths, Key Results and sub-goals fetched alone included.
-func TestRefusedStatusTypeFallsBackToTheGoalStatus(t *testing.T) {
+func TestIngester_Sync_refusedStatusTypeFallsBackToTheGoalStatus(t *testing.T) {
 	for _, spec := range []bool{false, true} {
 		t.Run(map[bool]string{false: "goal relationships", true: "spec's path"}[spec], func(t *testing.T) {
 			ws := goalStatusWorkspace()
@@ -1331,7 +1364,7 @@ func TestRefusedStatusTypeFallsBackToTheGoalStatus(t *testing.T) {
 
 // A sync whose status update's status_type Asana sends says so too:
 // status_source "status_update", no note.
-func TestStatusSourceOfAnOrdinarySync(t *testing.T) {
+func TestIngester_Sync_statusSourceOfAnOrdinarySync(t *testing.T) {
 	m := newMock(t, goalStatusWorkspace()...)
 	rep, err := runSync(t, m, goals.NewMemoryStore(), testConfig(), ada)
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 // An employee of whom the sync wrote nothing (the one goal kept could not
 // be fetched whole) is reported written "none", not "partial": the store
 // holds what it held, untouched.
-func TestEmployeeWithNothingWrittenIsReportedNone(t *testing.T) {
+func TestIngester_Sync_employeeWithNothingWrittenIsReportedNone(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind == "subgoals" || kind == "relationships" {
@@ -52,7 +52,7 @@ func TestEmployeeWithNothingWrittenIsReportedNone(t *testing.T) {
 // included; every stored goal is in Asana's order; a goal outside the
 // window that is not stored is not added; a stored goal that left Asana is
 // removed.
-func TestScopedSyncRefreshesWhatItRead(t *testing.T) {
+func TestIngester_Sync_scopedRefreshesWhatItRead(t *testing.T) {
 	q1 := periodOf("q1", "2026-01-01", "2026-03-31")
 	fy25 := periodOf("fy25", "2025-01-01", "2025-12-31")
 	asanaThen := []asanafake.Goal{
@@ -118,7 +118,7 @@ func TestScopedSyncRefreshesWhatItRead(t *testing.T) {
 // still refreshes the stored goals outside the window, and removes
 // nothing: their fields were read whole. An employee whose only change is
 // such a refresh is reported written "partial", not "none".
-func TestPartialScopedWriteStillRefreshes(t *testing.T) {
+func TestIngester_Sync_partialScopedWriteStillRefreshes(t *testing.T) {
 	m := newMock(t,
 		asanafake.Goal{GID: "1", Name: "In the window, failing", OwnerGID: "501", DueOn: "2026-03-31"},
 		asanafake.Goal{GID: "2", Name: "Last year, renamed", OwnerGID: "501", DueOn: "2025-03-31"},
@@ -152,7 +152,7 @@ func TestPartialScopedWriteStillRefreshes(t *testing.T) {
 // A goal outside the review window that changed owner while the scan ran
 // is nobody's this time: the first owner's stored copy is not refreshed
 // from either sighting, and stays as stored.
-func TestGoalOutsideTheWindowThatChangedOwnerIsNotRefreshed(t *testing.T) {
+func TestIngester_Sync_goalOutsideTheWindowThatChangedOwnerIsNotRefreshed(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "5", Name: "Moving", OwnerGID: "502", DueOn: "2025-03-31"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind != "pages" {
@@ -183,7 +183,7 @@ func TestGoalOutsideTheWindowThatChangedOwnerIsNotRefreshed(t *testing.T) {
 // (Asana requires one) cannot refresh its stored copy, which would be
 // blanked: the stored row stays exactly as it was, and a complete write
 // keeps it.
-func TestOutsideGoalWithoutANameStaysAsStored(t *testing.T) {
+func TestIngester_Sync_outsideGoalWithoutANameStaysAsStored(t *testing.T) {
 	m := newMock(t, asanafake.Goal{GID: "1", Name: "Now", OwnerGID: "501", DueOn: "2026-03-31"})
 	m.onRequest = func(kind, gid string, req *http.Request) (*http.Response, error) {
 		if kind == "pages" {
@@ -222,7 +222,7 @@ func (s refreshBlindStore) WriteGoals(ctx context.Context, w goals.Write) error 
 // A scoped write also lists the goals it refreshes in Retain, so that a
 // store that does not know Write.Refresh keeps them as stored, as before,
 // instead of removing every goal outside the window.
-func TestStoreUnawareOfRefreshKeepsGoalsOutsideTheWindow(t *testing.T) {
+func TestIngester_Sync_storeUnawareOfRefreshKeepsGoalsOutsideTheWindow(t *testing.T) {
 	m := newMock(t,
 		asanafake.Goal{GID: "1", Name: "Now", OwnerGID: "501", DueOn: "2026-03-31"},
 		asanafake.Goal{GID: "2", Name: "Last year, renamed", OwnerGID: "501", DueOn: "2025-03-31"},
@@ -246,7 +246,7 @@ func TestStoreUnawareOfRefreshKeepsGoalsOutsideTheWindow(t *testing.T) {
 // refuses the write: syncing a second workspace for the same employees
 // into one store removes nothing of the first's, and the report says why
 // each employee was not written.
-func TestSyncWritesItsWorkspace(t *testing.T) {
+func TestIngester_Sync_writesItsWorkspace(t *testing.T) {
 	store := goals.NewMemoryStore()
 	if _, err := runSync(t, newMock(t, asanafake.Goal{GID: "1", Name: "A", OwnerGID: "501"}), store, testConfig(), ada); err != nil {
 		t.Fatal(err)
@@ -332,6 +332,9 @@ func (s cancellingStore) WriteGoals(ctx context.Context, w goals.Write) error {
 	return err
 }
 
+// A cancel during the writes is the sync's error, wrapping context.Canceled
+// and saying how many employees were written; the report and the store show
+// exactly which were, and an employee not reached keeps what was stored.
 func TestIngester_Sync_cancelWhileWritingIsAnError(t *testing.T) {
 	for _, tc := range []struct {
 		name             string
@@ -467,6 +470,9 @@ func (s failingReader) Goals(ctx context.Context, id string) ([]goals.Goal, erro
 	return s.MemoryStore.Goals(ctx, id)
 }
 
+// When the store cannot read an employee's stored goals, the removal guard
+// cannot judge the removals, so the new goals are written as a partial write
+// that removes nothing, and the employee's report carries the read error.
 func TestIngester_Sync_unreadableStoreRemovesNothing(t *testing.T) {
 	store := failingReader{MemoryStore: goals.NewMemoryStore(), failFor: "emp-ada"}
 	seedN(t, store.MemoryStore, "emp-ada", 100, 2)

@@ -132,6 +132,9 @@ func (p *pages) connect() {
 	}
 }
 
+// New refuses a Config missing any of its seams (Settings, Directory,
+// History, Store) with an error naming the field, rather than a handler that
+// panics on first use, and accepts one with all four.
 func TestNew_refusesAMissingSeam(t *testing.T) {
 	full := admin.Config{Settings: &admin.MemorySettings{}, Directory: admin.NewMemoryDirectory(nil),
 		History: &admin.MemoryHistory{}, Store: goals.NewMemoryStore()}

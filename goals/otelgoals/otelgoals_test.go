@@ -46,7 +46,7 @@ var demoRequestMetrics = []string{
 // the scan's, the retired path's 404 on the walk's; the requests by route
 // and status, the pause's second, the sync's second (the fake clock's: the
 // pause is all the time it took).
-func TestSyncWithAPause(t *testing.T) {
+func TestTelemetry_syncWithAPause(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := newEnv(t, once429())
 		rep, err := e.sync(context.Background())
@@ -98,7 +98,7 @@ func (s failingStore) WriteGoals(ctx context.Context, w goals.Write) error {
 // refuses. Each is an event of the write span and a count by reason; the
 // sync is partial. Goals kept are those handed to the store, as in the
 // report: Grace's two count.
-func TestSyncWithFailedEmployees(t *testing.T) {
+func TestTelemetry_syncWithFailedEmployees(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := newEnv(t, func(w http.ResponseWriter, r *http.Request) bool {
 			if !asanafake.ListsSubgoals(r, "1209000000001007") || r.URL.Path != "/goal_relationships" {
@@ -146,7 +146,7 @@ func TestSyncWithFailedEmployees(t *testing.T) {
 // in flight until then; the sync's span and the walk's end in error with
 // the reason canceled, the scan's does not, no write span; the cancelled
 // request is counted with error.type canceled.
-func TestCancelledSync(t *testing.T) {
+func TestTelemetry_cancelledSync(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		held := make(chan struct{})
 		e := newEnv(t, func(w http.ResponseWriter, r *http.Request) bool {
@@ -201,7 +201,7 @@ func sorted(s []string) []string {
 
 // A refused token fails the sync as a whole: its span and the scan's end
 // in error with the reason unauthorized, and nothing is written.
-func TestSyncWithARefusedToken(t *testing.T) {
+func TestTelemetry_syncWithARefusedToken(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := newEnv(t, func(w http.ResponseWriter, r *http.Request) bool {
 			w.Header().Set("Content-Type", "application/json")
@@ -232,7 +232,7 @@ func TestSyncWithARefusedToken(t *testing.T) {
 // Goals past the cap are counted as truncated, and a stored goal Asana no
 // longer has, removed by a complete write, as removed: Ada, Grace and Alan
 // own three goals each, so a cap of one keeps three and truncates six.
-func TestGoalsTruncatedAndRemoved(t *testing.T) {
+func TestTelemetry_goalsTruncatedAndRemoved(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := newEnv(t, nil)
 		store := goals.NewMemoryStore()
@@ -260,7 +260,7 @@ func TestGoalsTruncatedAndRemoved(t *testing.T) {
 // Nothing secret is exported when every request is an event either: a sync
 // with a 429, a refused sub-goal listing and a failed store write, every
 // attempt recorded.
-func TestNothingSecretWithEveryRequestRecorded(t *testing.T) {
+func TestTelemetry_nothingSecretWithEveryRequestRecorded(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		pause := once429()
 		e := newEnv(t, func(w http.ResponseWriter, r *http.Request) bool {

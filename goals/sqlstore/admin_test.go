@@ -56,7 +56,10 @@ func (b backend) keyed(t *testing.T) *sqlstore.Store {
 	return reopen(t, b.open(t), b.dialect, sqlstore.WithSealKey(sealKey))
 }
 
-func TestAdminSeams(t *testing.T) {
+// On SQLite and PostgreSQL alike, a Store keeps every promise of the admin
+// Settings, Directory and History contracts, as admintest states them for
+// every implementation.
+func TestStore_adminSeams(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			t.Run("Settings", func(t *testing.T) {
@@ -151,7 +154,7 @@ func sealedColumn(t *testing.T, db *sql.DB) string {
 // The token is sealed at rest: neither it nor its hex or base64 forms are
 // in the table (nor, on SQLite, anywhere in the database's files), a new
 // nonce seals each save, and it reads back whole.
-func TestTokenSealedAtRest(t *testing.T) {
+func TestStore_SaveConnection_sealsTheTokenAtRest(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			s := b.keyed(t)
@@ -217,7 +220,7 @@ func noSecret(t *testing.T, err error, sealed string) {
 // Without a seal key, a connection with a token is refused with an error
 // that names the fix and quotes no token, and nothing is saved; one with
 // no token is saved.
-func TestSaveWithoutSealKey(t *testing.T) {
+func TestStore_SaveConnection_withoutSealKey(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			s := b.open(t)
@@ -254,7 +257,7 @@ func TestSaveWithoutSealKey(t *testing.T) {
 // A token sealed under one key does not open under another, nor without
 // a key, nor once altered: each is an error that says why and quotes
 // neither the token nor its sealed form.
-func TestTokenUnderAnotherKey(t *testing.T) {
+func TestStore_Connection_tokenUnderAnotherKey(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			s := b.keyed(t)
@@ -294,7 +297,9 @@ func TestTokenUnderAnotherKey(t *testing.T) {
 	}
 }
 
-func TestNewRefusesABadSealKey(t *testing.T) {
+// New refuses a seal key of any length but 32 bytes, saying the length given
+// and the 32 needed, rather than seal settings with a weak or broken key.
+func TestNew_refusesABadSealKey(t *testing.T) {
 	db, err := sql.Open("sqlite", ":memory:")
 	if err != nil {
 		t.Fatal(err)
@@ -312,7 +317,7 @@ func TestNewRefusesABadSealKey(t *testing.T) {
 // repeated ID without changing anything, and concurrent replacements
 // (several instances loading the list at start) all succeed and leave one
 // list whole.
-func TestPutEmployees(t *testing.T) {
+func TestStore_PutEmployees(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			s := b.open(t)
@@ -418,7 +423,7 @@ func previousSchema(real, ts string) []string {
 // A database made by the previous Schema, with goals in it, passes
 // CheckWritable (which needs the goals' tables only); Migrate, run twice,
 // adds the admin seams' tables, keeps the goals, and the seams work.
-func TestMigrateAddsTheAdminTables(t *testing.T) {
+func TestStore_Migrate_addsTheAdminTables(t *testing.T) {
 	stores := map[string]func(*testing.T) (*sql.DB, sqlstore.Dialect, []string){
 		"sqlite": func(t *testing.T) (*sql.DB, sqlstore.Dialect, []string) {
 			db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "prev.db")+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
@@ -491,11 +496,11 @@ func useSeams(t *testing.T, s *sqlstore.Store) {
 }
 
 // The admin tables' times on SQLite are ISO 8601 text too, which SQLite's
-// date functions read (see TestSQLiteSyncedAtIsISO8601): a connection's
-// checked_at and saved_at, a report's created_at. Times an earlier
+// date functions read (see TestStore_WriteGoals_sqliteSyncedAtIsISO8601):
+// a connection's checked_at and saved_at, a report's created_at. Times an earlier
 // version stored as time.Time.String() text read back, and Migrate
 // rewrites them.
-func TestSQLiteAdminTimesAreISO8601(t *testing.T) {
+func TestStore_sqliteAdminTimesAreISO8601(t *testing.T) {
 	ctx := context.Background()
 	s := openSQLite(t)
 	db := sqlstore.DB(s)
@@ -544,7 +549,7 @@ func TestSQLiteAdminTimesAreISO8601(t *testing.T) {
 // AddReport keeps the newest MaxReportsKept reports of a workspace and
 // forgets older ones, so the table does not grow for good; another
 // workspace's reports are not counted against it.
-func TestAddReportKeepsTheNewest(t *testing.T) {
+func TestStore_AddReport_keepsTheNewest(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			s := b.open(t)

@@ -14,7 +14,7 @@ import (
 // name, in order: the keys and one column per entry of goalColumns and
 // krColumns. A column added to Schema without the field it holds, or a
 // field given a column Schema lacks, fails here; storetest's round trip
-// (TestSQLite, TestPostgres) then checks that each field reads back.
+// (TestStore_sqlite, TestStore_postgres) then checks that each field reads back.
 func TestSchema_matchesTheColumnTables(t *testing.T) {
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "goals.db"))
 	if err != nil {

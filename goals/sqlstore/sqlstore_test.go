@@ -55,14 +55,16 @@ func migrated(t *testing.T, db *sql.DB, d sqlstore.Dialect) *sqlstore.Store {
 	return s
 }
 
-func TestSQLite(t *testing.T) {
+// On SQLite, a migrated Store keeps every promise of the goals.Store
+// contract, as storetest.Run states it for every implementation.
+func TestStore_sqlite(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) goals.Store { return openSQLite(t) })
 }
 
 // A database opened without immediate transactions keeps the contract
 // too: concurrent writes of one employee wait for each other instead of
 // failing with SQLITE_BUSY.
-func TestSQLiteDeferredTransactions(t *testing.T) {
+func TestStore_sqliteDeferredTransactions(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) goals.Store { return openSQLiteWith(t, "") })
 }
 
@@ -113,7 +115,10 @@ func openPostgresDB(t *testing.T) (*sql.DB, string) {
 	return db, dsn
 }
 
-func TestPostgres(t *testing.T) {
+// On PostgreSQL, a migrated Store keeps every promise of the goals.Store
+// contract, as storetest.Run states it; without a server it is skipped, but
+// never in CI.
+func TestStore_postgres(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) goals.Store { return openPostgres(t) })
 }
 
@@ -170,7 +175,7 @@ func TestStore_boundLockWait_endsBeforeTheDeadline(t *testing.T) {
 
 // PostgreSQL's text cannot hold NUL; the store writes U+FFFD there instead
 // of failing the whole employee. SQLite keeps the text as it is.
-func TestNULCharacters(t *testing.T) {
+func TestStore_WriteGoals_nulCharacters(t *testing.T) {
 	stores := map[string]struct {
 		open      func(*testing.T) *sqlstore.Store
 		name, krs string
@@ -199,7 +204,9 @@ func TestNULCharacters(t *testing.T) {
 	}
 }
 
-func TestNewRefusesBadArguments(t *testing.T) {
+// New refuses a nil database and an unknown dialect with an error, never a
+// Store that fails later.
+func TestNew_refusesBadArguments(t *testing.T) {
 	if _, err := sqlstore.New(nil, sqlstore.SQLite); err == nil {
 		t.Error("nil db accepted")
 	}
@@ -212,7 +219,7 @@ func TestNewRefusesBadArguments(t *testing.T) {
 
 // A write that fails half-way (here a trigger refuses one Key Result)
 // changes nothing: not the goals upserted before it, not the removals.
-func TestFailedWriteRollsBack(t *testing.T) {
+func TestStore_WriteGoals_failedWriteRollsBack(t *testing.T) {
 	s := openSQLite(t)
 	ctx := context.Background()
 	old := []goals.Goal{storetest.Goal("e1", "1", 1), storetest.Goal("e1", "2", 0)}
@@ -243,7 +250,7 @@ func TestFailedWriteRollsBack(t *testing.T) {
 
 // CheckWritable writes every column and leaves nothing behind; a write
 // the database refuses (here a trigger on Key Results) fails it.
-func TestCheckWritable(t *testing.T) {
+func TestStore_CheckWritable(t *testing.T) {
 	for name, open := range map[string]func(*testing.T) *sqlstore.Store{"sqlite": openSQLite, "postgres": openPostgres} {
 		t.Run(name, func(t *testing.T) {
 			s := open(t)
@@ -279,7 +286,7 @@ func TestCheckWritable(t *testing.T) {
 // them, when the connection closes. Migrate refuses to create them there,
 // and CheckWritable refuses tables that are temporary, with an error that
 // says so and names the search path; nothing is left behind.
-func TestTemporaryTablesRefused(t *testing.T) {
+func TestStore_Migrate_temporaryTablesRefused(t *testing.T) {
 	ctx := context.Background()
 	t.Run("postgres search_path", func(t *testing.T) {
 		_, dsn := openPostgresDB(t)
@@ -364,7 +371,7 @@ func TestTemporaryTablesRefused(t *testing.T) {
 // and julianday() of it are the time written, not NULL. Rows stored by an
 // earlier version as Go's time.Time.String() text still read back, and
 // Migrate rewrites them in the ISO form.
-func TestSQLiteSyncedAtIsISO8601(t *testing.T) {
+func TestStore_WriteGoals_sqliteSyncedAtIsISO8601(t *testing.T) {
 	ctx := context.Background()
 	s := openSQLite(t)
 	db := sqlstore.DB(s)

@@ -15,7 +15,7 @@ import (
 // goals are another workspace's, with that workspace: the writes the store
 // would refuse, known before a sync requests anything. Goals stored
 // without a workspace are nobody else's.
-func TestOtherWorkspaces(t *testing.T) {
+func TestStore_OtherWorkspaces(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -46,7 +46,7 @@ func TestOtherWorkspaces(t *testing.T) {
 // another workspace or of none recorded, rows of the admin tables, tables
 // that are not the store's. An empty database, or one of the workspace's
 // goals only, holds nothing else, migrated or not.
-func TestOtherData(t *testing.T) {
+func TestStore_OtherData(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
@@ -93,7 +93,7 @@ func TestOtherData(t *testing.T) {
 // A database without the store's tables, as goalsync -demo finds a file
 // it is about to migrate: another program's tables are named, and nothing
 // is created.
-func TestOtherDataBeforeMigrate(t *testing.T) {
+func TestStore_OtherData_beforeMigrate(t *testing.T) {
 	ctx := context.Background()
 	db, _ := openPostgresDB(t)
 	if _, err := db.Exec(`CREATE TABLE invoices (id INTEGER PRIMARY KEY)`); err != nil {
