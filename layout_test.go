@@ -1,6 +1,9 @@
 package asanagoals_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -101,4 +104,40 @@ func hasSource(t *testing.T, dir string) bool {
 		}
 	}
 	return false
+}
+
+// Every test and fuzz target says, in a comment above it, the rule it
+// pins: a maintainer who breaks it reads why it mattered.
+func TestLayout_everyTestSaysWhatItPins(t *testing.T) {
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != "." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "docs") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || fn.Doc != nil {
+				continue
+			}
+			if name := fn.Name.Name; strings.HasPrefix(name, "Test") && name != "TestMain" || strings.HasPrefix(name, "Fuzz") {
+				t.Errorf("%s: %s has no comment saying the rule it pins", filepath.ToSlash(path), name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -68,6 +68,7 @@ func writeDirFile(t *testing.T, name, content string) string {
 	return path
 }
 
+// The employee file, CSV or JSON, keeps the admin pages' Directory contract.
 func TestFileDirectoryContract(t *testing.T) {
 	t.Run("csv", func(t *testing.T) {
 		admintest.RunDirectory(t, func(t *testing.T, emps []goals.Employee) admin.Directory {
@@ -197,6 +198,8 @@ func dirUnchanged(t *testing.T, path, content string) {
 	}
 }
 
+// A mapping saved to the employee file keeps the file's permissions and
+// leaves no temporary file beside it.
 func TestFileDirectoryKeepsPermissionsAndLeavesNoTempFile(t *testing.T) {
 	for _, mode := range []fs.FileMode{0o640, 0o604, 0o600} {
 		path := writeDirFile(t, "people.csv", dirSampleCSV)
@@ -261,6 +264,8 @@ func TestFileDirectoryReadOnlyDirectory(t *testing.T) {
 	dirOnlyFile(t, path)
 }
 
+// An employee file removed after the Directory was made is an error that
+// matches fs.ErrNotExist and names the file.
 func TestFileDirectoryVanishedFile(t *testing.T) {
 	path := writeDirFile(t, "people.csv", dirSampleCSV)
 	d := newFileDirectory(path)

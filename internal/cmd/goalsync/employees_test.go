@@ -309,6 +309,8 @@ func FuzzParseEmployeesCSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) { checkEmployeeFile(t, "people.csv", data) })
 }
 
+// FuzzParseEmployeesJSON: any JSON employee file is read or refused with a
+// clear error, never a panic (see checkEmployeeFile).
 func FuzzParseEmployeesJSON(f *testing.F) {
 	for _, s := range jsonSeeds {
 		f.Add([]byte(s))

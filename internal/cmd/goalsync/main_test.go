@@ -132,6 +132,9 @@ func tokenEnvMap(tok string) map[string]string { return map[string]string{tokenE
 
 // ---- the demo ----
 
+// Without flags the command runs the demo: a whole sync of the built-in fake
+// workspace, exit 0, nothing on stderr, and a report naming the workspace,
+// the goals scanned, the ownerless and unmapped ones and the sub-goal source.
 func TestDemoNoFlags(t *testing.T) {
 	res := runCmd(t, nil)
 	res.wantCode(t, exitOK)
@@ -182,6 +185,7 @@ func TestDemoNoFlags(t *testing.T) {
 	}
 }
 
+// -demo wins over ASANA_TOKEN: the demo runs, and the token is sent nowhere.
 func TestDemoFlagIgnoresToken(t *testing.T) {
 	// -demo wins over ASANA_TOKEN, and the token is sent nowhere.
 	res := runCmd(t, tokenEnvMap(testToken), "-demo")
@@ -411,6 +415,8 @@ func mustDate(t *testing.T, s string) asana.Date {
 	return d
 }
 
+// The demo's -format json output has the documented shape, and its goals
+// are the fake workspace's goals of the mapped employees.
 func TestDemoJSON(t *testing.T) {
 	res := runCmd(t, nil, "-demo", "-format", "json")
 	res.wantCode(t, exitOK)
@@ -436,6 +442,8 @@ func TestDemoJSON(t *testing.T) {
 
 // ---- configuration and usage errors ----
 
+// A token without -workspace is a configuration error (exit 2) on one line
+// that names the missing workspace GID and the flag, before any request.
 func TestTokenWithoutWorkspaceIsConfigError(t *testing.T) {
 	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
 	emps := demoEmployeesCSV(t)
@@ -457,6 +465,8 @@ func TestTokenWithoutWorkspaceIsConfigError(t *testing.T) {
 	}
 }
 
+// A real run needs ASANA_TOKEN: without it (unset, empty or blank) the
+// command says so and exits 2, and never falls back to the demo.
 func TestWorkspaceWithoutTokenIsConfigError(t *testing.T) {
 	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
 	emps := demoEmployeesCSV(t)
@@ -477,6 +487,8 @@ func TestWorkspaceWithoutTokenIsConfigError(t *testing.T) {
 	}
 }
 
+// Each bad flag value (format, rate, timeout, and the rest) is a usage error:
+// exit 2, one line that names the flag and what is wrong, no request.
 func TestUsageErrors(t *testing.T) {
 	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
 	emps := demoEmployeesCSV(t)
@@ -520,6 +532,8 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// -h, -help and --help print the usage, naming every flag, the employee
+// file's columns, the JSON keys and the exit statuses, on stdout, exit 0.
 func TestHelp(t *testing.T) {
 	for _, arg := range []string{"-h", "-help", "--help"} {
 		res := runCmd(t, tokenEnvMap(testToken), arg)
@@ -539,6 +553,8 @@ func TestHelp(t *testing.T) {
 	}
 }
 
+// An employee file that repeats an employee ID or an Asana user GID, or
+// holds a value that is not a GID, is refused with its file and line, exit 2.
 func TestDuplicateEmployeeIsConfigError(t *testing.T) {
 	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
 	for _, tc := range []struct{ name, content, want string }{
@@ -562,6 +578,8 @@ func TestDuplicateEmployeeIsConfigError(t *testing.T) {
 
 // ---- employee files ----
 
+// Employee files are read the same in CSV (any column order, a BOM, CRLF,
+// blank lines, quoted commas, surrounding spaces) and JSON (nulls for empty).
 func TestParseEmployeesGood(t *testing.T) {
 	want := []goals.Employee{
 		{ID: "emp-1", AsanaUserGID: "1201", Name: "Ada Lovelace", Email: "ada@example.com"},
@@ -599,6 +617,9 @@ func TestParseEmployeesGood(t *testing.T) {
 	}
 }
 
+// Every malformed employee file is refused with its name, its line and what
+// is wrong: missing or unknown columns, a ragged row, bad quoting, an empty
+// file, text that is not UTF-8, invalid JSON.
 func TestParseEmployeesErrors(t *testing.T) {
 	for _, tc := range []struct{ name, content, want string }{
 		{"missing.csv", "employee_id,name\nemp-1,Ada\n", `missing.csv:1: the header has no asana_user_gid column`},
@@ -650,6 +671,8 @@ func TestParseEmployeesErrors(t *testing.T) {
 	}
 }
 
+// A bad employee file ends the run with exit 2 and one line naming the file
+// and line, before any request reaches Asana.
 func TestEmployeeFileErrorExitsTwo(t *testing.T) {
 	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
 	path := writeFile(t, "people.csv", "employee_id,asana_user_gid,team\ne,1,x\n")
@@ -708,6 +731,8 @@ func employeesJSON(t *testing.T, emps []goals.Employee) string {
 	return writeFile(t, "employees.json", string(b))
 }
 
+// A real run against a generated workspace prints JSON whose goals are
+// exactly those Asana holds for the mapped employees, with nothing on stderr.
 func TestRealRunJSON(t *testing.T) {
 	ws, emps := generated(t)
 	srv, url := fake(t, ws, asanafake.Options{})
@@ -729,6 +754,9 @@ func TestRealRunJSON(t *testing.T) {
 	}
 }
 
+// A real run against a generated workspace, with a CSV of any column order,
+// prints the text report and one [GOALS] block per mapped employee, exit 0;
+// a goal name that tries to open a line of its own stays inside its line.
 func TestRealRunText(t *testing.T) {
 	ws, emps := generated(t)
 	_, url := fake(t, ws, asanafake.Options{})
@@ -767,6 +795,8 @@ func TestRealRunText(t *testing.T) {
 	}
 }
 
+// A token Asana refuses (401) fails the sync: exit 1, one line naming the
+// status and the request, in text and JSON alike.
 func TestWrongTokenExitsOne(t *testing.T) {
 	ws := asanafake.DemoWorkspace()
 	srv, url := fake(t, ws, asanafake.DemoOptions())
@@ -781,6 +811,8 @@ func TestWrongTokenExitsOne(t *testing.T) {
 	}
 }
 
+// When some employees fail (a 500 or a 403 on one goal's sub-goals) and
+// the others sync, the command exits 3 and the report says who and why.
 func TestSomeEmployeesFailExitsThree(t *testing.T) {
 	// Retries of the 500s must not slow the test down.
 	fast := hooks{clientOpts: []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}}
@@ -838,6 +870,8 @@ func TestSomeEmployeesFailExitsThree(t *testing.T) {
 	}
 }
 
+// -timeout bounds the whole run: a sync that outlasts it ends at once with
+// exit 1 and a line saying the timeout ran out.
 func TestTimeoutExitsOne(t *testing.T) {
 	ws := asanafake.DemoWorkspace()
 	_, url := fake(t, ws, asanafake.Options{Latency: 5 * time.Second})
@@ -860,6 +894,10 @@ func TestTimeoutExitsOne(t *testing.T) {
 	}
 }
 
+// A workspace scan that fails part way (every page after the first) fails
+// the sync with exit 1 and one line naming the goals scanned and the status;
+// the JSON still reports every employee as failed and holds the goals of
+// the first page that were fetched whole.
 func TestScanFailureExitsOne(t *testing.T) {
 	fast := hooks{clientOpts: []asana.Option{asana.WithRetryWait(time.Millisecond, 2*time.Millisecond)}}
 
@@ -891,6 +929,9 @@ func TestScanFailureExitsOne(t *testing.T) {
 	}
 }
 
+// Every error line the command prints goes through the redactor and is one
+// line: the token never reaches stderr, and a one-character token redacts
+// nothing of an ordinary message.
 func TestErrorfRedactsToken(t *testing.T) {
 	var stderr bytes.Buffer
 	c := &cli{stderr: &stderr, token: testToken}
@@ -906,6 +947,8 @@ func TestErrorfRedactsToken(t *testing.T) {
 	}
 }
 
+// A run whose context is cancelled before it starts fails with exit 1 and a
+// line saying it was interrupted.
 func TestCancelExitsOne(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -1187,6 +1230,9 @@ func TestFirstIDs(t *testing.T) {
 
 // ---- progress ----
 
+// -progress prints each update of the sync on stderr: a line per page of
+// the scan in order, an ETA, then the writes; without -progress and without
+// a terminal it prints nothing.
 func TestProgress(t *testing.T) {
 	ws, emps := generated(t)
 	_, url := fake(t, ws, asanafake.Options{})
@@ -1367,6 +1413,8 @@ func TestProgressCountsEmptyPages(t *testing.T) {
 	}
 }
 
+// On a terminal, progress rewrites one line (carriage returns) and ends with
+// one newline, without -progress.
 func TestProgressOnTerminal(t *testing.T) {
 	res := runCmdWith(t, context.Background(), nil, hooks{isTerminal: func(io.Writer) bool { return true }})
 	res.wantCode(t, exitOK)
@@ -1376,6 +1424,7 @@ func TestProgressOnTerminal(t *testing.T) {
 	}
 }
 
+// isTerminal is false for a buffer and for a regular file.
 func TestIsTerminal(t *testing.T) {
 	if isTerminal(&bytes.Buffer{}) {
 		t.Error("a buffer is a terminal")
@@ -1392,6 +1441,8 @@ func TestIsTerminal(t *testing.T) {
 
 // ---- -check and -suggest ----
 
+// -check says whose the token is and that the workspace's goals are
+// readable, exit 0, in two requests.
 func TestCheck(t *testing.T) {
 	ws := asanafake.DemoWorkspace()
 	srv, url := fake(t, ws, asanafake.Options{})
@@ -1417,6 +1468,8 @@ func TestCheck(t *testing.T) {
 	res.wantOneErrorLine(t, "goalsync: check failed: ", "New Access Token")
 }
 
+// -suggest prints, for each unmapped employee whose e-mail matches an
+// Asana user no one is mapped to, that user as a suggestion, in CSV or JSON.
 func TestSuggest(t *testing.T) {
 	ws := asanafake.DemoWorkspace()
 	_, url := fake(t, ws, asanafake.Options{})
@@ -1632,6 +1685,8 @@ func TestSuggest_formulaNamesAreTextInTheCSV(t *testing.T) {
 	}
 }
 
+// The breaking changes Asana announces in Asana-Change headers are listed in
+// the report, each with whether it affects this sync and where to read more.
 func TestAsanaChangesListed(t *testing.T) {
 	ws := asanafake.DemoWorkspace()
 	_, url := fake(t, ws, asanafake.Options{AsanaChange: []string{
@@ -1689,6 +1744,8 @@ func (l *headerLog) intercept(_ http.ResponseWriter, r *http.Request) bool {
 	return false
 }
 
+// -asana-enable and -asana-disable send their names in the Asana-Enable and
+// Asana-Disable headers of every request, and the demo accepts them too.
 func TestAsanaEnableDisableFlags(t *testing.T) {
 	ws := asanafake.DemoWorkspace()
 	path := demoEmployeesCSV(t)
@@ -1719,6 +1776,8 @@ func TestAsanaEnableDisableFlags(t *testing.T) {
 	runCmd(t, nil, "-demo", "-asana-enable", "new_goal_memberships").wantCode(t, exitOK)
 }
 
+// A bad -asana-enable or -asana-disable name (or one both enabled and
+// disabled) is a usage error, exit 2, before any request.
 func TestAsanaEnableDisableErrors(t *testing.T) {
 	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
 	real := []string{"-base-url", url, "-workspace", asanafake.DemoWorkspaceGID, "-employees", demoEmployeesCSV(t)}
@@ -1771,6 +1830,8 @@ func (l *optFieldsLog) asked(field string) (with, all int) {
 	return with, len(l.fields)
 }
 
+// -no-descriptions drops html_notes from the requests' opt_fields, keeps
+// goals without descriptions, and the text summary says so (only then).
 func TestNoDescriptions(t *testing.T) {
 	ws := asanafake.DemoWorkspace()
 	path := demoEmployeesCSV(t)
@@ -1855,4 +1916,30 @@ func TestMain(m *testing.M) {
 		main() // exits
 	}
 	goleak.VerifyTestMain(m)
+}
+
+// After a sync that went well but whose context ended before the read-back
+// (the -timeout ran out just after the writes), the output is still read
+// back, under readBackTimeout of its own, rather than under the ended
+// context, which would show no stored goal.
+func TestReadBackContext_endedContextGetsItsOwnBound(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(errTimeout)
+	rctx, done := readBackContext(ctx, false)
+	defer done()
+	if err := rctx.Err(); err != nil {
+		t.Fatalf("the read-back context has ended already: %v", err)
+	}
+	deadline, ok := rctx.Deadline()
+	if !ok || time.Until(deadline) > readBackTimeout {
+		t.Errorf("read-back deadline %v (set %v), want within %s", deadline, ok, readBackTimeout)
+	}
+
+	live, stop := context.WithCancel(context.Background())
+	defer stop()
+	if rctx, done := readBackContext(live, false); rctx != live {
+		t.Errorf("after a sync that went well, the read-back runs under another context than the command's")
+	} else {
+		done()
+	}
 }

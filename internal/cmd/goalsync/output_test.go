@@ -576,6 +576,8 @@ func TestJSONStatusFromAStoreWithout(t *testing.T) {
 	}
 }
 
+// The text summary counts the statuses taken from a goal's own status field,
+// and shows no such row when no goal needed it.
 func TestStatusesFromGoalFieldInText(t *testing.T) {
 	res := runCmd(t, nil, "-demo")
 	res.wantCode(t, exitOK)
@@ -709,6 +711,8 @@ func TestPeriodFlagRealRun(t *testing.T) {
 	}
 }
 
+// A malformed -period is a usage error naming the flag and the value, exit 2,
+// before any request.
 func TestPeriodFlagErrors(t *testing.T) {
 	srv, url := fake(t, asanafake.DemoWorkspace(), asanafake.Options{})
 	emps := demoEmployeesCSV(t)
@@ -740,6 +744,8 @@ func TestPeriodFlagErrors(t *testing.T) {
 	}
 }
 
+// describePeriod writes a closed period as FROM..TO and an open one as
+// "from FROM" or "up to TO".
 func TestDescribePeriod(t *testing.T) {
 	for in, want := range map[string]string{
 		"2026-01-01..2026-06-30": "2026-01-01..2026-06-30",

@@ -205,6 +205,7 @@ func TestHelpListsAFlagNotInFlagOrder(t *testing.T) {
 	}
 }
 
+// durationText writes a duration as the shortest text a person reads at once.
 func TestDurationText(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		30 * time.Minute:       "30m",
