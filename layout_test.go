@@ -39,24 +39,8 @@ var layoutExceptions = map[string]string{
 // files for what they test.
 // No file is named for the effort that wrote it.
 func TestLayout_testsBesideTheirSource(t *testing.T) {
-	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if name := d.Name(); path != "." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "docs") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		t.Run(filepath.ToSlash(path), func(t *testing.T) { checkTestFile(t, filepath.ToSlash(path)) })
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	for _, path := range testFiles(t) {
+		t.Run(path, func(t *testing.T) { checkTestFile(t, path) })
 	}
 }
 
@@ -109,6 +93,27 @@ func hasSource(t *testing.T, dir string) bool {
 // Every test and fuzz target says, in a comment above it, the rule it
 // pins: a maintainer who breaks it reads why it mattered.
 func TestLayout_everyTestSaysWhatItPins(t *testing.T) {
+	for _, path := range testFiles(t) {
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || fn.Doc != nil {
+				continue
+			}
+			if name := fn.Name.Name; strings.HasPrefix(name, "Test") && name != "TestMain" || strings.HasPrefix(name, "Fuzz") {
+				t.Errorf("%s: %s has no comment saying the rule it pins", path, name)
+			}
+		}
+	}
+}
+
+// testFiles lists the module's test files, slash-separated, outside hidden
+// directories, testdata and docs.
+func testFiles(t *testing.T) []string {
+	var files []string
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -122,22 +127,11 @@ func TestLayout_everyTestSaysWhatItPins(t *testing.T) {
 		if !strings.HasSuffix(path, "_test.go") {
 			return nil
 		}
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ParseComments|parser.SkipObjectResolution)
-		if err != nil {
-			return err
-		}
-		for _, decl := range f.Decls {
-			fn, ok := decl.(*ast.FuncDecl)
-			if !ok || fn.Recv != nil || fn.Doc != nil {
-				continue
-			}
-			if name := fn.Name.Name; strings.HasPrefix(name, "Test") && name != "TestMain" || strings.HasPrefix(name, "Fuzz") {
-				t.Errorf("%s: %s has no comment saying the rule it pins", filepath.ToSlash(path), name)
-			}
-		}
+		files = append(files, filepath.ToSlash(path))
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return files
 }
